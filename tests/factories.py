@@ -1,0 +1,105 @@
+from datetime import UTC, datetime, timedelta
+
+import factory
+from django.utils import timezone
+
+from accounts.models import AudienceType, User
+from webinars.models import Series, Seminar, SeminarSpeaker, Speaker, Topic
+
+
+class AudienceTypeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AudienceType
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Audience {n}")
+    slug = factory.Sequence(lambda n: f"audience-{n}")
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class SeriesFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Series
+
+    name = factory.Sequence(lambda n: f"Seminar series {n}")
+    slug = factory.Sequence(lambda n: f"series-{n}")
+    description = "A programme of online seminars."
+
+
+class SpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Speaker
+
+    name = factory.Faker("name")
+    slug = factory.Sequence(lambda n: f"speaker-{n}")
+    title = "Coordinator for International Relations"
+    organisation = "Example Prefectural Government"
+    bio = "Worked on **regional tourism** promotion."
+
+
+class SeminarFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Seminar
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Seminar {n}")
+    slug = factory.Sequence(lambda n: f"seminar-{n}")
+    series = factory.SubFactory(SeriesFactory)
+    summary = "An online seminar about Japan's regions."
+    description = "## About\n\nA talk with questions afterwards."
+    starts_at = factory.LazyFunction(
+        lambda: (timezone.now() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
+    timezone = "Europe/London"
+    status = Seminar.Status.PUBLISHED
+    published_at = factory.LazyFunction(timezone.now)
+    meeting_url = "https://zoom.example/j/123456789"
+    meeting_passcode = "kizuna"
+
+    class Params:
+        past = factory.Trait(
+            starts_at=factory.LazyFunction(
+                lambda: (timezone.now() - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+            )
+        )
+        draft = factory.Trait(status=Seminar.Status.DRAFT, published_at=None)
+
+
+class SeminarSpeakerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SeminarSpeaker
+
+    seminar = factory.SubFactory(SeminarFactory)
+    speaker = factory.SubFactory(SpeakerFactory)
+    position = factory.Sequence(int)
+
+
+def london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:
+    """An aware datetime given as London wall-clock time, converted to UTC."""
+    from zoneinfo import ZoneInfo
+
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)

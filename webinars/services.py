@@ -1,0 +1,149 @@
+"""Write operations on the catalogue. Views and the admin call these, never ``save()`` alone."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from webinars.cache import catalogue_changed
+from webinars.errors import SeminarAlreadyCancelled, SeminarNotPublishable
+from webinars.models import AudienceQuota, Seminar, SeminarSpeaker
+
+# Changes to these fields must reach attendees' calendars.
+CALENDAR_FIELDS = frozenset(Seminar.TIME_FIELDS + Seminar.DELIVERY_FIELDS)
+
+
+def _locked(seminar: Seminar) -> Seminar:
+    return Seminar.objects.select_for_update().get(pk=seminar.pk)
+
+
+@transaction.atomic
+def seminar_create(*, m2m: dict[str, Any] | None = None, **fields: Any) -> Seminar:
+    """Create a seminar (a draft unless ``status`` says otherwise) after full validation."""
+    seminar = Seminar(**fields)
+    if seminar.status == Seminar.Status.PUBLISHED and seminar.published_at is None:
+        seminar.published_at = timezone.now()
+    seminar.full_clean()
+    seminar.save()
+    for name, values in (m2m or {}).items():
+        getattr(seminar, name).set(values)
+    catalogue_changed()
+    return seminar
+
+
+@transaction.atomic
+def seminar_update(*, seminar: Seminar, **changes: Any) -> Seminar:
+    """Apply field changes; a published seminar's time or delivery change bumps ``sequence``.
+
+    Returns the saved seminar. The caller's instance is refreshed in place too.
+    """
+    current = _locked(seminar)
+    changed = {
+        name for name, value in changes.items() if getattr(current, name) != value
+    }
+    for name, value in changes.items():
+        setattr(current, name, value)
+    if current.is_published and changed & CALENDAR_FIELDS:
+        current.sequence = F("sequence") + 1
+    current.full_clean(exclude=["sequence"])
+    current.save()
+    current.refresh_from_db()
+    _copy_into(current, seminar)
+    catalogue_changed()
+    return seminar
+
+
+@transaction.atomic
+def seminar_publish(*, seminar: Seminar) -> Seminar:
+    """Make a draft visible to the public and open for registration."""
+    current = _locked(seminar)
+    if current.is_published:
+        return seminar
+    if current.is_cancelled:
+        raise SeminarNotPublishable(_("A cancelled seminar cannot be published again."))
+    if current.ends_at <= timezone.now():
+        raise SeminarNotPublishable(_("A seminar that has already ended cannot be published."))
+    current.status = Seminar.Status.PUBLISHED
+    current.published_at = timezone.now()
+    current.save(update_fields=["status", "published_at", "updated_at"])
+    _copy_into(current, seminar)
+    catalogue_changed()
+    return seminar
+
+
+@transaction.atomic
+def seminar_cancel(*, seminar: Seminar, message: str = "") -> Seminar:
+    """Cancel a seminar; its calendar entry must follow, so ``sequence`` grows."""
+    current = _locked(seminar)
+    if current.is_cancelled:
+        raise SeminarAlreadyCancelled(_("This seminar is already cancelled."))
+    was_published = current.is_published
+    current.status = Seminar.Status.CANCELLED
+    current.cancelled_at = timezone.now()
+    current.cancellation_message = message.strip()
+    fields = ["status", "cancelled_at", "cancellation_message", "updated_at"]
+    if was_published:
+        current.sequence = F("sequence") + 1
+        fields.append("sequence")
+    current.save(update_fields=fields)
+    current.refresh_from_db()
+    _copy_into(current, seminar)
+    catalogue_changed()
+    return seminar
+
+
+@transaction.atomic
+def seminar_duplicate(*, seminar: Seminar) -> Seminar:
+    """Copy a seminar as a new draft with its speakers, topics, audiences and quotas.
+
+    The copy is a new calendar event: new UID, sequence 0, no publication state.
+    """
+    slug = _free_slug(f"{seminar.slug}-copy")
+    copy = Seminar.objects.create(
+        title=_("%(title)s (copy)") % {"title": seminar.title},
+        slug=slug,
+        series=seminar.series,
+        summary=seminar.summary,
+        description=seminar.description,
+        cover_image=seminar.cover_image,
+        cover_image_alt=seminar.cover_image_alt,
+        prefecture=seminar.prefecture,
+        partner_organisations=seminar.partner_organisations,
+        language=seminar.language,
+        starts_at=seminar.starts_at,
+        ends_at=seminar.ends_at,
+        timezone=seminar.timezone,
+        platform=seminar.platform,
+        venue=seminar.venue,
+        capacity=seminar.capacity,
+        waitlist_enabled=seminar.waitlist_enabled,
+        status=Seminar.Status.DRAFT,
+    )
+    copy.topics.set(seminar.topics.all())
+    copy.allowed_audience_types.set(seminar.allowed_audience_types.all())
+    SeminarSpeaker.objects.bulk_create(
+        SeminarSpeaker(seminar=copy, speaker_id=link.speaker_id, role=link.role, position=link.position)
+        for link in seminar.speaker_links.all()
+    )
+    AudienceQuota.objects.bulk_create(
+        AudienceQuota(seminar=copy, audience_type_id=quota.audience_type_id, seats=quota.seats)
+        for quota in seminar.audience_quotas.all()
+    )
+    return copy
+
+
+def _free_slug(base: str) -> str:
+    base = base[:190]
+    slug, n = base, 2
+    while Seminar.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _copy_into(source: Seminar, target: Seminar) -> None:
+    if source is target:
+        return
+    for field in Seminar._meta.concrete_fields:
+        setattr(target, field.attname, getattr(source, field.attname))
