@@ -203,13 +203,17 @@ EMAIL_TIMEOUT = 30
 
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    _broker_dir = VAR_DIR / "broker"
-    for sub in ("queue", "processed"):
-        (_broker_dir / sub).mkdir(parents=True, exist_ok=True)
+    # One folder shared by the web process, the worker and beat on one machine.
+    # CELERY_BROKER_FOLDER lets tests run a worker against a private queue.
+    _broker_dir = env.path("CELERY_BROKER_FOLDER", default=VAR_DIR / "broker")
+    for sub in ("queue", "processed", "control"):
+        Path(_broker_dir, sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_broker_dir / "queue"),
-        "data_folder_out": str(_broker_dir / "queue"),
-        "processed_folder": str(_broker_dir / "processed"),
+        "data_folder_in": str(Path(_broker_dir, "queue")),
+        "data_folder_out": str(Path(_broker_dir, "queue")),
+        "processed_folder": str(Path(_broker_dir, "processed")),
+        # Exchange bindings; kombu's default is "control" in the current directory.
+        "control_folder": str(Path(_broker_dir, "control")),
         "store_processed": False,
     }
 CELERY_RESULT_BACKEND = None
@@ -223,7 +227,9 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE_FILENAME = env.str(
+    "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
+)
 CELERY_BEAT_SCHEDULE = {
     "clear-expired-sessions": {
         "task": "accounts.clear_expired_sessions",
@@ -242,6 +248,8 @@ SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+    # Load balancers and container health checks probe over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)

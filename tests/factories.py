@@ -1,7 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import factory
-from django.utils import timezone
+from django.utils import timezone as dj_timezone
 
 from accounts.models import AudienceType, User
 from webinars.models import Series, Seminar, SeminarSpeaker, Speaker, Topic
@@ -71,19 +71,21 @@ class SeminarFactory(factory.django.DjangoModelFactory):
     summary = "An online seminar about Japan's regions."
     description = "## About\n\nA talk with questions afterwards."
     starts_at = factory.LazyFunction(
-        lambda: (timezone.now() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+        lambda: (dj_timezone.now() + timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
     )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(hours=1))
     timezone = "Europe/London"
     status = Seminar.Status.PUBLISHED
-    published_at = factory.LazyFunction(timezone.now)
+    published_at = factory.LazyFunction(dj_timezone.now)
     meeting_url = "https://zoom.example/j/123456789"
     meeting_passcode = "kizuna"
 
     class Params:
         past = factory.Trait(
             starts_at=factory.LazyFunction(
-                lambda: (timezone.now() - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+                lambda: (dj_timezone.now() - timedelta(days=7)).replace(
+                    minute=0, second=0, microsecond=0
+                )
             )
         )
         draft = factory.Trait(status=Seminar.Status.DRAFT, published_at=None)
@@ -102,4 +104,6 @@ def london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datet
     """An aware datetime given as London wall-clock time, converted to UTC."""
     from zoneinfo import ZoneInfo
 
-    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/London")).astimezone(
+        UTC
+    )

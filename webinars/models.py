@@ -27,7 +27,9 @@ def validate_reminder_offsets(value: object) -> None:
         isinstance(minutes, int) and 0 < minutes <= 60 * 24 * 60 for minutes in value
     ):
         raise ValidationError(
-            _("Give reminder offsets as a list of whole minutes before the start, e.g. [1440, 60]."),
+            _(
+                "Give reminder offsets as a list of whole minutes before the start, e.g. [1440, 60]."
+            ),
             code="invalid_reminder_offsets",
         )
 
@@ -143,8 +145,13 @@ class Speaker(models.Model):
 
 class SeminarQuerySet(models.QuerySet["Seminar"]):
     def visible(self) -> "SeminarQuerySet":
-        """What the public may see: published and cancelled seminars, never drafts."""
-        return self.filter(status__in=[Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED])
+        """What the public may see: published seminars, and cancelled ones that were published.
+
+        A draft cancelled before publication was never announced, so it stays hidden.
+        """
+        return self.filter(status__in=[Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED]).exclude(
+            status=Seminar.Status.CANCELLED, published_at__isnull=True
+        )
 
     def upcoming(self, now: datetime | None = None) -> "SeminarQuerySet":
         return self.filter(ends_at__gt=now or dj_timezone.now())
@@ -259,6 +266,7 @@ class Seminar(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["draft", "published", "cancelled"]),
                 name="webinars_seminar_status_valid",
+                violation_error_message=_("Unknown seminar status."),
             ),
             models.CheckConstraint(
                 condition=Q(registration_opens_at__isnull=True)

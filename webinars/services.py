@@ -13,6 +13,9 @@ from webinars.models import AudienceQuota, Seminar, SeminarSpeaker
 
 # Changes to these fields must reach attendees' calendars.
 CALENDAR_FIELDS = frozenset(Seminar.TIME_FIELDS + Seminar.DELIVERY_FIELDS)
+# Only the publish and cancel services move a seminar through its life; an update that
+# set these would skip their rules (and the calendar sequence).
+LIFECYCLE_FIELDS = frozenset({"status", "sequence", "uid", "published_at", "cancelled_at"})
 
 
 def _locked(seminar: Seminar) -> Seminar:
@@ -39,10 +42,14 @@ def seminar_update(*, seminar: Seminar, **changes: Any) -> Seminar:
 
     Returns the saved seminar. The caller's instance is refreshed in place too.
     """
+    forbidden = LIFECYCLE_FIELDS.intersection(changes)
+    if forbidden:
+        raise TypeError(
+            f"seminar_update() cannot change {', '.join(sorted(forbidden))}: "
+            "use seminar_publish() or seminar_cancel()."
+        )
     current = _locked(seminar)
-    changed = {
-        name for name, value in changes.items() if getattr(current, name) != value
-    }
+    changed = {name for name, value in changes.items() if getattr(current, name) != value}
     for name, value in changes.items():
         setattr(current, name, value)
     if current.is_published and changed & CALENDAR_FIELDS:
@@ -101,8 +108,10 @@ def seminar_duplicate(*, seminar: Seminar) -> Seminar:
     The copy is a new calendar event: new UID, sequence 0, no publication state.
     """
     slug = _free_slug(f"{seminar.slug}-copy")
+    # Keep the "(copy)" marker even when the title is already as long as the field allows.
+    room = Seminar._meta.get_field("title").max_length - len(_("%(title)s (copy)") % {"title": ""})
     copy = Seminar.objects.create(
-        title=_("%(title)s (copy)") % {"title": seminar.title},
+        title=_("%(title)s (copy)") % {"title": seminar.title[:room]},
         slug=slug,
         series=seminar.series,
         summary=seminar.summary,
@@ -124,7 +133,9 @@ def seminar_duplicate(*, seminar: Seminar) -> Seminar:
     copy.topics.set(seminar.topics.all())
     copy.allowed_audience_types.set(seminar.allowed_audience_types.all())
     SeminarSpeaker.objects.bulk_create(
-        SeminarSpeaker(seminar=copy, speaker_id=link.speaker_id, role=link.role, position=link.position)
+        SeminarSpeaker(
+            seminar=copy, speaker_id=link.speaker_id, role=link.role, position=link.position
+        )
         for link in seminar.speaker_links.all()
     )
     AudienceQuota.objects.bulk_create(

@@ -1,0 +1,119 @@
+"""Admin for people and audience types. Email is the login: there are no usernames."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import AudienceType, User
+
+
+class _EmailIsUniqueIgnoringCase:
+    """Reject an email that differs from another account's only in case.
+
+    The database enforces this with a constraint on ``Lower(email)``; checking it on the
+    field gives the organiser a message next to the email instead of the constraint's name.
+    """
+
+    def clean_email(self) -> str:
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        others = User.objects.filter(email__iexact=email)
+        if self.instance.pk is not None:
+            others = others.exclude(pk=self.instance.pk)
+        if others.exists():
+            raise forms.ValidationError(
+                _("A user with this email address already exists."), code="unique"
+            )
+        return email
+
+
+class UserCreationAdminForm(_EmailIsUniqueIgnoringCase, AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ("email", "full_name")
+
+
+class UserChangeAdminForm(_EmailIsUniqueIgnoringCase, UserChangeForm):
+    class Meta:
+        model = User
+        fields = (
+            "email",
+            "password",
+            "full_name",
+            "audience_type",
+            "organisation",
+            "job_title",
+            "country",
+            "preferred_language",
+            "time_zone",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+        )
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    form = UserChangeAdminForm
+    add_form = UserCreationAdminForm
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        (
+            _("Profile"),
+            {
+                "fields": (
+                    "full_name",
+                    "audience_type",
+                    "organisation",
+                    "job_title",
+                    "country",
+                    "preferred_language",
+                    "time_zone",
+                )
+            },
+        ),
+        (
+            _("Permissions"),
+            {
+                "fields": (
+                    "is_active",
+                    "is_staff",
+                    "is_superuser",
+                    "groups",
+                    "user_permissions",
+                ),
+                "description": _(
+                    "Organisers are staff members of the “Organisers” group; only give "
+                    "superuser status to the people who run the site."
+                ),
+            },
+        ),
+        (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        (
+            None,
+            {
+                "classes": ("wide",),
+                "fields": ("email", "full_name", "usable_password", "password1", "password2"),
+            },
+        ),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    list_display = ("email", "full_name", "organisation", "audience_type", "is_staff", "is_active")
+    list_filter = ("is_staff", "is_superuser", "is_active", "groups", "audience_type")
+    list_select_related = ("audience_type",)
+    search_fields = ("email", "full_name", "organisation")
+    ordering = ("email",)
+    filter_horizontal = ("groups", "user_permissions")
+
+
+@admin.register(AudienceType)
+class AudienceTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "position", "is_active")
+    list_editable = ("position", "is_active")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}

@@ -1,0 +1,162 @@
+"""Settings are read once per process from the environment: test them in a fresh process."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+GOOD_SECRET_KEY = "k" * 20 + "q7RzX1vY3pW9sT5uN2mB8cL4dF6hJ0aG"  # 52 characters
+
+# Variables that would leak the caller's configuration into the child process.
+_CONFIG_VARIABLES = (
+    "DEBUG",
+    "SECRET_KEY",
+    "DATABASE_URL",
+    "CELERY_BROKER_URL",
+    "CELERY_BROKER_FOLDER",
+    "CACHE_URL",
+    "EMAIL_URL",
+    "ALLOWED_HOSTS",
+    "SITE_URL",
+)
+
+
+def run_django(code: str, **environment: str) -> subprocess.CompletedProcess[str]:
+    env = {key: value for key, value in os.environ.items() if key not in _CONFIG_VARIABLES}
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", **environment)
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup()\n{code}"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def settings_in_child(names: list[str], **environment: str) -> dict:
+    code = (
+        "import json; from django.conf import settings\n"
+        f"print(json.dumps({{name: getattr(settings, name) for name in {names!r}}}, default=str))"
+    )
+    result = run_django(code, **environment)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_production_without_secret_key_refuses_to_start():
+    result = run_django("", DEBUG="0")
+
+    assert result.returncode == 1
+    assert (
+        "SECRET_KEY must be set to a random value of at least 40 characters when DEBUG=0."
+        in result.stderr
+    )
+
+
+def test_production_with_the_development_secret_key_refuses_to_start():
+    result = run_django("", DEBUG="0", SECRET_KEY="django-insecure-kizuna-development-only")
+
+    assert result.returncode == 1
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_with_a_long_random_secret_key_starts():
+    result = run_django("print('started')", DEBUG="0", SECRET_KEY=GOOD_SECRET_KEY)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "started"
+
+
+def test_production_turns_on_https_only_cookies_and_hsts():
+    values = settings_in_child(
+        [
+            "DEBUG",
+            "SESSION_COOKIE_SECURE",
+            "CSRF_COOKIE_SECURE",
+            "SECURE_SSL_REDIRECT",
+            "SECURE_HSTS_SECONDS",
+            "SECURE_REDIRECT_EXEMPT",
+        ],
+        DEBUG="0",
+        SECRET_KEY=GOOD_SECRET_KEY,
+    )
+
+    assert values == {
+        "DEBUG": False,
+        "SESSION_COOKIE_SECURE": True,
+        "CSRF_COOKIE_SECURE": True,
+        "SECURE_SSL_REDIRECT": True,
+        "SECURE_HSTS_SECONDS": 31536000,
+        "SECURE_REDIRECT_EXEMPT": ["^healthz$"],
+    }
+
+
+def test_embedded_default_uses_sqlite_filesystem_broker_and_file_cache():
+    values = settings_in_child(["DATABASES", "CELERY_BROKER_URL", "CACHES", "EMAIL_BACKEND"])
+
+    assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["DATABASES"]["default"]["NAME"] == str(BASE_DIR / "var" / "db.sqlite3")
+    assert values["CELERY_BROKER_URL"] == "filesystem://"
+    assert values["CACHES"]["default"]["BACKEND"] == (
+        "django.core.cache.backends.filebased.FileBasedCache"
+    )
+    assert values["CACHES"]["default"]["LOCATION"] == str(BASE_DIR / "var" / "cache")
+    assert values["EMAIL_BACKEND"] == "notifications.backends.EmlFileBackend"
+
+
+def test_broker_folder_can_be_moved_and_holds_every_kombu_folder(tmp_path):
+    values = settings_in_child(
+        ["CELERY_BROKER_TRANSPORT_OPTIONS"], CELERY_BROKER_FOLDER=str(tmp_path / "broker")
+    )
+
+    assert values["CELERY_BROKER_TRANSPORT_OPTIONS"] == {
+        "data_folder_in": str(tmp_path / "broker" / "queue"),
+        "data_folder_out": str(tmp_path / "broker" / "queue"),
+        "processed_folder": str(tmp_path / "broker" / "processed"),
+        "control_folder": str(tmp_path / "broker" / "control"),
+        "store_processed": False,
+    }
+    assert sorted(path.name for path in (tmp_path / "broker").iterdir()) == [
+        "control",
+        "processed",
+        "queue",
+    ]
+
+
+def test_redis_broker_makes_redis_the_shared_cache():
+    values = settings_in_child(
+        ["CACHES", "CELERY_BROKER_TRANSPORT_OPTIONS"],
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
+    )
+
+    assert values["CACHES"]["default"] == {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": "redis://127.0.0.1:6379/3",
+        "KEY_PREFIX": "kizuna",
+    }
+    assert values["CELERY_BROKER_TRANSPORT_OPTIONS"] == {}
+
+
+def test_cache_url_wins_over_the_broker():
+    values = settings_in_child(
+        ["CACHES"],
+        CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
+        CACHE_URL="redis://cache.internal:6379/1",
+    )
+
+    assert values["CACHES"]["default"]["LOCATION"] == "redis://cache.internal:6379/1"
+
+
+def test_postgres_database_url_keeps_connections_with_health_checks():
+    values = settings_in_child(
+        ["DATABASES"], DATABASE_URL="postgres://kizuna:secret@db.internal:5432/kizuna"
+    )
+
+    database = values["DATABASES"]["default"]
+    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5432, "kizuna")
+    assert database["CONN_MAX_AGE"] == 60
+    assert database["CONN_HEALTH_CHECKS"] is True

@@ -1,0 +1,886 @@
+import io
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.contrib.auth.models import Group
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from accounts.models import AudienceType
+from tests.factories import (
+    SeminarFactory,
+    SeminarSpeakerFactory,
+    SeriesFactory,
+    SpeakerFactory,
+    TopicFactory,
+    UserFactory,
+    london,
+)
+from webinars.cache import catalogue_version
+from webinars.models import AudienceQuota, Seminar, Series, Speaker, Topic
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = reverse("admin:webinars_seminar_changelist")
+ADD = reverse("admin:webinars_seminar_add")
+# Far enough ahead to be upcoming whenever the tests run; a Tuesday in GMT.
+STARTS = london(2031, 3, 4, 10)
+ENDS = london(2031, 3, 4, 11, 30)
+
+
+def _change_url(seminar: Seminar) -> str:
+    return reverse("admin:webinars_seminar_change", args=[seminar.pk])
+
+
+def _seminar(**fields) -> Seminar:
+    fields.setdefault("starts_at", STARTS)
+    fields.setdefault("ends_at", fields["starts_at"] + timedelta(hours=1, minutes=30))
+    return SeminarFactory(**fields)
+
+
+def _london_parts(prefix: str, moment: datetime | None) -> dict[str, str]:
+    """The admin's split date/time inputs, in London wall-clock time."""
+    if moment is None:
+        return {f"{prefix}_0": "", f"{prefix}_1": ""}
+    local = moment.astimezone(ZoneInfo("Europe/London"))
+    return {f"{prefix}_0": local.strftime("%Y-%m-%d"), f"{prefix}_1": local.strftime("%H:%M:%S")}
+
+
+def _form_data(seminar: Seminar | None = None, **overrides) -> dict[str, object]:
+    """What the seminar add/change form posts: the seminar's own values unless overridden."""
+    if seminar is None:
+        seminar = Seminar(
+            title="Onsen towns of Kyushu",
+            slug="onsen-towns-of-kyushu",
+            series=SeriesFactory(),
+            summary="Hot springs, old inns and how to sell them to UK travellers.",
+            starts_at=STARTS,
+            ends_at=ENDS,
+        )
+    data = {
+        "title": seminar.title,
+        "slug": seminar.slug,
+        "series": seminar.series_id,
+        "summary": seminar.summary,
+        "description": seminar.description,
+        "cover_image_alt": seminar.cover_image_alt,
+        "topics": [topic.pk for topic in seminar.topics.all()] if seminar.pk else [],
+        "prefecture": seminar.prefecture,
+        "partner_organisations": seminar.partner_organisations,
+        "language": seminar.language,
+        **_london_parts("starts_at", seminar.starts_at),
+        **_london_parts("ends_at", seminar.ends_at),
+        "timezone": seminar.timezone,
+        "platform": seminar.platform,
+        "meeting_url": seminar.meeting_url,
+        "meeting_passcode": seminar.meeting_passcode,
+        "venue": seminar.venue,
+        "capacity": "" if seminar.capacity is None else seminar.capacity,
+        **_london_parts("registration_opens_at", seminar.registration_opens_at),
+        **_london_parts("registration_closes_at", seminar.registration_closes_at),
+        "allowed_audience_types": (
+            [audience.pk for audience in seminar.allowed_audience_types.all()] if seminar.pk else []
+        ),
+        "speaker_links-TOTAL_FORMS": "0",
+        "speaker_links-INITIAL_FORMS": "0",
+        "speaker_links-MIN_NUM_FORMS": "0",
+        "speaker_links-MAX_NUM_FORMS": "1000",
+        "audience_quotas-TOTAL_FORMS": "0",
+        "audience_quotas-INITIAL_FORMS": "0",
+        "audience_quotas-MIN_NUM_FORMS": "0",
+        "audience_quotas-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    if seminar.waitlist_enabled:
+        data["waitlist_enabled"] = "on"
+    data.update(overrides)
+    return data
+
+
+def _png(name: str) -> SimpleUploadedFile:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 3), "teal").save(buffer, format="PNG")
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def _messages(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def _form_errors(response) -> dict[str, list[str]]:
+    return {
+        name: list(errors) for name, errors in response.context["adminform"].form.errors.items()
+    }
+
+
+@pytest.fixture
+def organiser_client(client):
+    organiser = UserFactory(email="organiser@jlgc.example", is_staff=True)
+    organiser.groups.add(Group.objects.get(name="Organisers"))
+    client.force_login(organiser)
+    return client
+
+
+# --- Branding -------------------------------------------------------------
+
+
+def test_admin_is_branded_for_organisers(admin_client):
+    response = admin_client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<a href="/admin/">Kizuna organiser admin</a>' in html
+    assert "<title>Site administration | Kizuna organiser admin</title>" in html
+
+
+# --- Changelist -----------------------------------------------------------
+
+
+def test_changelist_shows_start_in_uk_and_japan_time(admin_client):
+    _seminar(title="Winter seminar", starts_at=london(2031, 1, 14, 10))
+    _seminar(title="Summer seminar", starts_at=london(2031, 7, 1, 10))
+
+    response = admin_client.get(CHANGELIST)
+
+    html = response.content.decode()
+    assert '<td class="field-starts_in_uk">Tue 14 Jan 2031, 10:00 GMT</td>' in html
+    assert '<td class="field-starts_in_japan">Tue 14 Jan, 19:00 JST</td>' in html
+    assert '<td class="field-starts_in_uk">Tue 1 Jul 2031, 10:00 BST</td>' in html
+    assert '<td class="field-starts_in_japan">Tue 1 Jul, 18:00 JST</td>' in html
+
+
+def test_changelist_lists_newest_first(admin_client):
+    _seminar(title="Earlier", starts_at=STARTS)
+    _seminar(title="Later", starts_at=STARTS + timedelta(days=30))
+
+    response = admin_client.get(CHANGELIST)
+
+    assert [seminar.title for seminar in response.context["cl"].result_list] == [
+        "Later",
+        "Earlier",
+    ]
+
+
+@pytest.mark.parametrize(("when", "titles"), [("upcoming", ["Next"]), ("past", ["Last"])])
+def test_changelist_filters_upcoming_and_past(admin_client, when, titles):
+    _seminar(title="Next")
+    SeminarFactory(title="Last", past=True)
+
+    response = admin_client.get(CHANGELIST, {"when": when})
+
+    assert [seminar.title for seminar in response.context["cl"].result_list] == titles
+
+
+def test_changelist_search_finds_seminars_by_speaker_name(admin_client):
+    seminar = _seminar(title="Snow festivals")
+    _seminar(title="Rice terraces")
+    SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(name="Aiko Tanaka"))
+
+    response = admin_client.get(CHANGELIST, {"q": "tanaka"})
+
+    assert [seminar.title for seminar in response.context["cl"].result_list] == ["Snow festivals"]
+
+
+def test_changelist_filters_by_topic(admin_client):
+    onsen = TopicFactory(name="Onsen", slug="onsen")
+    seminar = _seminar(title="Hot springs")
+    seminar.topics.add(onsen)
+    _seminar(title="Castles")
+
+    response = admin_client.get(CHANGELIST, {"topics__id__exact": onsen.pk})
+
+    assert [seminar.title for seminar in response.context["cl"].result_list] == ["Hot springs"]
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_changelist_query_count_does_not_grow_with_seminars(
+    admin_client, django_assert_max_num_queries, count
+):
+    series = SeriesFactory()
+    for _ in range(count):
+        _seminar(series=series, capacity=50)
+    SeminarSpeakerFactory(seminar=Seminar.objects.first())
+
+    with django_assert_max_num_queries(9):
+        response = admin_client.get(CHANGELIST)
+
+    assert len(response.context["cl"].result_list) == count
+
+
+@pytest.mark.parametrize("count", [1, 20])
+def test_organiser_changelist_query_count_does_not_grow_with_seminars(
+    organiser_client, django_assert_max_num_queries, count
+):
+    for _ in range(count):
+        _seminar()
+
+    with django_assert_max_num_queries(11):
+        response = organiser_client.get(CHANGELIST)
+
+    assert len(response.context["cl"].result_list) == count
+
+
+@pytest.mark.parametrize("count", [1, 20])
+@pytest.mark.parametrize(
+    ("url_name", "make"),
+    [
+        ("admin:webinars_series_changelist", lambda: _seminar().series),
+        ("admin:webinars_speaker_changelist", SpeakerFactory),
+        ("admin:webinars_topic_changelist", TopicFactory),
+    ],
+)
+def test_other_changelists_query_count_does_not_grow(
+    admin_client, django_assert_max_num_queries, count, url_name, make
+):
+    for _ in range(count):
+        make()
+
+    with django_assert_max_num_queries(5):
+        response = admin_client.get(reverse(url_name))
+
+    assert len(response.context["cl"].result_list) == count
+
+
+# --- Add and change forms ---------------------------------------------------
+
+
+def test_add_form_says_in_which_zone_times_are_entered(admin_client):
+    response = admin_client.get(ADD)
+
+    html = response.content.decode()
+    assert "Enter the start and end in Europe/London time, the time zone of this admin" in html
+    assert "19:00 in Tokyo is entered as 10:00 while UK clocks are on GMT" in html
+    assert "<div>In Europe/London time.</div>" in html
+
+
+@pytest.mark.parametrize(
+    ("day", "expected_utc"),
+    [
+        ("2031-01-14", datetime(2031, 1, 14, 10, 0, tzinfo=UTC)),  # GMT = UTC
+        ("2031-07-01", datetime(2031, 7, 1, 9, 0, tzinfo=UTC)),  # BST = UTC+1
+    ],
+)
+def test_add_interprets_times_as_london_time_whatever_the_seminar_zone(
+    admin_client, day, expected_utc
+):
+    data = _form_data(starts_at_0=day, starts_at_1="10:00:00", ends_at_0=day, ends_at_1="11:00:00")
+    data["timezone"] = "Asia/Tokyo"
+
+    response = admin_client.post(ADD, data)
+
+    assert response.status_code == 302, _form_errors(response)
+    seminar = Seminar.objects.get()
+    assert (seminar.starts_at, seminar.timezone) == (expected_utc, "Asia/Tokyo")
+
+
+def test_add_creates_a_draft_with_topics_speakers_and_quotas(admin_client):
+    topic = TopicFactory(name="Onsen", slug="onsen")
+    first, second = SpeakerFactory(name="Aiko Tanaka"), SpeakerFactory(name="Tom Baker")
+    audience = AudienceType.objects.get(slug="travel-agent")
+    data = _form_data(
+        topics=[topic.pk],
+        allowed_audience_types=[audience.pk],
+        **{
+            "speaker_links-TOTAL_FORMS": "2",
+            "speaker_links-0-speaker": second.pk,
+            "speaker_links-0-role": "moderator",
+            "speaker_links-0-position": "2",
+            "speaker_links-1-speaker": first.pk,
+            "speaker_links-1-role": "presenter",
+            "speaker_links-1-position": "1",
+            "audience_quotas-TOTAL_FORMS": "1",
+            "audience_quotas-0-audience_type": audience.pk,
+            "audience_quotas-0-seats": "25",
+        },
+    )
+
+    response = admin_client.post(ADD, data)
+
+    assert response.status_code == 302, _form_errors(response)
+    seminar = Seminar.objects.get()
+    assert (seminar.title, seminar.status, seminar.sequence, seminar.published_at) == (
+        "Onsen towns of Kyushu",
+        "draft",
+        0,
+        None,
+    )
+    assert (seminar.starts_at, seminar.ends_at) == (STARTS, ENDS)
+    assert list(seminar.topics.all()) == [topic]
+    assert list(seminar.allowed_audience_types.all()) == [audience]
+    assert list(seminar.speaker_links.values_list("speaker__name", "role")) == [
+        ("Aiko Tanaka", "presenter"),
+        ("Tom Baker", "moderator"),
+    ]
+    assert list(AudienceQuota.objects.values_list("seminar_id", "seats")) == [(seminar.pk, 25)]
+
+
+def test_add_and_change_store_the_cover_image(admin_client):
+    data = _form_data(cover_image=_png("kyushu.png"), cover_image_alt="Steam rising from a bath")
+
+    response = admin_client.post(ADD, data)
+
+    assert response.status_code == 302, _form_errors(response)
+    seminar = Seminar.objects.get()
+    assert seminar.cover_image.name == "seminars/kyushu.png"
+    assert seminar.cover_image.read().startswith(b"\x89PNG")
+
+    response = admin_client.post(
+        _change_url(seminar), _form_data(seminar, cover_image=_png("beppu.png"))
+    )
+
+    assert response.status_code == 302, _form_errors(response)
+    seminar.refresh_from_db()
+    assert seminar.cover_image.name == "seminars/beppu.png"
+
+
+def test_meeting_url_without_a_scheme_is_taken_as_https(admin_client):
+    response = admin_client.post(ADD, _form_data(meeting_url="zoom.example/j/123"))
+
+    assert response.status_code == 302, _form_errors(response)
+    assert Seminar.objects.get().meeting_url == "https://zoom.example/j/123"
+
+
+def test_add_invalidates_the_catalogue_cache_after_commit(
+    admin_client, django_capture_on_commit_callbacks
+):
+    data = _form_data()
+    before = catalogue_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(ADD, data)
+
+    assert response.status_code == 302
+    assert catalogue_version() != before
+
+
+def test_add_from_a_series_preselects_its_default_audience_types(admin_client):
+    series = SeriesFactory()
+    agents = AudienceType.objects.get(slug="travel-agent")
+    operators = AudienceType.objects.get(slug="tour-operator")
+    series.default_audience_types.set([agents, operators])
+
+    response = admin_client.get(ADD, {"series": series.pk})
+
+    form = response.context["adminform"].form
+    assert form.initial["series"] == str(series.pk)
+    assert sorted(form.initial["allowed_audience_types"]) == sorted([agents.pk, operators.pk])
+
+
+def test_changing_the_time_of_a_published_seminar_bumps_sequence(admin_client):
+    seminar = _seminar(title="Kyushu by rail")
+
+    response = admin_client.post(
+        _change_url(seminar),
+        _form_data(seminar, starts_at_1="11:00:00", ends_at_1="12:30:00"),
+    )
+
+    assert response.status_code == 302, _form_errors(response)
+    seminar.refresh_from_db()
+    assert (seminar.sequence, seminar.starts_at) == (1, STARTS + timedelta(hours=1))
+
+
+def test_changing_the_meeting_url_of_a_published_seminar_bumps_sequence(admin_client):
+    seminar = _seminar()
+
+    admin_client.post(
+        _change_url(seminar), _form_data(seminar, meeting_url="https://zoom.example/j/42")
+    )
+
+    seminar.refresh_from_db()
+    assert (seminar.sequence, seminar.meeting_url) == (1, "https://zoom.example/j/42")
+
+
+def test_changing_the_title_of_a_published_seminar_keeps_sequence(admin_client):
+    seminar = _seminar()
+
+    response = admin_client.post(_change_url(seminar), _form_data(seminar, title="A new title"))
+
+    assert response.status_code == 302, _form_errors(response)
+    seminar.refresh_from_db()
+    assert (seminar.sequence, seminar.title) == (0, "A new title")
+
+
+def test_changing_the_time_of_a_draft_keeps_sequence(admin_client):
+    seminar = _seminar(draft=True)
+
+    admin_client.post(_change_url(seminar), _form_data(seminar, starts_at_1="11:00:00"))
+
+    seminar.refresh_from_db()
+    assert (seminar.sequence, seminar.starts_at) == (0, STARTS + timedelta(hours=1))
+
+
+def test_change_invalidates_the_catalogue_cache_after_commit(
+    admin_client, django_capture_on_commit_callbacks
+):
+    seminar = _seminar()
+    data = _form_data(seminar, summary="A better summary.")
+    before = catalogue_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(_change_url(seminar), data)
+
+    assert catalogue_version() != before
+
+
+def test_changing_only_topics_invalidates_the_catalogue_cache_after_commit(
+    admin_client, django_capture_on_commit_callbacks
+):
+    seminar = _seminar()
+    onsen = TopicFactory(name="Onsen", slug="onsen")
+    data = _form_data(seminar, topics=[onsen.pk])
+    before = catalogue_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(_change_url(seminar), data)
+
+    assert list(seminar.topics.all()) == [onsen]
+    assert seminar.updated_at == Seminar.objects.get(pk=seminar.pk).updated_at
+    assert catalogue_version() != before
+
+
+def test_status_and_calendar_fields_cannot_be_posted(admin_client):
+    seminar = _seminar(draft=True)
+
+    admin_client.post(
+        _change_url(seminar), _form_data(seminar, status="published", sequence="7", uid="x")
+    )
+
+    seminar.refresh_from_db()
+    assert (seminar.status, seminar.sequence) == ("draft", 0)
+
+
+def test_change_page_shows_the_times_in_the_seminar_zone_uk_and_japan(admin_client):
+    seminar = _seminar(timezone="Asia/Tokyo")
+
+    response = admin_client.get(_change_url(seminar))
+
+    html = response.content.decode()
+    assert (
+        "<ul><li>Asia/Tokyo: Tue 4 Mar 2031, 19:00 \N{EN DASH} 20:30 JST</li>"
+        "<li>Europe/London: Tue 4 Mar 2031, 10:00 \N{EN DASH} 11:30 GMT</li></ul>"
+    ) in html
+
+
+@pytest.mark.parametrize("status", [Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED])
+def test_announced_seminar_has_a_view_on_site_link(admin_client, status):
+    seminar = _seminar(slug="kyushu-by-rail", status=status)
+
+    response = admin_client.get(_change_url(seminar))
+
+    assert '<a href="/seminars/kyushu-by-rail/" class="viewsitelink">' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"draft": True}, {"draft": True, "status": Seminar.Status.CANCELLED}],
+    ids=["draft", "cancelled-before-publication"],
+)
+def test_unannounced_seminar_has_no_view_on_site_link(admin_client, fields):
+    seminar = _seminar(**fields)
+
+    response = admin_client.get(_change_url(seminar))
+
+    assert response.status_code == 200
+    assert "viewsitelink" not in response.content.decode()
+
+
+# --- Validation errors shown on the form ----------------------------------
+
+
+def test_add_with_end_before_start_shows_the_error_on_the_end(admin_client):
+    response = admin_client.post(ADD, _form_data(ends_at_0="2031-03-04", ends_at_1="09:00:00"))
+
+    assert response.status_code == 200
+    assert _form_errors(response) == {"ends_at": ["The seminar must end after it starts."]}
+    assert "The seminar must end after it starts." in response.content.decode()
+    assert Seminar.objects.count() == 0
+
+
+def test_change_with_end_equal_to_start_shows_the_error(admin_client):
+    seminar = _seminar()
+
+    response = admin_client.post(_change_url(seminar), _form_data(seminar, ends_at_1="10:00:00"))
+
+    assert _form_errors(response) == {"ends_at": ["The seminar must end after it starts."]}
+    seminar.refresh_from_db()
+    assert seminar.ends_at == ENDS
+
+
+def test_add_with_unknown_time_zone_shows_the_error(admin_client):
+    response = admin_client.post(ADD, _form_data(timezone="Europe/Londn"))
+
+    message = "“Europe/Londn” is not a known time zone. Use an IANA name such as Europe/London."
+    assert _form_errors(response) == {"timezone": [message]}
+    assert message in response.content.decode()
+
+
+def test_add_with_a_taken_slug_shows_the_error(admin_client):
+    _seminar(slug="onsen-towns-of-kyushu")
+
+    response = admin_client.post(ADD, _form_data())
+
+    assert _form_errors(response) == {"slug": ["Seminar with this Slug already exists."]}
+    assert "Seminar with this Slug already exists." in response.content.decode()
+    assert Seminar.objects.count() == 1
+
+
+def test_add_with_negative_capacity_shows_the_error(admin_client):
+    response = admin_client.post(ADD, _form_data(capacity="-1"))
+
+    assert _form_errors(response) == {
+        "capacity": ["Ensure this value is greater than or equal to 0."]
+    }
+    assert "Ensure this value is greater than or equal to 0." in response.content.decode()
+
+
+def test_add_with_registration_closing_before_it_opens_shows_the_error(admin_client):
+    response = admin_client.post(
+        ADD,
+        _form_data(
+            registration_opens_at_0="2031-02-20",
+            registration_opens_at_1="09:00:00",
+            registration_closes_at_0="2031-02-10",
+            registration_closes_at_1="09:00:00",
+        ),
+    )
+
+    assert _form_errors(response) == {
+        "registration_closes_at": ["Registration must close after it opens."]
+    }
+    assert "Registration must close after it opens." in response.content.decode()
+
+
+def test_add_with_a_time_that_does_not_exist_in_london_shows_the_error(admin_client):
+    # 01:30 on 30 March 2031 is skipped when UK clocks go forward.
+    response = admin_client.post(
+        ADD,
+        _form_data(
+            starts_at_0="2031-03-30",
+            starts_at_1="01:30:00",
+            ends_at_0="2031-03-30",
+            ends_at_1="03:00:00",
+        ),
+    )
+
+    assert list(_form_errors(response)) == ["starts_at"]
+    assert (
+        "couldn\N{RIGHT SINGLE QUOTATION MARK}t be interpreted in time zone Europe/London"
+        in response.content.decode()
+    )
+
+
+# --- Deletion ---------------------------------------------------------------
+
+
+def test_a_draft_can_be_deleted(admin_client):
+    seminar = _seminar(draft=True)
+
+    response = admin_client.post(
+        reverse("admin:webinars_seminar_delete", args=[seminar.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 302
+    assert Seminar.objects.count() == 0
+
+
+def test_a_published_seminar_cannot_be_deleted(admin_client):
+    seminar = _seminar()
+
+    response = admin_client.post(
+        reverse("admin:webinars_seminar_delete", args=[seminar.pk]), {"post": "yes"}
+    )
+
+    assert response.status_code == 403
+    assert Seminar.objects.count() == 1
+
+
+def test_bulk_delete_is_not_offered(admin_client):
+    response = admin_client.get(CHANGELIST)
+
+    actions = [value for value, _label in response.context["action_form"].fields["action"].choices]
+    assert actions == ["", "publish_seminars", "cancel_seminars", "duplicate_seminars"]
+
+
+# --- Actions ------------------------------------------------------------------
+
+
+def _run_action(client, action: str, seminars: list[Seminar], **extra):
+    data = {"action": action, "_selected_action": [seminar.pk for seminar in seminars], **extra}
+    return client.post(CHANGELIST, data)
+
+
+def test_publish_action_publishes_drafts_and_explains_refusals(admin_client):
+    drafts = [_seminar(draft=True, title="Draft one"), _seminar(draft=True, title="Draft two")]
+    cancelled = _seminar(draft=True, title="Called off", status=Seminar.Status.CANCELLED)
+    ended = SeminarFactory(draft=True, past=True, title="Last year")
+    published = _seminar(title="Already out")
+
+    response = _run_action(admin_client, "publish_seminars", [*drafts, cancelled, ended, published])
+
+    assert response.status_code == 302
+    assert sorted(Seminar.objects.filter(status="published").values_list("title", flat=True)) == [
+        "Already out",
+        "Draft one",
+        "Draft two",
+    ]
+    assert _messages(response) == [
+        "“Last year” was not published: A seminar that has already ended cannot be published.",
+        "“Called off” was not published: A cancelled seminar cannot be published again.",
+        "Published 2 seminars.",
+        "Already published: “Already out”.",
+    ]
+
+
+def test_publish_action_invalidates_the_catalogue_cache(
+    admin_client, django_capture_on_commit_callbacks
+):
+    seminar = _seminar(draft=True)
+    before = catalogue_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _run_action(admin_client, "publish_seminars", [seminar])
+
+    assert catalogue_version() != before
+
+
+def test_cancel_action_first_asks_for_a_message(admin_client):
+    seminar = _seminar(title="Kyushu by rail")
+    already = _seminar(title="Snow festivals", status=Seminar.Status.CANCELLED)
+
+    response = _run_action(admin_client, "cancel_seminars", [seminar, already])
+
+    assert response.status_code == 200
+    assert response.templates[0].name == (
+        "admin/webinars/seminar/cancel_seminars_confirmation.html"
+    )
+    html = response.content.decode()
+    assert "Kyushu by rail</a>" in html
+    assert "already cancelled: it will be left unchanged" in html
+    assert '<textarea name="message"' in html
+    assert f'<input type="hidden" name="_selected_action" value="{seminar.pk}">' in html
+    assert '<input type="hidden" name="action" value="cancel_seminars">' in html
+    seminar.refresh_from_db()
+    assert seminar.status == "published"
+
+
+def test_cancel_action_requires_the_message(admin_client):
+    seminar = _seminar()
+
+    response = _run_action(admin_client, "cancel_seminars", [seminar], confirm="yes", message=" ")
+
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"message": ["This field is required."]}
+    seminar.refresh_from_db()
+    assert seminar.status == "published"
+
+
+def test_cancel_action_cancels_with_the_message_and_reports_already_cancelled(admin_client):
+    published = _seminar(title="Kyushu by rail")
+    draft = _seminar(title="Draft", draft=True)
+    already = _seminar(title="Snow festivals", status=Seminar.Status.CANCELLED)
+
+    response = _run_action(
+        admin_client,
+        "cancel_seminars",
+        [published, draft, already],
+        confirm="yes",
+        message="The speaker cannot travel.",
+    )
+
+    assert response.status_code == 302
+    published.refresh_from_db()
+    draft.refresh_from_db()
+    assert (published.status, published.sequence, published.cancellation_message) == (
+        "cancelled",
+        1,
+        "The speaker cannot travel.",
+    )
+    assert (draft.status, draft.sequence) == ("cancelled", 0)
+    assert _messages(response) == [
+        "Cancelled 2 seminars.",
+        "Already cancelled, left unchanged: “Snow festivals”.",
+    ]
+
+
+def test_duplicate_action_makes_draft_copies_and_links_to_them(admin_client):
+    seminar = _seminar(title="Kyushu by rail", slug="kyushu-by-rail")
+
+    response = _run_action(admin_client, "duplicate_seminars", [seminar])
+
+    copy = Seminar.objects.get(slug="kyushu-by-rail-copy")
+    assert (copy.status, copy.title) == ("draft", "Kyushu by rail (copy)")
+    link = f'<a href="/admin/webinars/seminar/{copy.pk}/change/">Kyushu by rail (copy)</a>'
+    assert _messages(response) == [f"Created 1 draft copy: {link}"]
+    # The link survives the redirect as markup, not as escaped text.
+    assert link in admin_client.get(response["Location"]).content.decode()
+
+
+# --- Organisers (staff in the Organisers group, not superusers) -------------
+
+
+def test_organiser_can_open_the_seminar_list_and_add_page(organiser_client):
+    _seminar()
+
+    assert organiser_client.get(CHANGELIST).status_code == 200
+    assert organiser_client.get(ADD).status_code == 200
+
+
+def test_organiser_can_publish(organiser_client):
+    seminar = _seminar(draft=True)
+
+    response = _run_action(organiser_client, "publish_seminars", [seminar])
+
+    seminar.refresh_from_db()
+    assert seminar.status == "published"
+    assert _messages(response) == ["Published 1 seminar."]
+
+
+def test_organiser_can_add_a_seminar(organiser_client):
+    response = organiser_client.post(ADD, _form_data())
+
+    assert response.status_code == 302
+    assert Seminar.objects.get().title == "Onsen towns of Kyushu"
+
+
+def test_organiser_can_look_up_speakers_for_the_inline(organiser_client):
+    SpeakerFactory(name="Aiko Tanaka")
+
+    response = organiser_client.get(
+        reverse("admin:autocomplete"),
+        {
+            "term": "aiko",
+            "app_label": "webinars",
+            "model_name": "seminarspeaker",
+            "field_name": "speaker",
+        },
+    )
+
+    assert [result["text"] for result in response.json()["results"]] == ["Aiko Tanaka"]
+
+
+def test_staff_outside_the_organisers_group_cannot_open_seminars(client):
+    client.force_login(UserFactory(is_staff=True))
+
+    assert client.get(CHANGELIST).status_code == 403
+
+
+# --- Other catalogue models ---------------------------------------------------
+
+
+def test_speaker_page_lists_their_seminars_read_only(admin_client):
+    seminar = _seminar(title="Kyushu by rail")
+    link = SeminarSpeakerFactory(seminar=seminar)
+
+    response = admin_client.get(reverse("admin:webinars_speaker_change", args=[link.speaker_id]))
+
+    html = response.content.decode()
+    assert f'<a href="/admin/webinars/seminar/{seminar.pk}/change/">Kyushu by rail</a>' in html
+    assert "Tue 4 Mar 2031, 10:00 GMT" in html
+
+
+def test_speaker_jet_years_in_reverse_order_show_the_error(admin_client):
+    response = admin_client.post(
+        reverse("admin:webinars_speaker_add"),
+        {
+            "name": "Kate Jones",
+            "slug": "kate-jones",
+            "is_jet_participant": "on",
+            "jet_year_from": "2012",
+            "jet_year_to": "2010",
+            "seminar_links-TOTAL_FORMS": "0",
+            "seminar_links-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert _form_errors(response) == {
+        "jet_year_to": ["The JET end year cannot be before the start year."]
+    }
+    assert Speaker.objects.count() == 0
+
+
+def test_series_list_counts_seminars_and_links_to_add_one(admin_client):
+    series = SeriesFactory(name="Japan Local Attraction Seminars")
+    _seminar(series=series)
+    _seminar(series=series)
+
+    response = admin_client.get(reverse("admin:webinars_series_changelist"))
+
+    html = response.content.decode()
+    assert '<td class="field-seminar_count">2</td>' in html
+    assert f'<a href="/admin/webinars/seminar/add/?series={series.pk}">Add a seminar</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data", "model"),
+    [
+        (
+            "admin:webinars_series_add",
+            {
+                "name": "JLGC Seminars",
+                "slug": "jlgc",
+                "position": "0",
+                "reminder_offsets_minutes": "[1440, 60]",
+            },
+            Series,
+        ),
+        ("admin:webinars_topic_add", {"name": "Onsen", "slug": "onsen"}, Topic),
+        (
+            "admin:webinars_speaker_add",
+            {
+                "name": "Kate Jones",
+                "slug": "kate-jones",
+                "seminar_links-TOTAL_FORMS": "0",
+                "seminar_links-INITIAL_FORMS": "0",
+            },
+            Speaker,
+        ),
+        (
+            "admin:accounts_audiencetype_add",
+            {"name": "Student", "slug": "student", "position": "200", "is_active": "on"},
+            AudienceType,
+        ),
+    ],
+)
+def test_saving_catalogue_models_invalidates_the_cache(
+    admin_client, django_capture_on_commit_callbacks, url_name, data, model
+):
+    before = catalogue_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse(url_name), data)
+
+    assert response.status_code == 302, _form_errors(response)
+    assert model.objects.filter(slug=data["slug"]).exists()
+    assert catalogue_version() != before
+
+
+def test_deleting_a_topic_invalidates_the_cache(admin_client, django_capture_on_commit_callbacks):
+    topic = TopicFactory()
+    before = catalogue_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:webinars_topic_delete", args=[topic.pk]), {"post": "yes"})
+
+    assert Topic.objects.count() == 0
+    assert catalogue_version() != before
+
+
+def test_series_reminder_offsets_are_validated(admin_client):
+    response = admin_client.post(
+        reverse("admin:webinars_series_add"),
+        {
+            "name": "JLGC Seminars",
+            "slug": "jlgc",
+            "position": "0",
+            "reminder_offsets_minutes": "[-5]",
+        },
+    )
+
+    assert _form_errors(response) == {
+        "reminder_offsets_minutes": [
+            "Give reminder offsets as a list of whole minutes before the start, e.g. [1440, 60]."
+        ]
+    }

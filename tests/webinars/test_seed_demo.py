@@ -1,0 +1,291 @@
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from allauth.account.models import EmailAddress
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from webinars.cache import catalogue_version
+from webinars.management.demo_dates import AroundUkClockChange, last_sunday
+from webinars.models import Seminar, SeminarSpeaker, Series, Speaker, Topic
+
+pytestmark = pytest.mark.django_db
+
+LONDON = ZoneInfo("Europe/London")
+TOKYO = ZoneInfo("Asia/Tokyo")
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _debug(settings):
+    # pytest-django runs with DEBUG off; the command is meant for development sites.
+    settings.DEBUG = True
+
+
+@pytest.fixture(autouse=True)
+def _today():
+    with time_machine.travel(NOW, tick=False) as traveller:
+        yield traveller
+
+
+def seed(*args: str) -> str:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("seed_demo", *args, stdout=out)
+    return out.getvalue()
+
+
+def snapshot() -> dict[str, object]:
+    return {
+        "series": sorted(Series.objects.values_list("slug", "updated_at")),
+        "topics": sorted(Topic.objects.values_list("slug", "name")),
+        "speakers": sorted(Speaker.objects.values_list("slug", "updated_at")),
+        "seminars": sorted(
+            Seminar.objects.values_list("slug", "updated_at", "sequence", "starts_at", "status")
+        ),
+        "speaker_links": sorted(
+            SeminarSpeaker.objects.values_list("seminar__slug", "speaker__slug", "role", "position")
+        ),
+        "users": sorted(User.objects.values_list("email", "password")),
+        "email_addresses": sorted(EmailAddress.objects.values_list("email", "verified", "primary")),
+    }
+
+
+def test_seed_demo_twice_creates_nothing_new_and_changes_nothing(_today):
+    seed()
+    first = snapshot()
+    # Later the same day: any row saved again would get a new updated_at.
+    _today.shift(60 * 60)
+
+    seed()
+
+    assert snapshot() == first
+    assert (Series.objects.count(), Seminar.objects.count()) == (2, 12)
+    assert (Speaker.objects.count(), Topic.objects.count()) == (9, 13)
+    assert SeminarSpeaker.objects.count() == 30
+
+
+def test_seed_demo_prints_summary_and_organiser_login():
+    output = seed()
+
+    assert output.splitlines() == [
+        "Demo data ready: 2 series, 12 seminars (9 upcoming, 3 past), 9 speakers, 13 topics.",
+        "Organiser login: organiser@example.org / kizuna-demo  "
+        "(admin: http://localhost:8000/admin/)",
+        "The demo organiser's password is reset to the one above on every run.",
+    ]
+
+
+def test_seed_demo_creates_both_series_with_their_audiences():
+    seed()
+
+    jlgc = Series.objects.get(slug="jlgc-seminars")
+    attraction = Series.objects.get(slug="japan-local-attraction-seminars")
+    assert jlgc.name == "JLGC Seminars"
+    assert attraction.name == "Japan Local Attraction Seminars"
+    assert set(jlgc.default_audience_types.values_list("slug", flat=True)) == {
+        "local-government-japan",
+        "local-government-europe",
+        "public-sector-partner",
+        "academic",
+        "media",
+        "other",
+    }
+    assert set(attraction.default_audience_types.values_list("slug", flat=True)) == {
+        "travel-agent",
+        "tour-operator",
+        "destination-marketing-organisation",
+        "public-sector-partner",
+        "japan-enthusiast",
+        "media",
+        "other",
+    }
+    assert jlgc.seminars.count() == 4
+    assert attraction.seminars.count() == 8
+
+
+def test_japanese_evening_seminar_starts_at_1900_tokyo():
+    seed()
+
+    seminar = Seminar.objects.get(slug="hirosaki-winter-lights")
+
+    assert seminar.timezone == "Asia/Tokyo"
+    assert seminar.starts_at == datetime(2026, 12, 8, 10, 0, tzinfo=UTC)
+    assert seminar.starts_at.astimezone(TOKYO).strftime("%H:%M") == "19:00"
+    assert seminar.starts_at.astimezone(LONDON).strftime("%H:%M %Z") == "10:00 GMT"
+
+
+def test_autumn_clock_change_pair_is_at_1000_london_and_1800_then_1900_tokyo():
+    seed()
+
+    before = Seminar.objects.get(slug="kyushu-by-rail")
+    after = Seminar.objects.get(slug="local-government-digital-transformation")
+
+    assert before.starts_at == datetime(2026, 10, 23, 9, 0, tzinfo=UTC)
+    assert after.starts_at == datetime(2026, 10, 26, 10, 0, tzinfo=UTC)
+    assert before.starts_at.astimezone(LONDON).strftime("%a %H:%M %Z") == "Fri 10:00 BST"
+    assert after.starts_at.astimezone(LONDON).strftime("%a %H:%M %Z") == "Mon 10:00 GMT"
+    assert before.starts_at.astimezone(TOKYO).strftime("%H:%M") == "18:00"
+    assert after.starts_at.astimezone(TOKYO).strftime("%H:%M") == "19:00"
+    assert before.is_past and after.is_past
+
+
+def test_spring_clock_change_pair_is_upcoming_at_1000_london_and_1900_then_1800_tokyo():
+    seed()
+
+    before = Seminar.objects.get(slug="yamagata-in-spring")
+    after = Seminar.objects.get(slug="town-twinning-renewed")
+
+    assert before.starts_at == datetime(2027, 3, 26, 10, 0, tzinfo=UTC)
+    assert after.starts_at == datetime(2027, 3, 29, 9, 0, tzinfo=UTC)
+    assert before.starts_at.astimezone(LONDON).strftime("%a %H:%M %Z") == "Fri 10:00 GMT"
+    assert after.starts_at.astimezone(LONDON).strftime("%a %H:%M %Z") == "Mon 10:00 BST"
+    assert before.starts_at.astimezone(TOKYO).strftime("%H:%M") == "19:00"
+    assert after.starts_at.astimezone(TOKYO).strftime("%H:%M") == "18:00"
+
+
+def test_seed_demo_has_one_draft_one_cancelled_and_the_rest_published():
+    seed()
+
+    statuses = dict(Seminar.objects.values_list("slug", "status"))
+    cancelled = Seminar.objects.get(slug="okinawa-island-festivals")
+
+    assert statuses.pop("niigata-sake-trails") == Seminar.Status.DRAFT
+    assert statuses.pop("okinawa-island-festivals") == Seminar.Status.CANCELLED
+    assert set(statuses.values()) == {Seminar.Status.PUBLISHED}
+    assert cancelled.cancellation_message.startswith("Our speaker from Okinawa can no longer")
+    assert cancelled.cancelled_at == NOW
+    assert cancelled.sequence == 1
+    assert Seminar.objects.upcoming().count() == 9
+    assert Seminar.objects.past().count() == 3
+
+
+def test_seed_demo_seminars_have_delivery_speakers_and_topics():
+    seed()
+
+    seminar = Seminar.objects.get(slug="miyagi-disaster-resilience")
+    links = list(seminar.speaker_links.values_list("speaker__slug", "role", "position"))
+
+    assert seminar.meeting_url == "https://zoom.example/j/84123456003"
+    assert seminar.capacity is None
+    assert seminar.prefecture == "JP-04"
+    assert links == [
+        ("naoki-takahashi", "presenter", 1),
+        ("gareth-pryce", "panellist", 2),
+        ("hannah-whitfield", "moderator", 3),
+    ]
+    assert sorted(seminar.topics.values_list("slug", flat=True)) == [
+        "ageing-society",
+        "disaster-resilience",
+        "tohoku",
+    ]
+    assert Seminar.objects.filter(capacity__isnull=True).count() == 5
+    assert Seminar.objects.filter(published_at__isnull=True).count() == 1
+
+
+def test_seed_demo_speakers_are_mostly_jet_participants_with_placements():
+    seed()
+
+    emily = Speaker.objects.get(slug="emily-hargreaves")
+    official = Speaker.objects.get(slug="misaki-sato")
+
+    assert Speaker.objects.filter(is_jet_participant=True).count() == 6
+    assert (emily.jet_prefecture, emily.jet_municipality, emily.jet_years) == (
+        "JP-44",
+        "Oita City",
+        "2023\N{EN DASH}2026",
+    )
+    assert emily.organisation == "Oita Prefectural Government, Tourism Promotion Division"
+    assert official.name_ja == "佐藤 美咲"
+    assert official.is_jet_participant is False
+
+
+def test_demo_organiser_can_sign_in_to_the_admin(client):
+    seed()
+
+    response = client.post(
+        "/admin/login/?next=/admin/",
+        {"username": "organiser@example.org", "password": "kizuna-demo", "next": "/admin/"},
+    )
+    admin_index = client.get("/admin/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert admin_index.status_code == 200
+    assert admin_index.context["user"].email == "organiser@example.org"
+    assert list(admin_index.context["user"].groups.values_list("name", flat=True)) == ["Organisers"]
+
+
+def test_demo_organiser_can_sign_in_on_the_site_with_a_verified_email(client):
+    seed()
+
+    response = client.post(
+        "/accounts/login/", {"login": "organiser@example.org", "password": "kizuna-demo"}
+    )
+
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    assert EmailAddress.objects.get(email="organiser@example.org").verified is True
+
+
+def test_reseeding_resets_a_changed_demo_password():
+    seed()
+    organiser = User.objects.get(email="organiser@example.org")
+    organiser.set_password("something else")
+    organiser.save()
+
+    seed()
+
+    organiser.refresh_from_db()
+    assert organiser.check_password("kizuna-demo") is True
+
+
+def test_reseeding_on_a_later_day_moves_upcoming_seminars_without_duplicates(_today):
+    seed()
+    _today.move_to(datetime(2026, 12, 1, 8, 0, tzinfo=UTC))
+
+    seed()
+
+    seminar = Seminar.objects.get(slug="oita-japans-onsen-capital")
+    assert Seminar.objects.count() == 12
+    assert seminar.starts_at == datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
+    # Moving a published seminar must reach attendees' calendars.
+    assert seminar.sequence == 1
+
+
+def test_seed_demo_invalidates_cached_pages(django_capture_on_commit_callbacks, _today):
+    version_before = catalogue_version()
+    # The version is a timestamp: let the frozen clock move so a new one can differ.
+    _today.shift(1)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        seed()
+
+    assert catalogue_version() != version_before
+
+
+def test_seed_demo_refuses_without_debug_unless_forced(settings):
+    settings.DEBUG = False
+
+    with pytest.raises(CommandError, match="Refusing to load demo data with DEBUG off"):
+        seed()
+    assert Seminar.objects.count() == 0
+
+    seed("--force")
+    assert Seminar.objects.count() == 12
+
+
+def test_last_sunday_gives_uk_clock_change_days():
+    assert last_sunday(2026, 10) == date(2026, 10, 25)
+    assert last_sunday(2027, 3) == date(2027, 3, 28)
+    assert last_sunday(2026, 3) == date(2026, 3, 29)
+
+
+def test_autumn_pair_uses_last_year_until_this_years_monday_seminar_is_over():
+    monday_morning = datetime(2026, 10, 26, 9, 0, tzinfo=UTC)
+
+    assert AroundUkClockChange("autumn", "friday").change_day(monday_morning) == date(2025, 10, 26)
+    assert AroundUkClockChange("spring", "monday").change_day(monday_morning) == date(2027, 3, 28)

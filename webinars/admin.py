@@ -1,0 +1,543 @@
+"""The organiser admin for the catalogue: series, seminars, speakers, topics, audience types.
+
+Every change to a seminar goes through ``webinars.services`` (so a published seminar's
+calendar ``sequence`` grows when attendees must hear of a change), and every save or delete
+here invalidates the cached public pages once the transaction commits.
+"""
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db import models
+from django.db.models import Count, QuerySet
+from django.forms import Field, ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import dateformat
+from django.utils import timezone as dj_timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import AudienceTypeAdmin
+from accounts.models import AudienceType
+from accounts.validators import available_time_zones
+from webinars.admin_forms import CancelSeminarsForm, SeminarAdminForm, SpeakerAdminForm
+from webinars.cache import catalogue_changed
+from webinars.errors import SeminarAlreadyCancelled, SeminarError
+from webinars.models import AudienceQuota, Seminar, SeminarSpeaker, Series, Speaker, Topic
+from webinars.services import (
+    seminar_cancel,
+    seminar_create,
+    seminar_duplicate,
+    seminar_publish,
+    seminar_update,
+)
+
+# Set by the services or the publish/cancel actions, never typed in.
+SEMINAR_LIFECYCLE_FIELDS = (
+    "status",
+    "uid",
+    "sequence",
+    "published_at",
+    "cancelled_at",
+    "cancellation_message",
+)
+SEMINAR_DATETIME_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "registration_opens_at",
+    "registration_closes_at",
+)
+# Filled in by the database, not by a service call.
+_AUTOMATIC_FIELDS = ("id", "created_at", "updated_at")
+# Meeting and profile links are pasted whole; a bare host name is meant as https.
+URL_FIELDS_ASSUME_HTTPS = {models.URLField: {"assume_scheme": "https"}}
+
+
+def _in_zone(moment: datetime, zone_name: str, format_string: str) -> str:
+    return dateformat.format(dj_timezone.localtime(moment, ZoneInfo(zone_name)), format_string)
+
+
+def _span_in_zone(starts_at: datetime, ends_at: datetime, zone_name: str) -> str:
+    """Start to end in one zone; the end's date is repeated only when it differs."""
+    zone = ZoneInfo(zone_name)
+    start, end = dj_timezone.localtime(starts_at, zone), dj_timezone.localtime(ends_at, zone)
+    end_format = "H:i T" if start.date() == end.date() else "D j M Y, H:i T"
+    return "{} \N{EN DASH} {}".format(
+        dateformat.format(start, "D j M Y, H:i"), dateformat.format(end, end_format)
+    )
+
+
+class CatalogueChangeAdminMixin:
+    """Public pages are cached: a save or delete here must invalidate them after commit."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        catalogue_changed()
+
+    def save_related(
+        self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        catalogue_changed()
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        super().delete_model(request, obj)
+        catalogue_changed()
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet) -> None:
+        super().delete_queryset(request, queryset)
+        catalogue_changed()
+
+
+class WhenListFilter(admin.SimpleListFilter):
+    title = _("when")
+    parameter_name = "when"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("upcoming", _("Upcoming or running")), ("past", _("Past"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "upcoming":
+            return queryset.upcoming()
+        if self.value() == "past":
+            return queryset.past()
+        return queryset
+
+
+class SeminarSpeakerInline(admin.TabularInline):
+    model = SeminarSpeaker
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    fields = ["speaker", "role", "position", "join_url"]
+    autocomplete_fields = ["speaker"]
+    ordering = ["position", "pk"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("speaker")
+
+
+class AudienceQuotaInline(admin.TabularInline):
+    model = AudienceQuota
+    fields = ["audience_type", "seats"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("audience_type")
+
+
+@admin.register(Seminar)
+class SeminarAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
+    form = SeminarAdminForm
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = [
+        "title",
+        "series",
+        "starts_in_uk",
+        "starts_in_japan",
+        "status",
+        "sequence",
+        "capacity",
+    ]
+    list_select_related = ["series"]
+    list_filter = ["status", WhenListFilter, "series", "language", "prefecture", "topics"]
+    search_fields = [
+        "title",
+        "slug",
+        "summary",
+        "speaker_links__speaker__name",
+        "speaker_links__speaker__name_ja",
+    ]
+    date_hierarchy = "starts_at"
+    ordering = ["-starts_at"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["topics"]
+    filter_horizontal = ["allowed_audience_types"]
+    readonly_fields = [*SEMINAR_LIFECYCLE_FIELDS, "times_overview"]
+    inlines = [SeminarSpeakerInline, AudienceQuotaInline]
+    actions = ["publish_seminars", "cancel_seminars", "duplicate_seminars"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Seminar | None = None) -> list[tuple]:
+        when_description = gettext(
+            "Enter the start and end in %(zone)s time, the time zone of this admin, whatever "
+            "the seminar's own time zone: for example, 19:00 in Tokyo is entered as 10:00 "
+            "while UK clocks are on GMT and as 11:00 while they are on BST. The seminar's time "
+            "zone does not move the seminar: it is the zone in which its pages and calendar "
+            "invites present the times. After saving, check the times shown below."
+        ) % {"zone": dj_timezone.get_current_timezone_name()}
+        when_fields = ["starts_at", "ends_at", "timezone"]
+        if obj is not None:
+            when_fields.append("times_overview")
+        publication_fields = ["status"]
+        if obj is not None:
+            publication_fields += [
+                "published_at",
+                "cancelled_at",
+                "cancellation_message",
+                "uid",
+                "sequence",
+            ]
+        return [
+            (
+                _("Basics"),
+                {
+                    "fields": [
+                        "title",
+                        "slug",
+                        "series",
+                        "summary",
+                        "description",
+                        "cover_image",
+                        "cover_image_alt",
+                        "topics",
+                        "prefecture",
+                        "partner_organisations",
+                        "language",
+                    ]
+                },
+            ),
+            (_("When"), {"fields": when_fields, "description": when_description}),
+            (
+                _("Delivery"),
+                {
+                    "fields": ["platform", "meeting_url", "meeting_passcode", "venue"],
+                    "description": _(
+                        "Attendees never see the meeting URL: they get a personal join link. "
+                        "Changing the time or the delivery of a published seminar updates "
+                        "everyone's calendar entry."
+                    ),
+                },
+            ),
+            (
+                _("Registration"),
+                {
+                    "fields": [
+                        "capacity",
+                        "waitlist_enabled",
+                        "registration_opens_at",
+                        "registration_closes_at",
+                        "allowed_audience_types",
+                    ]
+                },
+            ),
+            (
+                _("Publication"),
+                {
+                    "fields": publication_fields,
+                    "description": _(
+                        "New seminars are drafts. Publish or cancel them with the actions of "
+                        "the seminar list."
+                    ),
+                },
+            ),
+        ]
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs: Any) -> Field | None:
+        if db_field.name in SEMINAR_DATETIME_FIELDS:
+            kwargs["help_text"] = gettext("In %(zone)s time.") % {
+                "zone": dj_timezone.get_current_timezone_name()
+            }
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """``?series=<id>`` preselects that series' default audience types."""
+        initial = super().get_changeform_initial_data(request)
+        series_id = str(initial.get("series", ""))
+        if series_id.isdigit() and "allowed_audience_types" not in initial:
+            series = Series.objects.filter(pk=series_id).first()
+            if series is not None:
+                initial["allowed_audience_types"] = list(
+                    series.default_audience_types.values_list("pk", flat=True)
+                )
+        return initial
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("series")
+
+    def view_on_site(self, obj: Seminar) -> str | None:
+        # Drafts (and drafts cancelled before publication) have no public page.
+        if not Seminar.objects.visible().filter(pk=obj.pk).exists():
+            return None
+        return obj.get_absolute_url()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Seminar | None = None) -> bool:
+        # A published seminar is in people's calendars: it is cancelled, never deleted.
+        if obj is not None and obj.status != Seminar.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        # Bulk deletion would take published seminars with it; drafts are deleted one by one.
+        actions.pop("delete_selected", None)
+        return actions
+
+    # --- Display -------------------------------------------------------------
+
+    @admin.display(description=_("starts (UK time)"), ordering="starts_at")
+    def starts_in_uk(self, obj: Seminar) -> str:
+        return _in_zone(obj.starts_at, settings.UK_TIME_ZONE, "D j M Y, H:i T")
+
+    @admin.display(description=_("Japan time"), ordering="starts_at")
+    def starts_in_japan(self, obj: Seminar) -> str:
+        return _in_zone(obj.starts_at, settings.JAPAN_TIME_ZONE, "D j M, H:i T")
+
+    @admin.display(description=_("times as attendees see them"))
+    def times_overview(self, obj: Seminar) -> SafeString | str:
+        if not (obj.starts_at and obj.ends_at) or obj.timezone not in available_time_zones():
+            return "—"
+        zones = dict.fromkeys([obj.timezone, settings.UK_TIME_ZONE, settings.JAPAN_TIME_ZONE])
+        rows = ((zone, _span_in_zone(obj.starts_at, obj.ends_at, zone)) for zone in zones)
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
+
+    # --- Saving through the services ------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Seminar, form: ModelForm, change: bool) -> None:
+        if change:
+            model_fields = {field.name for field in Seminar._meta.concrete_fields}
+            changes = {
+                name: getattr(obj, name) for name in form.changed_data if name in model_fields
+            }
+            if changes:
+                seminar_update(seminar=obj, **changes)
+            return
+        created = seminar_create(
+            **{
+                field.name: getattr(obj, field.name)
+                for field in Seminar._meta.concrete_fields
+                if field.name not in _AUTOMATIC_FIELDS
+            }
+        )
+        # The admin goes on with `obj` (the inline formsets and m2m saving point at it),
+        # so it must become the row the service saved.
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj._state.db = created._state.db
+        obj.refresh_from_db()
+
+    # --- Actions ---------------------------------------------------------------
+
+    @admin.action(description=_("Publish selected seminars"), permissions=["change"])
+    def publish_seminars(self, request: HttpRequest, queryset: QuerySet) -> None:
+        published, already_published = 0, []
+        for seminar in queryset.order_by("starts_at", "pk"):
+            if seminar.is_published:
+                already_published.append(seminar.title)
+                continue
+            try:
+                seminar_publish(seminar=seminar)
+            except SeminarError as error:
+                self.message_user(
+                    request,
+                    gettext("“%(title)s” was not published: %(reason)s")
+                    % {"title": seminar.title, "reason": error},
+                    messages.ERROR,
+                )
+            else:
+                published += 1
+        if published:
+            self.message_user(
+                request,
+                ngettext("Published %(count)d seminar.", "Published %(count)d seminars.", published)
+                % {"count": published},
+                messages.SUCCESS,
+            )
+        if already_published:
+            self.message_user(
+                request,
+                gettext("Already published: %(titles)s.")
+                % {"titles": ", ".join(f"“{title}”" for title in already_published)},
+                messages.INFO,
+            )
+
+    @admin.action(description=_("Cancel selected seminars…"), permissions=["change"])
+    def cancel_seminars(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Ask for the message to registrants first; cancel on the confirmed POST."""
+        seminars = list(queryset.select_related("series").order_by("starts_at", "pk"))
+        if "confirm" in request.POST:
+            form = CancelSeminarsForm(request.POST)
+            if form.is_valid():
+                self._cancel(request, seminars, message=form.cleaned_data["message"])
+                return None
+        else:
+            form = CancelSeminarsForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Cancel seminars"),
+            "opts": self.opts,
+            "seminars": seminars,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "cancel_seminars",
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(
+            request, "admin/webinars/seminar/cancel_seminars_confirmation.html", context
+        )
+
+    def _cancel(self, request: HttpRequest, seminars: list[Seminar], *, message: str) -> None:
+        cancelled, already_cancelled = 0, []
+        for seminar in seminars:
+            try:
+                seminar_cancel(seminar=seminar, message=message)
+            except SeminarAlreadyCancelled:
+                already_cancelled.append(seminar.title)
+            else:
+                cancelled += 1
+        if cancelled:
+            self.message_user(
+                request,
+                ngettext("Cancelled %(count)d seminar.", "Cancelled %(count)d seminars.", cancelled)
+                % {"count": cancelled},
+                messages.SUCCESS,
+            )
+        if already_cancelled:
+            self.message_user(
+                request,
+                gettext("Already cancelled, left unchanged: %(titles)s.")
+                % {"titles": ", ".join(f"“{title}”" for title in already_cancelled)},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Duplicate selected seminars"), permissions=["add"])
+    def duplicate_seminars(self, request: HttpRequest, queryset: QuerySet) -> None:
+        copies = [
+            seminar_duplicate(seminar=seminar) for seminar in queryset.order_by("starts_at", "pk")
+        ]
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:webinars_seminar_change", args=[copy.pk]), copy.title)
+                for copy in copies
+            ),
+        )
+        summary = ngettext(
+            "Created %(count)d draft copy:", "Created %(count)d draft copies:", len(copies)
+        ) % {"count": len(copies)}
+        self.message_user(request, format_html("{} {}", summary, links), messages.SUCCESS)
+
+
+class SpeakerSeminarInline(admin.TabularInline):
+    """The speaker's seminars, for reference; they are edited on the seminar."""
+
+    model = SeminarSpeaker
+    fk_name = "speaker"
+    fields = ["seminar_link", "seminar_starts", "seminar_status", "role"]
+    readonly_fields = fields
+    ordering = ["-seminar__starts_at"]
+    extra = 0
+    can_delete = False
+    verbose_name = _("seminar")
+    verbose_name_plural = _("seminars")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("seminar")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("seminar"))
+    def seminar_link(self, link: SeminarSpeaker) -> SafeString:
+        url = reverse("admin:webinars_seminar_change", args=[link.seminar_id])
+        return format_html('<a href="{}">{}</a>', url, link.seminar.title)
+
+    @admin.display(description=_("starts (UK time)"))
+    def seminar_starts(self, link: SeminarSpeaker) -> str:
+        return _in_zone(link.seminar.starts_at, settings.UK_TIME_ZONE, "D j M Y, H:i T")
+
+    @admin.display(description=_("status"))
+    def seminar_status(self, link: SeminarSpeaker) -> str:
+        return link.seminar.get_status_display()
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
+    form = SpeakerAdminForm
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = ["name", "name_ja", "organisation", "is_jet_participant", "jet_prefecture"]
+    list_filter = ["is_jet_participant", "jet_prefecture"]
+    search_fields = ["name", "name_ja", "slug", "organisation"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [SpeakerSeminarInline]
+    fieldsets = [
+        (
+            _("Profile"),
+            {"fields": ["name", "name_ja", "slug", "title", "organisation", "bio", "photo"]},
+        ),
+        (_("Contact and links"), {"fields": ["email", "website", "links"]}),
+        (
+            _("JET Programme"),
+            {
+                "fields": [
+                    "is_jet_participant",
+                    "jet_prefecture",
+                    "jet_municipality",
+                    "jet_year_from",
+                    "jet_year_to",
+                ]
+            },
+        ),
+    ]
+
+
+@admin.register(Series)
+class SeriesAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "seminar_count", "position", "add_seminar_link"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["default_audience_types"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "tagline", "description", "position"]}),
+        (
+            _("Defaults for its seminars"),
+            {"fields": ["default_audience_types", "reminder_offsets_minutes"]},
+        ),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(seminar_count=Count("seminars"))
+
+    @admin.display(description=_("seminars"), ordering="seminar_count")
+    def seminar_count(self, obj: Series) -> int:
+        return obj.seminar_count
+
+    @admin.display(description=_("new seminar"))
+    def add_seminar_link(self, obj: Series) -> SafeString:
+        url = f"{reverse('admin:webinars_seminar_add')}?series={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, gettext("Add a seminar"))
+
+
+@admin.register(Topic)
+class TopicAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "seminar_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(seminar_count=Count("seminars"))
+
+    @admin.display(description=_("seminars"), ordering="seminar_count")
+    def seminar_count(self, obj: Topic) -> int:
+        return obj.seminar_count
+
+
+# Audience types belong to accounts, whose admin must not depend on webinars; their names
+# appear on public pages, so here they gain the catalogue's cache invalidation.
+admin.site.unregister(AudienceType)
+
+
+@admin.register(AudienceType)
+class CatalogueAudienceTypeAdmin(CatalogueChangeAdminMixin, AudienceTypeAdmin):
+    pass

@@ -1,0 +1,57 @@
+"""Forms of the organiser admin: model forms that name the field at fault, and action forms.
+
+The model forms carry no ``Meta``: the ModelAdmin that uses one supplies model and fields.
+"""
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+# The same wording as the models' CheckConstraints, so one translation covers both.
+ENDS_BEFORE_START = _("The seminar must end after it starts.")
+REGISTRATION_CLOSES_BEFORE_OPENING = _("Registration must close after it opens.")
+JET_YEARS_REVERSED = _("The JET end year cannot be before the start year.")
+
+
+class SeminarAdminForm(forms.ModelForm):
+    """Checks the database constraints field by field.
+
+    Django would report a violated CheckConstraint at the top of the form; naming the
+    field lets the organiser see at once which date to fix (and the constraint check is
+    then skipped for that field, so the message is not shown twice).
+    """
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        starts_at, ends_at = cleaned_data.get("starts_at"), cleaned_data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", ENDS_BEFORE_START)
+        opens_at = cleaned_data.get("registration_opens_at")
+        closes_at = cleaned_data.get("registration_closes_at")
+        if opens_at and closes_at and closes_at <= opens_at:
+            self.add_error("registration_closes_at", REGISTRATION_CLOSES_BEFORE_OPENING)
+        return cleaned_data
+
+
+class SpeakerAdminForm(forms.ModelForm):
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        year_from, year_to = cleaned_data.get("jet_year_from"), cleaned_data.get("jet_year_to")
+        if year_from and year_to and year_to < year_from:
+            self.add_error("jet_year_to", JET_YEARS_REVERSED)
+        return cleaned_data
+
+
+class CancelSeminarsForm(forms.Form):
+    """The message that goes with a cancellation (seminar page, emails to registrants)."""
+
+    message = forms.CharField(
+        label=_("Message to registrants"),
+        widget=forms.Textarea(attrs={"rows": 6, "cols": 80}),
+        max_length=2000,
+        help_text=_(
+            "Say why the seminar is cancelled and what happens next (a new date, the "
+            "recording of an earlier session…). Attendees see it with the cancellation notice."
+        ),
+    )

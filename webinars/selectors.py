@@ -1,0 +1,205 @@
+"""Read queries for the public catalogue.
+
+Each selector returns what one page shows with the joins and prefetches it
+needs, so that a page's query count never grows with the number of items.
+Filters use subqueries (``Exists``) rather than joins, so a seminar matching
+twice (two speakers, two topics) is still listed once.
+"""
+
+from datetime import datetime
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.models import AudienceType
+from webinars.models import Seminar, SeminarQuerySet, SeminarSpeaker, Series, Speaker, Topic
+from webinars.prefectures import Prefecture
+
+# Longer searches are cut here; a few words are all anyone types.
+MAX_QUERY_TERMS = 8
+
+
+def _speaker_links() -> Prefetch:
+    return Prefetch(
+        "speaker_links",
+        queryset=SeminarSpeaker.objects.select_related("speaker").order_by("position", "pk"),
+    )
+
+
+def _for_cards(seminars: QuerySet[Seminar]) -> QuerySet[Seminar]:
+    """What a seminar card shows: series, speakers in order, topics."""
+    return seminars.select_related("series").prefetch_related(_speaker_links(), "topics")
+
+
+def _matching_term(term: str) -> Q:
+    speakers = SeminarSpeaker.objects.filter(seminar=OuterRef("pk")).filter(
+        Q(speaker__name__icontains=term)
+        | Q(speaker__name_ja__icontains=term)
+        | Q(speaker__organisation__icontains=term)
+    )
+    topics = Seminar.topics.through.objects.filter(
+        seminar=OuterRef("pk"), topic__name__icontains=term
+    )
+    lowered = term.casefold()
+    prefectures = [code for code, label in Prefecture.choices if lowered in str(label).casefold()]
+    condition = (
+        Q(title__icontains=term)
+        | Q(summary__icontains=term)
+        | Q(description__icontains=term)
+        | Q(partner_organisations__icontains=term)
+        | Q(Exists(speakers))
+        | Q(Exists(topics))
+    )
+    if prefectures:
+        condition |= Q(prefecture__in=prefectures)
+    return condition
+
+
+def _filtered(
+    seminars: QuerySet[Seminar],
+    *,
+    series: Series | str | None = None,
+    audience_type: AudienceType | str | None = None,
+    topic: Topic | str | None = None,
+    prefecture: str | None = None,
+    language: str | None = None,
+    query: str | None = None,
+) -> QuerySet[Seminar]:
+    if isinstance(series, Series):
+        seminars = seminars.filter(series=series)
+    elif series:
+        seminars = seminars.filter(series__slug=series)
+    if audience_type:
+        allowed = Seminar.allowed_audience_types.through.objects.filter(seminar=OuterRef("pk"))
+        if isinstance(audience_type, AudienceType):
+            wanted = allowed.filter(audiencetype=audience_type)
+        else:
+            wanted = allowed.filter(audiencetype__slug=audience_type)
+        # No allowed types listed means every type is welcome.
+        seminars = seminars.filter(Q(Exists(wanted)) | ~Q(Exists(allowed)))
+    if topic:
+        tagged = Seminar.topics.through.objects.filter(seminar=OuterRef("pk"))
+        if isinstance(topic, Topic):
+            tagged = tagged.filter(topic=topic)
+        else:
+            tagged = tagged.filter(topic__slug=topic)
+        seminars = seminars.filter(Exists(tagged))
+    if prefecture:
+        seminars = seminars.filter(prefecture=prefecture)
+    if language:
+        seminars = seminars.filter(language=language)
+    if query:
+        for term in query.split()[:MAX_QUERY_TERMS]:
+            seminars = seminars.filter(_matching_term(term))
+    return seminars
+
+
+def visible_seminars() -> SeminarQuerySet:
+    """What the public may see: never drafts (the model's ``visible()`` holds the rule)."""
+    return Seminar.objects.visible()
+
+
+def seminars_upcoming(
+    *,
+    series: Series | str | None = None,
+    audience_type: AudienceType | str | None = None,
+    topic: Topic | str | None = None,
+    prefecture: str | None = None,
+    language: str | None = None,
+    query: str | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Seminar]:
+    """Seminars that have not ended yet (cancelled ones included), soonest first."""
+    seminars = _filtered(
+        visible_seminars().upcoming(now or timezone.now()),
+        series=series,
+        audience_type=audience_type,
+        topic=topic,
+        prefecture=prefecture,
+        language=language,
+        query=query,
+    )
+    return _for_cards(seminars).order_by("starts_at", "pk")
+
+
+def seminars_past(
+    *,
+    series: Series | str | None = None,
+    audience_type: AudienceType | str | None = None,
+    topic: Topic | str | None = None,
+    prefecture: str | None = None,
+    language: str | None = None,
+    query: str | None = None,
+    now: datetime | None = None,
+) -> QuerySet[Seminar]:
+    """Seminars that have ended, newest first."""
+    seminars = _filtered(
+        visible_seminars().past(now or timezone.now()),
+        series=series,
+        audience_type=audience_type,
+        topic=topic,
+        prefecture=prefecture,
+        language=language,
+        query=query,
+    )
+    return _for_cards(seminars).order_by("-starts_at", "-pk")
+
+
+def seminar_for_page(slug: str) -> Seminar | None:
+    """One public seminar with everything its page shows, or None (drafts included)."""
+    return (
+        visible_seminars()
+        .select_related("series")
+        .prefetch_related(_speaker_links(), "topics", "allowed_audience_types")
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def series_for_page(slug: str) -> Series | None:
+    return Series.objects.filter(slug=slug).first()
+
+
+def series_overview(*, now: datetime | None = None) -> QuerySet[Series]:
+    """Every series with its number of upcoming public seminars."""
+    upcoming = Q(seminars__in=visible_seminars().upcoming(now or timezone.now()))
+    return Series.objects.annotate(upcoming_count=Count("seminars", filter=upcoming)).order_by(
+        "position", "name"
+    )
+
+
+def speaker_for_page(slug: str) -> Speaker | None:
+    """A speaker's public profile exists once they speak at a public (non-draft) seminar."""
+    public_links = SeminarSpeaker.objects.filter(
+        speaker=OuterRef("pk"), seminar__in=visible_seminars()
+    )
+    return Speaker.objects.filter(Exists(public_links), slug=slug).first()
+
+
+def _with_speaker_role(seminars: QuerySet[Seminar], speaker: Speaker) -> QuerySet[Seminar]:
+    links = SeminarSpeaker.objects.filter(seminar=OuterRef("pk"), speaker=speaker)
+    return seminars.filter(Exists(links)).annotate(speaker_role=Subquery(links.values("role")[:1]))
+
+
+def speaker_seminars_upcoming(
+    speaker: Speaker, *, now: datetime | None = None
+) -> QuerySet[Seminar]:
+    """The speaker's public seminars still to come, annotated with their ``speaker_role``."""
+    return _with_speaker_role(seminars_upcoming(now=now), speaker)
+
+
+def speaker_seminars_past(speaker: Speaker, *, now: datetime | None = None) -> QuerySet[Seminar]:
+    return _with_speaker_role(seminars_past(now=now), speaker)
+
+
+def topics_in_use(*, upcoming_only: bool = False, now: datetime | None = None) -> QuerySet[Topic]:
+    """Topics of public seminars (a draft's topics stay private until it is published)."""
+    public = visible_seminars()
+    if upcoming_only:
+        public = public.upcoming(now or timezone.now())
+    seminars = Seminar.topics.through.objects.filter(topic=OuterRef("pk"), seminar__in=public)
+    return Topic.objects.filter(Exists(seminars)).order_by("name")
+
+
+def audience_types_offered() -> QuerySet[AudienceType]:
+    return AudienceType.objects.filter(is_active=True).order_by("position", "name")

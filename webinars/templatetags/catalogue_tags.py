@@ -1,0 +1,199 @@
+# ruff: noqa: RUF002  (docstring examples use en dashes, as the pages do)
+"""Template helpers of the public catalogue: Markdown, times, calendar links, structured data."""
+
+import json
+from datetime import datetime
+from urllib.parse import quote, urlencode, urlsplit
+
+from django import template
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
+
+from webinars import timezones
+from webinars.markdown import render_markdown
+from webinars.models import Seminar, SeminarSpeaker, Speaker
+
+register = template.Library()
+
+ORGANISER_NAME = "Japan Local Government Centre (JLGC), London"
+_JSON_SCRIPT_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
+
+
+@register.filter(name="markdown")
+def markdown_filter(text: str, top_heading: int = 2) -> SafeString:
+    """``{{ seminar.description|markdown:3 }}``: sanitised HTML, biggest heading an h3."""
+    return render_markdown(text or "", top_heading=int(top_heading))
+
+
+@register.simple_tag
+def seminar_spans(seminar: Seminar) -> list[timezones.ZonedSpan]:
+    """``{% seminar_spans seminar as spans %}``: own zone, UK time, Japan time."""
+    return timezones.seminar_spans(seminar.starts_at, seminar.ends_at, seminar.timezone)
+
+
+@register.filter
+def times_line(seminar: Seminar) -> str:
+    """ "Friday 23 October 2026, 10:00–11:00 BST (London) · 18:00–19:00 JST (Tokyo)"."""
+    return timezones.seminar_times_line(seminar.starts_at, seminar.ends_at, seminar.timezone)
+
+
+@register.filter
+def shown_zones(seminar: Seminar) -> str:
+    """The zones the page already shows, for the viewer's-time script to compare with."""
+    spans = timezones.seminar_spans(seminar.starts_at, seminar.ends_at, seminar.timezone)
+    return " ".join(span.zone for span in spans)
+
+
+@register.simple_tag
+def uk_clock_note(seminar: Seminar) -> str | None:
+    """``{% uk_clock_note seminar as note %}``: the UK clock-change note, if one is due."""
+    return timezones.uk_clock_change_note(seminar.starts_at)
+
+
+@register.filter
+def utc_iso(value: datetime | None) -> str:
+    return timezones.utc_iso(value) if value else ""
+
+
+def _calendar_details(seminar: Seminar) -> str:
+    return f"{seminar.summary}\n\n{seminar.public_url}"
+
+
+def _compact_utc(value: datetime) -> str:
+    return timezones.utc_iso(value).replace("-", "").replace(":", "")
+
+
+@register.simple_tag
+def google_calendar_url(seminar: Seminar) -> str:
+    params = {
+        "action": "TEMPLATE",
+        "text": seminar.title,
+        "dates": f"{_compact_utc(seminar.starts_at)}/{_compact_utc(seminar.ends_at)}",
+        "details": _calendar_details(seminar),
+        "location": seminar.public_url,
+        "ctz": seminar.timezone,
+    }
+    return "https://calendar.google.com/calendar/render?" + urlencode(params, quote_via=quote)
+
+
+@register.simple_tag
+def outlook_calendar_url(seminar: Seminar) -> str:
+    params = {
+        "path": "/calendar/action/compose",
+        "rru": "addevent",
+        "subject": seminar.title,
+        "startdt": timezones.utc_iso(seminar.starts_at),
+        "enddt": timezones.utc_iso(seminar.ends_at),
+        "body": _calendar_details(seminar),
+        "location": seminar.public_url,
+    }
+    # Outlook shows "+" literally, so spaces must be %20.
+    return "https://outlook.office.com/calendar/0/deeplink/compose?" + urlencode(
+        params, quote_via=quote
+    )
+
+
+def _absolute(url: str) -> str:
+    return url if urlsplit(url).scheme else settings.SITE_URL + url
+
+
+def event_structured_data(seminar: Seminar) -> dict[str, object]:
+    """schema.org Event for search engines. The location is the seminar page, never the meeting."""
+    if seminar.is_cancelled:
+        status = "https://schema.org/EventCancelled"
+    elif seminar.sequence > 0:
+        status = "https://schema.org/EventRescheduled"
+    else:
+        status = "https://schema.org/EventScheduled"
+    locations: list[dict[str, object]] = [{"@type": "VirtualLocation", "url": seminar.public_url}]
+    if seminar.venue:
+        locations.append({"@type": "Place", "name": seminar.venue, "address": seminar.venue})
+    mode = "MixedEventAttendanceMode" if seminar.venue else "OnlineEventAttendanceMode"
+    tz = seminar.tzinfo
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "Event",
+        "name": seminar.title,
+        "description": seminar.summary,
+        "url": seminar.public_url,
+        "startDate": seminar.starts_at.astimezone(tz).isoformat(),
+        "endDate": seminar.ends_at.astimezone(tz).isoformat(),
+        "eventAttendanceMode": f"https://schema.org/{mode}",
+        "eventStatus": status,
+        "location": locations if len(locations) > 1 else locations[0],
+        "inLanguage": seminar.language,
+        "organizer": {"@type": "Organization", "name": ORGANISER_NAME, "url": settings.SITE_URL},
+        "performer": [
+            {
+                "@type": "Person",
+                "name": link.speaker.name,
+                "url": settings.SITE_URL + link.speaker.get_absolute_url(),
+                **({"jobTitle": link.speaker.title} if link.speaker.title else {}),
+                **(
+                    {"affiliation": {"@type": "Organization", "name": link.speaker.organisation}}
+                    if link.speaker.organisation
+                    else {}
+                ),
+            }
+            for link in seminar.speaker_links.all()
+        ],
+    }
+    if seminar.cover_image:
+        data["image"] = [_absolute(seminar.cover_image.url)]
+    return data
+
+
+@register.simple_tag
+def seminar_json_ld(seminar: Seminar) -> SafeString:
+    """``<script type="application/ld+json">`` with <, > and & escaped so text cannot end it."""
+    payload = json.dumps(event_structured_data(seminar), cls=DjangoJSONEncoder, ensure_ascii=False)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(payload.translate(_JSON_SCRIPT_ESCAPES)),
+    )
+
+
+@register.filter
+def web_links(speaker: Speaker) -> list[dict[str, str]]:
+    """The speaker's website and other links, http(s) only, labelled by their host."""
+    links = []
+    for url in [speaker.website, *speaker.link_list]:
+        parts = urlsplit(url)
+        if (
+            parts.scheme in ("http", "https")
+            and parts.netloc
+            and url not in {link["url"] for link in links}
+        ):
+            host = parts.netloc.removeprefix("www.")
+            links.append({"url": url, "label": host})
+    return links
+
+
+@register.filter
+def jet_placement(speaker: Speaker) -> str:
+    """ "Aso, Kumamoto (2015–2018)": where and when the speaker was on the JET Programme."""
+    place = ", ".join(
+        part for part in (speaker.jet_municipality, speaker.get_jet_prefecture_display()) if part
+    )
+    years = speaker.jet_years
+    if place and years:
+        return _("%(place)s (%(years)s)") % {"place": place, "years": years}
+    return place or years
+
+
+@register.filter
+def speaker_role_label(role: str) -> str:
+    """ "Moderator" for ``moderator``: the readable name of a speaker's role."""
+    try:
+        return SeminarSpeaker.Role(role).label
+    except ValueError:
+        return ""
+
+
+@register.filter
+def absolute_url(url: str) -> str:
+    """Prefix the site's address to a path, e.g. for social media previews."""
+    return _absolute(url) if url else ""
