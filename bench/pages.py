@@ -100,6 +100,8 @@ def percentile(values: list[float], q: float) -> float:
 
 # --- Load generation ---------------------------------------------------------------------
 
+_result_lock = threading.Lock()
+
 
 def _client(
     port: int, path: str, duration: float, start: threading.Barrier, result: LoadResult
@@ -136,9 +138,6 @@ def _client(
             result.statuses[status] = result.statuses.get(status, 0) + count
         result.errors += errors
         result.cache_hits += hits
-
-
-_result_lock = threading.Lock()
 
 
 def run_load(port: int, path: str, *, duration: float, concurrency: int) -> LoadResult:
@@ -510,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"gunicorn on {HOST}:{port}: {args.workers} {args.worker_class} workers"
             + (f" x {args.threads} threads" if args.worker_class == "gthread" else "")
-            + f"; {args.concurrency} keep-alive client connections, {args.rounds} round(s) "
+            + f"; {args.concurrency} client connections, {args.rounds} round(s) "
             f"of {args.duration:g} s per URL",
             flush=True,
         )

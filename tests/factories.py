@@ -4,7 +4,7 @@ import factory
 from django.utils import timezone as dj_timezone
 
 from accounts.models import AudienceType, User
-from webinars.models import Series, Seminar, SeminarSpeaker, Speaker, Topic
+from webinars.models import Seminar, SeminarSpeaker, Series, Speaker, Topic
 
 
 class AudienceTypeFactory(factory.django.DjangoModelFactory):

@@ -84,9 +84,10 @@ class SeminarFilterForm(forms.Form):
 
     def applied_query(self) -> QueryDict:
         """The applied filters as a query string, e.g. for pagination links."""
+        self.is_valid()
         query = QueryDict(mutable=True)
         for name in self.fields:
-            if self.is_valid() and self.cleaned_data.get(name):
+            if self.cleaned_data.get(name):
                 query[name] = self.cleaned_data[name]
         return query
 
@@ -102,7 +103,3 @@ class SeminarFilterForm(forms.Form):
             "language": data.get("language") or None,
             "query": data.get("q") or None,
         }
-
-    @property
-    def is_filtered(self) -> bool:
-        return any(self.filters().values())

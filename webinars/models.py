@@ -27,9 +27,7 @@ def validate_reminder_offsets(value: object) -> None:
         isinstance(minutes, int) and 0 < minutes <= 60 * 24 * 60 for minutes in value
     ):
         raise ValidationError(
-            _(
-                "Give reminder offsets as a list of whole minutes before the start, e.g. [1440, 60]."
-            ),
+            _("Give reminder offsets as whole minutes before the start, e.g. [1440, 60]."),
             code="invalid_reminder_offsets",
         )
 

@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001, RUF002  (en dashes in times and in "London to Tokyo" are typography)
 """Seminar times as people read them: in the seminar's own zone, in UK time and in Japan time.
 
 Pure helpers (no database): pages, emails and calendar descriptions all show times

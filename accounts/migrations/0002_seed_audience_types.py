@@ -30,7 +30,9 @@ def name_the_site(apps, schema_editor):
 
     Site = apps.get_model("sites", "Site")
     domain = urlsplit(settings.SITE_URL).netloc or "localhost:8000"
-    Site.objects.update_or_create(id=settings.SITE_ID, defaults={"domain": domain, "name": "Kizuna"})
+    Site.objects.update_or_create(
+        id=settings.SITE_ID, defaults={"domain": domain, "name": "Kizuna"}
+    )
 
 
 class Migration(migrations.Migration):

@@ -4,7 +4,7 @@
  * Viewer's own time: the server renders seminar times in UK and Japan time (and the
  * seminar's zone). Each hidden "Your time" line carries
  *   <time datetime="2026-10-23T09:00:00Z" data-local-time data-end="…"
- *         data-zones="Europe/London Asia/Tokyo" data-style="long|short">
+ *         data-zones="Europe/London Asia/Tokyo" data-format="long|short">
  * and is shown, filled in the browser's zone, only when that zone would show a
  * different wall-clock time from every zone already on the page.
  */
@@ -98,7 +98,7 @@
       }
       var text;
       try {
-        text = formatRange(start, end, zone, element.getAttribute("data-style"), locale);
+        text = formatRange(start, end, zone, element.getAttribute("data-format"), locale);
       } catch (error) {
         return;
       }

@@ -77,3 +77,4 @@ def test_rolled_back_change_keeps_the_cache(django_capture_on_commit_callbacks, 
     assert len(callbacks) == 1
     assert catalogue_version() == before
     assert view(_get()).content == b"render 1"
+    assert len(calls) == 1

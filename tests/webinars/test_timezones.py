@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (times are written with en dashes, as people read them)
 from datetime import UTC, datetime, timedelta
 
 import pytest

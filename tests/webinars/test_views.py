@@ -1,4 +1,3 @@
-# ruff: noqa: RUF001  (times and years are written with en dashes, as the pages show them)
 import html
 import json
 import re
@@ -452,7 +451,7 @@ def test_seminar_page_prepares_the_viewers_own_time_for_the_script(client):
 
     assert (
         '<time datetime="2026-06-12T09:00:00Z" data-local-time data-end="2026-06-12T10:00:00Z" '
-        'data-zones="Europe/London Asia/Tokyo" data-style="long"></time>'
+        'data-zones="Europe/London Asia/Tokyo" data-format="long"></time>'
     ) in content
     assert "<script>" not in content
     assert 'src="/static/js/site.js"' in content
@@ -491,6 +490,14 @@ def test_seminar_page_shows_its_content(client):
     assert "<li>Inbound tour operators</li>" in content
     assert f'href="{reverse("webinars:seminar_list")}?topic=rail">Railways</a>' in content
     assert "Online (Microsoft Teams)" in content
+
+
+def test_seminar_with_capacity_and_no_waitlist_says_so(client):
+    seminar = _upcoming(capacity=1, waitlist_enabled=False)
+
+    content = _text(client.get(seminar.get_absolute_url()))
+
+    assert '<dd>1 seat<span class="fact-extra">No waiting list</span></dd>' in content
 
 
 def test_seminar_without_capacity_says_there_is_no_seat_limit(client):

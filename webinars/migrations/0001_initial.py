@@ -11,167 +11,624 @@ import webinars.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Topic',
+            name="Topic",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=80, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='slug')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=80, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="slug")),
             ],
             options={
-                'verbose_name': 'topic',
-                'verbose_name_plural': 'topics',
-                'ordering': ['name'],
+                "verbose_name": "topic",
+                "verbose_name_plural": "topics",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Series',
+            name="Series",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, unique=True, verbose_name='name')),
-                ('slug', models.SlugField(max_length=150, unique=True, verbose_name='slug')),
-                ('tagline', models.CharField(blank=True, max_length=250, verbose_name='tagline')),
-                ('description', models.TextField(blank=True, help_text='Markdown.', verbose_name='description')),
-                ('reminder_offsets_minutes', models.JSONField(default=webinars.models.default_reminder_offsets, help_text="Default for this series' seminars, e.g. [1440, 60] for a day and an hour.", validators=[webinars.models.validate_reminder_offsets], verbose_name='reminder offsets (minutes before start)')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='position')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('default_audience_types', models.ManyToManyField(blank=True, help_text='Preselected as the allowed audience types of new seminars.', related_name='+', to='accounts.audiencetype', verbose_name='default audience types')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, unique=True, verbose_name="name")),
+                ("slug", models.SlugField(max_length=150, unique=True, verbose_name="slug")),
+                ("tagline", models.CharField(blank=True, max_length=250, verbose_name="tagline")),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="Markdown.", verbose_name="description"),
+                ),
+                (
+                    "reminder_offsets_minutes",
+                    models.JSONField(
+                        default=webinars.models.default_reminder_offsets,
+                        help_text="Default for this series' seminars, e.g. [1440, 60] for a day and an hour.",
+                        validators=[webinars.models.validate_reminder_offsets],
+                        verbose_name="reminder offsets (minutes before start)",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="position")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "default_audience_types",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Preselected as the allowed audience types of new seminars.",
+                        related_name="+",
+                        to="accounts.audiencetype",
+                        verbose_name="default audience types",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'series',
-                'verbose_name_plural': 'series',
-                'ordering': ['position', 'name'],
+                "verbose_name": "series",
+                "verbose_name_plural": "series",
+                "ordering": ["position", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Seminar',
+            name="Seminar",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('uid', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='calendar UID')),
-                ('title', models.CharField(max_length=200, verbose_name='title')),
-                ('slug', models.SlugField(max_length=200, unique=True, verbose_name='slug')),
-                ('summary', models.CharField(help_text='One or two sentences for lists and previews.', max_length=300, verbose_name='summary')),
-                ('description', models.TextField(blank=True, help_text='Markdown.', verbose_name='description')),
-                ('cover_image', models.ImageField(blank=True, upload_to='seminars/', verbose_name='cover image')),
-                ('cover_image_alt', models.CharField(blank=True, max_length=250, verbose_name='cover image description')),
-                ('prefecture', models.CharField(blank=True, choices=[('JP-01', 'Hokkaido'), ('JP-02', 'Aomori'), ('JP-03', 'Iwate'), ('JP-04', 'Miyagi'), ('JP-05', 'Akita'), ('JP-06', 'Yamagata'), ('JP-07', 'Fukushima'), ('JP-08', 'Ibaraki'), ('JP-09', 'Tochigi'), ('JP-10', 'Gunma'), ('JP-11', 'Saitama'), ('JP-12', 'Chiba'), ('JP-13', 'Tokyo'), ('JP-14', 'Kanagawa'), ('JP-15', 'Niigata'), ('JP-16', 'Toyama'), ('JP-17', 'Ishikawa'), ('JP-18', 'Fukui'), ('JP-19', 'Yamanashi'), ('JP-20', 'Nagano'), ('JP-21', 'Gifu'), ('JP-22', 'Shizuoka'), ('JP-23', 'Aichi'), ('JP-24', 'Mie'), ('JP-25', 'Shiga'), ('JP-26', 'Kyoto'), ('JP-27', 'Osaka'), ('JP-28', 'Hyogo'), ('JP-29', 'Nara'), ('JP-30', 'Wakayama'), ('JP-31', 'Tottori'), ('JP-32', 'Shimane'), ('JP-33', 'Okayama'), ('JP-34', 'Hiroshima'), ('JP-35', 'Yamaguchi'), ('JP-36', 'Tokushima'), ('JP-37', 'Kagawa'), ('JP-38', 'Ehime'), ('JP-39', 'Kochi'), ('JP-40', 'Fukuoka'), ('JP-41', 'Saga'), ('JP-42', 'Nagasaki'), ('JP-43', 'Kumamoto'), ('JP-44', 'Oita'), ('JP-45', 'Miyazaki'), ('JP-46', 'Kagoshima'), ('JP-47', 'Okinawa')], max_length=5, verbose_name='featured prefecture')),
-                ('partner_organisations', models.TextField(blank=True, help_text='One per line.', verbose_name='partner organisations')),
-                ('language', models.CharField(choices=[('en', 'English'), ('ja', 'Japanese')], default='en', max_length=5, verbose_name='language')),
-                ('starts_at', models.DateTimeField(verbose_name='starts at')),
-                ('ends_at', models.DateTimeField(verbose_name='ends at')),
-                ('timezone', models.CharField(default='Europe/London', help_text='IANA name of the zone the seminar is planned in, e.g. Europe/London.', max_length=64, validators=[accounts.validators.validate_time_zone], verbose_name='time zone')),
-                ('platform', models.CharField(choices=[('zoom', 'Zoom'), ('teams', 'Microsoft Teams'), ('youtube', 'YouTube Live'), ('other', 'Other')], default='zoom', max_length=20, verbose_name='platform')),
-                ('meeting_url', models.URLField(blank=True, help_text='Never shown publicly: attendees use their personal join link.', max_length=500, verbose_name='meeting URL')),
-                ('meeting_passcode', models.CharField(blank=True, max_length=100, verbose_name='meeting passcode')),
-                ('venue', models.CharField(blank=True, help_text='For hybrid seminars only.', max_length=300, verbose_name='venue')),
-                ('capacity', models.PositiveIntegerField(blank=True, help_text='Leave empty for no limit.', null=True, verbose_name='capacity')),
-                ('waitlist_enabled', models.BooleanField(default=True, verbose_name='waitlist when full')),
-                ('registration_opens_at', models.DateTimeField(blank=True, null=True, verbose_name='registration opens')),
-                ('registration_closes_at', models.DateTimeField(blank=True, null=True, verbose_name='registration closes')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('cancelled', 'Cancelled')], default='draft', max_length=12, verbose_name='status')),
-                ('sequence', models.PositiveIntegerField(default=0, editable=False, help_text="Grows on every change attendees' calendars must follow.", verbose_name='calendar sequence')),
-                ('published_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='published at')),
-                ('cancelled_at', models.DateTimeField(blank=True, editable=False, null=True, verbose_name='cancelled at')),
-                ('cancellation_message', models.TextField(blank=True, verbose_name='cancellation message')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('allowed_audience_types', models.ManyToManyField(blank=True, help_text='Leave empty to accept every audience type.', related_name='+', to='accounts.audiencetype', verbose_name='allowed audience types')),
-                ('series', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='seminars', to='webinars.series', verbose_name='series')),
-                ('topics', models.ManyToManyField(blank=True, related_name='seminars', to='webinars.topic', verbose_name='topics')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "uid",
+                    models.UUIDField(
+                        default=uuid.uuid4, editable=False, unique=True, verbose_name="calendar UID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="title")),
+                ("slug", models.SlugField(max_length=200, unique=True, verbose_name="slug")),
+                (
+                    "summary",
+                    models.CharField(
+                        help_text="One or two sentences for lists and previews.",
+                        max_length=300,
+                        verbose_name="summary",
+                    ),
+                ),
+                (
+                    "description",
+                    models.TextField(blank=True, help_text="Markdown.", verbose_name="description"),
+                ),
+                (
+                    "cover_image",
+                    models.ImageField(
+                        blank=True, upload_to="seminars/", verbose_name="cover image"
+                    ),
+                ),
+                (
+                    "cover_image_alt",
+                    models.CharField(
+                        blank=True, max_length=250, verbose_name="cover image description"
+                    ),
+                ),
+                (
+                    "prefecture",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("JP-01", "Hokkaido"),
+                            ("JP-02", "Aomori"),
+                            ("JP-03", "Iwate"),
+                            ("JP-04", "Miyagi"),
+                            ("JP-05", "Akita"),
+                            ("JP-06", "Yamagata"),
+                            ("JP-07", "Fukushima"),
+                            ("JP-08", "Ibaraki"),
+                            ("JP-09", "Tochigi"),
+                            ("JP-10", "Gunma"),
+                            ("JP-11", "Saitama"),
+                            ("JP-12", "Chiba"),
+                            ("JP-13", "Tokyo"),
+                            ("JP-14", "Kanagawa"),
+                            ("JP-15", "Niigata"),
+                            ("JP-16", "Toyama"),
+                            ("JP-17", "Ishikawa"),
+                            ("JP-18", "Fukui"),
+                            ("JP-19", "Yamanashi"),
+                            ("JP-20", "Nagano"),
+                            ("JP-21", "Gifu"),
+                            ("JP-22", "Shizuoka"),
+                            ("JP-23", "Aichi"),
+                            ("JP-24", "Mie"),
+                            ("JP-25", "Shiga"),
+                            ("JP-26", "Kyoto"),
+                            ("JP-27", "Osaka"),
+                            ("JP-28", "Hyogo"),
+                            ("JP-29", "Nara"),
+                            ("JP-30", "Wakayama"),
+                            ("JP-31", "Tottori"),
+                            ("JP-32", "Shimane"),
+                            ("JP-33", "Okayama"),
+                            ("JP-34", "Hiroshima"),
+                            ("JP-35", "Yamaguchi"),
+                            ("JP-36", "Tokushima"),
+                            ("JP-37", "Kagawa"),
+                            ("JP-38", "Ehime"),
+                            ("JP-39", "Kochi"),
+                            ("JP-40", "Fukuoka"),
+                            ("JP-41", "Saga"),
+                            ("JP-42", "Nagasaki"),
+                            ("JP-43", "Kumamoto"),
+                            ("JP-44", "Oita"),
+                            ("JP-45", "Miyazaki"),
+                            ("JP-46", "Kagoshima"),
+                            ("JP-47", "Okinawa"),
+                        ],
+                        max_length=5,
+                        verbose_name="featured prefecture",
+                    ),
+                ),
+                (
+                    "partner_organisations",
+                    models.TextField(
+                        blank=True, help_text="One per line.", verbose_name="partner organisations"
+                    ),
+                ),
+                (
+                    "language",
+                    models.CharField(
+                        choices=[("en", "English"), ("ja", "Japanese")],
+                        default="en",
+                        max_length=5,
+                        verbose_name="language",
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="starts at")),
+                ("ends_at", models.DateTimeField(verbose_name="ends at")),
+                (
+                    "timezone",
+                    models.CharField(
+                        default="Europe/London",
+                        help_text="IANA name of the zone the seminar is planned in, e.g. Europe/London.",
+                        max_length=64,
+                        validators=[accounts.validators.validate_time_zone],
+                        verbose_name="time zone",
+                    ),
+                ),
+                (
+                    "platform",
+                    models.CharField(
+                        choices=[
+                            ("zoom", "Zoom"),
+                            ("teams", "Microsoft Teams"),
+                            ("youtube", "YouTube Live"),
+                            ("other", "Other"),
+                        ],
+                        default="zoom",
+                        max_length=20,
+                        verbose_name="platform",
+                    ),
+                ),
+                (
+                    "meeting_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Never shown publicly: attendees use their personal join link.",
+                        max_length=500,
+                        verbose_name="meeting URL",
+                    ),
+                ),
+                (
+                    "meeting_passcode",
+                    models.CharField(blank=True, max_length=100, verbose_name="meeting passcode"),
+                ),
+                (
+                    "venue",
+                    models.CharField(
+                        blank=True,
+                        help_text="For hybrid seminars only.",
+                        max_length=300,
+                        verbose_name="venue",
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        blank=True,
+                        help_text="Leave empty for no limit.",
+                        null=True,
+                        verbose_name="capacity",
+                    ),
+                ),
+                (
+                    "waitlist_enabled",
+                    models.BooleanField(default=True, verbose_name="waitlist when full"),
+                ),
+                (
+                    "registration_opens_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="registration opens"),
+                ),
+                (
+                    "registration_closes_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="registration closes"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="draft",
+                        max_length=12,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "sequence",
+                    models.PositiveIntegerField(
+                        default=0,
+                        editable=False,
+                        help_text="Grows on every change attendees' calendars must follow.",
+                        verbose_name="calendar sequence",
+                    ),
+                ),
+                (
+                    "published_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="published at"
+                    ),
+                ),
+                (
+                    "cancelled_at",
+                    models.DateTimeField(
+                        blank=True, editable=False, null=True, verbose_name="cancelled at"
+                    ),
+                ),
+                (
+                    "cancellation_message",
+                    models.TextField(blank=True, verbose_name="cancellation message"),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "allowed_audience_types",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Leave empty to accept every audience type.",
+                        related_name="+",
+                        to="accounts.audiencetype",
+                        verbose_name="allowed audience types",
+                    ),
+                ),
+                (
+                    "series",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="seminars",
+                        to="webinars.series",
+                        verbose_name="series",
+                    ),
+                ),
+                (
+                    "topics",
+                    models.ManyToManyField(
+                        blank=True,
+                        related_name="seminars",
+                        to="webinars.topic",
+                        verbose_name="topics",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'seminar',
-                'verbose_name_plural': 'seminars',
-                'ordering': ['starts_at', 'pk'],
+                "verbose_name": "seminar",
+                "verbose_name_plural": "seminars",
+                "ordering": ["starts_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Speaker',
+            name="Speaker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150, verbose_name='name')),
-                ('name_ja', models.CharField(blank=True, max_length=150, verbose_name='name in Japanese')),
-                ('slug', models.SlugField(max_length=150, unique=True, verbose_name='slug')),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='role or title')),
-                ('organisation', models.CharField(blank=True, max_length=200, verbose_name='organisation')),
-                ('bio', models.TextField(blank=True, help_text='Markdown.', verbose_name='biography')),
-                ('photo', models.ImageField(blank=True, upload_to='speakers/', verbose_name='photo')),
-                ('email', models.EmailField(blank=True, help_text="Private: used only to send the speaker's invite.", max_length=254, verbose_name='email')),
-                ('is_jet_participant', models.BooleanField(default=False, verbose_name='JET Programme participant')),
-                ('jet_prefecture', models.CharField(blank=True, choices=[('JP-01', 'Hokkaido'), ('JP-02', 'Aomori'), ('JP-03', 'Iwate'), ('JP-04', 'Miyagi'), ('JP-05', 'Akita'), ('JP-06', 'Yamagata'), ('JP-07', 'Fukushima'), ('JP-08', 'Ibaraki'), ('JP-09', 'Tochigi'), ('JP-10', 'Gunma'), ('JP-11', 'Saitama'), ('JP-12', 'Chiba'), ('JP-13', 'Tokyo'), ('JP-14', 'Kanagawa'), ('JP-15', 'Niigata'), ('JP-16', 'Toyama'), ('JP-17', 'Ishikawa'), ('JP-18', 'Fukui'), ('JP-19', 'Yamanashi'), ('JP-20', 'Nagano'), ('JP-21', 'Gifu'), ('JP-22', 'Shizuoka'), ('JP-23', 'Aichi'), ('JP-24', 'Mie'), ('JP-25', 'Shiga'), ('JP-26', 'Kyoto'), ('JP-27', 'Osaka'), ('JP-28', 'Hyogo'), ('JP-29', 'Nara'), ('JP-30', 'Wakayama'), ('JP-31', 'Tottori'), ('JP-32', 'Shimane'), ('JP-33', 'Okayama'), ('JP-34', 'Hiroshima'), ('JP-35', 'Yamaguchi'), ('JP-36', 'Tokushima'), ('JP-37', 'Kagawa'), ('JP-38', 'Ehime'), ('JP-39', 'Kochi'), ('JP-40', 'Fukuoka'), ('JP-41', 'Saga'), ('JP-42', 'Nagasaki'), ('JP-43', 'Kumamoto'), ('JP-44', 'Oita'), ('JP-45', 'Miyazaki'), ('JP-46', 'Kagoshima'), ('JP-47', 'Okinawa')], max_length=5, verbose_name='JET placement prefecture')),
-                ('jet_municipality', models.CharField(blank=True, max_length=150, verbose_name='JET placement municipality')),
-                ('jet_year_from', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1987)], verbose_name='JET from (year)')),
-                ('jet_year_to', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1987)], verbose_name='JET to (year)')),
-                ('website', models.URLField(blank=True, verbose_name='website')),
-                ('links', models.TextField(blank=True, help_text='One address per line (LinkedIn, blog, …).', verbose_name='other links')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150, verbose_name="name")),
+                (
+                    "name_ja",
+                    models.CharField(blank=True, max_length=150, verbose_name="name in Japanese"),
+                ),
+                ("slug", models.SlugField(max_length=150, unique=True, verbose_name="slug")),
+                (
+                    "title",
+                    models.CharField(blank=True, max_length=200, verbose_name="role or title"),
+                ),
+                (
+                    "organisation",
+                    models.CharField(blank=True, max_length=200, verbose_name="organisation"),
+                ),
+                (
+                    "bio",
+                    models.TextField(blank=True, help_text="Markdown.", verbose_name="biography"),
+                ),
+                (
+                    "photo",
+                    models.ImageField(blank=True, upload_to="speakers/", verbose_name="photo"),
+                ),
+                (
+                    "email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Private: used only to send the speaker's invite.",
+                        max_length=254,
+                        verbose_name="email",
+                    ),
+                ),
+                (
+                    "is_jet_participant",
+                    models.BooleanField(default=False, verbose_name="JET Programme participant"),
+                ),
+                (
+                    "jet_prefecture",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("JP-01", "Hokkaido"),
+                            ("JP-02", "Aomori"),
+                            ("JP-03", "Iwate"),
+                            ("JP-04", "Miyagi"),
+                            ("JP-05", "Akita"),
+                            ("JP-06", "Yamagata"),
+                            ("JP-07", "Fukushima"),
+                            ("JP-08", "Ibaraki"),
+                            ("JP-09", "Tochigi"),
+                            ("JP-10", "Gunma"),
+                            ("JP-11", "Saitama"),
+                            ("JP-12", "Chiba"),
+                            ("JP-13", "Tokyo"),
+                            ("JP-14", "Kanagawa"),
+                            ("JP-15", "Niigata"),
+                            ("JP-16", "Toyama"),
+                            ("JP-17", "Ishikawa"),
+                            ("JP-18", "Fukui"),
+                            ("JP-19", "Yamanashi"),
+                            ("JP-20", "Nagano"),
+                            ("JP-21", "Gifu"),
+                            ("JP-22", "Shizuoka"),
+                            ("JP-23", "Aichi"),
+                            ("JP-24", "Mie"),
+                            ("JP-25", "Shiga"),
+                            ("JP-26", "Kyoto"),
+                            ("JP-27", "Osaka"),
+                            ("JP-28", "Hyogo"),
+                            ("JP-29", "Nara"),
+                            ("JP-30", "Wakayama"),
+                            ("JP-31", "Tottori"),
+                            ("JP-32", "Shimane"),
+                            ("JP-33", "Okayama"),
+                            ("JP-34", "Hiroshima"),
+                            ("JP-35", "Yamaguchi"),
+                            ("JP-36", "Tokushima"),
+                            ("JP-37", "Kagawa"),
+                            ("JP-38", "Ehime"),
+                            ("JP-39", "Kochi"),
+                            ("JP-40", "Fukuoka"),
+                            ("JP-41", "Saga"),
+                            ("JP-42", "Nagasaki"),
+                            ("JP-43", "Kumamoto"),
+                            ("JP-44", "Oita"),
+                            ("JP-45", "Miyazaki"),
+                            ("JP-46", "Kagoshima"),
+                            ("JP-47", "Okinawa"),
+                        ],
+                        max_length=5,
+                        verbose_name="JET placement prefecture",
+                    ),
+                ),
+                (
+                    "jet_municipality",
+                    models.CharField(
+                        blank=True, max_length=150, verbose_name="JET placement municipality"
+                    ),
+                ),
+                (
+                    "jet_year_from",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1987)],
+                        verbose_name="JET from (year)",
+                    ),
+                ),
+                (
+                    "jet_year_to",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(1987)],
+                        verbose_name="JET to (year)",
+                    ),
+                ),
+                ("website", models.URLField(blank=True, verbose_name="website")),
+                (
+                    "links",
+                    models.TextField(
+                        blank=True,
+                        help_text="One address per line (LinkedIn, blog, …).",
+                        verbose_name="other links",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'speaker',
-                'verbose_name_plural': 'speakers',
-                'ordering': ['name'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('jet_year_to__isnull', True), ('jet_year_from__isnull', True), ('jet_year_to__gte', models.F('jet_year_from')), _connector='OR'), name='webinars_speaker_jet_years_ordered', violation_error_message='The JET end year cannot be before the start year.')],
+                "verbose_name": "speaker",
+                "verbose_name_plural": "speakers",
+                "ordering": ["name"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("jet_year_to__isnull", True),
+                            ("jet_year_from__isnull", True),
+                            ("jet_year_to__gte", models.F("jet_year_from")),
+                            _connector="OR",
+                        ),
+                        name="webinars_speaker_jet_years_ordered",
+                        violation_error_message="The JET end year cannot be before the start year.",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='AudienceQuota',
+            name="AudienceQuota",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('seats', models.PositiveIntegerField(verbose_name='seats')),
-                ('audience_type', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='accounts.audiencetype', verbose_name='audience type')),
-                ('seminar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audience_quotas', to='webinars.seminar')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("seats", models.PositiveIntegerField(verbose_name="seats")),
+                (
+                    "audience_type",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="accounts.audiencetype",
+                        verbose_name="audience type",
+                    ),
+                ),
+                (
+                    "seminar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audience_quotas",
+                        to="webinars.seminar",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'audience quota',
-                'verbose_name_plural': 'audience quotas',
-                'constraints': [models.UniqueConstraint(fields=('seminar', 'audience_type'), name='webinars_audiencequota_unique')],
+                "verbose_name": "audience quota",
+                "verbose_name_plural": "audience quotas",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("seminar", "audience_type"), name="webinars_audiencequota_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='SeminarSpeaker',
+            name="SeminarSpeaker",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('presenter', 'Presenter'), ('moderator', 'Moderator'), ('panellist', 'Panellist')], default='presenter', max_length=12, verbose_name='role')),
-                ('position', models.PositiveSmallIntegerField(default=0, verbose_name='order')),
-                ('join_url', models.URLField(blank=True, help_text='Sent only to the speaker (e.g. a Zoom panellist link).', max_length=500, verbose_name='speaker join link')),
-                ('seminar', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='speaker_links', to='webinars.seminar')),
-                ('speaker', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='seminar_links', to='webinars.speaker', verbose_name='speaker')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("presenter", "Presenter"),
+                            ("moderator", "Moderator"),
+                            ("panellist", "Panellist"),
+                        ],
+                        default="presenter",
+                        max_length=12,
+                        verbose_name="role",
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField(default=0, verbose_name="order")),
+                (
+                    "join_url",
+                    models.URLField(
+                        blank=True,
+                        help_text="Sent only to the speaker (e.g. a Zoom panellist link).",
+                        max_length=500,
+                        verbose_name="speaker join link",
+                    ),
+                ),
+                (
+                    "seminar",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="speaker_links",
+                        to="webinars.seminar",
+                    ),
+                ),
+                (
+                    "speaker",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="seminar_links",
+                        to="webinars.speaker",
+                        verbose_name="speaker",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'seminar speaker',
-                'verbose_name_plural': 'speakers',
-                'ordering': ['position', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('seminar', 'speaker'), name='webinars_seminarspeaker_unique')],
+                "verbose_name": "seminar speaker",
+                "verbose_name_plural": "speakers",
+                "ordering": ["position", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("seminar", "speaker"), name="webinars_seminarspeaker_unique"
+                    )
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='seminar',
-            index=models.Index(fields=['status', 'starts_at'], name='webinars_se_status_235096_idx'),
+            model_name="seminar",
+            index=models.Index(
+                fields=["status", "starts_at"], name="webinars_se_status_235096_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='seminar',
-            index=models.Index(fields=['ends_at'], name='webinars_se_ends_at_255bf6_idx'),
+            model_name="seminar",
+            index=models.Index(fields=["ends_at"], name="webinars_se_ends_at_255bf6_idx"),
         ),
         migrations.AddConstraint(
-            model_name='seminar',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='webinars_seminar_ends_after_start', violation_error_message='The seminar must end after it starts.'),
+            model_name="seminar",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="webinars_seminar_ends_after_start",
+                violation_error_message="The seminar must end after it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seminar',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'published', 'cancelled'])), name='webinars_seminar_status_valid', violation_error_message='Unknown seminar status.'),
+            model_name="seminar",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "published", "cancelled"])),
+                name="webinars_seminar_status_valid",
+                violation_error_message="Unknown seminar status.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='seminar',
-            constraint=models.CheckConstraint(condition=models.Q(('registration_opens_at__isnull', True), ('registration_closes_at__isnull', True), ('registration_closes_at__gt', models.F('registration_opens_at')), _connector='OR'), name='webinars_seminar_registration_window_ordered', violation_error_message='Registration must close after it opens.'),
+            model_name="seminar",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("registration_opens_at__isnull", True),
+                    ("registration_closes_at__isnull", True),
+                    ("registration_closes_at__gt", models.F("registration_opens_at")),
+                    _connector="OR",
+                ),
+                name="webinars_seminar_registration_window_ordered",
+                violation_error_message="Registration must close after it opens.",
+            ),
         ),
     ]

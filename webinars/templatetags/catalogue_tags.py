@@ -1,4 +1,3 @@
-# ruff: noqa: RUF002  (docstring examples use en dashes, as the pages do)
 """Template helpers of the public catalogue: Markdown, times, calendar links, structured data."""
 
 import json
