@@ -14,6 +14,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 # pip reports each local package index it skips; those lines are noise here.
 PIP_NOISE := { grep -v "^WARNING: Location '.*' is ignored" || true; }
 
@@ -41,8 +42,8 @@ fmt: install ## Fix what ruff can and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-bench: install ## Run the benchmarks under bench/
-	$(BIN)/python bench/pages.py
+bench: install ## Run the benchmarks (needs PostgreSQL and Redis; BENCH_ARGS=--quick)
+	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 
 install: $(STAMP) ## Create .venv and install from requirements.lock
 

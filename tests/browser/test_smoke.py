@@ -10,6 +10,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
@@ -64,7 +65,7 @@ class PageProblems:
 
 
 @pytest.fixture
-def browser_page(monkeypatch) -> Iterator:
+def chromium(monkeypatch) -> Iterator:
     # Playwright's sync API runs an event loop in this thread; Django's ORM refuses to
     # run inside one unless told that this test is not really asynchronous.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -75,16 +76,31 @@ def browser_page(monkeypatch) -> Iterator:
             executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
         )
         try:
-            context = browser.new_context(
-                locale="en-GB", timezone_id="Europe/London", viewport={"width": 1280, "height": 900}
-            )
-            context.set_default_timeout(TIMEOUT_MS)
-            yield context.new_page()
+            yield browser
         finally:
+            # While Playwright's loop runs, Django keys connections by async context, not
+            # by thread: one opened here would outlive the test and block dropping the
+            # PostgreSQL test database.
+            connections.close_all()
             browser.close()
 
 
-def next_january_seminar():
+def open_page(browser, *, timezone_id: str = "Europe/London"):
+    """A fresh page in a browser whose clock is in ``timezone_id``."""
+    context = browser.new_context(
+        locale="en-GB", timezone_id=timezone_id, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    return context.new_page()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    return open_page(chromium)
+
+
+@pytest.fixture
+def seminar():
     """A seminar on 20 January next year, 10:00–11:30 London time: GMT, 9 hours behind Tokyo."""
     london = ZoneInfo("Europe/London")
     starts_at = datetime(timezone.now().year + 1, 1, 20, 10, 0, tzinfo=london)
@@ -100,8 +116,7 @@ def next_january_seminar():
     return seminar
 
 
-def test_visitor_finds_a_seminar_and_sees_uk_and_japan_times(live_server, browser_page):
-    seminar = next_january_seminar()
+def test_visitor_finds_a_seminar_and_sees_uk_and_japan_times(live_server, seminar, browser_page):
     page = browser_page
     problems = PageProblems()
     problems.watch(page)
@@ -126,8 +141,7 @@ def test_visitor_finds_a_seminar_and_sees_uk_and_japan_times(live_server, browse
     assert problems.messages == [], "\n".join(problems.messages)
 
 
-def test_home_page_renders_without_console_errors(live_server, browser_page):
-    next_january_seminar()
+def test_home_page_renders_without_console_errors(live_server, seminar, browser_page):
     page = browser_page
     problems = PageProblems()
     problems.watch(page)
@@ -140,4 +154,24 @@ def test_home_page_renders_without_console_errors(live_server, browser_page):
     assert page.get_by_role("link", name="Onsen towns of Kyushu").first.is_visible()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "home.png"), full_page=True)
+    assert problems.messages == [], "\n".join(problems.messages)
+
+
+def test_viewer_outside_uk_and_japan_also_sees_their_own_time(live_server, seminar, chromium):
+    url = live_server.url + reverse("webinars:seminar_detail", args=[seminar.slug])
+    in_london = open_page(chromium, timezone_id="Europe/London")
+    in_new_york = open_page(chromium, timezone_id="America/New_York")
+    problems = PageProblems()
+    problems.watch(in_new_york)
+
+    in_london.goto(url)
+    in_new_york.goto(url)
+
+    # London is already on the page: no extra line. New York is 5 hours behind GMT.
+    assert in_london.locator("[data-local-time-line]").is_hidden()
+    your_time = in_new_york.locator("[data-local-time-line]")
+    your_time.wait_for(state="visible")
+    assert your_time.locator("dt").text_content().strip() == "Your time"
+    assert "05:00–06:30" in your_time.locator("dd").inner_text()
+    assert "(New York)" in your_time.locator("dd").inner_text()
     assert problems.messages == [], "\n".join(problems.messages)

@@ -56,7 +56,7 @@ def test_worker_runs_a_task_from_the_embedded_filesystem_broker(tmp_path, settin
             process=worker.process,
         )
         assert "beat: Starting..." in worker.log()
-        assert f"Task kizuna.ping[" in worker.log()
+        assert "Task kizuna.ping[" in worker.log()
 
 
 @pytest.mark.services
@@ -107,4 +107,3 @@ def test_worker_stops_cleanly_on_sigterm(tmp_path):
 
     assert worker.process.returncode == 0, worker.log()
     assert "worker: Warm shutdown" in worker.log()
-

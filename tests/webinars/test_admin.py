@@ -881,6 +881,6 @@ def test_series_reminder_offsets_are_validated(admin_client):
 
     assert _form_errors(response) == {
         "reminder_offsets_minutes": [
-            "Give reminder offsets as a list of whole minutes before the start, e.g. [1440, 60]."
+            "Give reminder offsets as whole minutes before the start, e.g. [1440, 60]."
         ]
     }
