@@ -109,9 +109,12 @@ _default_cache = f"filecache://{VAR_DIR / 'cache'}"
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     _default_cache = CELERY_BROKER_URL
 CACHES = {"default": env.cache_url("CACHE_URL", default=_default_cache)}
-if CACHES["default"]["BACKEND"] == "django_redis.cache.RedisCache":
-    # django-environ names the third-party backend; Django ships its own.
-    CACHES["default"]["BACKEND"] = "django.core.cache.backends.redis.RedisCache"
+if CACHES["default"]["BACKEND"] in (
+    "django_redis.cache.RedisCache",
+    "django.core.cache.backends.redis.RedisCache",
+):
+    # Django's own Redis backend, with one client per pool (see config/cache.py).
+    CACHES["default"]["BACKEND"] = "config.cache.PooledRedisCache"
     CACHES["default"].pop("OPTIONS", None)
 CACHES["default"].setdefault("KEY_PREFIX", "kizuna")
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)

@@ -133,7 +133,7 @@ def test_redis_broker_makes_redis_the_shared_cache():
     )
 
     assert values["CACHES"]["default"] == {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.cache.PooledRedisCache",
         "LOCATION": "redis://127.0.0.1:6379/3",
         "KEY_PREFIX": "kizuna",
     }

@@ -48,7 +48,7 @@ def test_redis_cache_is_shared_between_processes(settings):
     redis.Redis.from_url(url).flushdb()
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.PooledRedisCache",
             "LOCATION": url,
             "KEY_PREFIX": "kizuna",
         }
@@ -60,7 +60,7 @@ def test_redis_cache_is_shared_between_processes(settings):
     child = run_child(token, CACHE_URL=url)
 
     assert child == {
-        "backend": "django.core.cache.backends.redis.RedisCache",
+        "backend": "config.cache.PooledRedisCache",
         "seen": "written by the parent",
     }
     assert cache.get(f"from-child:{token}") == "written by the child"
