@@ -4,9 +4,32 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AudienceType, User
+
+# C0 control characters (U+0000 to U+001F) become spaces in a search term. PostgreSQL
+# refuses a NUL in a text parameter (DataError, so a 500 for ``?q=%00``), and none of them
+# means anything in a search box; tabs and newlines still separate words as spaces do.
+_C0_CONTROL_CHARACTERS_TO_SPACES = dict.fromkeys(range(0x20), " ")
+
+
+class ControlCharacterFreeSearchMixin:
+    """Search (changelist ``?q=`` and autocomplete ``?term=``) without control characters.
+
+    Every Kizuna ModelAdmin with ``search_fields`` uses it: the admin's autocomplete view
+    runs the search of the related model's admin, so one admin without it is enough for a 500.
+    """
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        search_term = search_term.translate(_C0_CONTROL_CHARACTERS_TO_SPACES)
+        if search_term.isspace():
+            search_term = ""
+        return super().get_search_results(request, queryset, search_term)
 
 
 class _EmailIsUniqueIgnoringCase:
@@ -56,7 +79,7 @@ class UserChangeAdminForm(_EmailIsUniqueIgnoringCase, UserChangeForm):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ControlCharacterFreeSearchMixin, DjangoUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     fieldsets = (
@@ -112,7 +135,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(AudienceType)
-class AudienceTypeAdmin(admin.ModelAdmin):
+class AudienceTypeAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
     list_display = ("name", "slug", "position", "is_active")
     list_editable = ("position", "is_active")
     search_fields = ("name", "slug")

@@ -7,7 +7,17 @@ from django.utils.translation import gettext_lazy as _
 
 @cache
 def available_time_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    """IANA "Area/Location" names, plus UTC.
+
+    Leaves out what tzdata also ships but people should not pick: ``localtime``
+    (whatever the host says, which may differ between web and worker), ``Factory``,
+    legacy aliases without an area (``GB``, ``Japan``) and the inverted ``Etc/GMT+5``.
+    """
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if "/" in name and not name.startswith(("Etc/", "posix/", "right/", "SystemV/"))
+    ) | {"UTC"}
 
 
 def validate_time_zone(value: str) -> None:

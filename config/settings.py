@@ -21,9 +21,11 @@ DEBUG = env.bool("DEBUG", default=True)
 
 _DEV_SECRET_KEY = "django-insecure-kizuna-development-only"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
-if not DEBUG and (SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 40):
+if not DEBUG and (
+    SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
+):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random value of at least 40 characters when DEBUG=0."
+        "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG=0."
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -105,9 +107,20 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Cache (shared by every process: rate limits and page caching) ----------
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+
+
+def _redis_cache_url_beside(broker_url: str) -> str:
+    """The broker's Redis server, next database: a cache FLUSHDB never drops queued tasks."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(broker_url)
+    database = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{database + 1}"))
+
+
 _default_cache = f"filecache://{VAR_DIR / 'cache'}"
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    _default_cache = CELERY_BROKER_URL
+    _default_cache = _redis_cache_url_beside(CELERY_BROKER_URL)
 CACHES = {"default": env.cache_url("CACHE_URL", default=_default_cache)}
 if CACHES["default"]["BACKEND"] in (
     "django_redis.cache.RedisCache",
@@ -117,6 +130,12 @@ if CACHES["default"]["BACKEND"] in (
     CACHES["default"]["BACKEND"] = "config.cache.PooledRedisCache"
     CACHES["default"].pop("OPTIONS", None)
 CACHES["default"].setdefault("KEY_PREFIX", "kizuna")
+# Cached public pages live apart from rate-limit counters, so that many distinct
+# URLs can only push out other pages (file cache culling), never the counters.
+CACHES["pages"] = {**CACHES["default"], "KEY_PREFIX": "kizuna-pages"}
+if CACHES["default"]["BACKEND"].endswith("FileBasedCache"):
+    CACHES["pages"]["LOCATION"] = str(Path(CACHES["default"]["LOCATION"]) / "pages")
+    CACHES["pages"]["OPTIONS"] = {"MAX_ENTRIES": 5000}
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=60)
 
 # --- Auth and accounts ------------------------------------------------------

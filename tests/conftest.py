@@ -89,16 +89,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
 def _isolated_cache(settings, tmp_path):
     """Each test gets an empty private cache: rate limits and cached pages never leak."""
     settings.CACHES = {
-        "default": {
+        alias: {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-            "LOCATION": f"test-{tmp_path.name}",
+            "LOCATION": f"test-{alias}-{tmp_path.name}",
         }
+        for alias in ("default", "pages")
     }
-    from django.core.cache import cache
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in ("default", "pages"):
+        caches[alias].clear()
     yield
-    cache.clear()
+    # A test may have swapped CACHES for its own: clear whatever is configured now.
+    from django.conf import settings as current
+
+    for alias in current.CACHES:
+        caches[alias].clear()
 
 
 @pytest.fixture(autouse=True)

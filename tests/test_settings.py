@@ -51,7 +51,7 @@ def test_production_without_secret_key_refuses_to_start():
 
     assert result.returncode == 1
     assert (
-        "SECRET_KEY must be set to a random value of at least 40 characters when DEBUG=0."
+        "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG=0."
         in result.stderr
     )
 
@@ -126,16 +126,23 @@ def test_broker_folder_can_be_moved_and_holds_every_kombu_folder(tmp_path):
     ]
 
 
-def test_redis_broker_makes_redis_the_shared_cache():
+def test_redis_broker_makes_the_next_redis_database_the_shared_cache():
     values = settings_in_child(
         ["CACHES", "CELERY_BROKER_TRANSPORT_OPTIONS"],
         CELERY_BROKER_URL="redis://127.0.0.1:6379/3",
     )
 
-    assert values["CACHES"]["default"] == {
-        "BACKEND": "config.cache.PooledRedisCache",
-        "LOCATION": "redis://127.0.0.1:6379/3",
-        "KEY_PREFIX": "kizuna",
+    assert values["CACHES"] == {
+        "default": {
+            "BACKEND": "config.cache.PooledRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/4",
+            "KEY_PREFIX": "kizuna",
+        },
+        "pages": {
+            "BACKEND": "config.cache.PooledRedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/4",
+            "KEY_PREFIX": "kizuna-pages",
+        },
     }
     assert values["CELERY_BROKER_TRANSPORT_OPTIONS"] == {}
 

@@ -25,10 +25,15 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import AudienceTypeAdmin
+from accounts.admin import AudienceTypeAdmin, ControlCharacterFreeSearchMixin
 from accounts.models import AudienceType
 from accounts.validators import available_time_zones
-from webinars.admin_forms import CancelSeminarsForm, SeminarAdminForm, SpeakerAdminForm
+from webinars.admin_forms import (
+    AudienceQuotaFormSet,
+    CancelSeminarsForm,
+    SeminarAdminForm,
+    SpeakerAdminForm,
+)
 from webinars.cache import catalogue_changed
 from webinars.errors import SeminarAlreadyCancelled, SeminarError
 from webinars.models import AudienceQuota, Seminar, SeminarSpeaker, Series, Speaker, Topic
@@ -126,6 +131,7 @@ class SeminarSpeakerInline(admin.TabularInline):
 
 class AudienceQuotaInline(admin.TabularInline):
     model = AudienceQuota
+    formset = AudienceQuotaFormSet
     fields = ["audience_type", "seats"]
     extra = 0
 
@@ -134,7 +140,7 @@ class AudienceQuotaInline(admin.TabularInline):
 
 
 @admin.register(Seminar)
-class SeminarAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
+class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
     form = SeminarAdminForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = [
@@ -462,7 +468,7 @@ class SpeakerSeminarInline(admin.TabularInline):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
+class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
     form = SpeakerAdminForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["name", "name_ja", "organisation", "is_jet_participant", "jet_prefecture"]
@@ -492,7 +498,7 @@ class SpeakerAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Series)
-class SeriesAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
+class SeriesAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "seminar_count", "position", "add_seminar_link"]
     list_editable = ["position"]
     search_fields = ["name", "slug"]
@@ -520,9 +526,12 @@ class SeriesAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Topic)
-class TopicAdmin(CatalogueChangeAdminMixin, admin.ModelAdmin):
+class TopicAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "seminar_count"]
     search_fields = ["name", "slug"]
+    # The seminar count's GROUP BY drops Meta.ordering, and the topic autocomplete pages
+    # through this queryset: without an ordering its pages are unstable.
+    ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -6,6 +6,7 @@ The model forms carry no ``Meta``: the ModelAdmin that uses one supplies model a
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 # The same wording as the models' CheckConstraints, so one translation covers both.
@@ -41,6 +42,54 @@ class SpeakerAdminForm(forms.ModelForm):
         if year_from and year_to and year_to < year_from:
             self.add_error("jet_year_to", JET_YEARS_REVERSED)
         return cleaned_data
+
+
+class AudienceQuotaFormSet(forms.BaseInlineFormSet):
+    """Quotas that fit the seminar: each one, and all of them together, within its capacity.
+
+    ``self.instance`` is the seminar as the main form has just cleaned it, so a capacity
+    changed in the same save is the one checked. No capacity means no limit.
+    """
+
+    def clean(self) -> None:
+        super().clean()  # Duplicate audience types, see get_unique_error_message().
+        capacity = self.instance.capacity
+        if capacity is None:
+            return
+        total, row_over_capacity = 0, False
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or self._should_delete_form(form):
+                continue
+            seats = form.cleaned_data.get("seats")
+            if seats is None:  # A blank extra row, or a row with its own error.
+                continue
+            total += seats
+            if seats > capacity:
+                row_over_capacity = True
+                form.add_error(
+                    "seats",
+                    gettext("More seats than the seminar's capacity (%(capacity)d).")
+                    % {"capacity": capacity},
+                )
+        # A row over capacity already says what to fix; the sum would repeat it.
+        if total > capacity and not row_over_capacity:
+            raise forms.ValidationError(
+                ngettext(
+                    "The quotas add up to %(total)d seat, more than the seminar's capacity "
+                    "of %(capacity)d.",
+                    "The quotas add up to %(total)d seats, more than the seminar's capacity "
+                    "of %(capacity)d.",
+                    total,
+                )
+                % {"total": total, "capacity": capacity},
+                code="quotas_over_capacity",
+            )
+
+    def get_unique_error_message(self, unique_check: list[str]) -> str:
+        # Django would name the field by its attribute name ("audience_type").
+        if [name for name in unique_check if name != self.fk.name] == ["audience_type"]:
+            return gettext("Each audience type can have only one quota.")
+        return super().get_unique_error_message(unique_check)
 
 
 class CancelSeminarsForm(forms.Form):

@@ -12,16 +12,27 @@ import uuid
 from collections.abc import Callable
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import get_language
 
 CATALOGUE_VERSION_KEY = "catalogue:version"
+# The only query parameters public pages read. Others (utm_source, fbclid, …) change
+# nothing on the page, so they stay out of the key and cannot multiply the entries.
+PAGE_QUERY_PARAMETERS = frozenset(
+    {"series", "audience", "topic", "prefecture", "language", "q", "page"}
+)
+
+
+def _page_cache():
+    # Its own cache alias, so a flood of distinct URLs can never evict rate-limit counters.
+    return caches["pages"]
 
 
 def catalogue_version() -> str:
+    cache = _page_cache()
     version = cache.get(CATALOGUE_VERSION_KEY)
     if version is None:
         cache.add(CATALOGUE_VERSION_KEY, uuid.uuid4().hex, None)
@@ -30,7 +41,7 @@ def catalogue_version() -> str:
 
 
 def _bump_catalogue_version() -> None:
-    cache.set(CATALOGUE_VERSION_KEY, uuid.uuid4().hex, None)
+    _page_cache().set(CATALOGUE_VERSION_KEY, uuid.uuid4().hex, None)
 
 
 def catalogue_changed() -> None:
@@ -47,6 +58,27 @@ def _cacheable(request: HttpRequest) -> bool:
     )
 
 
+def _page_key(request: HttpRequest) -> str:
+    query = sorted(
+        (name, value)
+        for name, values in request.GET.lists()
+        if name in PAGE_QUERY_PARAMETERS
+        for value in values
+    )
+    identity = repr((request.path, query))
+    return f"page:{get_language()}:{hashlib.sha256(identity.encode()).hexdigest()}"
+
+
+def _personalised(request: HttpRequest, response: HttpResponse) -> bool:
+    """True when the rendered page carries something of this visitor's own."""
+    session = getattr(request, "session", None)
+    return bool(
+        response.cookies
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+        or (session is not None and session.modified)
+    )
+
+
 def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Serve the page from the shared cache to anonymous visitors."""
 
@@ -54,8 +86,8 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not _cacheable(request):
             return view(request, *args, **kwargs)
-        digest = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-        key = f"page:{get_language()}:{digest}"
+        cache = _page_cache()
+        key = _page_key(request)
         # The version and the page in one round trip: this is the hot path.
         found = cache.get_many([CATALOGUE_VERSION_KEY, key])
         version = found.get(CATALOGUE_VERSION_KEY) or catalogue_version()
@@ -68,7 +100,7 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             response = view(request, *args, **kwargs)
             if hasattr(response, "render") and callable(response.render):
                 response = response.render()
-            if response.status_code == 200 and not response.cookies:
+            if response.status_code == 200 and not _personalised(request, response):
                 cache.set(
                     key,
                     (version, response.content, response["Content-Type"]),

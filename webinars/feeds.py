@@ -5,9 +5,10 @@ catalogue); the download and caching headers are set outside the cache, which ke
 only the body and its content type.
 """
 
+import re
 from datetime import timedelta
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -24,14 +25,13 @@ FEED_HISTORY = timedelta(days=90)
 FEED_REFRESH_INTERVAL = timedelta(hours=1)
 DOWNLOAD_MAX_AGE_SECONDS = 5 * 60
 FEED_MAX_AGE_SECONDS = 15 * 60
+SLUG_PATTERN = re.compile(r"[-a-zA-Z0-9_]{1,80}")
 
 
 def _public_seminars() -> SeminarQuerySet:
     """Seminars the public may see, with what the calendar text needs in two queries."""
     return (
         Seminar.objects.visible()
-        # A draft cancelled before it was ever published stays private.
-        .exclude(Q(status=Seminar.Status.CANCELLED) & Q(published_at__isnull=True))
         .select_related("series")
         .prefetch_related(
             Prefetch("speaker_links", queryset=SeminarSpeaker.objects.select_related("speaker"))
@@ -70,10 +70,15 @@ def _all_calendar_body(request: HttpRequest) -> HttpResponse:
     name = _("JLGC seminars")
     topic_slug = request.GET.get("topic", "").strip()
     if topic_slug:
-        # An unknown topic gives an empty, valid calendar: a subscription must not break.
-        seminars = seminars.filter(topics__slug=topic_slug)
-        topic = Topic.objects.filter(slug=topic_slug).first()
-        if topic is not None:
+        # An unknown or malformed topic gives an empty, valid calendar: a subscription
+        # must not break, and junk (a NUL byte) must never reach the database.
+        topic = None
+        if SLUG_PATTERN.fullmatch(topic_slug):
+            topic = Topic.objects.filter(slug=topic_slug).first()
+        if topic is None:
+            seminars = seminars.none()
+        else:
+            seminars = seminars.filter(topics=topic)
             name = _("JLGC seminars: %(topic)s") % {"topic": topic.name}
     return _calendar_response(
         ical.build_calendar(seminars=seminars, name=name, refresh_interval=FEED_REFRESH_INTERVAL)

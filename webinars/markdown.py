@@ -2,7 +2,9 @@
 
 Markdown allows raw HTML, so every rendering goes through nh3 (an allow-list
 sanitiser): no scripts, no event handlers, no inline styles (the CSP would block
-them anyway), and links only to http(s) and mailto addresses.
+them anyway), and links only to http(s) and mailto addresses. No images either: the
+CSP (``img-src 'self' data:``) would block external ones and show them broken; a
+seminar's picture is its cover image field.
 """
 
 import xml.etree.ElementTree as ET
@@ -16,14 +18,13 @@ from markdown.treeprocessors import Treeprocessor
 ALLOWED_TAGS = frozenset(
     {
         "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
-        "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "s",
+        "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre", "s",
         "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
     }
 )  # fmt: skip
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
     "abbr": {"title"},
-    "img": {"src", "alt", "title"},
     "ol": {"start"},
     "td": {"align"},
     "th": {"align"},

@@ -24,7 +24,7 @@ def default_reminder_offsets() -> list[int]:
 
 def validate_reminder_offsets(value: object) -> None:
     if not isinstance(value, list) or not all(
-        isinstance(minutes, int) and 0 < minutes <= 60 * 24 * 60 for minutes in value
+        type(minutes) is int and 0 < minutes <= 60 * 24 * 60 for minutes in value
     ):
         raise ValidationError(
             _("Give reminder offsets as whole minutes before the start, e.g. [1440, 60]."),

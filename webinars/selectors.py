@@ -160,9 +160,16 @@ def series_for_page(slug: str) -> Series | None:
     return Series.objects.filter(slug=slug).first()
 
 
+def seminars_next(*, limit: int, now: datetime | None = None) -> QuerySet[Seminar]:
+    """The next ``limit`` seminars still taking place (not cancelled), soonest first."""
+    return seminars_upcoming(now=now).exclude(status=Seminar.Status.CANCELLED)[:limit]
+
+
 def series_overview(*, now: datetime | None = None) -> QuerySet[Series]:
-    """Every series with its number of upcoming public seminars."""
-    upcoming = Q(seminars__in=visible_seminars().upcoming(now or timezone.now()))
+    """Every series with its number of upcoming public seminars that are not cancelled."""
+    taking_place = visible_seminars().upcoming(now or timezone.now())
+    taking_place = taking_place.exclude(status=Seminar.Status.CANCELLED)
+    upcoming = Q(seminars__in=taking_place)
     return Series.objects.annotate(upcoming_count=Count("seminars", filter=upcoming)).order_by(
         "position", "name"
     )

@@ -25,7 +25,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "webinars/home.html",
         {
-            "next_seminars": selectors.seminars_upcoming()[:HOME_SEMINARS],
+            "next_seminars": selectors.seminars_next(limit=HOME_SEMINARS),
             "series_list": selectors.series_overview(),
             "topics": selectors.topics_in_use(upcoming_only=True),
         },

@@ -202,6 +202,31 @@ def test_user_list_searches_by_email_and_name(admin_client):
     assert [user.email for user in response.context["cl"].result_list] == ["hana@example.org"]
 
 
+@pytest.mark.parametrize("control_character", ["\x01", "\x1b"])
+def test_user_list_search_takes_control_characters_as_spaces(admin_client, control_character):
+    UserFactory(email="hana@example.org", full_name="Hana Suzuki")
+    UserFactory(email="tom@example.org", full_name="Tom Baker")
+
+    alone = admin_client.get(USER_CHANGELIST, {"q": control_character})
+    between_words = admin_client.get(USER_CHANGELIST, {"q": f"hana{control_character}suzuki"})
+
+    assert (alone.status_code, between_words.status_code) == (200, 200)
+    assert [user.email for user in alone.context["cl"].result_list] == [
+        "admin@example.com",
+        "hana@example.org",
+        "tom@example.org",
+    ]
+    assert [user.email for user in between_words.context["cl"].result_list] == ["hana@example.org"]
+
+
+def test_audience_type_list_search_takes_control_characters_as_spaces(admin_client):
+    response = admin_client.get(
+        reverse("admin:accounts_audiencetype_changelist"), {"q": "travel\x01agent"}
+    )
+
+    assert [audience.name for audience in response.context["cl"].result_list] == ["Travel agent"]
+
+
 @pytest.mark.parametrize("count", [1, 20])
 def test_user_list_query_count_does_not_grow(admin_client, django_assert_max_num_queries, count):
     agents = AudienceType.objects.get(slug="travel-agent")

@@ -3,12 +3,15 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.apps import apps
+from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
+from accounts.admin import ControlCharacterFreeSearchMixin
 from accounts.models import AudienceType
 from tests.factories import (
     SeminarFactory,
@@ -116,6 +119,26 @@ def _form_errors(response) -> dict[str, list[str]]:
     }
 
 
+def _quota_errors(response) -> tuple[list[str], list[dict[str, list[str]]]]:
+    """The audience quota inline's errors: those of the whole formset, then row by row."""
+    formset = next(
+        inline.formset
+        for inline in response.context["inline_admin_formsets"]
+        if inline.formset.prefix == "audience_quotas"
+    )
+    rows = [{name: list(errors) for name, errors in form.errors.items()} for form in formset]
+    return list(formset.non_form_errors()), rows
+
+
+def _new_quotas(*quotas: tuple[str, object]) -> dict[str, object]:
+    """Inline data for new quota rows, each (audience type slug, seats)."""
+    data: dict[str, object] = {"audience_quotas-TOTAL_FORMS": str(len(quotas))}
+    for index, (slug, seats) in enumerate(quotas):
+        data[f"audience_quotas-{index}-audience_type"] = AudienceType.objects.get(slug=slug).pk
+        data[f"audience_quotas-{index}-seats"] = str(seats)
+    return data
+
+
 @pytest.fixture
 def organiser_client(client):
     organiser = UserFactory(email="organiser@jlgc.example", is_staff=True)
@@ -182,6 +205,104 @@ def test_changelist_search_finds_seminars_by_speaker_name(admin_client):
     response = admin_client.get(CHANGELIST, {"q": "tanaka"})
 
     assert [seminar.title for seminar in response.context["cl"].result_list] == ["Snow festivals"]
+
+
+# Django's own changelist search form refuses a NUL; the autocomplete view has no such form,
+# and PostgreSQL answers a NUL in a query parameter with DataError, so a 500.
+@pytest.mark.parametrize("control_character", ["\x01", "\x1b"])
+def test_changelist_search_takes_control_characters_as_spaces(admin_client, control_character):
+    seminar = _seminar(title="Snow festivals")
+    _seminar(title="Rice terraces")
+    SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(name="Aiko Tanaka"))
+
+    alone = admin_client.get(CHANGELIST, {"q": control_character})
+    between_words = admin_client.get(CHANGELIST, {"q": f"aiko{control_character}tanaka"})
+
+    assert (alone.status_code, between_words.status_code) == (200, 200)
+    assert sorted(seminar.title for seminar in alone.context["cl"].result_list) == [
+        "Rice terraces",
+        "Snow festivals",
+    ]
+    found = [seminar.title for seminar in between_words.context["cl"].result_list]
+    assert found == ["Snow festivals"]
+
+
+def test_changelist_search_with_a_nul_byte_lists_everything_and_says_why(admin_client):
+    _seminar(title="Snow festivals")
+    _seminar(title="Rice terraces")
+
+    response = admin_client.get(CHANGELIST, {"q": "snow\x00"})
+
+    assert response.status_code == 200
+    assert sorted(seminar.title for seminar in response.context["cl"].result_list) == [
+        "Rice terraces",
+        "Snow festivals",
+    ]
+    assert _messages(response) == ["Null characters are not allowed."]
+
+
+@pytest.mark.parametrize(
+    ("url_name", "make"),
+    [
+        ("admin:webinars_series_changelist", lambda: _seminar().series),
+        ("admin:webinars_speaker_changelist", SpeakerFactory),
+        ("admin:webinars_topic_changelist", TopicFactory),
+        ("admin:accounts_audiencetype_changelist", lambda: None),
+    ],
+)
+def test_other_changelists_search_ignores_control_characters(admin_client, url_name, make):
+    make()
+    make()
+
+    response = admin_client.get(reverse(url_name), {"q": "\x01"})
+
+    assert response.status_code == 200
+    changelist = response.context["cl"]
+    assert changelist.result_count == changelist.model.objects.count() >= 2
+
+
+@pytest.mark.parametrize("control_character", ["\x00", "\x01"])
+def test_speaker_autocomplete_ignores_control_characters(admin_client, control_character):
+    SpeakerFactory(name="Aiko Tanaka")
+    SpeakerFactory(name="Tom Baker")
+    lookup = {"app_label": "webinars", "model_name": "seminarspeaker", "field_name": "speaker"}
+    url = reverse("admin:autocomplete")
+
+    alone = admin_client.get(url, {**lookup, "term": control_character})
+    after_a_word = admin_client.get(url, {**lookup, "term": f"aiko{control_character}"})
+
+    assert (alone.status_code, after_a_word.status_code) == (200, 200)
+    assert [result["text"] for result in alone.json()["results"]] == ["Aiko Tanaka", "Tom Baker"]
+    assert [result["text"] for result in after_a_word.json()["results"]] == ["Aiko Tanaka"]
+
+
+def test_topic_autocomplete_ignores_a_nul_byte(admin_client):
+    TopicFactory(name="Onsen", slug="onsen")
+    TopicFactory(name="Castles", slug="castles")
+
+    response = admin_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "webinars", "model_name": "seminar", "field_name": "topics", "term": "\x00"},
+    )
+
+    assert response.status_code == 200
+    assert [result["text"] for result in response.json()["results"]] == ["Castles", "Onsen"]
+
+
+def test_every_kizuna_admin_strips_control_characters_from_searches():
+    model_admins = [
+        admin.site.get_model_admin(model)
+        for label in ("accounts", "webinars")
+        for model in apps.get_app_config(label).get_models()
+        if admin.site.is_registered(model)
+    ]
+
+    assert len(model_admins) == 6
+    assert [
+        type(model_admin).__name__
+        for model_admin in model_admins
+        if not isinstance(model_admin, ControlCharacterFreeSearchMixin)
+    ] == []
 
 
 def test_changelist_filters_by_topic(admin_client):
@@ -534,6 +655,130 @@ def test_add_with_negative_capacity_shows_the_error(admin_client):
         "capacity": ["Ensure this value is greater than or equal to 0."]
     }
     assert "Ensure this value is greater than or equal to 0." in response.content.decode()
+
+
+def test_add_with_a_quota_over_capacity_shows_the_error_on_its_row(admin_client):
+    response = admin_client.post(
+        ADD, _form_data(capacity="100", **_new_quotas(("travel-agent", 60), ("media", 101)))
+    )
+
+    assert response.status_code == 200
+    assert _quota_errors(response) == (
+        [],
+        [{}, {"seats": ["More seats than the seminar's capacity (100)."]}],
+    )
+    assert "More seats than the seminar&#x27;s capacity (100)." in response.content.decode()
+    assert Seminar.objects.count() == 0
+
+
+def test_add_with_quotas_adding_up_to_more_than_capacity_shows_the_error(admin_client):
+    response = admin_client.post(
+        ADD, _form_data(capacity="100", **_new_quotas(("travel-agent", 60), ("media", 60)))
+    )
+
+    message = "The quotas add up to 120 seats, more than the seminar's capacity of 100."
+    assert _quota_errors(response) == ([message], [{}, {}])
+    assert message.replace("'", "&#x27;") in response.content.decode()
+    assert Seminar.objects.count() == 0
+
+
+def test_add_with_quotas_filling_the_capacity_exactly_saves_them(admin_client):
+    response = admin_client.post(
+        ADD,
+        _form_data(
+            capacity="100",
+            **_new_quotas(("travel-agent", 60), ("media", 40), ("academic", 0)),
+        ),
+    )
+
+    assert response.status_code == 302, _quota_errors(response)
+    assert sorted(AudienceQuota.objects.values_list("audience_type__slug", "seats")) == [
+        ("academic", 0),
+        ("media", 40),
+        ("travel-agent", 60),
+    ]
+
+
+def test_add_without_capacity_accepts_any_quota(admin_client):
+    response = admin_client.post(
+        ADD, _form_data(capacity="", **_new_quotas(("travel-agent", 500), ("media", 500)))
+    )
+
+    assert response.status_code == 302, _quota_errors(response)
+    assert sorted(AudienceQuota.objects.values_list("seats", flat=True)) == [500, 500]
+
+
+def test_add_with_a_negative_quota_shows_the_error_on_its_row(admin_client):
+    response = admin_client.post(ADD, _form_data(capacity="", **_new_quotas(("media", -1))))
+
+    assert _quota_errors(response) == (
+        [],
+        [{"seats": ["Ensure this value is greater than or equal to 0."]}],
+    )
+    assert Seminar.objects.count() == 0
+
+
+def test_add_with_an_audience_type_twice_shows_the_error(admin_client):
+    response = admin_client.post(
+        ADD, _form_data(capacity="", **_new_quotas(("media", 10), ("media", 20)))
+    )
+
+    non_form_errors, rows = _quota_errors(response)
+    assert non_form_errors == ["Each audience type can have only one quota."]
+    assert rows == [{}, {"__all__": ["Please correct the duplicate values below."]}]
+    assert "Each audience type can have only one quota." in response.content.decode()
+    assert Seminar.objects.count() == 0
+
+
+def test_change_lowering_capacity_below_a_quota_shows_the_error(admin_client):
+    seminar = _seminar(capacity=100)
+    quota = AudienceQuota.objects.create(
+        seminar=seminar, audience_type=AudienceType.objects.get(slug="media"), seats=80
+    )
+    existing_row = {
+        "audience_quotas-TOTAL_FORMS": "1",
+        "audience_quotas-INITIAL_FORMS": "1",
+        "audience_quotas-0-id": quota.pk,
+        "audience_quotas-0-seminar": seminar.pk,
+        "audience_quotas-0-audience_type": quota.audience_type_id,
+        "audience_quotas-0-seats": "80",
+    }
+
+    response = admin_client.post(
+        _change_url(seminar), _form_data(seminar, capacity="50", **existing_row)
+    )
+
+    assert _quota_errors(response) == (
+        [],
+        [{"seats": ["More seats than the seminar's capacity (50)."]}],
+    )
+    seminar.refresh_from_db()
+    assert seminar.capacity == 100
+
+
+def test_change_deleting_a_quota_frees_its_seats_for_another(admin_client):
+    seminar = _seminar(capacity=100)
+    quota = AudienceQuota.objects.create(
+        seminar=seminar, audience_type=AudienceType.objects.get(slug="media"), seats=80
+    )
+    rows = {
+        "audience_quotas-TOTAL_FORMS": "2",
+        "audience_quotas-INITIAL_FORMS": "1",
+        "audience_quotas-0-id": quota.pk,
+        "audience_quotas-0-seminar": seminar.pk,
+        "audience_quotas-0-audience_type": quota.audience_type_id,
+        "audience_quotas-0-seats": "80",
+        "audience_quotas-0-DELETE": "on",
+        "audience_quotas-1-audience_type": AudienceType.objects.get(slug="academic").pk,
+        "audience_quotas-1-seats": "90",
+    }
+
+    response = admin_client.post(_change_url(seminar), _form_data(seminar, **rows))
+
+    assert response.status_code == 302, _quota_errors(response)
+    assert list(seminar.audience_quotas.values_list("audience_type__slug", "seats")) == [
+        ("academic", 90)
+    ]
 
 
 def test_add_with_registration_closing_before_it_opens_shows_the_error(admin_client):

@@ -78,3 +78,42 @@ def test_rolled_back_change_keeps_the_cache(django_capture_on_commit_callbacks, 
     assert catalogue_version() == before
     assert view(_get()).content == b"render 1"
     assert len(calls) == 1
+
+
+def test_tracking_parameters_share_the_cached_page():
+    view, calls = _counting_view()
+
+    view(_get("/seminars/?q=onsen&utm_source=newsletter"))
+    response = view(_get("/seminars/?utm_campaign=x&q=onsen&fbclid=1"))
+
+    assert calls == ["/seminars/?q=onsen&utm_source=newsletter"]
+    assert response["X-Page-Cache"] == "hit"
+
+
+def test_page_that_used_the_csrf_token_is_not_cached():
+    from django.middleware.csrf import get_token
+
+    calls = []
+
+    @cache_public_page
+    def view_with_form(request):
+        calls.append(1)
+        return HttpResponse(f"<input name=csrfmiddlewaretoken value={get_token(request)}>")
+
+    view_with_form(_get())
+    response = view_with_form(_get())
+
+    assert len(calls) == 2
+    assert response["X-Page-Cache"] == "miss"
+
+
+def test_rate_limit_counters_are_not_in_the_page_cache():
+    from django.core.cache import caches
+
+    view, _calls = _counting_view()
+    caches["default"].set("rl:login:1.2.3.4", 3)
+
+    view(_get())
+    caches["pages"].clear()
+
+    assert caches["default"].get("rl:login:1.2.3.4") == 3

@@ -41,12 +41,24 @@ def test_strips_dangerous_link_targets(source):
 
 def test_strips_event_handlers_styles_and_unknown_tags():
     html = render_markdown(
-        '<img src="/media/a.png" alt="Aso" onerror="alert(1)">'
+        '<b onclick="alert(1)">Aso</b>'
         '<span style="position:fixed">x</span><iframe src="https://evil.example"></iframe>'
         '<form action="/steal"><input name="p"></form>'
     )
 
-    assert html == '<p><img src="/media/a.png" alt="Aso">x</p><p></p>'
+    assert html == "<p><b>Aso</b>x</p><p></p>"
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "Look: ![Aso](https://cdn.example/aso.jpg)",
+        'Look: <img src="https://cdn.example/aso.jpg" alt="Aso">',
+        'Look: <img src="/media/aso.jpg" alt="Aso">',
+    ],
+)
+def test_images_are_dropped_because_the_csp_would_show_them_broken(source):
+    assert render_markdown(source) == "<p>Look: </p>"
 
 
 def test_headings_are_shifted_under_the_page_headings():

@@ -162,7 +162,20 @@ def test_time_zone_validator_accepts_iana_names(zone):
     validate_time_zone(zone)
 
 
-@pytest.mark.parametrize("zone", ["Europe/Londn", "GMT+9", "JST", "", "europe/london"])
+@pytest.mark.parametrize(
+    "zone",
+    [
+        "Europe/Londn",
+        "GMT+9",
+        "JST",
+        "",
+        "europe/london",
+        "localtime",
+        "Factory",
+        "GB",
+        "Etc/GMT+5",
+    ],
+)
 def test_time_zone_validator_rejects_other_names(zone):
     with pytest.raises(ValidationError) as raised:
         validate_time_zone(zone)
@@ -187,7 +200,7 @@ def test_reminder_offsets_accept_lists_of_positive_minutes(offsets):
     validate_reminder_offsets(offsets)
 
 
-@pytest.mark.parametrize("offsets", [60, [0], [-60], [1.5], ["60"], [60 * 24 * 61]])
+@pytest.mark.parametrize("offsets", [60, [0], [-60], [1.5], ["60"], [True], [60 * 24 * 61]])
 def test_reminder_offsets_reject_anything_else(offsets):
     with pytest.raises(ValidationError):
         validate_reminder_offsets(offsets)

@@ -168,7 +168,7 @@ def test_seminar_for_page_prefetches_speakers_in_order(django_assert_num_queries
     assert series_name == seminar.series.name
 
 
-def test_series_overview_counts_upcoming_public_seminars_only():
+def test_series_overview_counts_upcoming_public_seminars_not_cancelled():
     series = SeriesFactory(name="Counted")
     _at(1, series=series)
     _at(2, series=series, status=Seminar.Status.CANCELLED)
@@ -178,9 +178,20 @@ def test_series_overview_counts_upcoming_public_seminars_only():
     SeriesFactory(name="Empty")
 
     assert [(s.name, s.upcoming_count) for s in selectors.series_overview()] == [
-        ("Counted", 2),
+        ("Counted", 1),
         ("Empty", 0),
     ]
+
+
+def test_seminars_next_leaves_out_cancelled_and_stops_at_the_limit():
+    _at(1, title="Cancelled", status=Seminar.Status.CANCELLED)
+    _at(2, title="First")
+    _at(3, title="Draft", draft=True)
+    _at(4, title="Second")
+    _at(5, title="Third")
+    _at(-30, title="Over")
+
+    assert _titles(selectors.seminars_next(limit=2)) == ["First", "Second"]
 
 
 def test_speaker_seminars_carry_the_speakers_role():

@@ -19,6 +19,7 @@ from tests.factories import (
     TopicFactory,
     london,
 )
+from webinars import services
 from webinars.models import Seminar, SeminarSpeaker
 
 pytestmark = pytest.mark.django_db
@@ -83,6 +84,24 @@ def test_home_shows_the_next_three_seminars_soonest_first_and_the_series(client)
     assert "Secret draft" not in content
     assert f'href="{series.get_absolute_url()}"' in content
     assert f'href="{reverse("webinars:all_calendar")}"' in content
+
+
+def test_home_next_seminars_and_series_count_leave_out_cancelled_seminars(client):
+    series = SeriesFactory(name="JLGC Seminars")
+    _upcoming(1, title="Called off", series=series, status=Seminar.Status.CANCELLED)
+    _upcoming(2, title="Also called off", series=series, status=Seminar.Status.CANCELLED)
+    for days, title in [(3, "First"), (4, "Second"), (5, "Third"), (6, "Fourth")]:
+        _upcoming(days, title=title, series=series)
+
+    response = client.get(reverse("webinars:home"))
+
+    assert [s.title for s in response.context["next_seminars"]] == ["First", "Second", "Third"]
+    assert [(s.name, s.upcoming_count) for s in response.context["series_list"]] == [
+        ("JLGC Seminars", 4)
+    ]
+    content = _text(response)
+    assert "Called off" not in content
+    assert "4 upcoming seminars" in content
 
 
 def test_home_has_no_recordings_section_yet(client):
@@ -691,7 +710,7 @@ def test_seminar_json_ld_describes_an_online_event(client):
     ("changes", "status"),
     [
         ({"status": Seminar.Status.CANCELLED}, "https://schema.org/EventCancelled"),
-        ({"sequence": 2}, "https://schema.org/EventRescheduled"),
+        ({"sequence": 2}, "https://schema.org/EventScheduled"),
         ({"status": Seminar.Status.CANCELLED, "sequence": 2}, "https://schema.org/EventCancelled"),
     ],
 )
@@ -699,6 +718,16 @@ def test_seminar_json_ld_event_status(client, changes, status):
     seminar = _upcoming(**changes)
 
     assert _json_ld(client.get(seminar.get_absolute_url()))["eventStatus"] == status
+
+
+def test_seminar_json_ld_stays_scheduled_after_a_passcode_change(client):
+    seminar = _upcoming()
+    services.seminar_update(seminar=seminar, meeting_passcode="new-passcode")
+    assert seminar.sequence == 1
+
+    data = _json_ld(client.get(seminar.get_absolute_url()))
+
+    assert data["eventStatus"] == "https://schema.org/EventScheduled"
 
 
 def test_hybrid_seminar_json_ld_is_mixed_with_the_venue(client):
@@ -908,11 +937,12 @@ def test_query_count_does_not_grow_with_items(
     assert len(response.context[items_key]) == min(count, shown_at_most)
 
 
+@pytest.mark.parametrize("speakers", [1, 20])
 def test_seminar_page_query_count_does_not_grow_with_speakers(
-    client, django_assert_max_num_queries
+    client, django_assert_max_num_queries, speakers
 ):
     seminar = _upcoming()
-    for position in range(12):
+    for position in range(speakers):
         SeminarSpeakerFactory(seminar=seminar, position=position)
     seminar.topics.set([TopicFactory() for _ in range(5)])
 
@@ -920,6 +950,7 @@ def test_seminar_page_query_count_does_not_grow_with_speakers(
         response = client.get(seminar.get_absolute_url())
 
     assert response.status_code == 200
+    assert len(_json_ld(response)["performer"]) == speakers
 
 
 # --- Caching --------------------------------------------------------------------------------------

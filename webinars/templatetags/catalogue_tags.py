@@ -34,12 +34,6 @@ def seminar_spans(seminar: Seminar) -> list[timezones.ZonedSpan]:
 
 
 @register.filter
-def times_line(seminar: Seminar) -> str:
-    """ "Friday 23 October 2026, 10:00–11:00 BST (London) · 18:00–19:00 JST (Tokyo)"."""
-    return timezones.seminar_times_line(seminar.starts_at, seminar.ends_at, seminar.timezone)
-
-
-@register.filter
 def shown_zones(seminar: Seminar) -> str:
     """The zones the page already shows, for the viewer's-time script to compare with."""
     spans = timezones.seminar_spans(seminar.starts_at, seminar.ends_at, seminar.timezone)
@@ -101,12 +95,9 @@ def _absolute(url: str) -> str:
 
 def event_structured_data(seminar: Seminar) -> dict[str, object]:
     """schema.org Event for search engines. The location is the seminar page, never the meeting."""
-    if seminar.is_cancelled:
-        status = "https://schema.org/EventCancelled"
-    elif seminar.sequence > 0:
-        status = "https://schema.org/EventRescheduled"
-    else:
-        status = "https://schema.org/EventScheduled"
+    # Not EventRescheduled: ``sequence`` also grows for a new passcode or meeting URL, and
+    # the previous start is not stored, so a move cannot be told apart or described.
+    status = "EventCancelled" if seminar.is_cancelled else "EventScheduled"
     locations: list[dict[str, object]] = [{"@type": "VirtualLocation", "url": seminar.public_url}]
     if seminar.venue:
         locations.append({"@type": "Place", "name": seminar.venue, "address": seminar.venue})
@@ -121,7 +112,7 @@ def event_structured_data(seminar: Seminar) -> dict[str, object]:
         "startDate": seminar.starts_at.astimezone(tz).isoformat(),
         "endDate": seminar.ends_at.astimezone(tz).isoformat(),
         "eventAttendanceMode": f"https://schema.org/{mode}",
-        "eventStatus": status,
+        "eventStatus": f"https://schema.org/{status}",
         "location": locations if len(locations) > 1 else locations[0],
         "inLanguage": seminar.language,
         "organizer": {"@type": "Organization", "name": ORGANISER_NAME, "url": settings.SITE_URL},
