@@ -86,6 +86,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+    # Secret part of the private calendar feed URL (/me/calendar/<token>.ics);
+    # the person needs to see it again to subscribe, so it is kept, and can be renewed.
+    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     objects = UserManager()
 

@@ -221,6 +221,24 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ORGANISER_CONTACT_EMAIL = env.str("ORGANISER_CONTACT_EMAIL", default="seminars@localhost")
 EMAIL_TIMEOUT = 30
 
+# --- Registration and notifications ---------------------------------------
+
+# Personal join links redirect to the meeting from this many minutes before the start.
+JOIN_OPENS_MINUTES_BEFORE = env.int("JOIN_OPENS_MINUTES_BEFORE", default=30)
+# Bump when the privacy notice changes: each registration stores the version accepted.
+PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-11")
+# Registration attempts allowed per client IP and per email address ("count/seconds").
+REGISTRATION_RATE_LIMIT_PER_IP = env.str("REGISTRATION_RATE_LIMIT_PER_IP", default="20/600")
+REGISTRATION_RATE_LIMIT_PER_EMAIL = env.str("REGISTRATION_RATE_LIMIT_PER_EMAIL", default="5/600")
+# A repeated registration re-sends the confirmation at most this often.
+CONFIRMATION_RESEND_SECONDS = 10 * 60
+# PostgreSQL only: how long a registration waits for the seminar's row lock.
+REGISTRATION_LOCK_TIMEOUT = env.str("REGISTRATION_LOCK_TIMEOUT", default="3s")
+# Outbox delivery: temporary SMTP failures are retried with exponential backoff.
+EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
+EMAIL_RETRY_BASE_SECONDS = 30
+EMAIL_RETRY_MAX_SECONDS = 60 * 60
+
 # --- Celery ---------------------------------------------------------------
 
 CELERY_BROKER_TRANSPORT_OPTIONS = {}

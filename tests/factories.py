@@ -4,7 +4,15 @@ import factory
 from django.utils import timezone as dj_timezone
 
 from accounts.models import AudienceType, User
-from webinars.models import Seminar, SeminarSpeaker, Series, Speaker, Topic
+from webinars.models import (
+    Registration,
+    RegistrationQuestion,
+    Seminar,
+    SeminarSpeaker,
+    Series,
+    Speaker,
+    Topic,
+)
 
 
 class AudienceTypeFactory(factory.django.DjangoModelFactory):
@@ -97,6 +105,30 @@ class SeminarSpeakerFactory(factory.django.DjangoModelFactory):
 
     seminar = factory.SubFactory(SeminarFactory)
     speaker = factory.SubFactory(SpeakerFactory)
+    position = factory.Sequence(int)
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Registration
+
+    seminar = factory.SubFactory(SeminarFactory)
+    email = factory.Sequence(lambda n: f"attendee{n}@example.org")
+    name = factory.Faker("name")
+    organisation = "Example Travel Ltd"
+    audience_type = factory.LazyFunction(lambda: AudienceType.objects.get(slug="travel-agent"))
+    privacy_notice_version = "2026-11"
+    privacy_consented_at = factory.LazyFunction(dj_timezone.now)
+    status = Registration.Status.CONFIRMED
+
+
+class RegistrationQuestionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RegistrationQuestion
+
+    seminar = factory.SubFactory(SeminarFactory)
+    label = factory.Sequence(lambda n: f"Question {n}?")
+    kind = RegistrationQuestion.Kind.SHORT_TEXT
     position = factory.Sequence(int)
 
 
