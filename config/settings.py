@@ -275,6 +275,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.clear_expired_sessions",
         "schedule": 60 * 60 * 6,
     },
+    # The outbox sweep: due retries, and mail whose task was lost (broker outage, killed
+    # worker). Mail tasks stay on the default queue for now.
+    "deliver-due-emails": {
+        "task": "notifications.deliver_due_emails",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
 }
 
 # --- Security -------------------------------------------------------------

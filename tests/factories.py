@@ -116,7 +116,12 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     email = factory.Sequence(lambda n: f"attendee{n}@example.org")
     name = factory.Faker("name")
     organisation = "Example Travel Ltd"
-    audience_type = factory.LazyFunction(lambda: AudienceType.objects.get(slug="travel-agent"))
+    # get_or_create: transactional tests flush the seeded audience types.
+    audience_type = factory.LazyFunction(
+        lambda: AudienceType.objects.get_or_create(
+            slug="travel-agent", defaults={"name": "Travel agent"}
+        )[0]
+    )
     privacy_notice_version = "2026-11"
     privacy_consented_at = factory.LazyFunction(dj_timezone.now)
     status = Registration.Status.CONFIRMED

@@ -1,4 +1,4 @@
-"""The organiser admin for the catalogue: series, seminars, speakers, topics, audience types.
+"""The organiser admin: series, seminars, speakers, topics, audience types and registrations.
 
 Every change to a seminar goes through ``webinars.services`` (so a published seminar's
 calendar ``sequence`` grows when attendees must hear of a change), and every save or delete
@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db import models
-from django.db.models import Count, QuerySet
-from django.forms import Field, ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.forms import Field, ModelForm, Textarea
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import URLPattern, path, reverse
 from django.utils import dateformat
 from django.utils import timezone as dj_timezone
 from django.utils.html import format_html, format_html_join
@@ -29,15 +31,36 @@ from accounts.admin import AudienceTypeAdmin, ControlCharacterFreeSearchMixin
 from accounts.models import AudienceType
 from accounts.validators import available_time_zones
 from webinars.admin_forms import (
+    AttendanceImportForm,
     AudienceQuotaFormSet,
     CancelSeminarsForm,
+    RegistrationQuestionForm,
     SeminarAdminForm,
     SpeakerAdminForm,
 )
+from webinars.attendance_import import AttendanceReportError, attendance_import, parse_report
 from webinars.cache import catalogue_changed
-from webinars.errors import SeminarAlreadyCancelled, SeminarError
-from webinars.models import AudienceQuota, Seminar, SeminarSpeaker, Series, Speaker, Topic
+from webinars.errors import (
+    RegistrationError,
+    RegistrationFull,
+    RegistrationNotWaitlisted,
+    SeminarAlreadyCancelled,
+    SeminarError,
+)
+from webinars.exports import answer_text, registrants_csv_response
+from webinars.models import (
+    AudienceQuota,
+    Registration,
+    RegistrationQuestion,
+    Seminar,
+    SeminarSpeaker,
+    Series,
+    Speaker,
+    Topic,
+)
 from webinars.services import (
+    attendance_mark,
+    registration_promote,
     seminar_cancel,
     seminar_create,
     seminar_duplicate,
@@ -139,6 +162,27 @@ class AudienceQuotaInline(admin.TabularInline):
         return super().get_queryset(request).select_related("audience_type")
 
 
+class RegistrationQuestionInline(admin.TabularInline):
+    model = RegistrationQuestion
+    form = RegistrationQuestionForm
+    fields = ["position", "label", "kind", "choices", "required", "help_text"]
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 30})}}
+    ordering = ["position", "pk"]
+    extra = 0
+
+
+def _registration_count(status: str) -> Coalesce:
+    """A seminar's registrations with one status, as a subquery (no GROUP BY on the list)."""
+    counts = (
+        Registration.objects.filter(seminar=OuterRef("pk"), status=status)
+        .order_by()
+        .values("seminar")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
 @admin.register(Seminar)
 class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
     form = SeminarAdminForm
@@ -151,6 +195,7 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
         "status",
         "sequence",
         "capacity",
+        "registrations_summary",
     ]
     list_select_related = ["series"]
     list_filter = ["status", WhenListFilter, "series", "language", "prefecture", "topics"]
@@ -167,8 +212,9 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
     autocomplete_fields = ["topics"]
     filter_horizontal = ["allowed_audience_types"]
     readonly_fields = [*SEMINAR_LIFECYCLE_FIELDS, "times_overview"]
-    inlines = [SeminarSpeakerInline, AudienceQuotaInline]
-    actions = ["publish_seminars", "cancel_seminars", "duplicate_seminars"]
+    inlines = [SeminarSpeakerInline, AudienceQuotaInline, RegistrationQuestionInline]
+    actions = ["publish_seminars", "cancel_seminars", "duplicate_seminars", "export_registrants"]
+    change_form_template = "admin/webinars/seminar/change_form.html"
 
     def get_fieldsets(self, request: HttpRequest, obj: Seminar | None = None) -> list[tuple]:
         when_description = gettext(
@@ -265,7 +311,15 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
         return initial
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("series")
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("series")
+            .annotate(
+                confirmed_count=_registration_count(Registration.Status.CONFIRMED),
+                waitlisted_count=_registration_count(Registration.Status.WAITLISTED),
+            )
+        )
 
     def view_on_site(self, obj: Seminar) -> str | None:
         # Drafts (and drafts cancelled before publication) have no public page.
@@ -302,6 +356,96 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
         zones = dict.fromkeys([obj.timezone, settings.UK_TIME_ZONE, settings.JAPAN_TIME_ZONE])
         rows = ((zone, _span_in_zone(obj.starts_at, obj.ends_at, zone)) for zone in zones)
         return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
+
+    @admin.display(description=_("registrations"), ordering="confirmed_count")
+    def registrations_summary(self, obj: Seminar) -> SafeString:
+        text = gettext("%(confirmed)d confirmed, %(waitlisted)d waitlisted") % {
+            "confirmed": obj.confirmed_count,
+            "waitlisted": obj.waitlisted_count,
+        }
+        url = f"{reverse('admin:webinars_registration_changelist')}?seminar__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, text)
+
+    # --- Registrants: export and attendance import ----------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/registrants.csv",
+                self.admin_site.admin_view(self.registrants_csv_view),
+                name="{}_{}_registrants_csv".format(*info),
+            ),
+            path(
+                "<path:object_id>/import-attendance/",
+                self.admin_site.admin_view(self.import_attendance_view),
+                name="{}_{}_import_attendance".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def _seminar_for_registrations(
+        self, request: HttpRequest, object_id: str, registration_permission: str
+    ) -> Seminar:
+        seminar = self.get_object(request, object_id)
+        if seminar is None:
+            raise Http404(gettext("No such seminar."))
+        if not (
+            self.has_view_permission(request, seminar)
+            and request.user.has_perm(f"webinars.{registration_permission}_registration")
+        ):
+            raise PermissionDenied
+        return seminar
+
+    def registrants_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        seminar = self._seminar_for_registrations(request, object_id, "view")
+        return registrants_csv_response(
+            Registration.objects.filter(seminar=seminar), name=seminar.slug
+        )
+
+    def import_attendance_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        seminar = self._seminar_for_registrations(request, object_id, "change")
+        summary = None
+        if request.method == "POST":
+            form = AttendanceImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    report = parse_report(form.cleaned_data["report"].read())
+                except AttendanceReportError as error:
+                    form.add_error("report", str(error))
+                else:
+                    summary = attendance_import(
+                        seminar=seminar,
+                        report=report,
+                        mark_absent=form.cleaned_data["mark_absent"],
+                    )
+                    form = AttendanceImportForm()
+        else:
+            form = AttendanceImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import attendance: %(title)s") % {"title": seminar.title},
+            "opts": self.opts,
+            "original": seminar,
+            "form": form,
+            "summary": summary,
+            "registrations_url": (
+                f"{reverse('admin:webinars_registration_changelist')}"
+                f"?seminar__id__exact={seminar.pk}"
+            ),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/webinars/seminar/import_attendance.html", context)
+
+    @admin.action(description=_("Export registrants (CSV)"), permissions=["view"])
+    def export_registrants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        if not request.user.has_perm("webinars.view_registration"):
+            raise PermissionDenied
+        seminars = list(queryset.values_list("slug", flat=True)[:2])
+        name = seminars[0] if len(seminars) == 1 else "selection"
+        return registrants_csv_response(
+            Registration.objects.filter(seminar__in=queryset.values("pk")), name=name
+        )
 
     # --- Saving through the services ------------------------------------------
 
@@ -550,3 +694,197 @@ admin.site.unregister(AudienceType)
 @admin.register(AudienceType)
 class CatalogueAudienceTypeAdmin(CatalogueChangeAdminMixin, AudienceTypeAdmin):
     pass
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
+    """Registrations by seminar: attendance, promotion from the waitlist and CSV export.
+
+    Registrations are made through the registration form (seats, emails, consent) and are
+    never deleted here; the person's consents are theirs to change, from their manage link.
+    """
+
+    list_display = [
+        "name",
+        "email",
+        "audience_type",
+        "status",
+        "attended",
+        "created_at",
+        "seminar",
+    ]
+    list_select_related = ["seminar", "audience_type"]
+    list_filter = [
+        ("seminar", admin.RelatedOnlyFieldListFilter),
+        "status",
+        "audience_type",
+        "attended",
+        "seminar__series",
+    ]
+    search_fields = ["name", "email", "organisation"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    actions = [
+        "mark_attended",
+        "mark_did_not_attend",
+        "mark_attendance_unknown",
+        "promote_from_waitlist",
+        "export_csv",
+    ]
+    readonly_fields = [
+        "seminar",
+        "email",
+        "audience_type",
+        "status",
+        "user",
+        "answers_display",
+        "privacy_notice_version",
+        "privacy_consented_at",
+        "marketing_opt_in",
+        "recording_followup_opt_in",
+        "created_at",
+        "confirmation_sent_at",
+        "promoted_at",
+        "cancelled_at",
+        "join_click_count",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "seminar",
+                    "status",
+                    "attended",
+                    "created_at",
+                    "promoted_at",
+                    "cancelled_at",
+                ]
+            },
+        ),
+        (
+            _("Registrant"),
+            {
+                "fields": [
+                    "name",
+                    "email",
+                    "organisation",
+                    "job_title",
+                    "country",
+                    "audience_type",
+                    "language",
+                    "time_zone",
+                    "user",
+                ]
+            },
+        ),
+        (_("Answers"), {"fields": ["answers_display"]}),
+        (
+            _("Consent"),
+            {
+                "fields": [
+                    "privacy_notice_version",
+                    "privacy_consented_at",
+                    "marketing_opt_in",
+                    "recording_followup_opt_in",
+                ]
+            },
+        ),
+        (_("Emails and joining"), {"fields": ["confirmation_sent_at", "join_click_count"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("answers"))
+    def answers_display(self, obj: Registration) -> SafeString | str:
+        answers = obj.answers if isinstance(obj.answers, dict) else {}
+        questions = obj.seminar.questions.all()
+        rows = [
+            (question.label, answer_text(answers.get(str(question.pk)))) for question in questions
+        ]
+        if not rows:
+            return "—"
+        return format_html("<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
+
+    @admin.display(description=_("join clicks"))
+    def join_click_count(self, obj: Registration) -> int:
+        return obj.join_clicks.count()
+
+    # --- Actions ---------------------------------------------------------------
+
+    def _mark(self, request: HttpRequest, queryset: QuerySet, attended: str) -> None:
+        changed = attendance_mark(
+            registrations=list(queryset.select_related(None).only("pk")), attended=attended
+        )
+        label = Registration.Attendance(attended).label
+        self.message_user(
+            request,
+            ngettext(
+                "Marked %(count)d registration as “%(attended)s”.",
+                "Marked %(count)d registrations as “%(attended)s”.",
+                changed,
+            )
+            % {"count": changed, "attended": label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Mark as attended"), permissions=["change"])
+    def mark_attended(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, Registration.Attendance.YES)
+
+    @admin.action(description=_("Mark as did not attend"), permissions=["change"])
+    def mark_did_not_attend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, Registration.Attendance.NO)
+
+    @admin.action(description=_("Mark attendance unknown"), permissions=["change"])
+    def mark_attendance_unknown(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, Registration.Attendance.UNKNOWN)
+
+    @admin.action(description=_("Promote from waitlist"), permissions=["change"])
+    def promote_from_waitlist(self, request: HttpRequest, queryset: QuerySet) -> None:
+        promoted, refused = [], []
+        for registration in queryset.select_related("seminar").order_by("created_at", "pk"):
+            try:
+                registration_promote(registration=registration)
+            except RegistrationNotWaitlisted:
+                reason = gettext("not on the waitlist (%(status)s)") % {
+                    "status": registration.get_status_display()
+                }
+                refused.append((registration.name, registration.email, reason))
+            except RegistrationFull:
+                reason = gettext("no seat left: raise the seminar's capacity first")
+                refused.append((registration.name, registration.email, reason))
+            except RegistrationError as error:
+                refused.append((registration.name, registration.email, str(error)))
+            else:
+                promoted.append(registration)
+        if promoted:
+            self.message_user(
+                request,
+                ngettext(
+                    "Promoted %(count)d registration from the waitlist; they are told by email.",
+                    "Promoted %(count)d registrations from the waitlist; they are told by email.",
+                    len(promoted),
+                )
+                % {"count": len(promoted)},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                "{} {}".format(
+                    gettext("Not promoted:"),
+                    "; ".join(f"{name} <{email}>: {reason}" for name, email, reason in refused),
+                ),
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Export as CSV"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return registrants_csv_response(
+            Registration.objects.filter(pk__in=queryset.values("pk")), name="selection"
+        )

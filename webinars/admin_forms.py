@@ -9,6 +9,8 @@ from django import forms
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from webinars.models import RegistrationQuestion
+
 # The same wording as the models' CheckConstraints, so one translation covers both.
 ENDS_BEFORE_START = _("The seminar must end after it starts.")
 REGISTRATION_CLOSES_BEFORE_OPENING = _("Registration must close after it opens.")
@@ -104,3 +106,48 @@ class CancelSeminarsForm(forms.Form):
             "recording of an earlier session…). Attendees see it with the cancellation notice."
         ),
     )
+
+
+class RegistrationQuestionForm(forms.ModelForm):
+    """A question row of the seminar's inline; the model's clean() checks choice options."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        # Options of a text or yes/no question would be silently ignored: say so instead.
+        kind, choices = cleaned_data.get("kind"), cleaned_data.get("choices", "")
+        if kind and kind not in RegistrationQuestion.CHOICE_KINDS and choices.strip():
+            self.add_error(
+                "choices", gettext("Only single and multiple choice questions have options.")
+            )
+        return cleaned_data
+
+
+class AttendanceImportForm(forms.Form):
+    """A Zoom or Teams participant report to mark a seminar's attendance from."""
+
+    report = forms.FileField(
+        label=_("Participant report (CSV)"),
+        help_text=_(
+            "Zoom: Reports, Usage, Participants, Export (with or without meeting data). "
+            "Microsoft Teams: the meeting's Attendance tab, Download (CSV)."
+        ),
+    )
+    mark_absent = forms.BooleanField(
+        label=_(
+            "Mark confirmed registrants who are not in the report as “did not attend” "
+            "(anyone already marked as attended keeps that mark)"
+        ),
+        required=False,
+        initial=True,
+    )
+
+    def clean_report(self) -> Any:
+        from webinars.attendance_import import MAX_REPORT_BYTES
+
+        report = self.cleaned_data["report"]
+        if report.size > MAX_REPORT_BYTES:
+            raise forms.ValidationError(
+                gettext("The file is larger than %(size)d MB: it is not a participant report.")
+                % {"size": MAX_REPORT_BYTES // (1024 * 1024)}
+            )
+        return report

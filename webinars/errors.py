@@ -8,3 +8,31 @@ class SeminarAlreadyCancelled(SeminarError):
 
 class SeminarNotPublishable(SeminarError):
     pass
+
+
+class RegistrationError(Exception):
+    """A registration the rules refuse; the message is shown to the visitor."""
+
+
+class RegistrationClosed(RegistrationError):
+    """The seminar takes no registrations now; ``reason`` says why (see ``ClosedReason``)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RegistrationFull(RegistrationError):
+    """No seat is left (overall or for the audience type) and there is no waiting list."""
+
+
+class AudienceNotAllowed(RegistrationError):
+    """The seminar does not accept this audience type."""
+
+
+class RegistrationBusy(RegistrationError):
+    """The seminar's row lock could not be had in time: the visitor should simply try again."""
+
+
+class RegistrationNotWaitlisted(RegistrationError):
+    """Only a waitlisted registration can be promoted."""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from webinars import feeds, views
+from webinars import feeds, views, views_attendee, views_registration
 
 app_name = "webinars"
 
@@ -14,4 +14,49 @@ urlpatterns = [
     path("series/<slug:slug>/calendar.ics", feeds.series_calendar, name="series_calendar"),
     path("calendar.ics", feeds.all_calendar, name="all_calendar"),
     path("speakers/<slug:slug>/", views.speaker_detail, name="speaker_detail"),
+]
+
+# A registrant's own pages (see webinars.views_attendee): by emailed token, or by account.
+urlpatterns += [
+    path("r/<str:token>/", views_attendee.registration_manage, name="registration_manage"),
+    path(
+        "r/<str:token>/cancel/",
+        views_attendee.registration_cancel_view,
+        name="registration_cancel",
+    ),
+    path(
+        "r/<str:token>/invite.ics",
+        views_attendee.registration_invite,
+        name="registration_invite",
+    ),
+    path("j/<str:token>/", views_attendee.registration_join, name="registration_join"),
+    path("me/", views_attendee.my_seminars, name="my_seminars"),
+    path("me/calendar/renew/", views_attendee.my_calendar_renew, name="my_calendar_renew"),
+    path("me/calendar/<str:token>.ics", views_attendee.my_calendar, name="my_calendar"),
+    path("me/registrations/<int:pk>/", views_attendee.my_registration, name="my_registration"),
+    path(
+        "me/registrations/<int:pk>/cancel/",
+        views_attendee.my_registration_cancel,
+        name="my_registration_cancel",
+    ),
+    path(
+        "me/registrations/<int:pk>/invite.ics",
+        views_attendee.my_registration_invite,
+        name="my_registration_invite",
+    ),
+    path(
+        "me/registrations/<int:pk>/join/",
+        views_attendee.my_registration_join,
+        name="my_registration_join",
+    ),
+]
+
+# Registering for a seminar (see webinars.views_registration), and the notice it links to.
+urlpatterns += [
+    path(
+        "seminars/<slug:slug>/register/",
+        views_registration.register,
+        name="register",
+    ),
+    path("privacy/", views_registration.privacy, name="privacy"),
 ]

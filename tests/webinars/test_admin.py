@@ -95,6 +95,10 @@ def _form_data(seminar: Seminar | None = None, **overrides) -> dict[str, object]
         "audience_quotas-INITIAL_FORMS": "0",
         "audience_quotas-MIN_NUM_FORMS": "0",
         "audience_quotas-MAX_NUM_FORMS": "1000",
+        "questions-TOTAL_FORMS": "0",
+        "questions-INITIAL_FORMS": "0",
+        "questions-MIN_NUM_FORMS": "0",
+        "questions-MAX_NUM_FORMS": "1000",
         "_save": "Save",
     }
     if seminar.waitlist_enabled:
@@ -297,7 +301,7 @@ def test_every_kizuna_admin_strips_control_characters_from_searches():
         if admin.site.is_registered(model)
     ]
 
-    assert len(model_admins) == 6
+    assert len(model_admins) == 7
     assert [
         type(model_admin).__name__
         for model_admin in model_admins
@@ -846,7 +850,13 @@ def test_bulk_delete_is_not_offered(admin_client):
     response = admin_client.get(CHANGELIST)
 
     actions = [value for value, _label in response.context["action_form"].fields["action"].choices]
-    assert actions == ["", "publish_seminars", "cancel_seminars", "duplicate_seminars"]
+    assert actions == [
+        "",
+        "publish_seminars",
+        "cancel_seminars",
+        "duplicate_seminars",
+        "export_registrants",
+    ]
 
 
 # --- Actions ------------------------------------------------------------------

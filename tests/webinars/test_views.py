@@ -526,15 +526,6 @@ def test_seminar_without_capacity_says_there_is_no_seat_limit(client):
     assert "Waiting list" not in content
 
 
-def test_seminar_page_has_no_registration_link_yet(client):
-    seminar = _upcoming()
-
-    content = _text(client.get(seminar.get_absolute_url()))
-
-    assert "/register/" not in content
-    assert "Register" not in content
-
-
 def test_seminar_speakers_are_ordered_with_role_organisation_and_jet_placement(client):
     seminar = _upcoming()
     moderator = SpeakerFactory(name="Tom Baker", slug="tom", title="Director", organisation="JLGC")

@@ -3,6 +3,17 @@
 Import from here: ``from webinars.services import seminar_update``.
 """
 
+from webinars.services.registrations import (
+    RegistrationResult,
+    attendance_mark,
+    calendar_token_renew,
+    join_click_record,
+    registration_cancel,
+    registration_create,
+    registration_promote,
+    registration_token_issue,
+    registration_update_details,
+)
 from webinars.services.seminars import (
     CALENDAR_FIELDS,
     seminar_cancel,
@@ -14,6 +25,15 @@ from webinars.services.seminars import (
 
 __all__ = [
     "CALENDAR_FIELDS",
+    "RegistrationResult",
+    "attendance_mark",
+    "calendar_token_renew",
+    "join_click_record",
+    "registration_cancel",
+    "registration_create",
+    "registration_promote",
+    "registration_token_issue",
+    "registration_update_details",
     "seminar_cancel",
     "seminar_create",
     "seminar_duplicate",

@@ -1,0 +1,48 @@
+"""Celery tasks that deliver the outbox. They take ids and are safe to run twice."""
+
+import logging
+
+from celery import shared_task
+
+from notifications import services
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(name="notifications.deliver_email", acks_late=True, ignore_result=True)
+def deliver_email(email_id: int) -> str:
+    """Send one outbox row, enqueued after the commit that wrote it.
+
+    A row already sent, failed, or being sent by another worker is skipped. A
+    temporary SMTP failure puts the row back with a backoff and enqueues it again
+    with a countdown of at most 15 minutes; later retries are left to
+    :func:`deliver_due_emails`, because Redis redelivers long countdowns.
+    """
+    outcome = services.email_deliver(email_id=email_id)
+    if outcome.retry_in is not None and outcome.retry_in <= services.MAX_RETRY_COUNTDOWN_SECONDS:
+        services._enqueue_delivery(email_id, countdown=outcome.retry_in)
+    return outcome.status
+
+
+@shared_task(name="notifications.deliver_due_emails", ignore_result=True)
+def deliver_due_emails() -> dict[str, int]:
+    """Send every due row and re-queue rows stuck in "sending" (beat runs it every minute).
+
+    This pass is what makes delivery safe: mail whose task was lost to a broker
+    outage or a killed worker is found here and sent.
+    """
+    result = services.emails_deliver_due()
+    if result.delivered or result.failed or result.retrying or result.requeued:
+        logger.info(
+            "Outbox pass: delivered %s, failed %s, retrying %s, re-queued %s",
+            result.delivered,
+            result.failed,
+            result.retrying,
+            result.requeued,
+        )
+    return {
+        "delivered": result.delivered,
+        "failed": result.failed,
+        "retrying": result.retrying,
+        "requeued": result.requeued,
+    }

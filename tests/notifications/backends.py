@@ -1,0 +1,25 @@
+from django.core.mail.backends.locmem import EmailBackend
+
+
+class ScriptedBackend(EmailBackend):
+    """locmem backend that first raises each exception in ``failures``, one per send."""
+
+    failures: list[BaseException] = []
+    opened = 0
+    sends = 0
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.failures = []
+        cls.opened = 0
+        cls.sends = 0
+
+    def open(self) -> bool:
+        type(self).opened += 1
+        return True
+
+    def send_messages(self, messages) -> int:
+        type(self).sends += 1
+        if type(self).failures:
+            raise type(self).failures.pop(0)
+        return super().send_messages(messages)

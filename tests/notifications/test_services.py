@@ -1,0 +1,263 @@
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import transaction
+from icalendar import Calendar
+
+from notifications.models import OutgoingEmail
+from notifications.services import email_queue, registration_email_queue
+from tests.factories import RegistrationFactory, SeminarFactory
+
+pytestmark = pytest.mark.django_db
+
+TOKEN = "tok-ABC_123"
+Kind = OutgoingEmail.Kind
+
+
+def _seminar(**kwargs):
+    defaults = {
+        "title": "Tourism in Tottori",
+        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
+        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
+        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
+        "sequence": 3,
+        "meeting_url": "https://zoom.example/j/987654321",
+        "meeting_passcode": "s3cret-pass",
+    }
+    return SeminarFactory(**(defaults | kwargs))
+
+
+def _queue(kind, enqueued=None, **registration_kwargs):
+    registration_kwargs.setdefault("seminar", _seminar())
+    registration_kwargs.setdefault("name", "Hanako Yamada")
+    registration_kwargs.setdefault("email", "hanako@example.org")
+    registration = RegistrationFactory(**registration_kwargs)
+    return registration_email_queue(registration=registration, kind=kind, token=TOKEN)
+
+
+def _event(email):
+    calendar = Calendar.from_ical(email.calendar_body)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def test_confirmed_email_subject_times_links_and_contact(enqueued):
+    email = _queue(Kind.REGISTRATION_CONFIRMED)
+
+    assert email.subject == "You're registered: Tourism in Tottori"
+    assert email.to_email == "hanako@example.org"
+    assert email.to_name == "Hanako Yamada"
+    assert email.status == OutgoingEmail.Status.QUEUED
+    text = email.body_text
+    assert "Dear Hanako Yamada," in text
+    assert 'You\'re registered for "Tourism in Tottori".' in text
+    assert "UK time: Friday 23 October 2026, 10:00–11:00 BST (London)" in text
+    assert "Japan time: Friday 23 October 2026, 18:00–19:00 JST (Tokyo)" in text
+    assert "https://kizuna.example/j/tok-ABC_123/" in text
+    assert "The link opens 30 minutes before the start." in text
+    assert "https://kizuna.example/r/tok-ABC_123/" in text
+    assert "invite.ics" in text
+    assert "contact@kizuna.example" in text
+    assert "https://kizuna.example/j/tok-ABC_123/" in email.body_html
+    assert "https://kizuna.example/r/tok-ABC_123/" in email.body_html
+
+
+def test_confirmed_email_shows_the_seminar_zone_and_the_registrants_own_zone(enqueued):
+    seminar = _seminar(timezone="Europe/Paris")
+    email = _queue(Kind.REGISTRATION_CONFIRMED, seminar=seminar, time_zone="America/New_York")
+
+    lines = [line for line in email.body_text.splitlines() if " time: " in line]
+    assert lines == [
+        "Paris time: Friday 23 October 2026, 11:00–12:00 CEST (Paris)",
+        "UK time: Friday 23 October 2026, 10:00–11:00 BST (London)",
+        "Japan time: Friday 23 October 2026, 18:00–19:00 JST (Tokyo)",
+        "Your time: Friday 23 October 2026, 05:00–06:00 EDT (New York)",
+    ]
+
+
+def test_no_email_ever_contains_the_meeting_url_or_passcode(enqueued):
+    for kind in Kind.values:
+        email = _queue(kind, email=f"{kind}@example.org")
+        for part in (email.body_text, email.body_html, email.calendar_body, email.subject):
+            assert "987654321" not in part
+            assert "s3cret-pass" not in part
+
+
+def test_confirmed_invite_is_a_request_for_the_registrant(enqueued):
+    email = _queue(Kind.REGISTRATION_CONFIRMED)
+    seminar = email.seminar
+
+    calendar, event = _event(email)
+    assert email.calendar_method == "REQUEST"
+    assert calendar["METHOD"] == "REQUEST"
+    assert str(event["UID"]) == seminar.calendar_uid
+    assert event["SEQUENCE"] == 3
+    assert str(event["ORGANIZER"]) == "mailto:contact@kizuna.example"
+    assert event["ORGANIZER"].params["CN"] == "JLGC Seminars"
+    assert str(event["ATTENDEE"]) == "mailto:hanako@example.org"
+    assert event["ATTENDEE"].params["CN"] == "Hanako Yamada"
+    assert event["STATUS"] == "CONFIRMED"
+    assert event["DTSTART"].params["TZID"] == "Europe/London"
+    assert event["DTSTAMP"].dt.utcoffset() == timedelta(0)
+    assert re.search(r"^DTSTAMP:\d{8}T\d{6}Z\r?$", email.calendar_body, re.MULTILINE)
+    assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
+    assert calendar.get_missing_tzids() == set()
+    assert str(event["LOCATION"]) == "https://kizuna.example/j/tok-ABC_123/"
+    assert "https://kizuna.example/j/tok-ABC_123/" in str(event["DESCRIPTION"])
+
+
+def test_promoted_email_says_the_place_is_yours_with_join_link_and_invite(enqueued):
+    email = _queue(Kind.WAITLIST_PROMOTED)
+
+    assert email.subject == "A place is yours: Tourism in Tottori"
+    assert "a place has freed up" in email.body_text
+    assert "https://kizuna.example/j/tok-ABC_123/" in email.body_text
+    assert email.calendar_method == "REQUEST"
+    _calendar, event = _event(email)
+    assert event["SEQUENCE"] == 3
+    assert str(event["ATTENDEE"]) == "mailto:hanako@example.org"
+
+
+def test_waitlisted_email_has_no_join_link_and_no_invite(enqueued):
+    email = _queue(Kind.REGISTRATION_WAITLISTED, status="waitlisted")
+
+    assert email.subject == "You're on the waiting list: Tourism in Tottori"
+    assert "If a place frees up" in email.body_text
+    assert "https://kizuna.example/r/tok-ABC_123/" in email.body_text
+    assert "/j/" not in email.body_text
+    assert "/j/" not in email.body_html
+    assert email.calendar_method == ""
+    assert email.calendar_body == ""
+
+
+def test_cancelled_email_carries_the_sequence_the_cancel_service_raised(enqueued):
+    email = _queue(Kind.REGISTRATION_CANCELLED, status="cancelled")
+
+    assert email.subject == "Registration cancelled: Tourism in Tottori"
+    assert "is cancelled" in email.body_text
+    assert email.seminar.public_url in email.body_text
+    assert "/j/" not in email.body_text + email.calendar_body
+    calendar, event = _event(email)
+    assert email.calendar_method == "CANCEL"
+    assert calendar["METHOD"] == "CANCEL"
+    assert str(event["UID"]) == email.seminar.calendar_uid
+    assert event["SEQUENCE"] == 3
+    assert event["STATUS"] == "CANCELLED"
+    assert str(event["ATTENDEE"]) == "mailto:hanako@example.org"
+
+
+def test_cancelled_email_for_a_cancelled_seminar_keeps_its_sequence(enqueued):
+    seminar = _seminar(status="cancelled", sequence=5)
+    email = _queue(Kind.REGISTRATION_CANCELLED, seminar=seminar, status="cancelled")
+
+    _calendar, event = _event(email)
+    assert event["SEQUENCE"] == 5
+
+
+def test_names_and_titles_are_escaped_in_html_and_kept_in_text(enqueued):
+    seminar = _seminar(title="Tea & <b>Tottori</b>")
+    email = _queue(Kind.REGISTRATION_CONFIRMED, seminar=seminar, name="<script>alert(1)</script>")
+
+    assert "<script>" not in email.body_html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in email.body_html
+    assert "<b>Tottori</b>" not in email.body_html
+    assert "Tea &amp; &lt;b&gt;Tottori&lt;/b&gt;" in email.body_html
+    assert "Dear <script>alert(1)</script>," in email.body_text
+    assert email.subject == "You're registered: Tea & <b>Tottori</b>"
+
+
+def test_line_breaks_in_a_name_reach_neither_subject_nor_calendar_properties(enqueued):
+    email = _queue(Kind.REGISTRATION_CONFIRMED, name="Eve\r\nBcc: victim@example.org")
+
+    assert email.to_name == "Eve Bcc: victim@example.org"
+    _calendar, event = _event(email)
+    assert event["ATTENDEE"].params["CN"] == "Eve Bcc: victim@example.org"
+    assert "\nBcc" not in email.calendar_body
+
+
+def test_unknown_kind_is_refused(enqueued):
+    registration = RegistrationFactory()
+    with pytest.raises(ValueError):
+        registration_email_queue(registration=registration, kind="reminder", token=TOKEN)
+    assert OutgoingEmail.objects.count() == 0
+
+
+def test_delivery_is_enqueued_only_after_commit(django_capture_on_commit_callbacks, enqueued):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        email = _queue(Kind.REGISTRATION_CONFIRMED)
+        assert enqueued == []
+
+    assert len(callbacks) == 1
+    assert enqueued == [(email.pk, None)]
+
+
+def test_rolled_back_transaction_leaves_no_row_and_enqueues_nothing(
+    django_capture_on_commit_callbacks, enqueued
+):
+    registration = RegistrationFactory()
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        registration_email_queue(
+            registration=registration, kind=Kind.REGISTRATION_CONFIRMED, token=TOKEN
+        )
+        raise RuntimeError("registration failed after the email was written")
+
+    assert OutgoingEmail.objects.count() == 0
+    assert callbacks == []
+    assert enqueued == []
+
+
+def _generic(**kwargs):
+    fields = {
+        "kind": Kind.REGISTRATION_CONFIRMED,
+        "to_email": "a@example.org",
+        "to_name": "A",
+        "language": "en",
+        "subject": "Hello",
+        "body_text": "Body",
+    }
+    return email_queue(**(fields | kwargs))
+
+
+def test_existing_dedupe_key_returns_the_row_and_queues_nothing(
+    django_capture_on_commit_callbacks, enqueued
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = _generic(dedupe_key="reminder:1:1440")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        second = _generic(dedupe_key="reminder:1:1440", subject="Other")
+
+    assert second.pk == first.pk
+    assert second.subject == "Hello"
+    assert OutgoingEmail.objects.count() == 1
+    assert callbacks == []
+    assert enqueued == [(first.pk, None)]
+
+
+def test_email_queue_flattens_subject_and_name_and_rejects_unknown_calendar_method(enqueued):
+    email = _generic(subject="Hi\r\nBcc: x@example.org", to_name="N\na")
+    assert email.subject == "Hi Bcc: x@example.org"
+    assert email.to_name == "N a"
+    with pytest.raises(ValueError):
+        _generic(calendar_method="REPLY", calendar_body="BEGIN:VCALENDAR")
+
+
+def test_broker_outage_at_commit_leaves_the_row_for_the_periodic_pass(
+    django_capture_on_commit_callbacks, monkeypatch
+):
+    from notifications import tasks
+
+    def broker_down(email_id):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.deliver_email, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        email = _generic()
+
+    email.refresh_from_db()
+    assert email.status == OutgoingEmail.Status.QUEUED

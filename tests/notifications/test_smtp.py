@@ -1,0 +1,122 @@
+"""Delivery over a real SMTP conversation (aiosmtpd on localhost), not a fake backend."""
+
+import email
+import email.policy
+import socket
+
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+
+from notifications.models import OutgoingEmail
+from notifications.services import emails_deliver_due, registration_email_queue
+from notifications.tasks import deliver_email
+from tests.factories import RegistrationFactory
+
+pytestmark = pytest.mark.django_db
+
+Status = OutgoingEmail.Status
+
+
+class RecordingHandler:
+    """Accepts mail, except for addresses that start with "busy" (450) or "gone" (550)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.sessions: set[int] = set()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.sessions.add(id(session))
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("busy"):
+            return "450 Mailbox busy, try later"
+        if address.startswith("gone"):
+            return "550 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield handler
+    controller.stop()
+
+
+def _queue(address: str) -> OutgoingEmail:
+    registration = RegistrationFactory(email=address, name="Mio")
+    return registration_email_queue(
+        registration=registration, kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED, token="t0k"
+    )
+
+
+def test_invite_arrives_over_smtp_as_a_meeting_request(smtp_server, enqueued):
+    outbox_email = _queue("mio@example.org")
+
+    assert deliver_email(outbox_email.pk) == "sent"
+
+    ((recipients, raw),) = smtp_server.messages
+    assert recipients == ["mio@example.org"]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["To"] == "Mio <mio@example.org>"
+    calendar_part = next(
+        part for part in message.walk() if part.get_content_type() == "text/calendar"
+    )
+    assert calendar_part.get_param("method") == "REQUEST"
+    assert Calendar.from_ical(calendar_part.get_content())["METHOD"] == "REQUEST"
+
+
+def test_periodic_pass_over_one_smtp_session_with_4xx_and_5xx_refusals(smtp_server, enqueued):
+    delivered = [_queue(f"ok{n}@example.org") for n in range(3)]
+    busy = _queue("busy@example.org")
+    gone = _queue("gone@example.org")
+
+    result = emails_deliver_due(batch_size=10)
+
+    assert (result.delivered, result.failed, result.retrying) == (3, 1, 1)
+    assert sorted(recipients[0] for recipients, _raw in smtp_server.messages) == [
+        f"ok{n}@example.org" for n in range(3)
+    ]
+    statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
+    assert [statuses[e.pk] for e in delivered] == [Status.SENT] * 3
+    assert statuses[busy.pk] == Status.QUEUED
+    assert statuses[gone.pk] == Status.FAILED
+    # ok0–ok2 and busy share the batch's session; after the 450 a fresh one sends to gone.
+    assert len(smtp_server.sessions) == 2
+
+
+def test_unreachable_smtp_server_is_a_temporary_failure(settings, enqueued):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = _free_port()
+    settings.EMAIL_TIMEOUT = 2
+    outbox_email = _queue("mio@example.org")
+
+    assert deliver_email(outbox_email.pk) == "retrying"
+
+    outbox_email.refresh_from_db()
+    assert outbox_email.status == Status.QUEUED
+    assert outbox_email.last_error.startswith("ConnectionRefusedError")

@@ -1,0 +1,394 @@
+from datetime import timedelta
+
+import icalendar
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import AudienceType
+from notifications.models import OutgoingEmail
+from tests.factories import (
+    RegistrationFactory,
+    RegistrationQuestionFactory,
+    SeminarFactory,
+    UserFactory,
+)
+from webinars import selectors
+from webinars.errors import RegistrationBusy
+from webinars.models import Registration, RegistrationQuestion
+
+pytestmark = pytest.mark.django_db
+
+
+def url(seminar) -> str:
+    return reverse("webinars:register", args=[seminar.slug])
+
+
+def form_data(**overrides) -> dict[str, object]:
+    data = {
+        "name": "Aiko Tanaka",
+        "email": "aiko@example.org",
+        "organisation": "Kyoto Tours",
+        "job_title": "Director",
+        "country": "GB",
+        "audience_type": str(AudienceType.objects.get(slug="travel-agent").pk),
+        "privacy_consent": "on",
+        "recording_followup_opt_in": "on",
+        "website": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_get_shows_the_form_with_questions_and_privacy_link(client):
+    seminar = SeminarFactory(title="Kyushu for travel agents")
+    RegistrationQuestionFactory(
+        seminar=seminar,
+        label="Which region interests you?",
+        kind=RegistrationQuestion.Kind.SINGLE_CHOICE,
+        choices="Kyushu\nTohoku",
+    )
+
+    response = client.get(url(seminar))
+
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Register for Kyushu for travel agents" in content
+    assert "Which region interests you?" in content
+    assert 'name="csrfmiddlewaretoken"' in content
+    assert f'href="{reverse("webinars:privacy")}"' in content
+    assert "Leave this empty" in content
+    assert response["Cache-Control"].startswith("max-age=0")
+    assert "no-store" in response["Cache-Control"]
+
+
+def test_post_registers_and_redirects_to_the_manage_page(client):
+    seminar = SeminarFactory(capacity=10)
+
+    response = client.post(url(seminar), form_data(email="Aiko@Example.org"))
+
+    registration = Registration.objects.get()
+    assert registration.email == "aiko@example.org"
+    assert registration.status == "confirmed"
+    assert response.status_code == 302
+    token = response["Location"].split("/")[2]
+    assert response["Location"] == reverse("webinars:registration_manage", args=[token])
+    assert selectors.registration_by_token(token) == registration
+    follow = client.get(response["Location"])
+    assert "You&#x27;re registered" in follow.content.decode()
+    assert list(OutgoingEmail.objects.values_list("to_email", "kind")) == [
+        ("aiko@example.org", "registration_confirmed")
+    ]
+
+
+def test_post_when_full_with_waitlist_says_waiting_list(client):
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
+    RegistrationFactory(seminar=seminar)
+
+    response = client.post(url(seminar), form_data(), follow=True)
+
+    assert Registration.objects.get(email="aiko@example.org").status == "waitlisted"
+    assert "You&#x27;re on the waiting list" in response.content.decode()
+
+
+def test_post_when_full_without_waitlist_shows_full_message(client):
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=False)
+    RegistrationFactory(seminar=seminar)
+
+    response = client.post(url(seminar), form_data())
+
+    assert response.status_code == 200
+    assert "this seminar is full and has no waiting list" in response.content.decode()
+    assert not Registration.objects.filter(email="aiko@example.org").exists()
+
+
+def test_invalid_post_shows_the_form_with_errors_and_writes_nothing(client):
+    seminar = SeminarFactory()
+
+    response = client.post(url(seminar), form_data(privacy_consent=""))
+
+    assert response.status_code == 200
+    assert "Please accept the privacy notice to register." in response.content.decode()
+    assert Registration.objects.count() == 0
+
+
+def test_duplicate_post_says_already_registered_and_resends_later(client, settings):
+    settings.CONFIRMATION_RESEND_SECONDS = 600
+    with time_machine.travel("2026-11-26 09:00Z", tick=False):
+        seminar = SeminarFactory(
+            starts_at=timezone.now() + timedelta(days=7),
+            ends_at=timezone.now() + timedelta(days=7, hours=1),
+        )
+        client.post(url(seminar), form_data())
+        soon = client.post(url(seminar), form_data(email="AIKO@example.org"))
+    with time_machine.travel("2026-11-26 09:11Z", tick=False):
+        later = client.post(url(seminar), form_data())
+
+    assert soon.status_code == 200
+    assert "You're already registered" in soon.content.decode()
+    assert "We sent the details to aiko@example.org a few minutes ago" in soon.content.decode()
+    assert "We've sent the details again to aiko@example.org." in later.content.decode()
+    assert Registration.objects.count() == 1
+    assert OutgoingEmail.objects.count() == 2
+
+
+def test_filled_honeypot_pretends_success_and_writes_nothing(client):
+    seminar = SeminarFactory()
+
+    response = client.post(url(seminar), form_data(website="http://spam.example"))
+
+    assert response.status_code == 200
+    assert "We've received your registration" in response.content.decode()
+    assert Registration.objects.count() == 0
+    assert OutgoingEmail.objects.count() == 0
+
+
+def test_too_many_posts_from_one_ip_get_429(client, settings):
+    settings.REGISTRATION_RATE_LIMIT_PER_IP = "2/600"
+    seminar = SeminarFactory()
+
+    statuses = [
+        client.post(url(seminar), form_data(email=f"p{n}@example.org")).status_code
+        for n in range(3)
+    ]
+
+    assert statuses == [302, 302, 429]
+    assert Registration.objects.count() == 2
+    last = client.post(url(seminar), form_data(email="p9@example.org"))
+    assert "Too many registrations from your network" in last.content.decode()
+    assert "Too many attempts" in last.content.decode()
+
+
+def test_too_many_posts_for_one_email_get_429(client, settings):
+    settings.REGISTRATION_RATE_LIMIT_PER_EMAIL = "2/600"
+    seminar = SeminarFactory()
+
+    responses = [
+        client.post(url(seminar), form_data(email="Aiko@example.org"), REMOTE_ADDR=f"10.0.0.{n}")
+        for n in range(3)
+    ]
+
+    assert [r.status_code for r in responses] == [302, 200, 429]
+    assert "Too many registrations for this email address" in responses[2].content.decode()
+
+
+def test_rate_limit_window_passes(client, settings):
+    settings.REGISTRATION_RATE_LIMIT_PER_IP = "1/600"
+    seminar = SeminarFactory(starts_at=timezone.now() + timedelta(days=30))
+    seminar.ends_at = seminar.starts_at + timedelta(hours=1)
+    seminar.save()
+    with time_machine.travel(timezone.now(), tick=False) as traveller:
+        assert client.post(url(seminar), form_data(email="a@example.org")).status_code == 302
+        assert client.post(url(seminar), form_data(email="b@example.org")).status_code == 429
+        traveller.shift(timedelta(seconds=601))
+        assert client.post(url(seminar), form_data(email="c@example.org")).status_code == 302
+
+
+def test_lock_timeout_shows_try_again_with_503(client, monkeypatch):
+    seminar = SeminarFactory()
+
+    def busy(**kwargs):
+        raise RegistrationBusy
+
+    monkeypatch.setattr("webinars.views_registration.registration_create", busy)
+
+    response = client.post(url(seminar), form_data())
+
+    assert response.status_code == 503
+    assert "Lots of people are registering right now" in response.content.decode()
+
+
+def test_draft_seminar_is_404(client):
+    seminar = SeminarFactory(draft=True)
+
+    assert client.get(url(seminar)).status_code == 404
+    assert client.post(url(seminar), form_data()).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("factory_kwargs", "message"),
+    [
+        ({"status": "cancelled"}, "This seminar was cancelled"),
+        ({"past": True}, "This seminar has ended."),
+        (
+            {
+                "starts_at": timezone.now() - timedelta(minutes=5),
+                "ends_at": timezone.now() + timedelta(minutes=55),
+            },
+            "already started",
+        ),
+        (
+            {
+                "registration_opens_at": timezone.now() - timedelta(days=2),
+                "registration_closes_at": timezone.now() - timedelta(days=1),
+            },
+            "Registration for this seminar has closed.",
+        ),
+    ],
+)
+def test_closed_registration_shows_a_message_not_a_form(client, factory_kwargs, message):
+    seminar = SeminarFactory(published_at=timezone.now(), **factory_kwargs)
+
+    get = client.get(url(seminar))
+    post = client.post(url(seminar), form_data())
+
+    for response in (get, post):
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert message in content
+        assert 'name="privacy_consent"' not in content
+    assert Registration.objects.count() == 0
+
+
+def test_not_yet_open_says_when_it_opens_in_the_seminar_zone(client):
+    from tests.factories import london
+
+    seminar = SeminarFactory(
+        starts_at=london(2027, 3, 1, 10),
+        ends_at=london(2027, 3, 1, 11),
+        registration_opens_at=london(2027, 2, 1, 9),
+    )
+    with time_machine.travel("2027-01-15 12:00Z", tick=False):
+        response = client.get(url(seminar))
+
+    assert "Registration opens on Monday 1 February 2027, 09:00 GMT." in response.content.decode()
+
+
+def test_signed_in_user_sees_prefilled_form_and_one_click(client):
+    travel_agent = AudienceType.objects.get(slug="travel-agent")
+    user = UserFactory(
+        email="aiko@example.org",
+        full_name="Aiko Tanaka",
+        organisation="Kyoto Tours",
+        audience_type=travel_agent,
+        time_zone="Asia/Tokyo",
+    )
+    client.force_login(user)
+    seminar = SeminarFactory()
+
+    page = client.get(url(seminar)).content.decode()
+    response = client.post(url(seminar), {"one_click": "1"})
+
+    assert 'value="Aiko Tanaka"' in page
+    assert "Register now" in page
+    assert response.status_code == 302
+    registration = Registration.objects.get()
+    assert (registration.email, registration.name, registration.user) == (
+        "aiko@example.org",
+        "Aiko Tanaka",
+        user,
+    )
+    assert registration.audience_type == travel_agent
+    assert registration.time_zone == "Asia/Tokyo"
+    assert registration.privacy_notice_version == "2026-11"
+
+
+def test_one_click_is_not_offered_with_an_incomplete_profile(client):
+    user = UserFactory(full_name="Ben Smith", audience_type=None)
+    client.force_login(user)
+    seminar = SeminarFactory()
+
+    page = client.get(url(seminar)).content.decode()
+    response = client.post(url(seminar), {"one_click": "1"})
+
+    assert "Register now" not in page
+    assert response.status_code == 200
+    assert Registration.objects.count() == 0
+
+
+def test_injection_attempts_are_stored_harmlessly_and_reach_no_header_or_calendar(client):
+    seminar = SeminarFactory()
+    question = RegistrationQuestionFactory(
+        seminar=seminar, kind=RegistrationQuestion.Kind.LONG_TEXT
+    )
+
+    refused = client.post(url(seminar), form_data(name="Aiko\r\nBcc: evil@example.org"))
+    accepted = client.post(
+        url(seminar),
+        form_data(
+            name="<img src=x onerror=alert(1)> Aiko\x00",
+            organisation="ACME;ATTENDEE:mailto:evil@example.org",
+            **{f"question_{question.pk}": "x\r\nEND:VEVENT\r\nBEGIN:VEVENT"},
+        ),
+    )
+
+    assert refused.status_code == 200
+    assert "Please keep this on one line." in refused.content.decode()
+    assert accepted.status_code == 302
+    registration = Registration.objects.get()
+    assert registration.name == "<img src=x onerror=alert(1)> Aiko"
+    email = OutgoingEmail.objects.get()
+    assert "\r" not in email.subject and "\n" not in email.subject
+    assert all("\r" not in f"{k}{v}" and "\n" not in f"{k}{v}" for k, v in email.headers.items())
+    assert "<img src=x" not in email.body_html
+    calendar = icalendar.Calendar.from_ical(email.calendar_body)
+    events = list(calendar.walk("VEVENT"))
+    assert len(events) == 1
+    attendees = events[0].get("ATTENDEE")
+    attendees = attendees if isinstance(attendees, list) else [attendees]
+    assert [str(a) for a in attendees] == ["mailto:aiko@example.org"]
+    manage = client.get(accepted["Location"]).content.decode()
+    assert "<img src=x" not in manage
+
+
+def test_seminar_page_shows_seats_left_and_register_button(client):
+    seminar = SeminarFactory(capacity=3)
+    RegistrationFactory(seminar=seminar)
+
+    content = client.get(seminar.get_absolute_url()).content.decode()
+
+    assert "2 seats left" in content
+    assert f'href="{url(seminar)}"' in content
+
+
+def test_seminar_page_seat_count_is_fresh_after_a_registration(
+    client, django_capture_on_commit_callbacks
+):
+    seminar = SeminarFactory(capacity=3)
+    assert "3 seats left" in client.get(seminar.get_absolute_url()).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url(seminar), form_data())
+    client.cookies.clear()  # an anonymous visitor again, served from the page cache
+
+    assert "2 seats left" in client.get(seminar.get_absolute_url()).content.decode()
+
+
+def test_seminar_page_states_waiting_list_full_and_closed(client):
+    waiting = SeminarFactory(capacity=1, waitlist_enabled=True)
+    RegistrationFactory(seminar=waiting)
+    full = SeminarFactory(capacity=1, waitlist_enabled=False)
+    RegistrationFactory(seminar=full)
+    closed = SeminarFactory(
+        registration_opens_at=timezone.now() - timedelta(days=2),
+        registration_closes_at=timezone.now() - timedelta(days=1),
+    )
+
+    waiting_page = client.get(waiting.get_absolute_url()).content.decode()
+    full_page = client.get(full.get_absolute_url()).content.decode()
+    closed_page = client.get(closed.get_absolute_url()).content.decode()
+
+    assert "Waiting list open" in waiting_page
+    assert "Join the waiting list" in waiting_page
+    assert "<strong>Full</strong>" in full_page
+    assert f'href="{url(full)}"' not in full_page
+    assert "Registration closed" in closed_page
+    assert f'href="{url(closed)}"' not in closed_page
+
+
+def test_seminar_list_cards_link_to_registration(client):
+    seminar = SeminarFactory()
+
+    content = client.get(reverse("webinars:seminar_list")).content.decode()
+
+    assert f'href="{url(seminar)}"' in content
+
+
+def test_privacy_page_shows_the_version(client, settings):
+    settings.PRIVACY_NOTICE_VERSION = "2026-11"
+
+    response = client.get(reverse("webinars:privacy"))
+
+    assert response.status_code == 200
+    assert "Version 2026-11." in response.content.decode()

@@ -1,0 +1,503 @@
+import hashlib
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.db import OperationalError, transaction
+from django.utils import timezone
+
+from accounts.models import AudienceType
+from notifications.models import OutgoingEmail
+from tests.factories import RegistrationFactory, SeminarFactory, UserFactory
+from webinars import selectors
+from webinars.errors import (
+    AudienceNotAllowed,
+    RegistrationBusy,
+    RegistrationClosed,
+    RegistrationFull,
+    RegistrationNotWaitlisted,
+)
+from webinars.models import AudienceQuota, JoinClick, Registration, RegistrationToken, Seminar
+from webinars.services import registrations as services
+from webinars.services.registrations import (
+    attendance_mark,
+    calendar_token_renew,
+    join_click_record,
+    registration_cancel,
+    registration_create,
+    registration_promote,
+    registration_token_issue,
+    registration_update_details,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def audience(slug: str = "travel-agent") -> AudienceType:
+    return AudienceType.objects.get(slug=slug)
+
+
+def register(seminar, email: str, audience_slug: str = "travel-agent", **extra):
+    return registration_create(
+        seminar=seminar,
+        email=email,
+        name=extra.pop("name", "Aiko Tanaka"),
+        audience_type=audience(audience_slug),
+        **extra,
+    )
+
+
+def kinds_sent() -> list[tuple[str, str]]:
+    return list(OutgoingEmail.objects.order_by("pk").values_list("to_email", "kind"))
+
+
+def test_register_is_confirmed_while_seats_remain_then_waitlisted():
+    seminar = SeminarFactory(capacity=2, waitlist_enabled=True)
+
+    first = register(seminar, "a@example.org")
+    second = register(seminar, "b@example.org")
+    third = register(seminar, "c@example.org")
+
+    statuses = [r.registration.status for r in (first, second, third)]
+    assert statuses == ["confirmed", "confirmed", "waitlisted"]
+    assert [r.created for r in (first, second, third)] == [True, True, True]
+    assert kinds_sent() == [
+        ("a@example.org", "registration_confirmed"),
+        ("b@example.org", "registration_confirmed"),
+        ("c@example.org", "registration_waitlisted"),
+    ]
+
+
+def test_register_without_capacity_is_always_confirmed():
+    seminar = SeminarFactory(capacity=None)
+    for n in range(5):
+        assert register(seminar, f"p{n}@example.org").registration.status == "confirmed"
+
+
+def test_register_when_full_without_waitlist_is_refused_and_writes_nothing():
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=False)
+    register(seminar, "a@example.org")
+
+    with pytest.raises(RegistrationFull):
+        register(seminar, "b@example.org")
+
+    assert list(Registration.objects.values_list("email", flat=True)) == ["a@example.org"]
+    assert OutgoingEmail.objects.count() == 1
+
+
+def test_audience_quota_waitlists_that_type_only():
+    seminar = SeminarFactory(capacity=10)
+    AudienceQuota.objects.create(seminar=seminar, audience_type=audience("media"), seats=1)
+
+    media_one = register(seminar, "m1@example.org", "media")
+    media_two = register(seminar, "m2@example.org", "media")
+    agent = register(seminar, "t1@example.org", "travel-agent")
+
+    assert media_one.registration.status == "confirmed"
+    assert media_two.registration.status == "waitlisted"
+    assert agent.registration.status == "confirmed"
+
+
+def test_quota_full_without_waitlist_is_refused():
+    seminar = SeminarFactory(capacity=10, waitlist_enabled=False)
+    AudienceQuota.objects.create(seminar=seminar, audience_type=audience("media"), seats=1)
+    register(seminar, "m1@example.org", "media")
+
+    with pytest.raises(RegistrationFull):
+        register(seminar, "m2@example.org", "media")
+
+
+def test_audience_type_not_allowed_is_refused():
+    seminar = SeminarFactory()
+    seminar.allowed_audience_types.set([audience("media")])
+
+    with pytest.raises(AudienceNotAllowed):
+        register(seminar, "a@example.org", "travel-agent")
+    assert register(seminar, "b@example.org", "media").registration.status == "confirmed"
+
+
+def test_inactive_audience_type_is_refused_when_the_seminar_accepts_all():
+    seminar = SeminarFactory()
+    AudienceType.objects.filter(slug="other").update(is_active=False)
+
+    with pytest.raises(AudienceNotAllowed):
+        register(seminar, "a@example.org", "other")
+
+
+@pytest.mark.parametrize(
+    ("factory_kwargs", "reason"),
+    [
+        ({"draft": True}, "draft"),
+        ({"status": "cancelled"}, "cancelled"),
+        ({"past": True}, "ended"),
+        (
+            {
+                "starts_at": timezone.now() - timedelta(minutes=5),
+                "ends_at": timezone.now() + timedelta(minutes=55),
+            },
+            "started",
+        ),
+        ({"registration_opens_at": timezone.now() + timedelta(days=1)}, "not_open"),
+        (
+            {
+                "registration_opens_at": timezone.now() - timedelta(days=2),
+                "registration_closes_at": timezone.now() - timedelta(days=1),
+            },
+            "closed",
+        ),
+    ],
+)
+def test_register_when_closed_raises_with_the_reason(factory_kwargs, reason):
+    seminar = SeminarFactory(**factory_kwargs)
+
+    with pytest.raises(RegistrationClosed) as error:
+        register(seminar, "a@example.org")
+
+    assert error.value.reason == reason
+    assert Registration.objects.count() == 0
+
+
+def test_register_stores_consent_answers_and_lowercased_email(settings):
+    settings.PRIVACY_NOTICE_VERSION = "2026-test"
+    seminar = SeminarFactory()
+    user = UserFactory(email="aiko@example.org")
+
+    with time_machine.travel("2026-12-01 10:00Z", tick=False):
+        result = register(
+            seminar,
+            "  Aiko@Example.ORG ",
+            organisation="Kyoto Tours",
+            job_title="Director",
+            country="GB",
+            answers={"7": "Onsen"},
+            marketing_opt_in=True,
+            recording_followup_opt_in=False,
+            language="ja",
+            time_zone="Asia/Tokyo",
+            user=user,
+        )
+
+    registration = Registration.objects.get()
+    assert registration == result.registration
+    assert registration.email == "aiko@example.org"
+    assert registration.privacy_notice_version == "2026-test"
+    assert registration.privacy_consented_at.isoformat() == "2026-12-01T10:00:00+00:00"
+    assert registration.confirmation_sent_at == registration.privacy_consented_at
+    assert registration.answers == {"7": "Onsen"}
+    assert (registration.organisation, registration.job_title, str(registration.country)) == (
+        "Kyoto Tours",
+        "Director",
+        "GB",
+    )
+    assert (registration.marketing_opt_in, registration.recording_followup_opt_in) == (True, False)
+    assert (registration.language, registration.time_zone, registration.user) == (
+        "ja",
+        "Asia/Tokyo",
+        user,
+    )
+
+
+def test_register_token_is_returned_raw_and_stored_hashed():
+    seminar = SeminarFactory()
+
+    result = register(seminar, "a@example.org")
+
+    assert len(result.token) == 43
+    stored = RegistrationToken.objects.get()
+    assert stored.token_hash == hashlib.sha256(result.token.encode()).hexdigest()
+    assert result.token not in stored.token_hash
+    assert selectors.registration_by_token(result.token) == result.registration
+
+
+def test_registration_by_token_unknown_or_tampered_is_none():
+    registration = RegistrationFactory()
+    token = registration_token_issue(registration=registration)
+
+    assert selectors.registration_by_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+    assert selectors.registration_by_token("") is None
+    assert selectors.registration_by_token("x" * 5000) is None
+    assert selectors.registration_by_token(token) == registration
+
+
+def test_same_email_again_returns_the_existing_registration_without_resending():
+    seminar = SeminarFactory()
+    first = register(seminar, "a@example.org")
+
+    again = register(seminar, "A@example.org", name="Someone Else")
+
+    assert again.created is False
+    assert again.token is None
+    assert again.registration.pk == first.registration.pk
+    assert again.registration.name == "Aiko Tanaka"
+    assert Registration.objects.count() == 1
+    assert OutgoingEmail.objects.count() == 1
+
+
+def test_same_email_after_resend_period_resends_once_with_a_new_token(settings):
+    settings.CONFIRMATION_RESEND_SECONDS = 600
+    with time_machine.travel("2026-11-26 09:00Z", tick=False):
+        seminar = SeminarFactory(
+            starts_at=timezone.now() + timedelta(days=7),
+            ends_at=timezone.now() + timedelta(days=7, hours=1),
+            capacity=1,
+        )
+        register(seminar, "first@example.org")
+        waitlisted = register(seminar, "a@example.org")
+    with time_machine.travel("2026-11-26 09:09Z", tick=False):
+        too_soon = register(seminar, "a@example.org")
+    with time_machine.travel("2026-11-26 09:10:01Z", tick=False):
+        resent = register(seminar, "a@example.org")
+    with time_machine.travel("2026-11-26 09:15Z", tick=False):
+        then_again = register(seminar, "a@example.org")
+
+    assert too_soon.token is None
+    assert resent.created is False
+    assert resent.token is not None
+    assert resent.token != waitlisted.token
+    assert then_again.token is None
+    assert kinds_sent() == [
+        ("first@example.org", "registration_confirmed"),
+        ("a@example.org", "registration_waitlisted"),
+        ("a@example.org", "registration_waitlisted"),
+    ]
+    registration = Registration.objects.get(email="a@example.org")
+    assert registration.confirmation_sent_at.isoformat() == "2026-11-26T09:10:01+00:00"
+    assert RegistrationToken.objects.filter(registration=registration).count() == 2
+
+
+def test_same_email_after_cancelling_registers_again():
+    seminar = SeminarFactory()
+    first = register(seminar, "a@example.org")
+    registration_cancel(registration=first.registration)
+
+    again = register(seminar, "a@example.org")
+
+    assert again.created is True
+    assert again.registration.pk != first.registration.pk
+
+
+def test_rolled_back_registration_leaves_no_row_no_email_and_no_callbacks(
+    django_capture_on_commit_callbacks,
+):
+    seminar = SeminarFactory()
+
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        register(seminar, "a@example.org")
+        assert OutgoingEmail.objects.count() == 1  # written inside the transaction
+        raise RuntimeError("a later step failed")
+
+    assert callbacks == []
+    assert Registration.objects.count() == 0
+    assert RegistrationToken.objects.count() == 0
+    assert OutgoingEmail.objects.count() == 0
+
+
+def test_committed_registration_schedules_delivery_and_cache_bump(
+    django_capture_on_commit_callbacks,
+):
+    seminar = SeminarFactory()
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        register(seminar, "a@example.org")
+
+    # One delivery of the email, one catalogue version bump for fresh seat counts.
+    assert len(callbacks) == 2
+
+
+def test_lock_timeout_becomes_registration_busy(monkeypatch):
+    seminar = SeminarFactory()
+
+    class LockNotAvailable(Exception):
+        sqlstate = "55P03"
+
+    def locked_out(_seminar):
+        raise OperationalError("canceling statement due to lock timeout") from LockNotAvailable()
+
+    monkeypatch.setattr(services, "_locked_seminar", locked_out)
+
+    with pytest.raises(RegistrationBusy):
+        register(seminar, "a@example.org")
+    assert Registration.objects.count() == 0
+
+
+def test_other_operational_errors_are_not_hidden(monkeypatch):
+    seminar = SeminarFactory()
+
+    def broken(_seminar):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(services, "_locked_seminar", broken)
+
+    with pytest.raises(OperationalError):
+        register(seminar, "a@example.org")
+
+
+def test_cancel_promotes_the_first_waitlisted_person_whose_type_fits():
+    seminar = SeminarFactory(capacity=2)
+    AudienceQuota.objects.create(seminar=seminar, audience_type=audience("media"), seats=1)
+    media = register(seminar, "m1@example.org", "media").registration
+    agent = register(seminar, "t1@example.org").registration
+    waiting_media = register(seminar, "m2@example.org", "media").registration
+    waiting_agent = register(seminar, "t2@example.org").registration
+    assert [waiting_media.status, waiting_agent.status] == ["waitlisted", "waitlisted"]
+
+    promoted = registration_cancel(registration=agent)
+
+    # The earlier waitlisted media person cannot have the seat: media's quota is taken.
+    assert promoted == waiting_agent
+    assert agent.status == "cancelled"
+    waiting_media.refresh_from_db()
+    waiting_agent.refresh_from_db()
+    assert (waiting_media.status, waiting_agent.status) == ("waitlisted", "confirmed")
+    assert waiting_agent.promoted_at is not None
+    assert kinds_sent()[-2:] == [
+        ("t1@example.org", "registration_cancelled"),
+        ("t2@example.org", "waitlist_promoted"),
+    ]
+
+    promoted_again = registration_cancel(registration=media)
+    assert promoted_again == waiting_media
+
+
+def test_cancel_twice_changes_and_sends_nothing_more():
+    registration = register(SeminarFactory(), "a@example.org").registration
+    registration_cancel(registration=registration)
+    emails = OutgoingEmail.objects.count()
+
+    assert registration_cancel(registration=registration) is None
+
+    assert OutgoingEmail.objects.count() == emails
+    registration.refresh_from_db()
+    assert registration.status == "cancelled"
+
+
+def test_cancel_of_a_past_seminar_promotes_nobody():
+    with time_machine.travel("2026-11-01 09:00Z", tick=False):
+        seminar = SeminarFactory(
+            starts_at=timezone.now() + timedelta(days=1),
+            ends_at=timezone.now() + timedelta(days=1, hours=1),
+            capacity=1,
+        )
+        confirmed = register(seminar, "a@example.org").registration
+        register(seminar, "b@example.org")
+    with time_machine.travel("2026-11-03 09:00Z", tick=False):
+        assert registration_cancel(registration=confirmed) is None
+    assert Registration.objects.get(email="b@example.org").status == "waitlisted"
+
+
+def test_promote_by_hand_needs_a_free_seat():
+    seminar = SeminarFactory(capacity=1)
+    register(seminar, "a@example.org")
+    waiting = register(seminar, "b@example.org").registration
+
+    with pytest.raises(RegistrationFull):
+        registration_promote(registration=waiting)
+
+    seminar.capacity = 2
+    seminar.save(update_fields=["capacity"])
+    promoted = registration_promote(registration=waiting)
+    assert promoted.status == "confirmed"
+    assert waiting.status == "confirmed"
+    assert kinds_sent()[-1] == ("b@example.org", "waitlist_promoted")
+    with pytest.raises(RegistrationNotWaitlisted):
+        registration_promote(registration=waiting)
+
+
+def test_update_details_changes_only_the_editable_fields():
+    registration = register(SeminarFactory(), "a@example.org").registration
+
+    registration_update_details(
+        registration=registration,
+        name="Aiko T.",
+        organisation="New Org",
+        job_title="Manager",
+        country="JP",
+        marketing_opt_in=True,
+        recording_followup_opt_in=False,
+    )
+
+    registration.refresh_from_db()
+    assert (registration.name, registration.organisation, registration.job_title) == (
+        "Aiko T.",
+        "New Org",
+        "Manager",
+    )
+    assert str(registration.country) == "JP"
+    assert (registration.marketing_opt_in, registration.recording_followup_opt_in) == (True, False)
+    assert registration.email == "a@example.org"
+
+
+def test_attendance_mark_counts_changed_rows_and_rejects_unknown_values():
+    seminar = SeminarFactory()
+    registrations = [RegistrationFactory(seminar=seminar) for _ in range(3)]
+
+    assert attendance_mark(registrations=registrations[:2], attended="yes") == 2
+    assert attendance_mark(registrations=registrations, attended="yes") == 1
+    with pytest.raises(ValueError):
+        attendance_mark(registrations=registrations, attended="maybe")
+    assert set(Registration.objects.values_list("attended", flat=True)) == {"yes"}
+
+
+def test_join_click_record_and_calendar_token_renew():
+    registration = RegistrationFactory()
+    join_click_record(registration=registration, redirected=True)
+    assert list(JoinClick.objects.values_list("registration", "redirected")) == [
+        (registration.pk, True)
+    ]
+
+    user = UserFactory()
+    first = calendar_token_renew(user=user)
+    second = calendar_token_renew(user=user)
+    user.refresh_from_db()
+    assert len(first) == 43
+    assert first != second
+    assert user.calendar_token == second
+
+
+def test_seminar_seats_counts_in_one_query(django_assert_num_queries):
+    seminar = SeminarFactory(capacity=3, waitlist_enabled=True)
+    RegistrationFactory.create_batch(3, seminar=seminar)
+    RegistrationFactory(seminar=seminar, status="waitlisted")
+    RegistrationFactory(seminar=seminar, status="cancelled")
+
+    with django_assert_num_queries(1):
+        seats = selectors.seminar_seats(seminar)
+
+    assert (seats.capacity, seats.confirmed, seats.waitlisted, seats.left) == (3, 3, 1, 0)
+    assert (seats.full, seats.waitlist_open) == (True, True)
+
+
+def test_seminar_seats_uses_annotations_without_a_query(django_assert_num_queries):
+    seminar = SeminarFactory(capacity=5)
+    RegistrationFactory.create_batch(2, seminar=seminar)
+    annotated = Seminar.objects.annotate(**selectors.SEAT_COUNT_ANNOTATIONS).get(pk=seminar.pk)
+
+    with django_assert_num_queries(0):
+        seats = selectors.seminar_seats(annotated)
+
+    assert (seats.confirmed, seats.waitlisted, seats.left) == (2, 0, 3)
+
+
+def _invite_sequences(email: str) -> list[tuple[str, int]]:
+    from icalendar import Calendar
+
+    sent = OutgoingEmail.objects.filter(to_email=email).exclude(calendar_body="").order_by("pk")
+    return [
+        (e.calendar_method, Calendar.from_ical(e.calendar_body).events[0]["SEQUENCE"]) for e in sent
+    ]
+
+
+def test_each_invite_to_one_person_outranks_the_last_across_cancel_and_re_register():
+    seminar = SeminarFactory(capacity=None)
+    first = register(seminar, "kenji@example.org").registration
+
+    registration_cancel(registration=first)
+    register(seminar, "kenji@example.org")
+
+    assert _invite_sequences("kenji@example.org") == [("REQUEST", 0), ("CANCEL", 1), ("REQUEST", 2)]
+    seminar.refresh_from_db()
+    assert seminar.sequence == 2

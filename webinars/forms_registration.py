@@ -1,0 +1,230 @@
+"""The public registration form: who you are, the seminar's own questions, consents.
+
+Every text field is length-limited and cleaned the same way: control characters are
+removed, and single-line fields refuse line breaks outright, so nothing typed here can
+start a new email header or calendar property. Markup is left as typed and escaped
+wherever it is shown.
+"""
+
+import re
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.html import escape
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from accounts.forms import audience_type_field
+from accounts.models import AudienceType, User
+from webinars.models import Registration, RegistrationQuestion, Seminar
+
+SHORT_ANSWER_MAX_LENGTH = 300
+LONG_ANSWER_MAX_LENGTH = 3000
+QUESTION_FIELD_PREFIX = "question_"
+YES, NO = "yes", "no"
+
+# Line breaks of every kind: CR, LF, NEL, and the Unicode line and paragraph separators.
+LINE_BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
+# C0/C1 controls (tab and newline are dealt with separately), and the bidirectional
+# overrides that can make text read differently from what it is.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def clean_single_line(value: str) -> str:
+    """Refuse line breaks; drop other control characters; tabs become spaces."""
+    if LINE_BREAKS.search(value):
+        raise forms.ValidationError(_("Please keep this on one line."), code="line_break")
+    return CONTROL_CHARACTERS.sub("", value.replace("\t", " ")).strip()
+
+
+def clean_multi_line(value: str) -> str:
+    """Keep line breaks (as \\n) and tabs; drop other control characters."""
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = re.sub("[\x85\u2028\u2029]", "\n", value)
+    return CONTROL_CHARACTERS.sub("", value).strip()
+
+
+class SingleLineField(forms.CharField):
+    def to_python(self, value: object) -> str:
+        return clean_single_line(super().to_python(value))
+
+
+class MultiLineField(forms.CharField):
+    widget = forms.Textarea
+
+    def to_python(self, value: object) -> str:
+        return clean_multi_line(super().to_python(value))
+
+
+def _model_max_length(name: str) -> int:
+    return Registration._meta.get_field(name).max_length
+
+
+def question_field_name(question: RegistrationQuestion) -> str:
+    return f"{QUESTION_FIELD_PREFIX}{question.pk}"
+
+
+def question_field(question: RegistrationQuestion) -> forms.Field:
+    """The form field for one custom question, of its kind."""
+    common = {
+        "label": question.label,
+        "required": question.required,
+        # Help text is rendered unescaped by our field template; this text is not ours.
+        "help_text": escape(question.help_text),
+    }
+    kind = question.kind
+    if kind == RegistrationQuestion.Kind.LONG_TEXT:
+        return MultiLineField(max_length=LONG_ANSWER_MAX_LENGTH, **common)
+    if kind == RegistrationQuestion.Kind.SINGLE_CHOICE:
+        return forms.ChoiceField(
+            choices=[(option, option) for option in question.choice_list],
+            widget=forms.RadioSelect,
+            **common,
+        )
+    if kind == RegistrationQuestion.Kind.MULTIPLE_CHOICE:
+        return forms.MultipleChoiceField(
+            choices=[(option, option) for option in question.choice_list],
+            widget=forms.CheckboxSelectMultiple,
+            **common,
+        )
+    if kind == RegistrationQuestion.Kind.YES_NO:
+        return forms.ChoiceField(
+            choices=[(YES, _("Yes")), (NO, _("No"))], widget=forms.RadioSelect, **common
+        )
+    return SingleLineField(max_length=SHORT_ANSWER_MAX_LENGTH, **common)
+
+
+def _answer_value(question: RegistrationQuestion, value: object) -> object:
+    if question.kind == RegistrationQuestion.Kind.YES_NO:
+        return value == YES
+    return value
+
+
+class RegistrationForm(forms.Form):
+    """Registration for one seminar; ``user`` (signed in) fixes the email to the account's."""
+
+    name = SingleLineField(label=_("Full name"), max_length=_model_max_length("name"), strip=True)
+    email = forms.EmailField(
+        label=_("Email"),
+        max_length=_model_max_length("email"),
+        help_text=_("Your confirmation, calendar invite and joining link are sent here."),
+    )
+    organisation = SingleLineField(
+        label=_("Organisation"), max_length=_model_max_length("organisation"), required=False
+    )
+    job_title = SingleLineField(
+        label=_("Job title"), max_length=_model_max_length("job_title"), required=False
+    )
+    country = forms.ChoiceField(label=_("Country"), required=False)
+    # The queryset is replaced per seminar in __init__.
+    audience_type = audience_type_field(queryset=AudienceType.objects.none())
+    privacy_consent = forms.BooleanField(
+        label=_("I have read the privacy notice and agree to my details being used as it says."),
+        error_messages={"required": _("Please accept the privacy notice to register.")},
+    )
+    marketing_opt_in = forms.BooleanField(
+        label=_("Email me about future seminars."), required=False
+    )
+    recording_followup_opt_in = forms.BooleanField(
+        label=_("Email me when the recording is available."), required=False, initial=True
+    )
+    # The honeypot: hidden from people by CSS, filled in by naive bots.
+    website = forms.CharField(label=_("Leave this empty"), required=False, max_length=200)
+
+    def __init__(
+        self,
+        *args,
+        seminar: Seminar,
+        audience_types: QuerySet[AudienceType],
+        questions: list[RegistrationQuestion],
+        user: User | None = None,
+        **kwargs,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.seminar = seminar
+        self.questions = questions
+        self.user = user if user is not None and user.is_authenticated else None
+        self.fields["country"].choices = [("", _("Choose a country…")), *countries]
+        self.fields["audience_type"].queryset = audience_types
+        honeypot = self.fields["website"].widget.attrs
+        honeypot.update({"autocomplete": "off", "tabindex": "-1"})
+        for name, token in {
+            "name": "name",
+            "email": "email",
+            "organisation": "organization",
+            "job_title": "organization-title",
+            "country": "country",
+        }.items():
+            self.fields[name].widget.attrs["autocomplete"] = token
+        for question in questions:
+            self.fields[question_field_name(question)] = question_field(question)
+        if self.user is not None:
+            self._prefill_from(self.user, audience_types)
+
+    def _prefill_from(self, user: User, audience_types: QuerySet[AudienceType]) -> None:
+        email = self.fields["email"]
+        email.disabled = True  # the account's address, whatever is posted
+        email.help_text = _("Your account's email address.")
+        self.initial.setdefault("email", user.email)
+        self.initial.setdefault("name", user.full_name)
+        self.initial.setdefault("organisation", user.organisation)
+        self.initial.setdefault("job_title", user.job_title)
+        self.initial.setdefault("country", str(user.country or ""))
+        if user.audience_type_id and audience_types.filter(pk=user.audience_type_id).exists():
+            self.initial.setdefault("audience_type", user.audience_type_id)
+
+    @property
+    def honeypot_filled(self) -> bool:
+        return bool(self.data.get("website", "").strip())
+
+    @property
+    def question_fields(self) -> list[forms.BoundField]:
+        return [self[question_field_name(question)] for question in self.questions]
+
+    @property
+    def profile_fields(self) -> list[forms.BoundField]:
+        names = ("name", "email", "organisation", "job_title", "country", "audience_type")
+        return [self[name] for name in names]
+
+    @property
+    def consent_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("marketing_opt_in", "recording_followup_opt_in")]
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+    def answers(self) -> dict[str, object]:
+        """Answered questions as ``{str(question.id): value}``; unanswered ones are left out."""
+        answers: dict[str, object] = {}
+        for question in self.questions:
+            value = self.cleaned_data.get(question_field_name(question))
+            if value in (None, "", []):
+                continue
+            answers[str(question.pk)] = _answer_value(question, value)
+        return answers
+
+
+def profile_ready_for_one_click(
+    *, user: User, audience_types: QuerySet[AudienceType], questions: list[RegistrationQuestion]
+) -> bool:
+    """True when a signed-in user's profile answers everything the form requires."""
+    return bool(
+        user.full_name
+        and user.audience_type_id
+        and audience_types.filter(pk=user.audience_type_id).exists()
+        and not any(question.required for question in questions)
+    )
+
+
+def one_click_data(user: User) -> dict[str, object]:
+    """Form data for a one-click registration: the profile, consent given by the button."""
+    return {
+        "name": user.full_name,
+        "email": user.email,
+        "organisation": user.organisation,
+        "job_title": user.job_title,
+        "country": str(user.country or ""),
+        "audience_type": str(user.audience_type_id),
+        "privacy_consent": "on",
+        "recording_followup_opt_in": "on",
+    }

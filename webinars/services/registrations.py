@@ -1,0 +1,442 @@
+"""Write operations on registrations: register, cancel, promote, attendance, tokens.
+
+The seat decision runs with the seminar's row locked (``select_for_update``) in one
+short transaction, so two visitors can never take the last seat together. On
+PostgreSQL the lock wait is bounded by ``settings.REGISTRATION_LOCK_TIMEOUT``; on
+SQLite the IMMEDIATE transaction mode serialises writers instead. Every email is
+queued in the same transaction as the change that causes it.
+"""
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from accounts.models import AudienceType, User
+from webinars import selectors
+from webinars.cache import catalogue_changed
+from webinars.errors import (
+    AudienceNotAllowed,
+    RegistrationBusy,
+    RegistrationClosed,
+    RegistrationFull,
+    RegistrationNotWaitlisted,
+)
+from webinars.models import JoinClick, Registration, RegistrationToken, Seminar
+
+# Test-only switches, used by tests/integration/test_registration_concurrency.py to show
+# that the race the row lock prevents is real. Never change them in application code.
+_LOCK_SEMINAR_ROW = True
+_AFTER_SEAT_COUNT_HOOK = None  # called between counting seats and inserting the row
+
+# Email kinds (notifications.models.OutgoingEmail.Kind values), named here so this
+# module does not import the notifications app at load time.
+EMAIL_CONFIRMED = "registration_confirmed"
+EMAIL_WAITLISTED = "registration_waitlisted"
+EMAIL_PROMOTED = "waitlist_promoted"
+EMAIL_CANCELLED = "registration_cancelled"
+
+# PostgreSQL's SQLSTATE for "lock_not_available" (raised when lock_timeout expires).
+LOCK_NOT_AVAILABLE = "55P03"
+
+
+@dataclass(frozen=True)
+class RegistrationResult:
+    """What ``registration_create`` did: ``created`` is False for a repeated registration.
+
+    ``token`` is the raw token of the links in the email just queued, or None when no
+    email was queued (a repeat within ``CONFIRMATION_RESEND_SECONDS``).
+    """
+
+    registration: Registration
+    created: bool
+    token: str | None
+
+
+def registration_token_issue(*, registration: Registration) -> str:
+    """Mint a new link token for a registration; only its SHA-256 is stored."""
+    token = secrets.token_urlsafe(32)
+    RegistrationToken.objects.create(
+        registration=registration, token_hash=selectors.registration_token_hash(token)
+    )
+    return token
+
+
+def _queue_email(*, registration: Registration, kind: str) -> str:
+    """Queue one lifecycle email with a fresh token; returns the token."""
+    # Imported here: notifications depends on webinars, not the other way round at load time.
+    from notifications.services import registration_email_queue
+
+    token = registration_token_issue(registration=registration)
+    registration_email_queue(registration=registration, kind=kind, token=token)
+    return token
+
+
+def _lock_timeout() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # set_config(..., true) is SET LOCAL: it ends with the transaction.
+            cursor.execute(
+                "SELECT set_config('lock_timeout', %s, true)", [settings.REGISTRATION_LOCK_TIMEOUT]
+            )
+
+
+def _locked_seminar(seminar: Seminar) -> Seminar:
+    """The seminar row, locked until the transaction ends (bounded wait on PostgreSQL)."""
+    _lock_timeout()
+    seminars = Seminar.objects.all()
+    if _LOCK_SEMINAR_ROW:
+        seminars = seminars.select_for_update()
+    return seminars.get(pk=seminar.pk)
+
+
+def _is_lock_timeout(error: OperationalError) -> bool:
+    cause = error.__cause__
+    if getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE:
+        return True
+    # SQLite: the busy timeout ran out while another writer held the database.
+    return "database is locked" in str(error)
+
+
+def _confirmed_counts(seminar: Seminar) -> tuple[int, dict[int, int]]:
+    """Confirmed registrations: the total and per audience type id, in one query."""
+    rows = (
+        Registration.objects.confirmed()
+        .filter(seminar=seminar)
+        .values("audience_type_id")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    per_type = {row["audience_type_id"]: row["count"] for row in rows}
+    return sum(per_type.values()), per_type
+
+
+def _seat_for(
+    *,
+    seminar: Seminar,
+    audience_type_id: int,
+    total: int,
+    per_type: dict[int, int],
+    quotas: dict[int, int],
+) -> bool:
+    """True when one more person of this audience type may be confirmed."""
+    if seminar.capacity is not None and total >= seminar.capacity:
+        return False
+    quota = quotas.get(audience_type_id)
+    return quota is None or per_type.get(audience_type_id, 0) < quota
+
+
+def _resend_if_due(registration: Registration) -> str | None:
+    """Re-send a live registration's confirmation (or waitlist email) at most once per period."""
+    now = timezone.now()
+    sent_at = registration.confirmation_sent_at
+    if sent_at is not None and now - sent_at < timedelta(
+        seconds=settings.CONFIRMATION_RESEND_SECONDS
+    ):
+        return None
+    kind = EMAIL_CONFIRMED if registration.is_confirmed else EMAIL_WAITLISTED
+    token = _queue_email(registration=registration, kind=kind)
+    registration.confirmation_sent_at = now
+    registration.save(update_fields=["confirmation_sent_at", "updated_at"])
+    return token
+
+
+def _existing(*, seminar: Seminar, email: str) -> RegistrationResult | None:
+    registration = (
+        Registration.objects.live()
+        .select_for_update()
+        .filter(seminar=seminar, email=email)
+        .select_related("seminar", "audience_type")
+        .first()
+    )
+    if registration is None:
+        return None
+    return RegistrationResult(
+        registration=registration, created=False, token=_resend_if_due(registration)
+    )
+
+
+def registration_create(
+    *,
+    seminar: Seminar,
+    email: str,
+    name: str,
+    audience_type: AudienceType,
+    organisation: str = "",
+    job_title: str = "",
+    country: str = "",
+    answers: dict[str, object] | None = None,
+    marketing_opt_in: bool = False,
+    recording_followup_opt_in: bool = True,
+    language: str = "en",
+    time_zone: str = "",
+    user: User | None = None,
+) -> RegistrationResult:
+    """Register someone: confirmed while a seat (and their type's quota) remains, else waitlisted.
+
+    The same email registering again gets its live registration back (``created=False``),
+    with the confirmation re-sent at most once per ``CONFIRMATION_RESEND_SECONDS``.
+    Raises ``RegistrationClosed``, ``AudienceNotAllowed``, ``RegistrationFull`` (no seat and
+    no waiting list) or ``RegistrationBusy`` (the seat lock could not be had in time).
+    The caller has validated the fields (the registration form does).
+    """
+    email = email.strip().lower()
+    try:
+        return _register(
+            seminar=seminar,
+            email=email,
+            fields={
+                "name": name,
+                "audience_type": audience_type,
+                "organisation": organisation,
+                "job_title": job_title,
+                "country": country,
+                "answers": answers or {},
+                "marketing_opt_in": marketing_opt_in,
+                "recording_followup_opt_in": recording_followup_opt_in,
+                "language": language,
+                "time_zone": time_zone,
+                "user": user,
+            },
+        )
+    except IntegrityError:
+        # Someone registered the same email between our check and our insert (only possible
+        # when the row lock is bypassed); the unique constraint refused the second row.
+        result = _duplicate_after_race(seminar=seminar, email=email)
+        if result is None:
+            raise
+        return result
+
+
+def _duplicate_after_race(*, seminar: Seminar, email: str) -> RegistrationResult | None:
+    try:
+        with transaction.atomic():
+            return _existing(seminar=seminar, email=email)
+    except OperationalError as error:
+        if _is_lock_timeout(error):
+            raise RegistrationBusy from error
+        raise
+
+
+def _register(*, seminar: Seminar, email: str, fields: dict[str, object]) -> RegistrationResult:
+    try:
+        with transaction.atomic():
+            seminar = _locked_seminar(seminar)
+            reason = selectors.registration_closed_reason(seminar)
+            if reason is not None:
+                raise RegistrationClosed(reason)
+            audience_type = fields["audience_type"]
+            if not selectors.audience_type_allowed(seminar, audience_type):
+                raise AudienceNotAllowed(str(audience_type))
+            existing = _existing(seminar=seminar, email=email)
+            if existing is not None:
+                return existing
+
+            total, per_type = _confirmed_counts(seminar)
+            quotas = selectors.seminar_quotas(seminar)
+            if _seat_for(
+                seminar=seminar,
+                audience_type_id=audience_type.pk,
+                total=total,
+                per_type=per_type,
+                quotas=quotas,
+            ):
+                status = Registration.Status.CONFIRMED
+            elif seminar.waitlist_enabled:
+                status = Registration.Status.WAITLISTED
+            else:
+                raise RegistrationFull
+            if _AFTER_SEAT_COUNT_HOOK is not None:
+                _AFTER_SEAT_COUNT_HOOK()
+
+            if Registration.objects.filter(
+                seminar=seminar, email=email, status=Registration.Status.CANCELLED
+            ).exists():
+                # This address was sent a personal CANCEL; the new invite must outrank it.
+                _bump_sequence(seminar)
+            now = timezone.now()
+            registration = Registration.objects.create(
+                seminar=seminar,
+                email=email,
+                status=status,
+                privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
+                privacy_consented_at=now,
+                confirmation_sent_at=now,
+                **fields,
+            )
+            kind = EMAIL_CONFIRMED if registration.is_confirmed else EMAIL_WAITLISTED
+            token = _queue_email(registration=registration, kind=kind)
+            catalogue_changed()
+            return RegistrationResult(registration=registration, created=True, token=token)
+    except OperationalError as error:
+        if _is_lock_timeout(error):
+            raise RegistrationBusy from error
+        raise
+
+
+def _bump_sequence(seminar: Seminar) -> None:
+    """Raise the seminar's calendar sequence for one person's invite or cancellation.
+
+    Keeps ``seminar.sequence`` at or above every SEQUENCE ever sent for its UID, so
+    the next invite to anyone always outranks what their calendar already holds.
+    """
+    Seminar.objects.filter(pk=seminar.pk).update(sequence=F("sequence") + 1)
+    seminar.refresh_from_db(fields=["sequence"])
+
+
+def _promote_next(seminar: Seminar) -> Registration | None:
+    """Confirm the first waitlisted registration whose audience type has a seat; queue its email."""
+    if not seminar.is_published or seminar.is_past:
+        return None
+    total, per_type = _confirmed_counts(seminar)
+    if seminar.capacity is not None and total >= seminar.capacity:
+        return None
+    quotas = selectors.seminar_quotas(seminar)
+    full_types = [type_id for type_id, seats in quotas.items() if per_type.get(type_id, 0) >= seats]
+    candidate = (
+        Registration.objects.waitlisted()
+        .select_for_update()
+        .filter(seminar=seminar)
+        .exclude(audience_type_id__in=full_types)
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if candidate is None:
+        return None
+    _confirm(candidate)
+    return candidate
+
+
+def _confirm(registration: Registration) -> None:
+    now = timezone.now()
+    registration.status = Registration.Status.CONFIRMED
+    registration.promoted_at = now
+    registration.confirmation_sent_at = now
+    registration.save(update_fields=["status", "promoted_at", "confirmation_sent_at", "updated_at"])
+    _queue_email(registration=registration, kind=EMAIL_PROMOTED)
+
+
+def registration_cancel(*, registration: Registration) -> Registration | None:
+    """Cancel a registration and give its seat to the first fitting waitlisted person.
+
+    Idempotent: cancelling a cancelled registration changes and sends nothing. Queues the
+    cancellation email (its invite is a METHOD:CANCEL) and, for whoever is promoted, the
+    promotion email. Returns the promoted registration, or None. The caller's instance is
+    updated in place.
+    """
+    try:
+        with transaction.atomic():
+            seminar = _locked_seminar(registration.seminar)
+            current = Registration.objects.select_for_update().get(pk=registration.pk)
+            if current.is_cancelled:
+                _copy_state(current, registration)
+                return None
+            current.status = Registration.Status.CANCELLED
+            current.cancelled_at = timezone.now()
+            current.save(update_fields=["status", "cancelled_at", "updated_at"])
+            if not seminar.is_cancelled:
+                # A personal CANCEL needs a higher SEQUENCE than the invite it withdraws.
+                _bump_sequence(seminar)
+            current.seminar = seminar
+            _queue_email(registration=current, kind=EMAIL_CANCELLED)
+            promoted = _promote_next(seminar)
+            catalogue_changed()
+    except OperationalError as error:
+        if _is_lock_timeout(error):
+            raise RegistrationBusy from error
+        raise
+    _copy_state(current, registration)
+    return promoted
+
+
+def _copy_state(source: Registration, target: Registration) -> None:
+    for name in ("status", "cancelled_at", "promoted_at", "confirmation_sent_at", "updated_at"):
+        setattr(target, name, getattr(source, name))
+
+
+def registration_promote(*, registration: Registration) -> Registration:
+    """Confirm a waitlisted registration by hand (organisers) and queue the promotion email.
+
+    Only the overall capacity is checked: choosing whom to promote past an audience type's
+    quota is the organiser's call. Raises ``RegistrationFull`` when no seat is left (raise
+    the capacity first) and ``RegistrationNotWaitlisted`` for a confirmed or cancelled one.
+    """
+    try:
+        with transaction.atomic():
+            seminar = _locked_seminar(registration.seminar)
+            current = Registration.objects.select_for_update().get(pk=registration.pk)
+            if not current.is_waitlisted:
+                raise RegistrationNotWaitlisted(current.get_status_display())
+            total, _per_type = _confirmed_counts(seminar)
+            if seminar.capacity is not None and total >= seminar.capacity:
+                raise RegistrationFull
+            current.seminar = seminar
+            _confirm(current)
+            catalogue_changed()
+    except OperationalError as error:
+        if _is_lock_timeout(error):
+            raise RegistrationBusy from error
+        raise
+    _copy_state(current, registration)
+    return current
+
+
+def registration_update_details(
+    *,
+    registration: Registration,
+    name: str,
+    organisation: str,
+    job_title: str,
+    country: str,
+    marketing_opt_in: bool,
+    recording_followup_opt_in: bool,
+) -> Registration:
+    """Change what a registrant may change themselves (not the email nor the audience type)."""
+    registration.name = name
+    registration.organisation = organisation
+    registration.job_title = job_title
+    registration.country = country
+    registration.marketing_opt_in = marketing_opt_in
+    registration.recording_followup_opt_in = recording_followup_opt_in
+    registration.full_clean(validate_constraints=False)
+    registration.save(
+        update_fields=[
+            "name",
+            "organisation",
+            "job_title",
+            "country",
+            "marketing_opt_in",
+            "recording_followup_opt_in",
+            "updated_at",
+        ]
+    )
+    return registration
+
+
+def attendance_mark(*, registrations: Iterable[Registration], attended: str) -> int:
+    """Set attended (``Registration.Attendance`` value) on registrations; returns rows changed."""
+    if attended not in Registration.Attendance.values:
+        raise ValueError(f"Unknown attendance value: {attended!r}")
+    ids = [registration.pk for registration in registrations]
+    return (
+        Registration.objects.filter(pk__in=ids)
+        .filter(~Q(attended=attended))
+        .update(attended=attended, updated_at=timezone.now())
+    )
+
+
+def join_click_record(*, registration: Registration, redirected: bool) -> None:
+    """Record one use of a personal join link (organisers count who tried to join)."""
+    JoinClick.objects.create(registration=registration, redirected=redirected)
+
+
+def calendar_token_renew(*, user: User) -> str:
+    """Give a user's private calendar feed a new secret; the old feed address stops working."""
+    user.calendar_token = secrets.token_urlsafe(32)
+    user.save(update_fields=["calendar_token"])
+    return user.calendar_token

@@ -1,0 +1,505 @@
+"""A registrant's own pages: manage, cancel, invite download, join, my seminars, my feed.
+
+A registration is reached two ways. Emails carry secret links (``/r/<token>/`` to
+manage, ``/j/<token>/`` to join); only the token's hash is stored, so the site can
+never rebuild those links. Signed-in people reach their own registrations through
+account routes instead (``/me/registrations/<id>/…``), checked against their
+account. Both routes share the same views below, with a different lookup.
+
+Every page here is personal: never cached anywhere (``Cache-Control: private,
+no-store``), never indexed, and sent with ``Referrer-Policy: no-referrer`` so the
+token in the address does not leak to other sites (the meeting platform included).
+GET never changes a registration; cancelling and editing are POSTs. Opening a join
+link records the click, which is what the link is for.
+
+The seminar's meeting URL and passcode never appear in any page: the join view
+only ever sends the meeting URL as a redirect's ``Location``.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import dateformat, timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.models import User
+from webinars import ical, timezones
+from webinars.errors import RegistrationBusy
+from webinars.forms_attendee import RegistrationDetailsForm
+from webinars.models import Registration, RegistrationQuerySet, Seminar, SeminarSpeaker
+from webinars.selectors import registration_by_token
+from webinars.services.registrations import (
+    calendar_token_renew,
+    join_click_record,
+    registration_cancel,
+    registration_update_details,
+)
+
+# The private feed keeps recent seminars, as the public feeds do.
+FEED_HISTORY = timedelta(days=90)
+FEED_REFRESH_INTERVAL = timedelta(hours=1)
+
+
+# --- Headers ----------------------------------------------------------------
+
+
+def personal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Mark a response as one person's own: not stored, not indexed, no referrer."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "private, no-store"
+        response["Referrer-Policy"] = "no-referrer"
+        response["X-Robots-Tag"] = "noindex"
+        return response
+
+    return wrapper
+
+
+# --- Finding the registration -------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    """A registration and the links of the route it was reached by (token or account)."""
+
+    registration: Registration
+    manage_url: str
+    cancel_url: str
+    invite_url: str
+    join_url: str
+    by_account: bool
+
+    @property
+    def seminar(self) -> Seminar:
+        return self.registration.seminar
+
+
+def _access_by_token(token: str) -> Access:
+    registration = registration_by_token(token)
+    if registration is None:
+        raise Http404(_("This link is not valid. Please use the latest email we sent you."))
+    return Access(
+        registration=registration,
+        manage_url=reverse("webinars:registration_manage", args=[token]),
+        cancel_url=reverse("webinars:registration_cancel", args=[token]),
+        invite_url=reverse("webinars:registration_invite", args=[token]),
+        join_url=reverse("webinars:registration_join", args=[token]),
+        by_account=False,
+    )
+
+
+def registrations_of_user(user: User) -> RegistrationQuerySet:
+    """Registrations that belong to a signed-in person.
+
+    Those linked to the account, and those made as a guest with the account's email:
+    email verification is mandatory, so the account holder owns that address.
+    """
+    return Registration.objects.filter(Q(user=user) | Q(email=user.email.lower()))
+
+
+def _access_by_account(request: HttpRequest, pk: int) -> Access:
+    registration = (
+        registrations_of_user(request.user)
+        .select_related("seminar__series", "audience_type", "user")
+        .filter(pk=pk)
+        .first()
+    )
+    if registration is None:
+        raise Http404(_("No registration of yours was found."))
+    return Access(
+        registration=registration,
+        manage_url=reverse("webinars:my_registration", args=[pk]),
+        cancel_url=reverse("webinars:my_registration_cancel", args=[pk]),
+        invite_url=reverse("webinars:my_registration_invite", args=[pk]),
+        join_url=reverse("webinars:my_registration_join", args=[pk]),
+        by_account=True,
+    )
+
+
+# --- Times as the reader reads them ---------------------------------------------
+
+
+def _reader_zone(registration: Registration) -> str:
+    """The registrant's own zone: the one given when registering, else their account's."""
+    if registration.time_zone:
+        return registration.time_zone
+    if registration.user_id and registration.user and registration.user.time_zone:
+        return registration.user.time_zone
+    return ""
+
+
+def _spans(
+    seminar: Seminar, starts_at: datetime, ends_at: datetime, reader_zone: str
+) -> list[timezones.ZonedSpan]:
+    """The seminar's zone, UK and Japan time, then the reader's zone if not shown yet."""
+    spans = timezones.seminar_spans(starts_at, ends_at, seminar.timezone)
+    if reader_zone and reader_zone not in {span.zone for span in spans}:
+        spans.append(timezones.zoned_span(starts_at, ends_at, reader_zone))
+    return spans
+
+
+def _moment_texts(moment: datetime, spans: list[timezones.ZonedSpan]) -> list[str]:
+    """One instant as "Friday 23 October 2026, 09:30 BST (London)" in each shown zone."""
+    texts = []
+    for span in spans:
+        local = timezones.zoned_span(moment, moment, span.zone).starts
+        texts.append(
+            _("%(date)s, %(time)s %(zone)s (%(city)s)")
+            % {
+                "date": dateformat.format(local, timezones.long_date_format()),
+                "time": dateformat.format(local, timezones.time_format()),
+                "zone": local.tzname() or span.zone,
+                "city": span.city,
+            }
+        )
+    return texts
+
+
+def _seminar_context(access: Access) -> dict[str, object]:
+    seminar = access.seminar
+    reader_zone = _reader_zone(access.registration)
+    spans = _spans(seminar, seminar.starts_at, seminar.ends_at, reader_zone)
+    return {
+        "access": access,
+        "registration": access.registration,
+        "seminar": seminar,
+        "spans": spans,
+        "reader_zone": reader_zone,
+        "shown_zones": " ".join(span.zone for span in spans),
+    }
+
+
+def _can_cancel(registration: Registration) -> bool:
+    seminar = registration.seminar
+    return not (registration.is_cancelled or seminar.is_cancelled or seminar.is_past)
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+# --- Manage -----------------------------------------------------------------
+
+
+def _manage(request: HttpRequest, access: Access) -> HttpResponse:
+    registration = access.registration
+    can_edit = not registration.is_cancelled
+    form = RegistrationDetailsForm(registration=registration)
+    if request.method == "POST":
+        if not can_edit:
+            messages.error(request, _("A cancelled registration cannot be changed."))
+            return redirect(access.manage_url)
+        form = RegistrationDetailsForm(request.POST, registration=registration)
+        if form.is_valid():
+            registration_update_details(registration=registration, **form.cleaned_data)
+            messages.success(request, _("Your details have been saved."))
+            return redirect(access.manage_url)
+    context = _seminar_context(access)
+    context.update(
+        {
+            "form": form,
+            "can_edit": can_edit,
+            "can_cancel": _can_cancel(registration),
+            "join_opens_minutes": settings.JOIN_OPENS_MINUTES_BEFORE,
+        }
+    )
+    status = 400 if form.is_bound and not form.is_valid() else 200
+    return render(request, "webinars/registration_manage.html", context, status=status)
+
+
+@personal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def registration_manage(request: HttpRequest, token: str) -> HttpResponse:
+    """``/r/<token>/``: where the registrant stands, their details, and what they can do."""
+    return _manage(request, _access_by_token(token))
+
+
+@personal_page
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def my_registration(request: HttpRequest, pk: int) -> HttpResponse:
+    """``/me/registrations/<id>/``: the manage page for a signed-in person's registration."""
+    return _manage(request, _access_by_account(request, pk))
+
+
+# --- Cancel -----------------------------------------------------------------
+
+
+def _cancel(request: HttpRequest, access: Access) -> HttpResponse:
+    registration = access.registration
+    if request.method == "POST":
+        if registration.is_cancelled:
+            messages.info(request, _("This registration was already cancelled."))
+        elif not _can_cancel(registration):
+            messages.error(request, _("This registration can no longer be cancelled."))
+        else:
+            try:
+                registration_cancel(registration=registration)
+            except RegistrationBusy:
+                messages.error(
+                    request, _("We are very busy right now. Please try again in a moment.")
+                )
+                return redirect(access.cancel_url)
+            messages.success(
+                request,
+                _("Your registration has been cancelled. We have sent you an email to confirm."),
+            )
+        return redirect(access.manage_url)
+    context = _seminar_context(access)
+    context["can_cancel"] = _can_cancel(registration)
+    return render(request, "webinars/registration_cancel.html", context)
+
+
+@personal_page
+@require_http_methods(["GET", "HEAD", "POST"])
+def registration_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
+    """``/r/<token>/cancel/``: GET asks for confirmation, only POST cancels."""
+    return _cancel(request, _access_by_token(token))
+
+
+@personal_page
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def my_registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    """``/me/registrations/<id>/cancel/``: as above, for a signed-in person."""
+    return _cancel(request, _access_by_account(request, pk))
+
+
+# --- Invite download ----------------------------------------------------------
+
+
+def _invite(request: HttpRequest, access: Access) -> HttpResponse:
+    registration = access.registration
+    seminar = access.seminar
+    if not registration.is_confirmed or seminar.is_cancelled:
+        raise Http404(_("Only a confirmed place at a seminar that goes ahead has an invite."))
+    with translation.override(registration.language or translation.get_language()):
+        body = ical.build_invite(
+            seminar=seminar,
+            method="REQUEST",
+            organizer_email=settings.ORGANISER_CONTACT_EMAIL,
+            # As in the emailed invites, so both copies show the same organiser.
+            organizer_name=parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or seminar.series.name,
+            attendee_email=registration.email,
+            attendee_name=registration.name,
+            join_url=_absolute(access.join_url),
+            manage_url=_absolute(access.manage_url),
+        )
+    response = HttpResponse(body, content_type=ical.calendar_content_type("REQUEST"))
+    response["Content-Disposition"] = 'attachment; filename="invite.ics"'
+    return response
+
+
+@personal_page
+@require_safe
+def registration_invite(request: HttpRequest, token: str) -> HttpResponse:
+    """``/r/<token>/invite.ics``: the personal ``METHOD:REQUEST`` invite, to import."""
+    return _invite(request, _access_by_token(token))
+
+
+@personal_page
+@login_required
+@require_safe
+def my_registration_invite(request: HttpRequest, pk: int) -> HttpResponse:
+    return _invite(request, _access_by_account(request, pk))
+
+
+# --- Join -------------------------------------------------------------------
+
+
+def _join(request: HttpRequest, access: Access) -> HttpResponse:
+    registration = access.registration
+    seminar = access.seminar
+    context = _seminar_context(access)
+    if seminar.is_cancelled:
+        return render(request, "webinars/join_ended.html", {**context, "reason": "cancelled"})
+    if not registration.is_confirmed:
+        reason = "waitlisted" if registration.is_waitlisted else "registration_cancelled"
+        return render(
+            request, "webinars/join_ended.html", {**context, "reason": reason}, status=403
+        )
+    now = timezone.now()
+    opens_at = seminar.starts_at - timedelta(minutes=settings.JOIN_OPENS_MINUTES_BEFORE)
+    if now >= seminar.ends_at:
+        join_click_record(registration=registration, redirected=False)
+        return render(request, "webinars/join_ended.html", {**context, "reason": "ended"})
+    if now < opens_at:
+        join_click_record(registration=registration, redirected=False)
+        context.update(
+            {
+                "opens_at": opens_at,
+                "opens_texts": _moment_texts(opens_at, context["spans"]),
+                "join_opens_minutes": settings.JOIN_OPENS_MINUTES_BEFORE,
+            }
+        )
+        return render(request, "webinars/join_countdown.html", context)
+    if not seminar.meeting_url:
+        # The organisers have not added the meeting yet: say so rather than fail.
+        join_click_record(registration=registration, redirected=False)
+        return render(
+            request, "webinars/join_ended.html", {**context, "reason": "no_meeting"}, status=503
+        )
+    join_click_record(registration=registration, redirected=True)
+    return HttpResponseRedirect(seminar.meeting_url)
+
+
+@personal_page
+@require_safe
+def registration_join(request: HttpRequest, token: str) -> HttpResponse:
+    """``/j/<token>/``: to the meeting when the joining window is open, else why not."""
+    return _join(request, _access_by_token(token))
+
+
+@personal_page
+@login_required
+@require_safe
+def my_registration_join(request: HttpRequest, pk: int) -> HttpResponse:
+    """``/me/registrations/<id>/join/``: the join link of a signed-in person."""
+    return _join(request, _access_by_account(request, pk))
+
+
+# --- My seminars -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MySeminars:
+    upcoming: list[Registration]
+    waitlisted: list[Registration]
+    past: list[Registration]
+
+
+def my_seminars_grouped(user: User, *, now: datetime | None = None) -> MySeminars:
+    """A person's live registrations in one query, grouped as the page lists them.
+
+    Waitlisted places at seminars that have ended are left out: they lead nowhere.
+    """
+    now = now or timezone.now()
+    registrations = (
+        registrations_of_user(user)
+        .live()
+        .exclude(seminar__status=Seminar.Status.DRAFT)
+        .select_related("seminar__series", "audience_type")
+        .order_by("seminar__starts_at", "pk")
+    )
+    upcoming, waitlisted, past = [], [], []
+    for registration in registrations:
+        if registration.seminar.ends_at <= now:
+            if registration.is_confirmed:
+                past.append(registration)
+        elif registration.is_confirmed:
+            upcoming.append(registration)
+        else:
+            waitlisted.append(registration)
+    past.reverse()  # most recent first
+    return MySeminars(upcoming=upcoming, waitlisted=waitlisted, past=past)
+
+
+def _feed_url(user: User) -> str:
+    if not user.calendar_token:
+        return ""
+    return _absolute(reverse("webinars:my_calendar", args=[user.calendar_token]))
+
+
+@personal_page
+@login_required
+@require_safe
+def my_seminars(request: HttpRequest) -> HttpResponse:
+    """``/me/``: the signed-in person's seminars, and their private calendar feed."""
+    feed_url = _feed_url(request.user)
+    return render(
+        request,
+        "webinars/my_seminars.html",
+        {
+            "groups": my_seminars_grouped(request.user),
+            "feed_url": feed_url,
+            "webcal_url": feed_url.replace("https://", "webcal://", 1).replace(
+                "http://", "webcal://", 1
+            ),
+        },
+    )
+
+
+@personal_page
+@login_required
+@require_POST
+def my_calendar_renew(request: HttpRequest) -> HttpResponse:
+    """Create the private feed's address, or replace it so the old one stops working."""
+    had_feed = bool(request.user.calendar_token)
+    calendar_token_renew(user=request.user)
+    if had_feed:
+        messages.success(
+            request,
+            _(
+                "Your calendar feed has a new address. The old one no longer works: "
+                "subscribe again with the new one."
+            ),
+        )
+    else:
+        messages.success(request, _("Your private calendar feed is ready."))
+    return redirect("webinars:my_seminars")
+
+
+@personal_page
+@require_safe
+def my_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """``/me/calendar/<token>.ics``: a private feed of the person's confirmed seminars.
+
+    Calendar apps fetch it without a session, so the token in the address is the key.
+    Events link to the account join route (``/me/registrations/<id>/join/``), never to
+    a ``/j/<token>/`` link: those tokens are stored only as hashes, and minting new ones
+    would write on every GET. The account route asks for a sign-in, so a leaked feed
+    address shows someone's seminars but never lets anyone into a meeting. Cancelled
+    seminars stay (``STATUS:CANCELLED``) so subscribed calendars drop them.
+    """
+    user = User.objects.filter(calendar_token=token).first() if token else None
+    if user is None or not user.is_active:
+        raise Http404(_("This calendar feed address is not valid."))
+    registrations = (
+        registrations_of_user(user)
+        .confirmed()
+        .filter(
+            seminar__status__in=[Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED],
+            seminar__ends_at__gte=timezone.now() - FEED_HISTORY,
+        )
+        .select_related("seminar__series")
+        .prefetch_related(
+            Prefetch(
+                "seminar__speaker_links",
+                queryset=SeminarSpeaker.objects.select_related("speaker"),
+            )
+        )
+        .order_by("seminar__starts_at", "pk")
+    )
+    seminars: dict[int, Seminar] = {}
+    join_urls: dict[int, str] = {}
+    for registration in registrations:
+        seminar = registration.seminar
+        if seminar.pk in seminars:
+            continue
+        seminars[seminar.pk] = seminar
+        join_urls[seminar.pk] = _absolute(
+            reverse("webinars:my_registration_join", args=[registration.pk])
+        )
+    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+        body = ical.build_calendar(
+            seminars=seminars.values(),
+            name=_("My JLGC seminars"),
+            refresh_interval=FEED_REFRESH_INTERVAL,
+            join_urls=join_urls,
+        )
+    response = HttpResponse(body, content_type=ical.ICALENDAR_CONTENT_TYPE)
+    response["Content-Disposition"] = 'inline; filename="my-seminars.ics"'
+    return response

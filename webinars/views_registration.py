@@ -1,0 +1,169 @@
+"""The registration form of a seminar, and the privacy notice it links to.
+
+Never cached: the form carries a CSRF token and signed-in visitors see their own details.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+
+from accounts.models import Language
+from webinars import ratelimit, selectors
+from webinars.cache import cache_public_page
+from webinars.errors import (
+    AudienceNotAllowed,
+    RegistrationBusy,
+    RegistrationClosed,
+    RegistrationFull,
+)
+from webinars.forms_registration import (
+    RegistrationForm,
+    one_click_data,
+    profile_ready_for_one_click,
+)
+from webinars.models import Seminar
+from webinars.services.registrations import registration_create
+
+REGISTER_TEMPLATE = "webinars/register.html"
+DONE_TEMPLATE = "webinars/register_done.html"
+ONE_CLICK_FIELD = "one_click"
+
+
+def _closed(request: HttpRequest, seminar: Seminar, reason: str) -> HttpResponse:
+    return render(
+        request, REGISTER_TEMPLATE, {"seminar": seminar, "closed_reason": reason, "form": None}
+    )
+
+
+def _too_many(request: HttpRequest, message: str) -> HttpResponse:
+    # The shared 429 page shows the general advice; the message says which limit it was.
+    messages.error(request, message)
+    return render(request, "429.html", {"message": message}, status=429)
+
+
+def _language() -> str:
+    language = (get_language() or "").split("-")[0]
+    return language if language in Language.values else Language.ENGLISH
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest, slug: str) -> HttpResponse:
+    """GET shows the form (or why registration is closed); POST registers."""
+    seminar = selectors.seminar_for_registration(slug)
+    if seminar is None:
+        raise Http404(_("No seminar found."))
+    reason = selectors.registration_closed_reason(seminar)
+    if reason is not None:
+        return _closed(request, seminar, reason)
+
+    user = request.user if request.user.is_authenticated else None
+    audience_types = selectors.seminar_audience_types(seminar)
+    questions = list(seminar.questions.all())
+    one_click = user is not None and profile_ready_for_one_click(
+        user=user, audience_types=audience_types, questions=questions
+    )
+    form_kwargs = {
+        "seminar": seminar,
+        "audience_types": audience_types,
+        "questions": questions,
+        "user": user,
+    }
+    context = {"seminar": seminar, "one_click": one_click, "closed_reason": None}
+
+    if request.method == "GET":
+        form = RegistrationForm(**form_kwargs)
+        return render(request, REGISTER_TEMPLATE, {**context, "form": form})
+
+    if not ratelimit.hit(
+        scope="register-ip",
+        key=ratelimit.client_ip(request),
+        rate=settings.REGISTRATION_RATE_LIMIT_PER_IP,
+    ):
+        return _too_many(
+            request,
+            _("Too many registrations from your network in a short while. Please try later."),
+        )
+    data = request.POST
+    if one_click and request.POST.get(ONE_CLICK_FIELD):
+        data = one_click_data(user)
+    form = RegistrationForm(data, **form_kwargs)
+    if form.honeypot_filled:
+        # Tell a bot it worked, and write nothing.
+        return render(request, DONE_TEMPLATE, {"seminar": seminar, "state": "received"})
+    if not form.is_valid():
+        return render(request, REGISTER_TEMPLATE, {**context, "form": form}, status=200)
+
+    email = form.cleaned_data["email"]
+    if not ratelimit.hit(
+        scope="register-email", key=email, rate=settings.REGISTRATION_RATE_LIMIT_PER_EMAIL
+    ):
+        return _too_many(
+            request,
+            _("Too many registrations for this email address in a short while. Please try later."),
+        )
+    try:
+        result = registration_create(
+            seminar=seminar,
+            email=email,
+            name=form.cleaned_data["name"],
+            audience_type=form.cleaned_data["audience_type"],
+            organisation=form.cleaned_data["organisation"],
+            job_title=form.cleaned_data["job_title"],
+            country=form.cleaned_data["country"],
+            answers=form.answers(),
+            marketing_opt_in=form.cleaned_data["marketing_opt_in"],
+            recording_followup_opt_in=form.cleaned_data["recording_followup_opt_in"],
+            language=_language(),
+            time_zone=user.time_zone if user is not None else "",
+            user=user,
+        )
+    except RegistrationClosed as closed:
+        return _closed(request, seminar, closed.reason)
+    except RegistrationFull:
+        return _closed(request, seminar, "full")
+    except AudienceNotAllowed:
+        form.add_error("audience_type", _("This seminar is not open to this audience type."))
+        return render(request, REGISTER_TEMPLATE, {**context, "form": form})
+    except RegistrationBusy:
+        return render(request, DONE_TEMPLATE, {"seminar": seminar, "state": "busy"}, status=503)
+
+    registration = result.registration
+    if not result.created:
+        return render(
+            request,
+            DONE_TEMPLATE,
+            {
+                "seminar": seminar,
+                "state": "duplicate",
+                "registration": registration,
+                "resent": result.token is not None,
+            },
+        )
+    if registration.is_confirmed:
+        messages.success(request, _("You're registered. We've emailed you the details."))
+    else:
+        messages.info(
+            request, _("You're on the waiting list. We'll email you if a seat comes free.")
+        )
+    return redirect(reverse("webinars:registration_manage", args=[result.token]))
+
+
+@cache_public_page
+@require_GET
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice: what registration stores and why, with its version."""
+    return render(
+        request,
+        "webinars/privacy.html",
+        {
+            "version": settings.PRIVACY_NOTICE_VERSION,
+            "contact_email": settings.ORGANISER_CONTACT_EMAIL,
+        },
+    )
