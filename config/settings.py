@@ -230,6 +230,9 @@ PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-11")
 # Registration attempts allowed per client IP and per email address ("count/seconds").
 REGISTRATION_RATE_LIMIT_PER_IP = env.str("REGISTRATION_RATE_LIMIT_PER_IP", default="20/600")
 REGISTRATION_RATE_LIMIT_PER_EMAIL = env.str("REGISTRATION_RATE_LIMIT_PER_EMAIL", default="5/600")
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none, trust
+# only REMOTE_ADDR). docker-compose.yml and a TLS proxy in front: set 1.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 # A repeated registration re-sends the confirmation at most this often.
 CONFIRMATION_RESEND_SECONDS = 10 * 60
 # PostgreSQL only: how long a registration waits for the seminar's row lock.

@@ -7,18 +7,22 @@ claims a row under a lock in a short transaction, talks to SMTP outside any
 transaction, then records the outcome: sent, retried later, or failed.
 """
 
+import copy
 import logging
+import re
 import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from icalendar import Calendar
 
 from notifications.mail import build_message, header_text
 from notifications.models import OutgoingEmail
@@ -37,6 +41,9 @@ MAX_RETRY_COUNTDOWN_SECONDS = 15 * 60
 EARLY_DELIVERY_TOLERANCE = timedelta(seconds=5)
 # One periodic pass stops starting new batches after this long (the task's soft limit is 4 min).
 DELIVERY_PASS_BUDGET = timedelta(minutes=3)
+
+# Stands in the stored email for the registrant's link token (URL-safe, never a real one).
+LINK_TOKEN_PLACEHOLDER = "kizuna-link-token-minted-when-sent"
 
 REGISTRATION_KINDS = (
     OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
@@ -130,11 +137,14 @@ def _enqueue_delivery(email_id: int, countdown: int | None = None) -> None:
         )
 
 
-def registration_email_queue(*, registration: Registration, kind: str, token: str) -> OutgoingEmail:
+def registration_email_queue(
+    *, registration: Registration, kind: str, invite: bool = True
+) -> OutgoingEmail:
     """Render and queue one registration lifecycle email, with its calendar invite.
 
-    Call inside the transaction that changed the registration. ``token`` is the raw
-    token of the registration's manage/join links, minted for this email. Confirmed
+    Call inside the transaction that changed the registration. The manage/join links
+    carry ``LINK_TOKEN_PLACEHOLDER``: the real token is minted at sending time
+    (:func:`with_link_token`), so no usable link is ever stored in the outbox. Confirmed
     and promoted emails carry a ``METHOD:REQUEST`` invite, a cancellation carries
     ``METHOD:CANCEL`` (one SEQUENCE above the seminar's while the seminar goes
     ahead, so clients accept it), a waitlisted email carries none.
@@ -143,14 +153,18 @@ def registration_email_queue(*, registration: Registration, kind: str, token: st
         raise ValueError(f"Not a registration email kind: {kind!r}")
     seminar = registration.seminar
     language = registration.language or settings.LANGUAGE_CODE
+    token = LINK_TOKEN_PLACEHOLDER
     with translation.override(language):
         manage_url = settings.SITE_URL + reverse("webinars:registration_manage", args=[token])
         join_url = None
         if kind in _KINDS_WITH_JOIN_LINK:
             join_url = settings.SITE_URL + reverse("webinars:registration_join", args=[token])
-        calendar_method, calendar_body = _registration_invite(
-            registration=registration, kind=kind, join_url=join_url, manage_url=manage_url
-        )
+        calendar_method, calendar_body = "", ""
+        if invite:
+            # invite=False: e.g. cancelling a waiting-list place, which never had an invite.
+            calendar_method, calendar_body = _registration_invite(
+                registration=registration, kind=kind, join_url=join_url, manage_url=manage_url
+            )
         context = {
             "registration": registration,
             "seminar": seminar,
@@ -182,6 +196,29 @@ def registration_email_queue(*, registration: Registration, kind: str, token: st
         registration=registration,
         seminar=seminar,
     )
+
+
+def with_link_token(email: OutgoingEmail) -> OutgoingEmail:
+    """The email as it is sent: a fresh link token in place of the placeholder.
+
+    Returns an unsaved copy; the stored row keeps the placeholder, so the outbox
+    (and anyone who can read it) never holds a working manage or join link.
+    """
+    bodies = (email.body_text, email.body_html, email.calendar_body)
+    if email.registration_id is None or not any(LINK_TOKEN_PLACEHOLDER in b for b in bodies):
+        return email
+    from webinars.services import registration_token_issue
+
+    token = registration_token_issue(registration=email.registration)
+    sent = copy.copy(email)
+    sent.body_text = email.body_text.replace(LINK_TOKEN_PLACEHOLDER, token)
+    sent.body_html = email.body_html.replace(LINK_TOKEN_PLACEHOLDER, token)
+    if email.calendar_body:
+        # Folding may have split the placeholder across lines: unfold, replace, refold.
+        unfolded = re.sub(r"\r?\n[ \t]", "", email.calendar_body)
+        replaced = unfolded.replace(LINK_TOKEN_PLACEHOLDER, token)
+        sent.calendar_body = Calendar.from_ical(replaced).to_ical().decode()
+    return sent
 
 
 def _registration_invite(
@@ -321,9 +358,18 @@ def email_claim(*, email_id: int, now: datetime | None = None) -> OutgoingEmail 
 def email_send(*, email: OutgoingEmail, connection=None) -> DeliveryOutcome:
     """Send a claimed row over ``connection`` (outside any transaction) and record the result."""
     try:
-        sent = build_message(email, connection=connection).send(fail_silently=False)
+        sent = build_message(with_link_token(email), connection=connection).send(
+            fail_silently=False
+        )
         if not sent:
             raise PermanentDeliveryError("The mail backend accepted no message.")
+    except SoftTimeLimitExceeded:
+        # The task ran out of time, the mail did not fail: back in the queue, then stop.
+        now = timezone.now()
+        OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING).update(
+            status=OutgoingEmail.Status.QUEUED, next_attempt_at=now, updated_at=now
+        )
+        raise
     except Exception as exc:  # every failure is recorded on the row, none is lost
         return _record_failure(email=email, error=exc)
     now = timezone.now()

@@ -6,11 +6,11 @@ import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
 
-from bench import pages
+from bench import pages, registration
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -123,3 +123,151 @@ def test_quick_benchmark_run_serves_every_page_and_invalidates():
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert "invalidation: ok" in run.stdout
+
+
+# --- bench/registration.py -----------------------------------------------------------------
+
+
+class _RegistrationHandler(BaseHTTPRequestHandler):
+    """A stand-in registration form: GET gives a CSRF cookie and token, POST redirects."""
+
+    protocol_version = "HTTP/1.1"
+    posted: list[dict[str, list[str]]]
+    lock: threading.Lock
+
+    def do_GET(self) -> None:
+        body = b'<form><input type="hidden" name="csrfmiddlewaretoken" value="form-token"></form>'
+        self.send_response(200)
+        self.send_header("Set-Cookie", "csrftoken=cookie-token; Path=/; SameSite=Lax")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def do_POST(self) -> None:
+        fields = parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode())
+        ok = self.headers["Cookie"] == "csrftoken=cookie-token" and fields[
+            "csrfmiddlewaretoken"
+        ] == ["form-token"]
+        with self.lock:
+            self.posted.append(fields)
+        self.send_response(302 if ok else 403)
+        self.send_header("Location", "/r/token/")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def registration_port():
+    handler = type("Handler", (_RegistrationHandler,), {"posted": [], "lock": threading.Lock()})
+    server = ThreadingHTTPServer((pages.HOST, 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_address[1], handler.posted
+    server.shutdown()
+    server.server_close()
+
+
+def test_register_all_posts_each_email_once_with_the_forms_csrf_token(registration_port):
+    port, posted = registration_port
+
+    result = registration.register_all(
+        port, "/seminars/x/register/", attempts=50, concurrency=4, audience_type_id=7
+    )
+
+    assert result.attempts == 50
+    assert result.statuses == {302: 50}
+    assert result.failures == 0
+    assert len(result.latencies) == 50
+    emails = sorted(fields["email"][0] for fields in posted)
+    assert emails == sorted(f"person{n}@bench.example" for n in range(50))
+    assert {fields["audience_type"][0] for fields in posted} == {"7"}
+    assert {fields["privacy_consent"][0] for fields in posted} == {"on"}
+
+
+def _verdict(**overrides) -> registration.Verdict:
+    values = {
+        "confirmed": 300,
+        "waitlisted": 700,
+        "cancelled": 0,
+        "emails": 1000,
+        "registrations_without_one_email": 0,
+        "wrong_kind": 0,
+        "confirmed_per_second": 80.0,
+        "problems": [],
+    }
+    return registration.Verdict(**{**values, **overrides})
+
+
+def _run(per_second: float, statuses: dict[int, int]) -> registration.RunResult:
+    attempts = sum(statuses.values())
+    result = registration.RunResult(
+        attempts=attempts, elapsed=attempts / per_second, statuses=statuses
+    )
+    result.latencies = [0.010] * 98 + [0.050, 0.200]
+    return result
+
+
+def test_registration_report_passes_with_the_rate_and_an_exact_database():
+    lines = registration.report(_run(60, {302: 1000}), _verdict(), capacity=300).splitlines()
+
+    assert lines[1].split()[:2] == ["registrations/s", "60.0"]
+    assert lines[2].split()[:2] == ["confirmed/s", "80.0"]
+    assert lines[3] == "latency               p50 10.0 ms, p99 50.0 ms"
+    assert lines[4].startswith("database              300 confirmed (capacity 300), 700 waitlisted")
+    assert lines[5].endswith(": PASS")
+
+
+@pytest.mark.parametrize(
+    ("run", "verdict"),
+    [
+        (_run(40, {302: 1000}), _verdict()),  # too slow
+        (_run(60, {302: 1000}), _verdict(confirmed_per_second=45.0)),  # seats taken too slowly
+        (_run(60, {302: 999, 503: 1}), _verdict()),  # one "please try again"
+        (_run(60, {302: 1000}), _verdict(confirmed=301, problems=["oversold"])),
+    ],
+    ids=["slow", "slow-confirmations", "error-response", "oversold"],
+)
+def test_registration_report_fails_on_rate_errors_or_oversell(run, verdict):
+    assert registration.report(run, verdict, capacity=300).splitlines()[-1].endswith(": FAIL")
+
+
+def test_registration_bench_keeps_broker_and_cache_apart():
+    args = registration.parse_args(["--cache-url", "redis://127.0.0.1:6379/14"])
+
+    assert args.broker_url == "redis://127.0.0.1:6379/13"
+    assert (args.attempts, args.capacity, args.concurrency) == (1000, 300, 16)
+    assert (registration.parse_args(["--quick"]).attempts, args.threads) == (200, 1)
+    with pytest.raises(SystemExit):
+        registration.parse_args(["--cache-url", "redis://x/3", "--broker-url", "redis://x/3"])
+
+
+@pytest.mark.services
+def test_quick_registration_benchmark_fills_exactly_the_capacity():
+    from tests.conftest import redis_test_url
+
+    database = urlsplit(os.environ["DATABASE_URL"])
+    env = {
+        **os.environ,
+        "BENCH_DATABASE_URL": urlunsplit(database._replace(path="/kizuna_bench_reg")),
+        "BENCH_CACHE_URL": redis_test_url(14),
+        "BENCH_BROKER_URL": redis_test_url(13),
+    }
+
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.registration", "--quick"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "responses 302: 200; 0 connection errors" in run.stdout
+    assert "60 confirmed (capacity 60), 140 waitlisted, 0 cancelled; 200 outbox emails" in (
+        run.stdout
+    )

@@ -41,6 +41,7 @@ from webinars.admin_forms import (
 from webinars.attendance_import import AttendanceReportError, attendance_import, parse_report
 from webinars.cache import catalogue_changed
 from webinars.errors import (
+    RegistrationClosed,
     RegistrationError,
     RegistrationFull,
     RegistrationNotWaitlisted,
@@ -857,6 +858,9 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
                 refused.append((registration.name, registration.email, reason))
             except RegistrationFull:
                 reason = gettext("no seat left: raise the seminar's capacity first")
+                refused.append((registration.name, registration.email, reason))
+            except RegistrationClosed:
+                reason = gettext("the seminar is a draft, cancelled or over")
                 refused.append((registration.name, registration.email, reason))
             except RegistrationError as error:
                 refused.append((registration.name, registration.email, str(error)))

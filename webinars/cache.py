@@ -46,7 +46,8 @@ def _bump_catalogue_version() -> None:
 
 def catalogue_changed() -> None:
     """Invalidate every cached public page once the current transaction commits."""
-    transaction.on_commit(_bump_catalogue_version)
+    # robust: a cache outage after commit must not turn a saved change into a 500.
+    transaction.on_commit(_bump_catalogue_version, robust=True)
 
 
 def _cacheable(request: HttpRequest) -> bool:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from webinars.forms_registration import CONTROL_CHARACTERS
 from webinars.models import Registration
 
 DETAIL_FIELDS = ("name", "organisation", "job_title", "country")
@@ -32,7 +33,9 @@ def reject_control_characters(value: str) -> None:
     These values go into email headers and calendar parameters; refusing them here is
     clearer to the person than silently changing what they typed.
     """
-    if any(unicodedata.category(char) == "Cc" for char in value):
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value) or (
+        CONTROL_CHARACTERS.search(value)
+    ):
         raise ValidationError(
             _("Please remove line breaks and other control characters."),
             code="control_characters",

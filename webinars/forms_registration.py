@@ -16,6 +16,7 @@ from django_countries import countries
 
 from accounts.forms import audience_type_field
 from accounts.models import AudienceType, User
+from accounts.validators import validate_time_zone
 from webinars.models import Registration, RegistrationQuestion, Seminar
 
 SHORT_ANSWER_MAX_LENGTH = 300
@@ -130,6 +131,13 @@ class RegistrationForm(forms.Form):
     )
     # The honeypot: hidden from people by CSS, filled in by naive bots.
     website = forms.CharField(label=_("Leave this empty"), required=False, max_length=200)
+    # The browser's IANA zone, filled in by site.js (progressive enhancement), so that
+    # emails and the manage page also show the seminar in the person's own time.
+    # No max_length: an over-long value must be ignored like any unknown one, not refused.
+    time_zone = forms.CharField(
+        required=False,
+        widget=forms.HiddenInput(attrs={"data-browser-time-zone": ""}),
+    )
 
     def __init__(
         self,
@@ -192,6 +200,21 @@ class RegistrationForm(forms.Form):
 
     def clean_email(self) -> str:
         return self.cleaned_data["email"].strip().lower()
+
+    def clean_time_zone(self) -> str:
+        """The posted zone when it is a known one, else the account's zone, else "".
+
+        Never an error: the field is a hint from the browser that people cannot see
+        or correct, so a missing or unknown value is silently ignored.
+        """
+        value = (self.cleaned_data.get("time_zone") or "").strip()
+        try:
+            validate_time_zone(value)
+        except forms.ValidationError:
+            value = ""
+        if not value and self.user is not None:
+            value = self.user.time_zone or ""
+        return value
 
     def answers(self) -> dict[str, object]:
         """Answered questions as ``{str(question.id): value}``; unanswered ones are left out."""

@@ -6,10 +6,15 @@ production; the file cache in the embedded default), never in per-process memory
 """
 
 import hashlib
+import ipaddress
+import logging
 import time
 
+from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+
+logger = logging.getLogger(__name__)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
@@ -27,22 +32,40 @@ def hit(*, scope: str, key: str, rate: str) -> bool:
     digest = hashlib.sha256(key.encode()).hexdigest()[:32]
     bucket = int(time.time() // window)
     cache_key = f"ratelimit:{scope}:{digest}:{bucket}"
-    if cache.add(cache_key, 1, window):
-        count = 1
-    else:
-        try:
-            count = cache.incr(cache_key)
-        except ValueError:  # expired between add() and incr()
-            cache.add(cache_key, 1, window)
+    try:
+        if cache.add(cache_key, 1, window):
             count = 1
+        else:
+            try:
+                count = cache.incr(cache_key)
+            except ValueError:  # expired between add() and incr()
+                cache.add(cache_key, 1, window)
+                count = 1
+    except Exception:
+        # A cache outage must not stop people registering: fail open, loudly.
+        logger.warning("Rate limit %s not counted: the cache is unavailable.", scope, exc_info=True)
+        return True
     return count <= limit
 
 
 def client_ip(request: HttpRequest) -> str:
-    """The address the request came from.
+    """The address the request came from, as a rate-limit key.
 
-    Deliberately ``REMOTE_ADDR`` only: ``X-Forwarded-For`` is set by the client unless a
-    trusted proxy rewrites it, so behind a proxy have the proxy (or the WSGI server) put the
-    real client address into ``REMOTE_ADDR``.
+    Behind ``TRUSTED_PROXY_COUNT`` reverse proxies the client is the address that many
+    hops from the right of ``X-Forwarded-For`` (anything further left is the client's own
+    claim). IPv6 addresses are grouped by /64, which one subscriber usually holds whole.
     """
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [hop for hop in hops if hop]
+        if len(hops) >= proxies:
+            address = hops[-proxies]
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)

@@ -32,7 +32,7 @@ urlpatterns += [
     path("j/<str:token>/", views_attendee.registration_join, name="registration_join"),
     path("me/", views_attendee.my_seminars, name="my_seminars"),
     path("me/calendar/renew/", views_attendee.my_calendar_renew, name="my_calendar_renew"),
-    path("me/calendar/<str:token>.ics", views_attendee.my_calendar, name="my_calendar"),
+    path("me/calendar/<slug:token>.ics", views_attendee.my_calendar, name="my_calendar"),
     path("me/registrations/<int:pk>/", views_attendee.my_registration, name="my_registration"),
     path(
         "me/registrations/<int:pk>/cancel/",

@@ -7,8 +7,10 @@ account routes instead (``/me/registrations/<id>/…``), checked against their
 account. Both routes share the same views below, with a different lookup.
 
 Every page here is personal: never cached anywhere (``Cache-Control: private,
-no-store``), never indexed, and sent with ``Referrer-Policy: no-referrer`` so the
-token in the address does not leak to other sites (the meeting platform included).
+no-store``), never indexed, and sent with ``Referrer-Policy: strict-origin`` so the
+token in the address never leaks in a Referer (the meeting platform included): only the
+origin is sent. Not ``no-referrer``: with it browsers post forms with ``Origin: null``,
+which Django's CSRF check rightly refuses.
 GET never changes a registration; cancelling and editing are POSTs. Opening a join
 link records the click, which is what the link is for.
 
@@ -61,7 +63,7 @@ def personal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
         response = view(request, *args, **kwargs)
         response["Cache-Control"] = "private, no-store"
-        response["Referrer-Policy"] = "no-referrer"
+        response["Referrer-Policy"] = "strict-origin"
         response["X-Robots-Tag"] = "noindex"
         return response
 
@@ -320,6 +322,12 @@ def my_registration_invite(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Join -------------------------------------------------------------------
 
 
+def _record_click(request: HttpRequest, registration: Registration, *, redirected: bool) -> None:
+    # HEAD is what link scanners in mail filters send: a person clicking sends GET.
+    if request.method == "GET":
+        join_click_record(registration=registration, redirected=redirected)
+
+
 def _join(request: HttpRequest, access: Access) -> HttpResponse:
     registration = access.registration
     seminar = access.seminar
@@ -334,10 +342,10 @@ def _join(request: HttpRequest, access: Access) -> HttpResponse:
     now = timezone.now()
     opens_at = seminar.starts_at - timedelta(minutes=settings.JOIN_OPENS_MINUTES_BEFORE)
     if now >= seminar.ends_at:
-        join_click_record(registration=registration, redirected=False)
+        _record_click(request, registration, redirected=False)
         return render(request, "webinars/join_ended.html", {**context, "reason": "ended"})
     if now < opens_at:
-        join_click_record(registration=registration, redirected=False)
+        _record_click(request, registration, redirected=False)
         context.update(
             {
                 "opens_at": opens_at,
@@ -348,11 +356,11 @@ def _join(request: HttpRequest, access: Access) -> HttpResponse:
         return render(request, "webinars/join_countdown.html", context)
     if not seminar.meeting_url:
         # The organisers have not added the meeting yet: say so rather than fail.
-        join_click_record(registration=registration, redirected=False)
+        _record_click(request, registration, redirected=False)
         return render(
             request, "webinars/join_ended.html", {**context, "reason": "no_meeting"}, status=503
         )
-    join_click_record(registration=registration, redirected=True)
+    _record_click(request, registration, redirected=True)
     return HttpResponseRedirect(seminar.meeting_url)
 
 

@@ -121,7 +121,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             marketing_opt_in=form.cleaned_data["marketing_opt_in"],
             recording_followup_opt_in=form.cleaned_data["recording_followup_opt_in"],
             language=_language(),
-            time_zone=user.time_zone if user is not None else "",
+            time_zone=form.cleaned_data["time_zone"],
             user=user,
         )
     except RegistrationClosed as closed:
@@ -143,7 +143,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
                 "seminar": seminar,
                 "state": "duplicate",
                 "registration": registration,
-                "resent": result.token is not None,
+                "resent": result.resent,
             },
         )
     if registration.is_confirmed:

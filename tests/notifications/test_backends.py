@@ -16,7 +16,7 @@ def test_embedded_setup_writes_an_eml_that_opens_as_a_meeting_invite(settings, t
     settings.EMAIL_FILE_PATH = str(tmp_path / "outbox")
     registration = RegistrationFactory(email="yui@example.org", name="Yui")
     outbox_email = registration_email_queue(
-        registration=registration, kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED, token="tkn"
+        registration=registration, kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED
     )
 
     assert deliver_email(outbox_email.pk) == "sent"

@@ -7,12 +7,12 @@ from icalendar import Calendar
 
 from notifications.mail import build_message, recipient_address
 from notifications.models import OutgoingEmail
-from notifications.services import email_queue, registration_email_queue
+from notifications.services import LINK_TOKEN_PLACEHOLDER, email_queue, registration_email_queue
 from tests.factories import RegistrationFactory
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "tok-XYZ"
+TOKEN = LINK_TOKEN_PLACEHOLDER
 Kind = OutgoingEmail.Kind
 
 
@@ -26,7 +26,7 @@ def _registration_email(kind: str, **kwargs) -> OutgoingEmail:
     kwargs.setdefault("name", "Taro Suzuki")
     kwargs.setdefault("email", "taro@example.org")
     registration = RegistrationFactory(**kwargs)
-    return registration_email_queue(registration=registration, kind=kind, token=TOKEN)
+    return registration_email_queue(registration=registration, kind=kind)
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ from django.db import transaction
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import email_queue, registration_email_queue
+from notifications.services import LINK_TOKEN_PLACEHOLDER, email_queue, registration_email_queue
 from tests.factories import RegistrationFactory, SeminarFactory
 
 pytestmark = pytest.mark.django_db
 
-TOKEN = "tok-ABC_123"
+TOKEN = LINK_TOKEN_PLACEHOLDER
 Kind = OutgoingEmail.Kind
 
 
@@ -33,7 +33,7 @@ def _queue(kind, enqueued=None, **registration_kwargs):
     registration_kwargs.setdefault("name", "Hanako Yamada")
     registration_kwargs.setdefault("email", "hanako@example.org")
     registration = RegistrationFactory(**registration_kwargs)
-    return registration_email_queue(registration=registration, kind=kind, token=TOKEN)
+    return registration_email_queue(registration=registration, kind=kind)
 
 
 def _event(email):
@@ -54,13 +54,13 @@ def test_confirmed_email_subject_times_links_and_contact(enqueued):
     assert 'You\'re registered for "Tourism in Tottori".' in text
     assert "UK time: Friday 23 October 2026, 10:00–11:00 BST (London)" in text
     assert "Japan time: Friday 23 October 2026, 18:00–19:00 JST (Tokyo)" in text
-    assert "https://kizuna.example/j/tok-ABC_123/" in text
+    assert f"https://kizuna.example/j/{TOKEN}/" in text
     assert "The link opens 30 minutes before the start." in text
-    assert "https://kizuna.example/r/tok-ABC_123/" in text
+    assert f"https://kizuna.example/r/{TOKEN}/" in text
     assert "invite.ics" in text
     assert "contact@kizuna.example" in text
-    assert "https://kizuna.example/j/tok-ABC_123/" in email.body_html
-    assert "https://kizuna.example/r/tok-ABC_123/" in email.body_html
+    assert f"https://kizuna.example/j/{TOKEN}/" in email.body_html
+    assert f"https://kizuna.example/r/{TOKEN}/" in email.body_html
 
 
 def test_confirmed_email_shows_the_seminar_zone_and_the_registrants_own_zone(enqueued):
@@ -103,8 +103,8 @@ def test_confirmed_invite_is_a_request_for_the_registrant(enqueued):
     assert re.search(r"^DTSTAMP:\d{8}T\d{6}Z\r?$", email.calendar_body, re.MULTILINE)
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
     assert calendar.get_missing_tzids() == set()
-    assert str(event["LOCATION"]) == "https://kizuna.example/j/tok-ABC_123/"
-    assert "https://kizuna.example/j/tok-ABC_123/" in str(event["DESCRIPTION"])
+    assert str(event["LOCATION"]) == f"https://kizuna.example/j/{TOKEN}/"
+    assert f"https://kizuna.example/j/{TOKEN}/" in str(event["DESCRIPTION"])
 
 
 def test_promoted_email_says_the_place_is_yours_with_join_link_and_invite(enqueued):
@@ -112,7 +112,7 @@ def test_promoted_email_says_the_place_is_yours_with_join_link_and_invite(enqueu
 
     assert email.subject == "A place is yours: Tourism in Tottori"
     assert "a place has freed up" in email.body_text
-    assert "https://kizuna.example/j/tok-ABC_123/" in email.body_text
+    assert f"https://kizuna.example/j/{TOKEN}/" in email.body_text
     assert email.calendar_method == "REQUEST"
     _calendar, event = _event(email)
     assert event["SEQUENCE"] == 3
@@ -124,7 +124,7 @@ def test_waitlisted_email_has_no_join_link_and_no_invite(enqueued):
 
     assert email.subject == "You're on the waiting list: Tourism in Tottori"
     assert "If a place frees up" in email.body_text
-    assert "https://kizuna.example/r/tok-ABC_123/" in email.body_text
+    assert f"https://kizuna.example/r/{TOKEN}/" in email.body_text
     assert "/j/" not in email.body_text
     assert "/j/" not in email.body_html
     assert email.calendar_method == ""
@@ -179,7 +179,7 @@ def test_line_breaks_in_a_name_reach_neither_subject_nor_calendar_properties(enq
 def test_unknown_kind_is_refused(enqueued):
     registration = RegistrationFactory()
     with pytest.raises(ValueError):
-        registration_email_queue(registration=registration, kind="reminder", token=TOKEN)
+        registration_email_queue(registration=registration, kind="reminder")
     assert OutgoingEmail.objects.count() == 0
 
 
@@ -202,9 +202,7 @@ def test_rolled_back_transaction_leaves_no_row_and_enqueues_nothing(
         pytest.raises(RuntimeError),
         transaction.atomic(),
     ):
-        registration_email_queue(
-            registration=registration, kind=Kind.REGISTRATION_CONFIRMED, token=TOKEN
-        )
+        registration_email_queue(registration=registration, kind=Kind.REGISTRATION_CONFIRMED)
         raise RuntimeError("registration failed after the email was written")
 
     assert OutgoingEmail.objects.count() == 0
@@ -261,3 +259,28 @@ def test_broker_outage_at_commit_leaves_the_row_for_the_periodic_pass(
 
     email.refresh_from_db()
     assert email.status == OutgoingEmail.Status.QUEUED
+
+
+def test_outbox_keeps_no_working_link_and_each_sent_email_gets_its_own(enqueued, mailoutbox):
+    from notifications.services import email_deliver
+    from webinars.selectors import registration_by_token
+
+    email = _queue(Kind.REGISTRATION_CONFIRMED)
+    stored = OutgoingEmail.objects.get(pk=email.pk)
+    assert email.registration.tokens.count() == 0
+    assert f"/j/{LINK_TOKEN_PLACEHOLDER}/" in stored.body_text + stored.calendar_body
+
+    assert email_deliver(email_id=email.pk).status == "sent"
+
+    (message,) = mailoutbox
+    text = message.body
+    (token,) = re.findall(r"https://kizuna\.example/j/([A-Za-z0-9_-]{40,})/", text)
+    assert f"https://kizuna.example/r/{token}/" in text
+    assert registration_by_token(token) == email.registration
+    calendar_part = next(
+        part for part in message.message().walk() if part.get_content_type() == "text/calendar"
+    )
+    (event,) = Calendar.from_ical(calendar_part.get_payload(decode=True)).walk("VEVENT")
+    assert str(event["LOCATION"]) == f"https://kizuna.example/j/{token}/"
+    stored.refresh_from_db()
+    assert token not in stored.body_text + stored.body_html + stored.calendar_body

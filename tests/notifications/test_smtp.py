@@ -69,7 +69,7 @@ def smtp_server(settings):
 def _queue(address: str) -> OutgoingEmail:
     registration = RegistrationFactory(email=address, name="Mio")
     return registration_email_queue(
-        registration=registration, kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED, token="t0k"
+        registration=registration, kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED
     )
 
 

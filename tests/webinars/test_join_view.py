@@ -58,7 +58,7 @@ def test_join_exactly_30_minutes_before_redirects_to_meeting(client, seminar):
     assert response.status_code == 302
     assert response["Location"] == MEETING_URL
     assert response.content == b""
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "strict-origin"
     assert response["Cache-Control"] == "private, no-store"
     assert clicks(registration) == [True]
 
@@ -195,4 +195,14 @@ def test_account_join_route_needs_sign_in(client, seminar):
         response = client.get(url)
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("account_login"))
+    assert clicks(registration) == []
+
+
+def test_head_requests_from_link_scanners_are_not_counted_as_clicks(client, seminar):
+    registration, token = token_for(seminar)
+
+    with time_machine.travel(STARTS_AT - timedelta(minutes=5), tick=False):
+        response = client.head(reverse("webinars:registration_join", args=[token]))
+
+    assert response.status_code == 302
     assert clicks(registration) == []

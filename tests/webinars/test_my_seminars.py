@@ -243,3 +243,8 @@ def test_feed_of_inactive_user_is_404(client, user):
     user.is_active = False
     user.save()
     assert client.get(feed_url).status_code == 404
+
+
+@pytest.mark.parametrize("token", ["a%00b", "..%2f..", "x y"])
+def test_malformed_calendar_feed_tokens_are_not_found(client, token):
+    assert client.get(f"/me/calendar/{token}.ics").status_code == 404

@@ -342,17 +342,19 @@ def test_seminar_page_shows_seats_left_and_register_button(client):
     assert f'href="{url(seminar)}"' in content
 
 
-def test_seminar_page_seat_count_is_fresh_after_a_registration(
+def test_seminar_page_stops_offering_seats_as_soon_as_the_last_one_goes(
     client, django_capture_on_commit_callbacks
 ):
-    seminar = SeminarFactory(capacity=3)
-    assert "3 seats left" in client.get(seminar.get_absolute_url()).content.decode()
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
+    assert "1 seat left" in client.get(seminar.get_absolute_url()).content.decode()
 
     with django_capture_on_commit_callbacks(execute=True):
         client.post(url(seminar), form_data())
     client.cookies.clear()  # an anonymous visitor again, served from the page cache
 
-    assert "2 seats left" in client.get(seminar.get_absolute_url()).content.decode()
+    page = client.get(seminar.get_absolute_url()).content.decode()
+    assert "1 seat left" not in page
+    assert "waiting list" in page.lower()
 
 
 def test_seminar_page_states_waiting_list_full_and_closed(client):
@@ -392,3 +394,80 @@ def test_privacy_page_shows_the_version(client, settings):
 
     assert response.status_code == 200
     assert "Version 2026-11." in response.content.decode()
+
+
+# --- The registrant's own time zone (filled in by site.js) and the page's markup -----------
+
+
+def test_form_carries_a_hidden_time_zone_field_for_the_browser_to_fill(client):
+    seminar = SeminarFactory()
+
+    content = client.get(url(seminar)).content.decode()
+
+    assert (
+        '<input type="hidden" name="time_zone" data-browser-time-zone="" id="id_time_zone">'
+        in content
+    )
+
+
+def test_posted_time_zone_is_stored_on_the_registration(client):
+    seminar = SeminarFactory()
+
+    response = client.post(url(seminar), form_data(time_zone="America/New_York"))
+
+    assert response.status_code == 302
+    assert Registration.objects.get().time_zone == "America/New_York"
+
+
+@pytest.mark.parametrize("posted", ["Mars/Olympus_Mons", "localtime", "Europe/London\r\nX: y", ""])
+def test_unknown_or_missing_time_zone_is_ignored_without_an_error(client, posted):
+    seminar = SeminarFactory()
+
+    response = client.post(url(seminar), form_data(time_zone=posted))
+
+    assert response.status_code == 302
+    assert Registration.objects.get().time_zone == ""
+
+
+def test_signed_in_user_without_a_posted_zone_gets_their_profile_zone(client):
+    user = UserFactory(email="aiko@example.org", time_zone="Asia/Tokyo")
+    client.force_login(user)
+    seminar = SeminarFactory()
+
+    response = client.post(url(seminar), form_data(time_zone=""))
+
+    assert response.status_code == 302
+    assert Registration.objects.get().time_zone == "Asia/Tokyo"
+
+
+def test_signed_in_user_posted_zone_wins_over_the_profile_zone(client):
+    user = UserFactory(email="aiko@example.org", time_zone="Asia/Tokyo")
+    client.force_login(user)
+    seminar = SeminarFactory()
+
+    response = client.post(url(seminar), form_data(time_zone="Europe/Paris"))
+
+    assert response.status_code == 302
+    assert Registration.objects.get().time_zone == "Europe/Paris"
+
+
+def test_errors_are_summarised_at_the_top_with_links_to_their_fields(client):
+    seminar = SeminarFactory()
+    question = RegistrationQuestionFactory(
+        seminar=seminar,
+        label="Have you visited Japan?",
+        kind=RegistrationQuestion.Kind.YES_NO,
+        required=True,
+    )
+
+    response = client.post(url(seminar), form_data(name="", privacy_consent=""))
+
+    content = response.content.decode()
+    summary = content[content.index("data-error-summary") : content.index('class="register-form"')]
+    assert "<title>Error: " in content
+    assert 'href="#id_name">Full name: This field is required.</a>' in summary
+    # A group of radios links to its first option; page order: questions before consent.
+    assert summary.index(f'href="#id_question_{question.pk}_0"') < summary.index(
+        'href="#id_privacy_consent">Please accept the privacy notice to register.</a>'
+    )
+    assert 'aria-describedby="id_name_error"' in content

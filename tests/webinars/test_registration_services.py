@@ -226,14 +226,14 @@ def test_same_email_again_returns_the_existing_registration_without_resending():
     again = register(seminar, "A@example.org", name="Someone Else")
 
     assert again.created is False
-    assert again.token is None
+    assert (again.token, again.resent) == (None, False)
     assert again.registration.pk == first.registration.pk
     assert again.registration.name == "Aiko Tanaka"
     assert Registration.objects.count() == 1
     assert OutgoingEmail.objects.count() == 1
 
 
-def test_same_email_after_resend_period_resends_once_with_a_new_token(settings):
+def test_same_email_after_resend_period_resends_once(settings):
     settings.CONFIRMATION_RESEND_SECONDS = 600
     with time_machine.travel("2026-11-26 09:00Z", tick=False):
         seminar = SeminarFactory(
@@ -250,11 +250,11 @@ def test_same_email_after_resend_period_resends_once_with_a_new_token(settings):
     with time_machine.travel("2026-11-26 09:15Z", tick=False):
         then_again = register(seminar, "a@example.org")
 
-    assert too_soon.token is None
+    assert too_soon.resent is False
     assert resent.created is False
-    assert resent.token is not None
-    assert resent.token != waitlisted.token
-    assert then_again.token is None
+    assert resent.resent is True
+    assert resent.token is None  # the re-sent email gets its own token when it is sent
+    assert then_again.resent is False
     assert kinds_sent() == [
         ("first@example.org", "registration_confirmed"),
         ("a@example.org", "registration_waitlisted"),
@@ -262,7 +262,9 @@ def test_same_email_after_resend_period_resends_once_with_a_new_token(settings):
     ]
     registration = Registration.objects.get(email="a@example.org")
     assert registration.confirmation_sent_at.isoformat() == "2026-11-26T09:10:01+00:00"
-    assert RegistrationToken.objects.filter(registration=registration).count() == 2
+    # Only the browser's token from the first registration: emails mint theirs at sending.
+    assert RegistrationToken.objects.filter(registration=registration).count() == 1
+    assert waitlisted.token is not None
 
 
 def test_same_email_after_cancelling_registers_again():
@@ -296,15 +298,15 @@ def test_rolled_back_registration_leaves_no_row_no_email_and_no_callbacks(
     assert OutgoingEmail.objects.count() == 0
 
 
-def test_committed_registration_schedules_delivery_and_cache_bump(
+def test_committed_registration_schedules_delivery_and_cache_bump_when_it_fills_up(
     django_capture_on_commit_callbacks,
 ):
-    seminar = SeminarFactory()
+    seminar = SeminarFactory(capacity=1)
 
     with django_capture_on_commit_callbacks() as callbacks:
         register(seminar, "a@example.org")
 
-    # One delivery of the email, one catalogue version bump for fresh seat counts.
+    # One delivery of the email, one catalogue version bump: the seminar is now full.
     assert len(callbacks) == 2
 
 
@@ -501,3 +503,57 @@ def test_each_invite_to_one_person_outranks_the_last_across_cancel_and_re_regist
     assert _invite_sequences("kenji@example.org") == [("REQUEST", 0), ("CANCEL", 1), ("REQUEST", 2)]
     seminar.refresh_from_db()
     assert seminar.sequence == 2
+
+
+def test_cancelling_a_waiting_list_place_sends_no_calendar_cancel():
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
+    register(seminar, "first@example.org")
+    waiting = register(seminar, "second@example.org").registration
+
+    registration_cancel(registration=waiting)
+
+    email = OutgoingEmail.objects.get(to_email="second@example.org", kind="registration_cancelled")
+    assert (email.calendar_method, email.calendar_body) == ("", "")
+    seminar.refresh_from_db()
+    assert seminar.sequence == 0
+
+
+@pytest.mark.parametrize("state", ["cancelled", "past", "draft"])
+def test_promoting_by_hand_refuses_seminars_that_are_not_going_ahead(state):
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
+    register(seminar, "first@example.org")
+    waiting = register(seminar, "second@example.org").registration
+    seminar.capacity = 5
+    if state == "cancelled":
+        seminar.status = Seminar.Status.CANCELLED
+    elif state == "draft":
+        seminar.status = Seminar.Status.DRAFT
+    else:
+        seminar.starts_at = timezone.now() - timedelta(days=2)
+        seminar.ends_at = seminar.starts_at + timedelta(hours=1)
+    seminar.save()
+
+    with pytest.raises(RegistrationClosed):
+        registration_promote(registration=waiting)
+
+    waiting.refresh_from_db()
+    assert waiting.status == "waitlisted"
+    assert not OutgoingEmail.objects.filter(kind="waitlist_promoted").exists()
+
+
+def test_public_pages_refresh_when_the_last_seat_goes_not_on_every_registration(
+    django_capture_on_commit_callbacks,
+):
+    from webinars.cache import catalogue_version
+
+    seminar = SeminarFactory(capacity=2, waitlist_enabled=True)
+    start = catalogue_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        register(seminar, "a@example.org")
+    after_first = catalogue_version()
+    with django_capture_on_commit_callbacks(execute=True):
+        register(seminar, "b@example.org")
+
+    assert after_first == start
+    assert catalogue_version() != start

@@ -7,9 +7,20 @@ from allauth.account.models import EmailAddress
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
+from notifications.models import OutgoingEmail
+from webinars import services
 from webinars.cache import catalogue_version
 from webinars.management.demo_dates import AroundUkClockChange, last_sunday
-from webinars.models import Seminar, SeminarSpeaker, Series, Speaker, Topic
+from webinars.models import (
+    Registration,
+    RegistrationQuestion,
+    RegistrationToken,
+    Seminar,
+    SeminarSpeaker,
+    Series,
+    Speaker,
+    Topic,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +62,16 @@ def snapshot() -> dict[str, object]:
         ),
         "users": sorted(User.objects.values_list("email", "password")),
         "email_addresses": sorted(EmailAddress.objects.values_list("email", "verified", "primary")),
+        "questions": sorted(
+            RegistrationQuestion.objects.values_list("seminar__slug", "label", "kind", "position")
+        ),
+        "registrations": sorted(
+            Registration.objects.values_list(
+                "seminar__slug", "email", "status", "attended", "updated_at"
+            )
+        ),
+        "emails": sorted(OutgoingEmail.objects.values_list("pk", "to_email", "kind")),
+        "tokens": RegistrationToken.objects.count(),
     }
 
 
@@ -66,13 +87,15 @@ def test_seed_demo_twice_creates_nothing_new_and_changes_nothing(_today):
     assert (Series.objects.count(), Seminar.objects.count()) == (2, 12)
     assert (Speaker.objects.count(), Topic.objects.count()) == (9, 13)
     assert SeminarSpeaker.objects.count() == 30
+    assert (Registration.objects.count(), OutgoingEmail.objects.count()) == (17, 13)
 
 
 def test_seed_demo_prints_summary_and_organiser_login():
     output = seed()
 
     assert output.splitlines() == [
-        "Demo data ready: 2 series, 12 seminars (9 upcoming, 3 past), 9 speakers, 13 topics.",
+        "Demo data ready: 2 series, 12 seminars (9 upcoming, 3 past), 9 speakers, 13 topics, "
+        "17 registrations.",
         "Organiser login: organiser@example.org / kizuna-demo  "
         "(admin: http://localhost:8000/admin/)",
         "The demo organiser's password is reset to the one above on every run.",
@@ -183,6 +206,7 @@ def test_seed_demo_seminars_have_delivery_speakers_and_topics():
         "tohoku",
     ]
     assert Seminar.objects.filter(capacity__isnull=True).count() == 5
+    assert Seminar.objects.get(slug="tono-folk-tales-and-farm-stays").capacity == 5
     assert Seminar.objects.filter(published_at__isnull=True).count() == 1
 
 
@@ -289,3 +313,150 @@ def test_autumn_pair_uses_last_year_until_this_years_monday_seminar_is_over():
 
     assert AroundUkClockChange("autumn", "friday").change_day(monday_morning) == date(2025, 10, 26)
     assert AroundUkClockChange("spring", "monday").change_day(monday_morning) == date(2027, 3, 28)
+
+
+def _statuses(slug: str) -> list[tuple[str, str]]:
+    return list(
+        Registration.objects.filter(seminar__slug=slug)
+        .order_by("created_at", "pk")
+        .values_list("email", "status")
+    )
+
+
+def test_seed_demo_fills_the_small_workshop_and_waitlists_the_rest():
+    seed()
+
+    tono = Seminar.objects.get(slug="tono-folk-tales-and-farm-stays")
+
+    assert _statuses(tono.slug) == [
+        ("fiona.mackay@heatherandpine.example", "confirmed"),
+        ("tom.hughes@wanderwise.example", "confirmed"),
+        ("sophie.laurent@example.org", "confirmed"),
+        ("james.whitaker@northdownscouncil.example", "confirmed"),
+        ("amelia.rossi@example.com", "confirmed"),
+        ("daniel.kerr@bluefintravel.example", "waitlisted"),
+        ("grace.lin@lanternroutes.example", "waitlisted"),
+    ]
+    assert not tono.is_past and tono.waitlist_enabled
+
+
+def test_seed_demo_leaves_upcoming_seminars_with_seats_free():
+    seed()
+
+    oita = Seminar.objects.get(slug="oita-japans-onsen-capital")
+    miyagi = Seminar.objects.get(slug="miyagi-disaster-resilience")
+
+    assert oita.capacity == 150
+    assert _statuses(oita.slug) == [
+        ("olivia.bennett@kestrel-crane.example", "confirmed"),
+        ("raj.mistry@harbourtravel.example", "confirmed"),
+        ("claire.dubois@visit-normandie.example", "confirmed"),
+        ("ben.okafor@example.com", "confirmed"),
+    ]
+    assert miyagi.capacity is None
+    assert [status for _email, status in _statuses(miyagi.slug)] == ["confirmed", "confirmed"]
+
+
+def test_seed_demo_registrants_span_audience_types_their_seminars_allow():
+    seed()
+
+    upcoming = Registration.objects.filter(seminar__starts_at__gt=NOW)
+    slugs = set(upcoming.values_list("audience_type__slug", flat=True))
+
+    assert slugs == {
+        "tour-operator",
+        "travel-agent",
+        "destination-marketing-organisation",
+        "japan-enthusiast",
+        "media",
+        "public-sector-partner",
+        "local-government-europe",
+        "academic",
+    }
+    for registration in Registration.objects.select_related("seminar", "audience_type"):
+        allowed = registration.seminar.allowed_audience_types.all()
+        assert registration.audience_type in allowed, registration
+
+
+def test_seed_demo_queues_one_email_per_upcoming_registration_and_none_for_history():
+    seed()
+
+    kinds = sorted(
+        OutgoingEmail.objects.values_list("registration__seminar__slug", "kind", "to_email")
+    )
+
+    assert len(kinds) == 13
+    waitlisted = [email for _slug, kind, email in kinds if kind == "registration_waitlisted"]
+    assert waitlisted == ["daniel.kerr@bluefintravel.example", "grace.lin@lanternroutes.example"]
+    assert sorted({(slug, kind) for slug, kind, _email in kinds}) == [
+        ("miyagi-disaster-resilience", "registration_confirmed"),
+        ("oita-japans-onsen-capital", "registration_confirmed"),
+        ("tono-folk-tales-and-farm-stays", "registration_confirmed"),
+        ("tono-folk-tales-and-farm-stays", "registration_waitlisted"),
+    ]
+    assert not OutgoingEmail.objects.filter(registration__seminar__slug="kyushu-by-rail").exists()
+
+
+def test_seed_demo_past_seminar_has_attendance_marked():
+    seed()
+
+    kyushu = Seminar.objects.get(slug="kyushu-by-rail")
+    rows = list(kyushu.registrations.order_by("email").values_list("email", "status", "attended"))
+
+    assert kyushu.is_past
+    assert rows == [
+        ("hana.suzuki@example.com", "confirmed", "yes"),
+        ("olivia.bennett@kestrel-crane.example", "confirmed", "yes"),
+        ("peter.doyle@greenisle.example", "confirmed", "no"),
+        ("raj.mistry@harbourtravel.example", "confirmed", "yes"),
+    ]
+    # Registered a fortnight before the seminar, not on the day the demo was loaded.
+    assert set(kyushu.registrations.values_list("created_at", flat=True)) == {
+        datetime(2026, 10, 9, 9, 0, tzinfo=UTC)
+    }
+
+
+def test_seed_demo_asks_custom_questions_on_one_seminar_and_stores_answers():
+    seed()
+
+    regions, sells = RegistrationQuestion.objects.filter(
+        seminar__slug="oita-japans-onsen-capital"
+    ).order_by("position")
+    olivia = Registration.objects.get(
+        seminar__slug="oita-japans-onsen-capital", email="olivia.bennett@kestrel-crane.example"
+    )
+    claire = Registration.objects.get(email="claire.dubois@visit-normandie.example")
+
+    assert (regions.label, regions.kind, regions.required) == (
+        "Which regions interest your clients?",
+        "multiple_choice",
+        False,
+    )
+    assert regions.choice_list[-2:] == ["Kyushu", "Okinawa"]
+    assert len(regions.choice_list) == 8
+    assert (sells.label, sells.kind, sells.required) == (
+        "Do you sell Japan packages today?",
+        "yes_no",
+        True,
+    )
+    assert olivia.answers == {str(regions.pk): ["Kyushu", "Tohoku"], str(sells.pk): True}
+    assert claire.answers == {str(sells.pk): False}
+    assert RegistrationQuestion.objects.count() == 2
+
+
+def test_reseeding_after_a_cancellation_registers_and_sends_nothing_again(_today):
+    seed()
+    fiona = Registration.objects.get(email="fiona.mackay@heatherandpine.example")
+    promoted = services.registration_cancel(registration=fiona)
+    emails = OutgoingEmail.objects.count()
+    _today.shift(60 * 60)
+
+    seed()
+
+    assert promoted.email == "daniel.kerr@bluefintravel.example"
+    assert _statuses("tono-folk-tales-and-farm-stays")[0] == (
+        "fiona.mackay@heatherandpine.example",
+        "cancelled",
+    )
+    assert Registration.objects.count() == 17
+    assert OutgoingEmail.objects.count() == emails

@@ -49,13 +49,15 @@ LOCK_NOT_AVAILABLE = "55P03"
 class RegistrationResult:
     """What ``registration_create`` did: ``created`` is False for a repeated registration.
 
-    ``token`` is the raw token of the links in the email just queued, or None when no
-    email was queued (a repeat within ``CONFIRMATION_RESEND_SECONDS``).
+    ``token`` is a raw link token for the registrant's browser (a new registration is
+    redirected to its manage page), None for a repeat. ``resent`` says whether a repeat
+    re-queued the confirmation (at most once per ``CONFIRMATION_RESEND_SECONDS``).
     """
 
     registration: Registration
     created: bool
     token: str | None
+    resent: bool = False
 
 
 def registration_token_issue(*, registration: Registration) -> str:
@@ -67,14 +69,12 @@ def registration_token_issue(*, registration: Registration) -> str:
     return token
 
 
-def _queue_email(*, registration: Registration, kind: str) -> str:
-    """Queue one lifecycle email with a fresh token; returns the token."""
+def _queue_email(*, registration: Registration, kind: str, invite: bool = True) -> None:
+    """Queue one lifecycle email; its link token is minted when it is sent, never stored."""
     # Imported here: notifications depends on webinars, not the other way round at load time.
     from notifications.services import registration_email_queue
 
-    token = registration_token_issue(registration=registration)
-    registration_email_queue(registration=registration, kind=kind, token=token)
-    return token
+    registration_email_queue(registration=registration, kind=kind, invite=invite)
 
 
 def _lock_timeout() -> None:
@@ -131,19 +131,19 @@ def _seat_for(
     return quota is None or per_type.get(audience_type_id, 0) < quota
 
 
-def _resend_if_due(registration: Registration) -> str | None:
+def _resend_if_due(registration: Registration) -> bool:
     """Re-send a live registration's confirmation (or waitlist email) at most once per period."""
     now = timezone.now()
     sent_at = registration.confirmation_sent_at
     if sent_at is not None and now - sent_at < timedelta(
         seconds=settings.CONFIRMATION_RESEND_SECONDS
     ):
-        return None
+        return False
     kind = EMAIL_CONFIRMED if registration.is_confirmed else EMAIL_WAITLISTED
-    token = _queue_email(registration=registration, kind=kind)
+    _queue_email(registration=registration, kind=kind)
     registration.confirmation_sent_at = now
     registration.save(update_fields=["confirmation_sent_at", "updated_at"])
-    return token
+    return True
 
 
 def _existing(*, seminar: Seminar, email: str) -> RegistrationResult | None:
@@ -157,7 +157,10 @@ def _existing(*, seminar: Seminar, email: str) -> RegistrationResult | None:
     if registration is None:
         return None
     return RegistrationResult(
-        registration=registration, created=False, token=_resend_if_due(registration)
+        registration=registration,
+        created=False,
+        token=None,
+        resent=_resend_if_due(registration),
     )
 
 
@@ -270,13 +273,23 @@ def _register(*, seminar: Seminar, email: str, fields: dict[str, object]) -> Reg
                 **fields,
             )
             kind = EMAIL_CONFIRMED if registration.is_confirmed else EMAIL_WAITLISTED
-            token = _queue_email(registration=registration, kind=kind)
-            catalogue_changed()
+            _queue_email(registration=registration, kind=kind)
+            # For the registrant's browser (the redirect to the manage page) only.
+            token = registration_token_issue(registration=registration)
+            if registration.is_confirmed and _fills_last_seat(seminar, total):
+                # Pages show "seats left" up to PAGE_CACHE_SECONDS late, but never "open"
+                # once full: refreshing them on every registration would empty the page
+                # cache during exactly the rush it is there for.
+                catalogue_changed()
             return RegistrationResult(registration=registration, created=True, token=token)
     except OperationalError as error:
         if _is_lock_timeout(error):
             raise RegistrationBusy from error
         raise
+
+
+def _fills_last_seat(seminar: Seminar, confirmed_before: int) -> bool:
+    return seminar.capacity is not None and confirmed_before + 1 >= seminar.capacity
 
 
 def _bump_sequence(seminar: Seminar) -> None:
@@ -336,16 +349,18 @@ def registration_cancel(*, registration: Registration) -> Registration | None:
             if current.is_cancelled:
                 _copy_state(current, registration)
                 return None
+            had_invite = current.is_confirmed
             current.status = Registration.Status.CANCELLED
             current.cancelled_at = timezone.now()
             current.save(update_fields=["status", "cancelled_at", "updated_at"])
-            if not seminar.is_cancelled:
+            if had_invite and not seminar.is_cancelled:
                 # A personal CANCEL needs a higher SEQUENCE than the invite it withdraws.
                 _bump_sequence(seminar)
             current.seminar = seminar
-            _queue_email(registration=current, kind=EMAIL_CANCELLED)
+            _queue_email(registration=current, kind=EMAIL_CANCELLED, invite=had_invite)
             promoted = _promote_next(seminar)
-            catalogue_changed()
+            if had_invite and promoted is None:
+                catalogue_changed()  # a seat came free: a full seminar may be open again
     except OperationalError as error:
         if _is_lock_timeout(error):
             raise RegistrationBusy from error
@@ -372,12 +387,18 @@ def registration_promote(*, registration: Registration) -> Registration:
             current = Registration.objects.select_for_update().get(pk=registration.pk)
             if not current.is_waitlisted:
                 raise RegistrationNotWaitlisted(current.get_status_display())
+            if not seminar.is_published or seminar.is_past:
+                # No invite may go out for a draft, cancelled or finished seminar.
+                raise RegistrationClosed(
+                    selectors.registration_closed_reason(seminar) or selectors.ClosedReason.ENDED
+                )
             total, _per_type = _confirmed_counts(seminar)
             if seminar.capacity is not None and total >= seminar.capacity:
                 raise RegistrationFull
             current.seminar = seminar
             _confirm(current)
-            catalogue_changed()
+            if _fills_last_seat(seminar, total):
+                catalogue_changed()
     except OperationalError as error:
         if _is_lock_timeout(error):
             raise RegistrationBusy from error

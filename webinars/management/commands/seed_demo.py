@@ -4,8 +4,15 @@ Every object is keyed by its slug (or email), so a second run creates nothing an
 same day, changes nothing. Upcoming dates are computed from now: a run on a later day moves
 the demo seminars forward (through ``seminar_update``, so calendars would follow).
 
-One small function per kind of object, so later issues can add ``seed_registrations()`` and
-``seed_recordings()`` beside them and call them from ``seed_demo()``.
+One small function per kind of object, so later issues can add ``seed_recordings()`` beside
+them and call it from ``seed_demo()``.
+
+Registrations for upcoming seminars go through ``registration_create``, like any visitor's,
+so each writes its outbox email (delivered to ``var/outbox/`` by the worker); a registration
+already there (whatever its status, say cancelled from the browser) is left alone, so a
+second run registers and sends nothing. Registrations for a seminar that is over are history:
+the service rightly refuses them, so they are written as rows, without email, and their
+attendance is marked through ``attendance_mark``.
 """
 
 from dataclasses import dataclass
@@ -24,8 +31,16 @@ from accounts.models import AudienceType, User
 from webinars import services
 from webinars.cache import catalogue_changed
 from webinars.management import demo_content
-from webinars.management.demo_content import DemoSeminar
-from webinars.models import Seminar, SeminarSpeaker, Series, Speaker, Topic
+from webinars.management.demo_content import DemoRegistration, DemoSeminar
+from webinars.models import (
+    Registration,
+    RegistrationQuestion,
+    Seminar,
+    SeminarSpeaker,
+    Series,
+    Speaker,
+    Topic,
+)
 
 ORGANISER_EMAIL = "organiser@example.org"
 ORGANISER_PASSWORD = "kizuna-demo"
@@ -42,6 +57,7 @@ class DemoData:
     speakers: dict[str, Speaker]
     seminars: dict[str, Seminar]
     organiser: User
+    registrations: list[Registration]
 
 
 def upsert(model: type[ModelT], *, lookup: dict[str, Any], values: dict[str, Any]) -> ModelT:
@@ -205,6 +221,95 @@ def _seed_seminar_speakers(
     seminar.speaker_links.exclude(speaker__in=wanted).delete()
 
 
+def seed_questions(*, seminars: dict[str, Seminar]) -> dict[tuple[str, str], RegistrationQuestion]:
+    """Custom registration questions, keyed by (seminar slug, label)."""
+    seeded = {}
+    for position, spec in enumerate(demo_content.QUESTIONS, start=1):
+        seeded[spec.seminar_slug, spec.label] = upsert(
+            RegistrationQuestion,
+            lookup={"seminar": seminars[spec.seminar_slug], "label": spec.label},
+            values={
+                "kind": spec.kind,
+                "choices": "\n".join(spec.choices),
+                "required": spec.required,
+                "help_text": spec.help_text,
+                "position": position,
+            },
+        )
+    return seeded
+
+
+def seed_registrations(
+    *,
+    now: datetime,
+    seminars: dict[str, Seminar],
+    questions: dict[tuple[str, str], RegistrationQuestion],
+) -> list[Registration]:
+    """Demo registrants, in order: upcoming ones registered, past ones as history."""
+    audience_types = {audience.slug: audience for audience in AudienceType.objects.all()}
+    seeded = []
+    for spec in demo_content.REGISTRATIONS:
+        seminar = seminars[spec.seminar_slug]
+        registration = (
+            Registration.objects.filter(seminar=seminar, email=spec.email).order_by("pk").first()
+        )
+        if registration is None:
+            answers = {
+                str(questions[spec.seminar_slug, label].pk): value for label, value in spec.answers
+            }
+            audience_type = audience_types[spec.audience_slug]
+            if seminar.ends_at <= now:
+                registration = _past_registration(
+                    spec, seminar=seminar, audience_type=audience_type, answers=answers
+                )
+            else:
+                registration = services.registration_create(
+                    seminar=seminar,
+                    email=spec.email,
+                    name=spec.name,
+                    audience_type=audience_type,
+                    organisation=spec.organisation,
+                    job_title=spec.job_title,
+                    country=spec.country,
+                    answers=answers,
+                    marketing_opt_in=spec.marketing_opt_in,
+                ).registration
+        if spec.attended:
+            # Writes only when the value differs, so a re-run changes nothing.
+            services.attendance_mark(registrations=[registration], attended=spec.attended)
+        seeded.append(registration)
+    return seeded
+
+
+def _past_registration(
+    spec: DemoRegistration,
+    *,
+    seminar: Seminar,
+    audience_type: AudienceType,
+    answers: dict[str, object],
+) -> Registration:
+    registered_at = seminar.starts_at - timedelta(days=14)
+    registration = Registration.objects.create(
+        seminar=seminar,
+        email=spec.email,
+        name=spec.name,
+        audience_type=audience_type,
+        organisation=spec.organisation,
+        job_title=spec.job_title,
+        country=spec.country,
+        answers=answers,
+        marketing_opt_in=spec.marketing_opt_in,
+        status=Registration.Status.CONFIRMED,
+        privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
+        privacy_consented_at=registered_at,
+        confirmation_sent_at=registered_at,
+    )
+    # created_at is set on insert; backdate it to when this person would have registered.
+    Registration.objects.filter(pk=registration.pk).update(created_at=registered_at)
+    registration.created_at = registered_at
+    return registration
+
+
 def seed_organiser() -> User:
     """A staff user in the Organisers group who can sign in to the admin and the site.
 
@@ -252,16 +357,23 @@ def seed_demo(*, now: datetime) -> DemoData:
         speakers = seed_speakers()
         seminars = seed_seminars(now=now, series=series, topics=topics, speakers=speakers)
         organiser = seed_organiser()
+        questions = seed_questions(seminars=seminars)
+        registrations = seed_registrations(now=now, seminars=seminars, questions=questions)
         catalogue_changed()
     return DemoData(
-        series=series, topics=topics, speakers=speakers, seminars=seminars, organiser=organiser
+        series=series,
+        topics=topics,
+        speakers=speakers,
+        seminars=seminars,
+        organiser=organiser,
+        registrations=registrations,
     )
 
 
 class Command(BaseCommand):
     help = (
-        "Load idempotent demo data: both series, upcoming and past seminars, JET speakers "
-        "and a demo organiser whose login is printed."
+        "Load idempotent demo data: both series, upcoming and past seminars, JET speakers, "
+        "registrations and a demo organiser whose login is printed."
     )
 
     def add_arguments(self, parser) -> None:
@@ -285,7 +397,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo data ready: {len(demo.series)} series, {len(seminars)} seminars "
                 f"({upcoming} upcoming, {len(seminars) - upcoming} past), "
-                f"{len(demo.speakers)} speakers, {len(demo.topics)} topics."
+                f"{len(demo.speakers)} speakers, {len(demo.topics)} topics, "
+                f"{len(demo.registrations)} registrations."
             )
         )
         admin_url = settings.SITE_URL + reverse("admin:index")

@@ -1,0 +1,53 @@
+import pytest
+from django.test import RequestFactory
+
+from webinars.ratelimit import client_ip, hit
+
+
+def _request(remote="203.0.113.9", forwarded=None):
+    extra = {"REMOTE_ADDR": remote}
+    if forwarded is not None:
+        extra["HTTP_X_FORWARDED_FOR"] = forwarded
+    return RequestFactory().post("/seminars/x/register/", **extra)
+
+
+def test_without_trusted_proxies_the_forwarded_header_is_ignored(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+
+    assert client_ip(_request(forwarded="198.51.100.7")) == "203.0.113.9"
+
+
+def test_behind_one_proxy_the_client_is_the_last_forwarded_hop(settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+
+    spoofed = _request(remote="10.0.0.2", forwarded="1.2.3.4, 198.51.100.7")
+
+    assert client_ip(spoofed) == "198.51.100.7"
+
+
+def test_ipv6_clients_are_grouped_by_their_64_prefix(settings):
+    settings.TRUSTED_PROXY_COUNT = 0
+
+    first = client_ip(_request(remote="2001:db8:1:2::1"))
+    second = client_ip(_request(remote="2001:db8:1:2:ffff::9"))
+
+    assert first == second == "2001:db8:1:2::/64"
+
+
+@pytest.mark.parametrize("remote", ["", "not-an-ip", "\x00"])
+def test_unparseable_addresses_share_one_key(settings, remote):
+    settings.TRUSTED_PROXY_COUNT = 0
+
+    assert client_ip(_request(remote=remote)) == "unknown"
+
+
+def test_rate_limit_fails_open_when_the_cache_is_down(monkeypatch):
+    class CacheDown:
+        def add(self, *args, **kwargs):
+            raise ConnectionError("cache down")
+
+        incr = add
+
+    monkeypatch.setattr("webinars.ratelimit.cache", CacheDown())
+
+    assert hit(scope="register-ip", key="203.0.113.9", rate="1/60") is True
