@@ -6,6 +6,7 @@ Production sets ``DEBUG=0`` and real URLs; see README "Configuration".
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -213,7 +214,10 @@ if _email.get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBack
     # Django's file backend writes one .log per connection; ours writes one
     # .eml per message so mail clients can open them.
     EMAIL_BACKEND = "notifications.backends.EmlFileBackend"
-    EMAIL_FILE_PATH = _email.get("EMAIL_FILE_PATH") or str(VAR_DIR / "outbox")
+    # django-environ drops the path's leading slash; read it from the URL itself, so
+    # filemail:///srv/mail means /srv/mail and a relative path is under the project.
+    _mail_path = urlsplit(env.str("EMAIL_URL", default="filemail://")).path
+    EMAIL_FILE_PATH = str(BASE_DIR / _mail_path) if _mail_path else str(VAR_DIR / "outbox")
 else:
     vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kizuna <seminars@localhost>")

@@ -167,3 +167,14 @@ def test_postgres_database_url_keeps_connections_with_health_checks():
     assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal", 5432, "kizuna")
     assert database["CONN_MAX_AGE"] == 60
     assert database["CONN_HEALTH_CHECKS"] is True
+
+
+def test_file_email_url_keeps_its_absolute_path():
+    values = settings_in_child(
+        ["EMAIL_BACKEND", "EMAIL_FILE_PATH"], EMAIL_URL="filemail:///srv/kizuna/mail"
+    )
+
+    assert values == {
+        "EMAIL_BACKEND": "notifications.backends.EmlFileBackend",
+        "EMAIL_FILE_PATH": "/srv/kizuna/mail",
+    }
