@@ -15,6 +15,13 @@ class OutgoingEmail(models.Model):
         REGISTRATION_WAITLISTED = "registration_waitlisted", _("Waitlisted")
         WAITLIST_PROMOTED = "waitlist_promoted", _("Promoted from the waitlist")
         REGISTRATION_CANCELLED = "registration_cancelled", _("Registration cancelled")
+        REMINDER = "reminder", _("Reminder")
+        SEMINAR_CHANGED = "seminar_changed", _("Seminar changed")
+        SEMINAR_CANCELLED = "seminar_cancelled", _("Seminar cancelled")
+        ANNOUNCEMENT = "announcement", _("Announcement")
+        SPEAKER_INVITE = "speaker_invite", _("Speaker invite")
+        SPEAKER_UPDATE = "speaker_update", _("Speaker update")
+        SPEAKER_CANCEL = "speaker_cancel", _("Speaker cancellation")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

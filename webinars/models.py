@@ -226,6 +226,13 @@ class Seminar(models.Model):
         _("capacity"), null=True, blank=True, help_text=_("Leave empty for no limit.")
     )
     waitlist_enabled = models.BooleanField(_("waitlist when full"), default=True)
+    reminder_offsets_minutes = models.JSONField(
+        _("reminder offsets (minutes before start)"),
+        null=True,
+        blank=True,
+        validators=[validate_reminder_offsets],
+        help_text=_("Leave empty to use the series' reminders, e.g. [1440, 60]."),
+    )
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)
     allowed_audience_types = models.ManyToManyField(
@@ -306,6 +313,13 @@ class Seminar(models.Model):
     @property
     def partner_list(self) -> list[str]:
         return [line.strip() for line in self.partner_organisations.splitlines() if line.strip()]
+
+    @property
+    def reminder_offsets(self) -> list[int]:
+        """Minutes before the start at which registrants are reminded."""
+        if self.reminder_offsets_minutes is not None:
+            return list(self.reminder_offsets_minutes)
+        return list(self.series.reminder_offsets_minutes)
 
     @property
     def calendar_uid(self) -> str:
