@@ -289,6 +289,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"expires": 55},
     },
+    # Reminders are found by this scan, never scheduled ahead with ETA/countdown
+    # (Redis redelivers long countdowns); a missed run is caught up by the next one.
+    "dispatch-reminders": {
+        "task": "notifications.dispatch_reminders",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
 }
 
 # --- Security -------------------------------------------------------------

@@ -46,3 +46,26 @@ def deliver_due_emails() -> dict[str, int]:
         "retrying": result.retrying,
         "requeued": result.requeued,
     }
+
+
+@shared_task(name="notifications.dispatch_reminders", ignore_result=True)
+def dispatch_reminders() -> dict[str, int]:
+    """Write the reminders that have come due (beat runs it every minute).
+
+    Safe to run twice or at once: each (registration, offset) has a unique dedupe key.
+    """
+    from notifications.reminders import reminders_dispatch
+
+    scan = reminders_dispatch()
+    if scan.queued or scan.missed:
+        logger.info(
+            "Reminder scan: queued %s, skipped %s (registered late), missed %s",
+            scan.queued,
+            scan.skipped_registered_late,
+            scan.missed,
+        )
+    return {
+        "queued": scan.queued,
+        "skipped_registered_late": scan.skipped_registered_late,
+        "missed": scan.missed,
+    }

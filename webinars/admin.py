@@ -277,6 +277,7 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
                         "registration_opens_at",
                         "registration_closes_at",
                         "allowed_audience_types",
+                        "reminder_offsets_minutes",
                     ]
                 },
             ),

@@ -82,7 +82,11 @@ def seminar_publish(*, seminar: Seminar) -> Seminar:
 
 @transaction.atomic
 def seminar_cancel(*, seminar: Seminar, message: str = "") -> Seminar:
-    """Cancel a seminar; its calendar entry must follow, so ``sequence`` grows."""
+    """Cancel a seminar; its calendar entry must follow, so ``sequence`` grows.
+
+    A published seminar's registrants and speakers are emailed the ``message`` with a
+    calendar cancellation (queued in this transaction); a draft has nobody to tell.
+    """
     current = _locked(seminar)
     if current.is_cancelled:
         raise SeminarAlreadyCancelled(_("This seminar is already cancelled."))
@@ -96,6 +100,12 @@ def seminar_cancel(*, seminar: Seminar, message: str = "") -> Seminar:
         fields.append("sequence")
     current.save(update_fields=fields)
     current.refresh_from_db()
+    if was_published:
+        # Imported here: notifications depends on webinars, not the other way round at load.
+        from notifications.seminar_notices import seminar_cancelled_emails_queue
+
+        # In this transaction: a cancel that rolls back leaves no email behind.
+        seminar_cancelled_emails_queue(seminar=current, message=current.cancellation_message)
     _copy_into(current, seminar)
     catalogue_changed()
     return seminar

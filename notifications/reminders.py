@@ -1,0 +1,274 @@
+"""Reminders: a periodic scan writes each due reminder to the outbox exactly once.
+
+Nothing is scheduled ahead (no Celery ETA/countdown: Redis redelivers long ones). Every
+minute :func:`reminders_dispatch` computes each reminder's moment from the seminar's
+*current* start, so a seminar that moves carries its pending reminders with it, and
+writes one outbox row per (registration, offset) under a unique dedupe key, so repeated
+or concurrent scans send each reminder once.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Prefetch
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext, ngettext
+
+from notifications.mail import header_text
+from notifications.models import OutgoingEmail
+from notifications.services import (
+    LINK_TOKEN_PLACEHOLDER,
+    _enqueue_delivery,
+    _registration_invite,
+    _tidy_text,
+    _times_for,
+)
+from webinars.models import Registration, Seminar, SeminarSpeaker
+from webinars.timezones import uk_clock_change_note
+
+logger = logging.getLogger(__name__)
+
+# The largest offset validate_reminder_offsets accepts (60 days): no seminar starting
+# later than this can have a reminder due.
+REMINDER_HORIZON = timedelta(days=60)
+# A scan this close after a reminder's moment is on time: the subject names the offset
+# ("starts in 1 hour"); a later one names the time actually left.
+ON_TIME_TOLERANCE = timedelta(minutes=5)
+# Rows written per INSERT (PostgreSQL allows 65,535 parameters per statement).
+WRITE_BATCH_SIZE = 500
+
+MISSED_AFTER_START = "missed: the scan ran after the start"
+MISSED_SUPERSEDED = "missed: superseded by the %s-minute reminder due in the same scan"
+
+
+@dataclass
+class ReminderScan:
+    """Counts of one scan. Reminders already written by an earlier scan count nowhere."""
+
+    queued: int = 0
+    skipped_registered_late: int = 0
+    missed: int = 0
+
+
+def reminder_dedupe_key(*, registration_id: int, offset: int) -> str:
+    return f"reminder:{registration_id}:{offset}"
+
+
+def reminders_dispatch(*, now: datetime | None = None) -> ReminderScan:
+    """Write the outbox rows of every reminder that has come due, once each.
+
+    For each confirmed registration of a published seminar and each of the seminar's
+    offsets whose moment (start - offset) has passed:
+
+    - the place was taken after the moment → skipped, no row (someone registering
+      3 hours before gets the 1-hour reminder only);
+    - the seminar has started → a ``cancelled`` row recording the miss, so it is
+      never sent later;
+    - several offsets due at once (the scan ran late) → only the one nearest the start
+      is sent, the others are recorded as missed: nobody wants two reminders at once;
+    - otherwise → a queued reminder, delivered after commit by ``deliver_email``.
+
+    Queries do not grow with the number of registrations (a handful per scan, plus
+    one INSERT per ``WRITE_BATCH_SIZE`` rows). Losing an insert race to a concurrent
+    scan is harmless: the unique dedupe key keeps one row.
+    """
+    now = now or timezone.now()
+    scan = ReminderScan()
+    seminars = _seminars_with_due_reminders(now)
+    if not seminars:
+        return scan
+    registrations = (
+        Registration.objects.filter(
+            seminar__in=list(seminars), status=Registration.Status.CONFIRMED
+        )
+        .select_related("audience_type")
+        .order_by("pk")
+    )
+    written = set(
+        OutgoingEmail.objects.filter(
+            kind=OutgoingEmail.Kind.REMINDER,
+            registration__seminar__in=list(seminars),
+            dedupe_key__isnull=False,
+        ).values_list("dedupe_key", flat=True)
+    )
+    rows: list[OutgoingEmail] = []
+    for registration in registrations:
+        # One shared seminar instance: its speakers are prefetched once, not per person.
+        registration.seminar = seminar = seminars[registration.seminar_id]
+        place_taken_at = registration.promoted_at or registration.created_at
+        due: list[int] = []
+        for offset in sorted(set(seminar.reminder_offsets), reverse=True):
+            moment = seminar.starts_at - timedelta(minutes=offset)
+            if moment > now:
+                continue
+            if reminder_dedupe_key(registration_id=registration.pk, offset=offset) in written:
+                continue
+            if place_taken_at > moment:
+                scan.skipped_registered_late += 1
+                continue
+            due.append(offset)
+        if not due:
+            continue
+        if seminar.starts_at <= now:
+            rows.extend(_missed_row(registration, offset, MISSED_AFTER_START) for offset in due)
+            continue
+        *superseded, nearest = due
+        rows.extend(
+            _missed_row(registration, offset, MISSED_SUPERSEDED % nearest) for offset in superseded
+        )
+        rows.append(_reminder_row(registration=registration, offset=nearest, now=now))
+    for start in range(0, len(rows), WRITE_BATCH_SIZE):
+        for row in _write(rows[start : start + WRITE_BATCH_SIZE]):
+            if row.status == OutgoingEmail.Status.QUEUED:
+                scan.queued += 1
+            else:
+                scan.missed += 1
+    return scan
+
+
+def _seminars_with_due_reminders(now: datetime) -> dict[int, Seminar]:
+    """Published seminars not yet over whose earliest reminder moment has passed."""
+    candidates = (
+        Seminar.objects.filter(
+            status=Seminar.Status.PUBLISHED,
+            ends_at__gt=now,
+            starts_at__lte=now + REMINDER_HORIZON,
+        )
+        .select_related("series")
+        .prefetch_related(
+            Prefetch("speaker_links", queryset=SeminarSpeaker.objects.select_related("speaker"))
+        )
+    )
+    due = {}
+    for seminar in candidates:
+        offsets = seminar.reminder_offsets
+        if offsets and seminar.starts_at - timedelta(minutes=max(offsets)) <= now:
+            due[seminar.pk] = seminar
+    return due
+
+
+def _write(rows: list[OutgoingEmail]) -> list[OutgoingEmail]:
+    """Insert ``rows`` and queue delivery of the reminders after commit; return those written.
+
+    One INSERT in the usual case. If a concurrent scan wrote some of the same keys first,
+    the batch is retried row by row, each in its own savepoint, keeping the others.
+    """
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                created = OutgoingEmail.objects.bulk_create(rows)
+        except IntegrityError:
+            created = []
+            for row in rows:
+                try:
+                    with transaction.atomic():
+                        row.pk = None
+                        row.save(force_insert=True)
+                except IntegrityError:
+                    logger.info("Reminder %s was written by another scan.", row.dedupe_key)
+                    continue
+                created.append(row)
+        queued_ids = [row.pk for row in created if row.status == OutgoingEmail.Status.QUEUED]
+        transaction.on_commit(lambda: _enqueue_all(queued_ids))
+    return created
+
+
+def _enqueue_all(email_ids: list[int]) -> None:
+    for email_id in email_ids:
+        _enqueue_delivery(email_id)
+
+
+def _missed_row(registration: Registration, offset: int, reason: str) -> OutgoingEmail:
+    """A row that is never sent: it records the miss and holds the dedupe key."""
+    seminar = registration.seminar
+    return OutgoingEmail(
+        kind=OutgoingEmail.Kind.REMINDER,
+        to_email=registration.email,
+        to_name=header_text(registration.name)[:150],
+        language=registration.language or settings.LANGUAGE_CODE,
+        registration=registration,
+        seminar=seminar,
+        subject=header_text(gettext("Reminder: %(title)s") % {"title": seminar.title})[:300],
+        body_text="",
+        status=OutgoingEmail.Status.CANCELLED,
+        last_error=reason,
+        dedupe_key=reminder_dedupe_key(registration_id=registration.pk, offset=offset),
+    )
+
+
+def _reminder_row(*, registration: Registration, offset: int, now: datetime) -> OutgoingEmail:
+    """The rendered reminder, with the join and manage links and a current invite."""
+    seminar = registration.seminar
+    language = registration.language or settings.LANGUAGE_CODE
+    token = LINK_TOKEN_PLACEHOLDER
+    with translation.override(language):
+        manage_url = settings.SITE_URL + reverse("webinars:registration_manage", args=[token])
+        join_url = settings.SITE_URL + reverse("webinars:registration_join", args=[token])
+        # The confirmation's invite: METHOD:REQUEST at the seminar's current SEQUENCE.
+        calendar_method, calendar_body = _registration_invite(
+            registration=registration,
+            kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
+            join_url=join_url,
+            manage_url=manage_url,
+        )
+        moment = seminar.starts_at - timedelta(minutes=offset)
+        if now - moment <= ON_TIME_TOLERANCE:
+            minutes_left = offset
+        else:
+            minutes_left = max(int((seminar.starts_at - now).total_seconds() // 60), 1)
+        context = {
+            "registration": registration,
+            "seminar": seminar,
+            "name": registration.name,
+            "starts_in": starts_in_text(minutes_left),
+            "times": _times_for(registration),
+            "clock_change_note": uk_clock_change_note(seminar.starts_at),
+            "manage_url": manage_url,
+            "join_url": join_url,
+            "join_opens_minutes": settings.JOIN_OPENS_MINUTES_BEFORE,
+            "seminar_url": seminar.public_url,
+            "contact_email": settings.ORGANISER_CONTACT_EMAIL,
+            "has_invite": bool(calendar_body),
+        }
+        template = "notifications/email/reminder"
+        subject = render_to_string(f"{template}.subject.txt", context)
+        body_text = render_to_string(f"{template}.txt", context)
+        body_html = render_to_string(f"{template}.html", context)
+    return OutgoingEmail(
+        kind=OutgoingEmail.Kind.REMINDER,
+        to_email=registration.email.strip(),
+        to_name=header_text(registration.name)[:150],
+        language=language,
+        registration=registration,
+        seminar=seminar,
+        subject=header_text(subject)[:300],
+        body_text=_tidy_text(body_text),
+        body_html=body_html,
+        calendar_method=calendar_method,
+        calendar_body=calendar_body,
+        dedupe_key=reminder_dedupe_key(registration_id=registration.pk, offset=offset),
+        next_attempt_at=now,
+    )
+
+
+def starts_in_text(minutes: int) -> str:
+    """ "in 1 day", "in 3 hours", "in 90 minutes": how far off the start is, in words."""
+    if minutes % (24 * 60) == 0:
+        days = minutes // (24 * 60)
+        return ngettext("in %(count)d day", "in %(count)d days", days) % {"count": days}
+    if minutes % 60 == 0 or minutes > 3 * 60:
+        hours = minutes // 60
+        return ngettext("in %(count)d hour", "in %(count)d hours", hours) % {"count": hours}
+    return ngettext("in %(count)d minute", "in %(count)d minutes", minutes) % {"count": minutes}
+
+
+def reminders_dispatch_summary(scan: ReminderScan) -> str:
+    return gettext(
+        "Queued %(queued)d reminders (%(late)d skipped: registered after the moment; "
+        "%(missed)d missed)"
+    ) % {"queued": scan.queued, "late": scan.skipped_registered_late, "missed": scan.missed}

@@ -1,0 +1,374 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from icalendar import Calendar
+
+from notifications.models import OutgoingEmail
+from notifications.reminders import (
+    MISSED_AFTER_START,
+    _missed_row,
+    _write,
+    reminders_dispatch,
+)
+from notifications.services import LINK_TOKEN_PLACEHOLDER
+from notifications.tasks import dispatch_reminders
+from tests.factories import RegistrationFactory, SeminarFactory
+from webinars.models import Registration, Seminar
+
+pytestmark = pytest.mark.django_db
+
+# Friday 23 October 2026, 10:00 BST = 18:00 JST.
+START = datetime(2026, 10, 23, 9, 0, tzinfo=UTC)
+DAY_MOMENT = START - timedelta(days=1)
+HOUR_MOMENT = START - timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
+
+
+def _seminar(**kwargs) -> Seminar:
+    defaults = {
+        "title": "Tourism in Tottori",
+        "starts_at": START,
+        "ends_at": START + timedelta(hours=1),
+        "sequence": 2,
+        "meeting_url": "https://zoom.example/j/987654321",
+        "meeting_passcode": "s3cret-pass",
+    }
+    with time_machine.travel(START - timedelta(days=30), tick=False):
+        return SeminarFactory(**(defaults | kwargs))
+
+
+def _register(seminar: Seminar, *, at: datetime, **kwargs) -> Registration:
+    with time_machine.travel(at, tick=False):
+        return RegistrationFactory(seminar=seminar, **kwargs)
+
+
+def _scan(at: datetime, django_capture_on_commit_callbacks=None):
+    with time_machine.travel(at, tick=False):
+        if django_capture_on_commit_callbacks is None:
+            return reminders_dispatch()
+        with django_capture_on_commit_callbacks(execute=True):
+            return reminders_dispatch()
+
+
+def _keys() -> list[tuple[str, str]]:
+    return sorted(OutgoingEmail.objects.values_list("dedupe_key", "status"))
+
+
+def test_day_and_hour_reminders_are_each_written_once_across_repeated_scans(
+    enqueued, django_capture_on_commit_callbacks
+):
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+    capture = django_capture_on_commit_callbacks
+
+    assert _scan(DAY_MOMENT - MINUTE, capture).queued == 0
+    assert _scan(DAY_MOMENT, capture).queued == 1
+    assert _scan(DAY_MOMENT + MINUTE, capture).queued == 0
+    assert _scan(HOUR_MOMENT - MINUTE, capture).queued == 0
+    assert _scan(HOUR_MOMENT + MINUTE, capture).queued == 1
+    assert _scan(HOUR_MOMENT + 2 * MINUTE, capture).queued == 0
+
+    day, hour = OutgoingEmail.objects.order_by("pk")
+    assert day.dedupe_key == f"reminder:{registration.pk}:1440"
+    assert hour.dedupe_key == f"reminder:{registration.pk}:60"
+    assert (day.status, hour.status) == ("queued", "queued")
+    assert day.subject == "Reminder: Tourism in Tottori starts in 1 day"
+    assert hour.subject == "Reminder: Tourism in Tottori starts in 1 hour"
+    assert enqueued == [(day.pk, None), (hour.pk, None)]
+
+
+def test_registering_three_hours_before_gets_only_the_hour_reminder():
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(hours=3))
+
+    just_after_registering = _scan(START - timedelta(hours=3) + MINUTE)
+    at_hour_moment = _scan(HOUR_MOMENT)
+
+    assert (just_after_registering.queued, just_after_registering.skipped_registered_late) == (
+        0,
+        1,
+    )
+    assert (at_hour_moment.queued, at_hour_moment.skipped_registered_late) == (1, 1)
+    assert _keys() == [(f"reminder:{registration.pk}:60", "queued")]
+
+
+def test_promotion_from_the_waitlist_counts_as_taking_the_place():
+    seminar = _seminar()
+    registration = _register(
+        seminar, at=START - timedelta(days=5), promoted_at=START - timedelta(hours=3)
+    )
+
+    scan = _scan(HOUR_MOMENT)
+
+    assert (scan.queued, scan.skipped_registered_late) == (1, 1)
+    assert _keys() == [(f"reminder:{registration.pk}:60", "queued")]
+
+
+def test_waitlisted_cancelled_registrations_and_cancelled_seminars_get_none():
+    seminar = _seminar()
+    _register(seminar, at=START - timedelta(days=5), status=Registration.Status.WAITLISTED)
+    _register(seminar, at=START - timedelta(days=5), status=Registration.Status.CANCELLED)
+    cancelled = _seminar(status=Seminar.Status.CANCELLED)
+    _register(cancelled, at=START - timedelta(days=5))
+    draft = _seminar(status=Seminar.Status.DRAFT, published_at=None)
+    _register(draft, at=START - timedelta(days=5))
+
+    scans = [_scan(DAY_MOMENT), _scan(HOUR_MOMENT), _scan(START + MINUTE)]
+
+    assert [(s.queued, s.skipped_registered_late, s.missed) for s in scans] == [(0, 0, 0)] * 3
+    assert OutgoingEmail.objects.count() == 0
+
+
+def test_a_late_scan_still_sends_a_reminder_before_the_start_and_names_the_time_left():
+    seminar = _seminar(reminder_offsets_minutes=[1440])
+    registration = _register(seminar, at=START - timedelta(days=5))
+
+    scan = _scan(START - timedelta(minutes=30))
+
+    assert (scan.queued, scan.missed) == (1, 0)
+    (email,) = OutgoingEmail.objects.all()
+    assert email.dedupe_key == f"reminder:{registration.pk}:1440"
+    assert email.status == "queued"
+    assert email.subject == "Reminder: Tourism in Tottori starts in 30 minutes"
+
+
+def test_a_late_scan_with_two_due_offsets_sends_only_the_nearest(enqueued):
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+
+    scan = _scan(START - timedelta(minutes=30))
+
+    assert (scan.queued, scan.missed) == (1, 1)
+    day = OutgoingEmail.objects.get(dedupe_key=f"reminder:{registration.pk}:1440")
+    hour = OutgoingEmail.objects.get(dedupe_key=f"reminder:{registration.pk}:60")
+    assert (day.status, day.last_error) == (
+        "cancelled",
+        "missed: superseded by the 60-minute reminder due in the same scan",
+    )
+    assert hour.status == "queued"
+    assert hour.subject == "Reminder: Tourism in Tottori starts in 30 minutes"
+
+
+def test_a_scan_after_the_start_records_missed_reminders_that_are_never_sent(
+    enqueued, django_capture_on_commit_callbacks
+):
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+
+    scan = _scan(START + MINUTE, django_capture_on_commit_callbacks)
+    again = _scan(START + 2 * MINUTE, django_capture_on_commit_callbacks)
+
+    assert (scan.queued, scan.missed) == (0, 2)
+    assert (again.queued, again.missed) == (0, 0)
+    assert _keys() == [
+        (f"reminder:{registration.pk}:1440", "cancelled"),
+        (f"reminder:{registration.pk}:60", "cancelled"),
+    ]
+    assert set(OutgoingEmail.objects.values_list("last_error", flat=True)) == {MISSED_AFTER_START}
+    assert enqueued == []
+
+
+def test_a_seminar_moved_later_carries_its_reminders_with_it():
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+    moved_start = START + timedelta(days=2)
+    Seminar.objects.filter(pk=seminar.pk).update(
+        starts_at=moved_start, ends_at=moved_start + timedelta(hours=1)
+    )
+
+    at_old_day_moment = _scan(DAY_MOMENT + MINUTE)
+    at_old_hour_moment = _scan(HOUR_MOMENT + MINUTE)
+    at_new_day_moment = _scan(moved_start - timedelta(days=1))
+
+    assert (at_old_day_moment.queued, at_old_hour_moment.queued) == (0, 0)
+    assert at_new_day_moment.queued == 1
+    (email,) = OutgoingEmail.objects.all()
+    assert email.dedupe_key == f"reminder:{registration.pk}:1440"
+    assert "UK time: Sunday 25 October 2026, 09:00–10:00 GMT (London)" in email.body_text
+
+
+def test_a_seminar_moved_earlier_sends_a_reminder_whose_moment_has_now_passed():
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+    earlier = START - timedelta(hours=12)
+    Seminar.objects.filter(pk=seminar.pk).update(
+        starts_at=earlier, ends_at=earlier + timedelta(hours=1)
+    )
+
+    scan = _scan(earlier - timedelta(hours=2))
+
+    assert (scan.queued, scan.missed) == (1, 0)
+    assert _keys() == [(f"reminder:{registration.pk}:1440", "queued")]
+
+
+def test_per_seminar_offsets_override_the_series_defaults():
+    seminar = _seminar(reminder_offsets_minutes=[180])
+    registration = _register(seminar, at=START - timedelta(days=5))
+
+    before = _scan(START - timedelta(minutes=181))
+    at_moment = _scan(START - timedelta(minutes=180))
+    at_hour = _scan(HOUR_MOMENT)
+
+    assert (before.queued, at_moment.queued, at_hour.queued) == (0, 1, 0)
+    (email,) = OutgoingEmail.objects.all()
+    assert email.dedupe_key == f"reminder:{registration.pk}:180"
+    assert email.subject == "Reminder: Tourism in Tottori starts in 3 hours"
+
+
+def test_series_offsets_apply_when_the_seminar_has_none():
+    seminar = _seminar()
+    seminar.series.reminder_offsets_minutes = [30]
+    seminar.series.save()
+    registration = _register(seminar, at=START - timedelta(days=5))
+
+    scans = [_scan(HOUR_MOMENT), _scan(START - timedelta(minutes=30))]
+
+    assert [scan.queued for scan in scans] == [0, 1]
+    assert _keys() == [(f"reminder:{registration.pk}:30", "queued")]
+
+
+def test_two_scans_in_a_row_write_one_row_per_registration_and_offset():
+    seminar = _seminar()
+    first = _register(seminar, at=START - timedelta(days=5))
+    second = _register(seminar, at=START - timedelta(days=4))
+
+    scans = [_scan(HOUR_MOMENT + MINUTE), _scan(HOUR_MOMENT + MINUTE)]
+
+    assert [(s.queued, s.missed) for s in scans] == [(2, 2), (0, 0)]
+    assert _keys() == [
+        (f"reminder:{first.pk}:1440", "cancelled"),
+        (f"reminder:{first.pk}:60", "queued"),
+        (f"reminder:{second.pk}:1440", "cancelled"),
+        (f"reminder:{second.pk}:60", "queued"),
+    ]
+
+
+def test_rows_another_scan_wrote_first_are_kept_once_and_the_rest_written():
+    seminar = _seminar()
+    first = _register(seminar, at=START - timedelta(days=5))
+    second = _register(seminar, at=START - timedelta(days=5))
+    first.seminar = second.seminar = seminar
+    _write([_missed_row(first, 60, "written by the other scan")])
+
+    written = _write([_missed_row(first, 60, "mine"), _missed_row(second, 60, "mine")])
+
+    assert [row.dedupe_key for row in written] == [f"reminder:{second.pk}:60"]
+    assert sorted(OutgoingEmail.objects.values_list("dedupe_key", "last_error")) == [
+        (f"reminder:{first.pk}:60", "written by the other scan"),
+        (f"reminder:{second.pk}:60", "mine"),
+    ]
+
+
+def test_reminder_email_has_times_links_and_a_current_invite_without_the_meeting_url():
+    seminar = _seminar(sequence=4)
+    _register(
+        seminar,
+        at=START - timedelta(days=5),
+        name="Hanako Yamada",
+        email="hanako@example.org",
+        time_zone="America/New_York",
+    )
+
+    _scan(HOUR_MOMENT)
+
+    (email,) = OutgoingEmail.objects.filter(status="queued")
+    assert email.kind == OutgoingEmail.Kind.REMINDER
+    assert (email.to_email, email.to_name) == ("hanako@example.org", "Hanako Yamada")
+    assert email.headers == {}
+    text = email.body_text
+    assert "Dear Hanako Yamada," in text
+    assert 'A reminder: "Tourism in Tottori" starts in 1 hour.' in text
+    assert [line for line in text.splitlines() if " time: " in line] == [
+        "UK time: Friday 23 October 2026, 10:00–11:00 BST (London)",
+        "Japan time: Friday 23 October 2026, 18:00–19:00 JST (Tokyo)",
+        "Your time: Friday 23 October 2026, 05:00–06:00 EDT (New York)",
+    ]
+    assert f"https://kizuna.example/j/{LINK_TOKEN_PLACEHOLDER}/" in text
+    assert f"https://kizuna.example/r/{LINK_TOKEN_PLACEHOLDER}/" in text
+    assert f"https://kizuna.example/j/{LINK_TOKEN_PLACEHOLDER}/" in email.body_html
+    for body in (email.body_text, email.body_html, email.calendar_body):
+        assert "zoom.example" not in body
+        assert "s3cret-pass" not in body
+    assert email.calendar_method == "REQUEST"
+    calendar = Calendar.from_ical(email.calendar_body)
+    (event,) = calendar.walk("VEVENT")
+    assert str(calendar["METHOD"]) == "REQUEST"
+    assert str(event["UID"]) == seminar.calendar_uid
+    assert int(event["SEQUENCE"]) == 4
+    assert event.decoded("DTSTART") == START
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(event["ATTENDEE"]) == "mailto:hanako@example.org"
+
+
+def test_reminder_email_in_the_registrants_language():
+    seminar = _seminar()
+    _register(seminar, at=START - timedelta(days=5), language="ja")
+
+    _scan(HOUR_MOMENT)
+
+    (email,) = OutgoingEmail.objects.filter(status="queued")
+    assert email.language == "ja"
+    assert email.calendar_method == "REQUEST"
+
+
+def test_the_scan_makes_as_many_queries_for_twenty_registrations_as_for_one(
+    django_assert_max_num_queries,
+):
+    one = _seminar()
+    _register(one, at=START - timedelta(days=5))
+    twenty_start = START + timedelta(days=3)
+    twenty = _seminar(starts_at=twenty_start, ends_at=twenty_start + timedelta(hours=1))
+    for _ in range(20):
+        _register(twenty, at=START - timedelta(days=5))
+
+    with CaptureQueriesContext(connection) as for_one:
+        assert _scan(HOUR_MOMENT).queued == 1
+    with django_assert_max_num_queries(len(for_one.captured_queries)):
+        assert _scan(twenty_start - timedelta(hours=1)).queued == 20
+    assert OutgoingEmail.objects.filter(seminar=twenty).count() == 40
+
+
+def test_command_prints_the_counts(capsys):
+    seminar = _seminar()
+    _register(seminar, at=START - timedelta(days=5))
+    _register(seminar, at=START - timedelta(hours=3))
+
+    with time_machine.travel(HOUR_MOMENT + MINUTE, tick=False):
+        call_command("dispatch_reminders")
+
+    assert capsys.readouterr().out == (
+        "Queued 2 reminders (1 skipped: registered after the moment; 1 missed)\n"
+    )
+
+
+def test_task_runs_one_scan_and_reports_its_counts():
+    seminar = _seminar()
+    _register(seminar, at=START - timedelta(days=5))
+
+    with time_machine.travel(DAY_MOMENT, tick=False):
+        first = dispatch_reminders()
+        second = dispatch_reminders()
+
+    assert first == {"queued": 1, "skipped_registered_late": 0, "missed": 0}
+    assert second == {"queued": 0, "skipped_registered_late": 0, "missed": 0}
+
+
+def test_cancelling_the_seminar_withdraws_reminders_queued_but_not_yet_sent(enqueued):
+    from webinars.services import seminar_cancel
+
+    seminar = _seminar()
+    _register(seminar, at=START - timedelta(days=5))
+    _scan(DAY_MOMENT)
+    reminder = OutgoingEmail.objects.get(kind=OutgoingEmail.Kind.REMINDER)
+    assert reminder.status == OutgoingEmail.Status.QUEUED
+
+    with time_machine.travel(DAY_MOMENT + MINUTE, tick=False):
+        seminar_cancel(seminar=seminar, message="Typhoon warning.")
+
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.last_error) == ("cancelled", "the seminar was cancelled")
+    assert _scan(HOUR_MOMENT + MINUTE).queued == 0
