@@ -23,10 +23,10 @@ from notifications.mail import header_text
 from notifications.models import OutgoingEmail
 from notifications.services import (
     LINK_TOKEN_PLACEHOLDER,
-    _enqueue_delivery,
-    _registration_invite,
-    _tidy_text,
-    _times_for,
+    enqueue_delivery,
+    registration_invite,
+    tidy_text,
+    times_for,
 )
 from webinars.models import Registration, Seminar, SeminarSpeaker
 from webinars.timezones import uk_clock_change_note
@@ -180,7 +180,7 @@ def _write(rows: list[OutgoingEmail]) -> list[OutgoingEmail]:
 
 def _enqueue_all(email_ids: list[int]) -> None:
     for email_id in email_ids:
-        _enqueue_delivery(email_id)
+        enqueue_delivery(email_id)
 
 
 def _missed_row(registration: Registration, offset: int, reason: str) -> OutgoingEmail:
@@ -210,7 +210,7 @@ def _reminder_row(*, registration: Registration, offset: int, now: datetime) -> 
         manage_url = settings.SITE_URL + reverse("webinars:registration_manage", args=[token])
         join_url = settings.SITE_URL + reverse("webinars:registration_join", args=[token])
         # The confirmation's invite: METHOD:REQUEST at the seminar's current SEQUENCE.
-        calendar_method, calendar_body = _registration_invite(
+        calendar_method, calendar_body = registration_invite(
             registration=registration,
             kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
             join_url=join_url,
@@ -226,7 +226,7 @@ def _reminder_row(*, registration: Registration, offset: int, now: datetime) -> 
             "seminar": seminar,
             "name": registration.name,
             "starts_in": starts_in_text(minutes_left),
-            "times": _times_for(registration),
+            "times": times_for(registration),
             "clock_change_note": uk_clock_change_note(seminar.starts_at),
             "manage_url": manage_url,
             "join_url": join_url,
@@ -247,7 +247,7 @@ def _reminder_row(*, registration: Registration, offset: int, now: datetime) -> 
         registration=registration,
         seminar=seminar,
         subject=header_text(subject)[:300],
-        body_text=_tidy_text(body_text),
+        body_text=tidy_text(body_text),
         body_html=body_html,
         calendar_method=calendar_method,
         calendar_body=calendar_body,

@@ -12,7 +12,7 @@ from django.utils import translation
 
 from notifications.mail import header_text
 from notifications.models import OutgoingEmail
-from notifications.services import EmailTime, _from_name, _span_label, _tidy_text, email_queue
+from notifications.services import EmailTime, email_queue, from_name, span_label, tidy_text
 from webinars.ical import build_invite
 from webinars.models import Registration, Seminar, SeminarSpeaker, Speaker
 from webinars.timezones import seminar_spans, zoned_span
@@ -132,7 +132,7 @@ def _cancel_invite(*, seminar: Seminar, attendee_email: str, attendee_name: str)
         seminar=seminar,
         method="CANCEL",
         organizer_email=settings.ORGANISER_CONTACT_EMAIL,
-        organizer_name=header_text(_from_name()) or seminar.series.name,
+        organizer_name=header_text(from_name()) or seminar.series.name,
         attendee_email=attendee_email,
         attendee_name=attendee_name,
         sequence=seminar.sequence,
@@ -162,7 +162,7 @@ def _render(
     path = f"notifications/email/{template}"
     return {
         "subject": render_to_string(f"{path}.subject.txt", context),
-        "body_text": _tidy_text(render_to_string(f"{path}.txt", context)),
+        "body_text": tidy_text(render_to_string(f"{path}.txt", context)),
         "body_html": render_to_string(f"{path}.html", context),
     }
 
@@ -170,7 +170,7 @@ def _render(
 def _times(seminar: Seminar, *, own_zone: str) -> list[EmailTime]:
     """The seminar's zone, UK time and Japan time, then the reader's own zone if different."""
     spans = seminar_spans(seminar.starts_at, seminar.ends_at, seminar.timezone)
-    times = [EmailTime(label=_span_label(span), text=span.text()) for span in spans]
+    times = [EmailTime(label=span_label(span), text=span.text()) for span in spans]
     if own_zone and own_zone not in {span.zone for span in spans}:
         span = zoned_span(seminar.starts_at, seminar.ends_at, own_zone)
         times.append(EmailTime(label=translation.gettext("Your time"), text=span.text()))

@@ -116,11 +116,11 @@ def email_queue(
                 return existing
         raise
     email_id = email.pk
-    transaction.on_commit(lambda: _enqueue_delivery(email_id))
+    transaction.on_commit(lambda: enqueue_delivery(email_id))
     return email
 
 
-def _enqueue_delivery(email_id: int, countdown: int | None = None) -> None:
+def enqueue_delivery(email_id: int, countdown: int | None = None) -> None:
     """Hand a row to Celery; if the broker is down the periodic pass delivers it later."""
     from notifications.tasks import deliver_email
 
@@ -162,14 +162,14 @@ def registration_email_queue(
         calendar_method, calendar_body = "", ""
         if invite:
             # invite=False: e.g. cancelling a waiting-list place, which never had an invite.
-            calendar_method, calendar_body = _registration_invite(
+            calendar_method, calendar_body = registration_invite(
                 registration=registration, kind=kind, join_url=join_url, manage_url=manage_url
             )
         context = {
             "registration": registration,
             "seminar": seminar,
             "name": registration.name,
-            "times": _times_for(registration),
+            "times": times_for(registration),
             "clock_change_note": uk_clock_change_note(seminar.starts_at),
             "manage_url": manage_url,
             "join_url": join_url,
@@ -189,7 +189,7 @@ def registration_email_queue(
         to_name=registration.name,
         language=language,
         subject=subject,
-        body_text=_tidy_text(body_text),
+        body_text=tidy_text(body_text),
         body_html=body_html,
         calendar_method=calendar_method,
         calendar_body=calendar_body,
@@ -221,13 +221,13 @@ def with_link_token(email: OutgoingEmail) -> OutgoingEmail:
     return sent
 
 
-def _registration_invite(
+def registration_invite(
     *, registration: Registration, kind: str, join_url: str | None, manage_url: str
 ) -> tuple[str, str]:
     seminar = registration.seminar
     if kind == OutgoingEmail.Kind.REGISTRATION_WAITLISTED:
         return "", ""
-    organizer_name = header_text(_from_name()) or seminar.series.name
+    organizer_name = header_text(from_name()) or seminar.series.name
     if kind == OutgoingEmail.Kind.REGISTRATION_CANCELLED:
         method = "CANCEL"
         # registration_cancel has already raised the seminar's sequence for this CANCEL
@@ -251,7 +251,7 @@ def _registration_invite(
     return method, body.decode()
 
 
-def _from_name() -> str:
+def from_name() -> str:
     return parseaddr(settings.DEFAULT_FROM_EMAIL)[0]
 
 
@@ -263,11 +263,11 @@ class EmailTime:
     text: str
 
 
-def _times_for(registration: Registration) -> list[EmailTime]:
+def times_for(registration: Registration) -> list[EmailTime]:
     """The seminar's zone, UK time and Japan time as the pages show them, then the reader's."""
     seminar = registration.seminar
     spans = seminar_spans(seminar.starts_at, seminar.ends_at, seminar.timezone)
-    times = [EmailTime(label=_span_label(span), text=span.text()) for span in spans]
+    times = [EmailTime(label=span_label(span), text=span.text()) for span in spans]
     own_zone = registration.time_zone
     if own_zone and own_zone not in {span.zone for span in spans}:
         span = zoned_span(seminar.starts_at, seminar.ends_at, own_zone)
@@ -275,7 +275,7 @@ def _times_for(registration: Registration) -> list[EmailTime]:
     return times
 
 
-def _span_label(span: ZonedSpan) -> str:
+def span_label(span: ZonedSpan) -> str:
     if span.is_uk:
         return translation.gettext("UK time")
     if span.is_japan:
@@ -283,7 +283,7 @@ def _span_label(span: ZonedSpan) -> str:
     return translation.gettext("%(city)s time") % {"city": span.city}
 
 
-def _tidy_text(text: str) -> str:
+def tidy_text(text: str) -> str:
     """Template whitespace out of a text body: no runs of blank lines, no trailing spaces."""
     lines = [line.rstrip() for line in text.strip().splitlines()]
     tidy: list[str] = []
@@ -522,5 +522,5 @@ def email_resend(*, email: OutgoingEmail) -> bool:
         )
         if updated:
             email_id = email.pk
-            transaction.on_commit(lambda: _enqueue_delivery(email_id))
+            transaction.on_commit(lambda: enqueue_delivery(email_id))
     return bool(updated)

@@ -20,7 +20,7 @@ def deliver_email(email_id: int) -> str:
     """
     outcome = services.email_deliver(email_id=email_id)
     if outcome.retry_in is not None and outcome.retry_in <= services.MAX_RETRY_COUNTDOWN_SECONDS:
-        services._enqueue_delivery(email_id, countdown=outcome.retry_in)
+        services.enqueue_delivery(email_id, countdown=outcome.retry_in)
     return outcome.status
 
 
