@@ -65,7 +65,7 @@ seed: migrate ## Load the demo data (idempotent)
 	$(BIN)/python manage.py seed_demo
 
 worker: install ## Run only a Celery worker with beat (e.g. beside `manage.py runserver`)
-	$(BIN)/celery -A config worker -B -l info
+	$(BIN)/celery -A config worker -B -Q celery,mail -l info
 
 shell: install ## Django shell
 	$(BIN)/python manage.py shell

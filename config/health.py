@@ -1,10 +1,12 @@
-"""``/healthz``: can this process reach the database and the Celery broker?
+"""``/healthz``: can this process reach the database and the broker, and is beat running?
 
 Load balancers, container orchestrators and uptime monitors poll it. The body
 names each check so that an operator sees at once what is down; errors carry
 only the exception's class, because the endpoint is public and messages can
 hold host names. Each check is a function returning a dict with at least
-``ok``, so later checks (the scheduler's last run) slot in beside them.
+``ok``. The scheduler check reads when beat's reminder scan last ran (from the
+database, so it is skipped when the database is down) and fails when that is
+more than five minutes ago: a stopped beat is otherwise silent.
 """
 
 import logging
@@ -53,11 +55,33 @@ def check_broker() -> CheckResult:
     return {"ok": True}
 
 
+def check_scheduler() -> CheckResult:
+    """Has the reminder scan (a beat task, every minute) run in the last few minutes?"""
+    from notifications.scheduler import LATE_AFTER, scheduler_status
+
+    try:
+        status = scheduler_status()
+    except Exception as exc:
+        logger.exception("Health check: could not read the scheduler's runs")
+        return {"ok": False, "error": type(exc).__name__}
+    last = status.last_reminder_scan_at
+    result: CheckResult = {
+        "ok": not status.late,
+        "reminder_scan_last_run": last.isoformat() if last else None,
+    }
+    if status.late:
+        minutes = int(LATE_AFTER.total_seconds() // 60)
+        result["error"] = f"the reminder scan has not run for over {minutes} minutes"
+    return result
+
+
 @never_cache
 @require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """200 with every check's result when all pass, 503 naming the failing ones otherwise."""
     checks = {"database": check_database(), "broker": check_broker()}
+    if checks["database"]["ok"]:
+        checks["scheduler"] = check_scheduler()
     healthy = all(result["ok"] for result in checks.values())
     return JsonResponse(
         {"status": "ok" if healthy else "error", "checks": checks},

@@ -245,6 +245,13 @@ REGISTRATION_LOCK_TIMEOUT = env.str("REGISTRATION_LOCK_TIMEOUT", default="3s")
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 EMAIL_RETRY_BASE_SECONDS = 30
 EMAIL_RETRY_MAX_SECONDS = 60 * 60
+# A published seminar's time or delivery edits are told to attendees in one "seminar
+# changed" email once no further edit came for this long (edits coalesce), and at the
+# latest this long after the first edit (an organiser still editing cannot hold it back).
+SEMINAR_CHANGE_NOTICE_DELAY_SECONDS = env.int("SEMINAR_CHANGE_NOTICE_DELAY_SECONDS", default=180)
+SEMINAR_CHANGE_NOTICE_MAX_DELAY_SECONDS = env.int(
+    "SEMINAR_CHANGE_NOTICE_MAX_DELAY_SECONDS", default=15 * 60
+)
 
 # --- Celery ---------------------------------------------------------------
 
@@ -283,7 +290,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60 * 60 * 6,
     },
     # The outbox sweep: due retries, and mail whose task was lost (broker outage, killed
-    # worker). Mail tasks stay on the default queue for now.
+    # worker). It runs on the mail queue (CELERY_TASK_ROUTES).
     "deliver-due-emails": {
         "task": "notifications.deliver_due_emails",
         "schedule": 60,
@@ -296,6 +303,20 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
         "options": {"expires": 55},
     },
+    # "Seminar changed" emails whose coalescing window has closed.
+    "send-seminar-change-notices": {
+        "task": "notifications.send_seminar_change_notices",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
+}
+# Sending mail has its own queue and worker: a 10,000-message fan-out must not hold
+# back the reminder scan or anything else on the default queue ("celery").
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {
+    "notifications.deliver_email": {"queue": "mail"},
+    "notifications.deliver_email_batch": {"queue": "mail"},
+    "notifications.deliver_due_emails": {"queue": "mail"},
 }
 
 # --- Security -------------------------------------------------------------

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -89,3 +90,125 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} → {self.to_email}"
+
+
+class SeminarChangeNotice(models.Model):
+    """A "seminar changed" email waiting to go out, coalescing edits made close together.
+
+    The first time-or-delivery edit of a published seminar opens a notice holding the
+    seminar as attendees last heard of it (``before``); later edits within the window
+    push ``due_at`` back. When it comes due, one email per confirmed registrant and
+    speaker compares ``before`` with the seminar as it is then, so a change that was
+    undone sends nothing.
+    """
+
+    seminar = models.ForeignKey(
+        "webinars.Seminar",
+        verbose_name=_("seminar"),
+        on_delete=models.CASCADE,
+        related_name="change_notices",
+    )
+    before = models.JSONField(
+        _("before the change"),
+        help_text=_("The time and delivery fields as attendees last heard of them."),
+    )
+    first_change_at = models.DateTimeField(_("first change"), default=timezone.now)
+    last_change_at = models.DateTimeField(_("last change"), default=timezone.now)
+    due_at = models.DateTimeField(_("due"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-first_change_at", "-pk"]
+        verbose_name = _("seminar change notice")
+        verbose_name_plural = _("seminar change notices")
+        indexes = [models.Index(fields=["sent_at", "due_at"])]
+        constraints = [
+            # At most one notice still collecting edits per seminar.
+            models.UniqueConstraint(
+                fields=["seminar"],
+                condition=models.Q(sent_at__isnull=True),
+                name="notifications_seminarchangenotice_one_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seminar} ({self.first_change_at:%Y-%m-%d %H:%M})"
+
+
+class Announcement(models.Model):
+    """A message an organiser writes to a seminar's registrants, sent once through the outbox."""
+
+    seminar = models.ForeignKey(
+        "webinars.Seminar",
+        verbose_name=_("seminar"),
+        on_delete=models.PROTECT,
+        related_name="announcements",
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), help_text=_("Plain text. Links are kept as written."))
+    statuses = models.JSONField(
+        _("registration statuses"),
+        default=list,
+        help_text=_("Who receives it, e.g. confirmed and waitlisted registrants."),
+    )
+    audience_types = models.ManyToManyField(
+        "accounts.AudienceType",
+        verbose_name=_("audience types"),
+        blank=True,
+        related_name="+",
+        help_text=_("Leave empty to write to every audience type."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class EmailOptOut(models.Model):
+    """An address that unsubscribed from announcements (transactional mail still goes)."""
+
+    email = models.EmailField(_("email"), max_length=254, unique=True)
+    created_at = models.DateTimeField(_("unsubscribed"), auto_now_add=True)
+    source = models.CharField(
+        _("how"), max_length=20, blank=True, help_text=_("one-click, page or admin")
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("announcement opt-out")
+        verbose_name_plural = _("announcement opt-outs")
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class PeriodicTaskRun(models.Model):
+    """When a periodic (beat) task last ran: what ``/healthz`` and the admin banner read."""
+
+    name = models.CharField(_("task"), max_length=100, primary_key=True)
+    last_started_at = models.DateTimeField(_("last started"))
+    last_finished_at = models.DateTimeField(_("last finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("periodic task run")
+        verbose_name_plural = _("periodic task runs")
+
+    def __str__(self) -> str:
+        return self.name

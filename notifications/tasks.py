@@ -5,6 +5,7 @@ import logging
 from celery import shared_task
 
 from notifications import services
+from notifications.scheduler import REMINDER_SCAN, periodic_task_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ def deliver_due_emails() -> dict[str, int]:
     This pass is what makes delivery safe: mail whose task was lost to a broker
     outage or a killed worker is found here and sent.
     """
-    result = services.emails_deliver_due()
+    with periodic_task_recorded("deliver-due-emails"):
+        result = services.emails_deliver_due()
     if result.delivered or result.failed or result.retrying or result.requeued:
         logger.info(
             "Outbox pass: delivered %s, failed %s, retrying %s, re-queued %s",
@@ -56,7 +58,8 @@ def dispatch_reminders() -> dict[str, int]:
     """
     from notifications.reminders import reminders_dispatch
 
-    scan = reminders_dispatch()
+    with periodic_task_recorded(REMINDER_SCAN):
+        scan = reminders_dispatch()
     if scan.queued or scan.missed:
         logger.info(
             "Reminder scan: queued %s, skipped %s (registered late), missed %s",
@@ -69,3 +72,12 @@ def dispatch_reminders() -> dict[str, int]:
         "skipped_registered_late": scan.skipped_registered_late,
         "missed": scan.missed,
     }
+
+
+@shared_task(name="notifications.send_seminar_change_notices", ignore_result=True)
+def send_seminar_change_notices() -> int:
+    """Send the "seminar changed" emails whose coalescing window has closed (every minute)."""
+    from notifications.seminar_changes import seminar_change_notices_send
+
+    with periodic_task_recorded("send-seminar-change-notices"):
+        return seminar_change_notices_send()

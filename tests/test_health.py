@@ -1,12 +1,17 @@
 import json
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from celery import Celery
 from django.db import OperationalError
 from django.urls import reverse
+from django.utils import timezone
 
 from config import health
+from notifications.models import PeriodicTaskRun
+from notifications.scheduler import REMINDER_SCAN, periodic_task_run_record
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +37,11 @@ def test_healthz_when_healthy_returns_200_with_every_check(client):
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == {
         "status": "ok",
-        "checks": {"database": {"ok": True}, "broker": {"ok": True}},
+        "checks": {
+            "database": {"ok": True},
+            "broker": {"ok": True},
+            "scheduler": {"ok": True, "reminder_scan_last_run": None},
+        },
     }
 
 
@@ -75,6 +84,7 @@ def test_healthz_when_redis_broker_is_unreachable_returns_503_naming_it(client, 
         "checks": {
             "database": {"ok": True},
             "broker": {"ok": False, "error": "OperationalError"},
+            "scheduler": {"ok": True, "reminder_scan_last_run": None},
         },
     }
 
@@ -100,3 +110,54 @@ def test_healthz_refuses_post(client):
     response = client.post("/healthz")
 
     assert response.status_code == 405
+
+
+@time_machine.travel("2026-11-25 12:00:00+00:00", tick=False)
+def test_healthz_reports_when_the_reminder_scan_last_ran(client):
+    periodic_task_run_record(name=REMINDER_SCAN, now=timezone.now() - timedelta(minutes=4))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert json.loads(response.content)["checks"]["scheduler"] == {
+        "ok": True,
+        "reminder_scan_last_run": "2026-11-25T11:56:00+00:00",
+    }
+
+
+@time_machine.travel("2026-11-25 12:00:00+00:00", tick=False)
+def test_healthz_is_503_when_the_reminder_scan_is_over_five_minutes_late(client):
+    periodic_task_run_record(name=REMINDER_SCAN, now=timezone.now() - timedelta(minutes=6))
+
+    response = client.get("/healthz")
+
+    assert response.status_code == 503
+    body = json.loads(response.content)
+    assert body["status"] == "error"
+    assert body["checks"]["scheduler"] == {
+        "ok": False,
+        "reminder_scan_last_run": "2026-11-25T11:54:00+00:00",
+        "error": "the reminder scan has not run for over 5 minutes",
+    }
+
+
+def test_the_reminder_scan_task_records_its_run(settings):
+    from notifications.tasks import dispatch_reminders
+
+    with time_machine.travel("2026-11-25 12:00:00+00:00", tick=False):
+        dispatch_reminders()
+    run = PeriodicTaskRun.objects.get(name=REMINDER_SCAN)
+
+    assert run.last_started_at == datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    assert run.last_finished_at == datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+
+
+def test_admin_shows_a_banner_only_while_the_scheduler_is_late(admin_client):
+    with time_machine.travel("2026-11-25 12:00:00+00:00", tick=False):
+        periodic_task_run_record(name=REMINDER_SCAN)
+        on_time = admin_client.get(reverse("admin:index"))
+    with time_machine.travel("2026-11-25 12:09:00+00:00", tick=False):
+        late = admin_client.get(reverse("admin:index"))
+
+    assert "has not run the reminder scan" not in on_time.content.decode()
+    assert "The scheduler has not run the reminder scan for 9 minutes" in late.content.decode()

@@ -130,19 +130,33 @@ def build_invite(
     event.organizer = vCalAddress.new(
         _email_address(organizer_email), cn=_parameter_text(organizer_name) or None
     )
-    event.attendees = [
-        vCalAddress.new(
-            _email_address(attendee_email),
-            cn=_parameter_text(attendee_name) or None,
-            cutype="INDIVIDUAL",
-            role="REQ-PARTICIPANT",
-            partstat=partstat,
-            rsvp=False,
-        )
-    ]
+    event.attendees = [_attendee(attendee_email, attendee_name, partstat)]
     calendar.add_component(event)
     _add_timezones(calendar, [seminar])
     return calendar.to_ical()
+
+
+def invite_attendee_line(
+    *, attendee_email: str, attendee_name: str = "", partstat: InvitePartstat = "ACCEPTED"
+) -> bytes:
+    """The folded ``ATTENDEE`` content line exactly as :func:`build_invite` writes it.
+
+    Lets a fan-out build one invite and swap in each recipient's line
+    (``notifications.invites.InviteBook``) instead of building the calendar again.
+    """
+    attendee = _attendee(attendee_email, attendee_name, partstat)
+    return Event().content_line("ATTENDEE", attendee).to_ical() + b"\r\n"
+
+
+def _attendee(attendee_email: str, attendee_name: str, partstat: str) -> vCalAddress:
+    return vCalAddress.new(
+        _email_address(attendee_email),
+        cn=_parameter_text(attendee_name) or None,
+        cutype="INDIVIDUAL",
+        role="REQ-PARTICIPANT",
+        partstat=partstat,
+        rsvp=False,
+    )
 
 
 def _new_calendar(*, method: str, name: str | None, refresh_interval: timedelta | None) -> Calendar:

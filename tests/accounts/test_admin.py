@@ -233,7 +233,7 @@ def test_user_list_query_count_does_not_grow(admin_client, django_assert_max_num
     for _ in range(count):
         UserFactory(audience_type=agents)
 
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(8):
         response = admin_client.get(USER_CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count + 1  # and the admin

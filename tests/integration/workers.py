@@ -89,6 +89,8 @@ def running_worker(tmp_path: Path, **environment: str) -> Iterator[Worker]:
         "config",
         "worker",
         "-B",
+        "-Q",
+        "celery,mail",
         "--schedule-filename",
         str(tmp_path / "celerybeat-schedule"),
         "-l",

@@ -329,7 +329,7 @@ def test_changelist_query_count_does_not_grow_with_seminars(
         _seminar(series=series, capacity=50)
     SeminarSpeakerFactory(seminar=Seminar.objects.first())
 
-    with django_assert_max_num_queries(9):
+    with django_assert_max_num_queries(10):
         response = admin_client.get(CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count
@@ -342,7 +342,7 @@ def test_organiser_changelist_query_count_does_not_grow_with_seminars(
     for _ in range(count):
         _seminar()
 
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = organiser_client.get(CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count
@@ -363,7 +363,7 @@ def test_other_changelists_query_count_does_not_grow(
     for _ in range(count):
         make()
 
-    with django_assert_max_num_queries(5):
+    with django_assert_max_num_queries(6):
         response = admin_client.get(reverse(url_name))
 
     assert len(response.context["cl"].result_list) == count

@@ -104,7 +104,7 @@ def test_registration_changelist_query_count_does_not_grow(
     RegistrationFactory.create_batch(count, seminar=seminar)
 
     # Session, user, permissions, the filters' choices, counts and the page itself.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = organiser_client.get(CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count
@@ -293,7 +293,7 @@ def test_seminar_changelist_shows_registration_counts_without_extra_queries(
     SeminarFactory.create_batch(5)
 
     # As many as without the counts: they are subqueries of the list's own query.
-    with django_assert_max_num_queries(11):
+    with django_assert_max_num_queries(12):
         response = organiser_client.get(reverse("admin:webinars_seminar_changelist"))
 
     html = response.content.decode()

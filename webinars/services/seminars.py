@@ -50,13 +50,20 @@ def seminar_update(*, seminar: Seminar, **changes: Any) -> Seminar:
         )
     current = _locked(seminar)
     changed = {name for name, value in changes.items() if getattr(current, name) != value}
+    before = {name: getattr(current, name) for name in CALENDAR_FIELDS}
     for name, value in changes.items():
         setattr(current, name, value)
-    if current.is_published and changed & CALENDAR_FIELDS:
+    calendar_changed = current.is_published and bool(changed & CALENDAR_FIELDS)
+    if calendar_changed:
         current.sequence = F("sequence") + 1
     current.full_clean(exclude=["sequence"])
     current.save()
     current.refresh_from_db()
+    if calendar_changed:
+        from notifications.seminar_changes import seminar_change_record
+
+        # Attendees hear of it in one email once the edits stop (coalesced), not per save.
+        seminar_change_record(seminar=current, before=before)
     _copy_into(current, seminar)
     catalogue_changed()
     return seminar
@@ -75,6 +82,10 @@ def seminar_publish(*, seminar: Seminar) -> Seminar:
     current.status = Seminar.Status.PUBLISHED
     current.published_at = timezone.now()
     current.save(update_fields=["status", "published_at", "updated_at"])
+    from notifications.speaker_notices import speaker_invites_queue
+
+    # Speakers added while it was a draft get their invite now, in this transaction.
+    speaker_invites_queue(seminar=current)
     _copy_into(current, seminar)
     catalogue_changed()
     return seminar
