@@ -45,6 +45,7 @@ fmt: install ## Fix what ruff can and format the code
 bench: install ## Run the benchmarks (needs PostgreSQL and Redis; BENCH_ARGS=--quick)
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
 	$(BIN)/python bench/registration.py $(BENCH_ARGS)
+	$(BIN)/python bench/reminders.py $(BENCH_ARGS)
 
 install: $(STAMP) ## Create .venv and install from requirements.lock
 

@@ -245,6 +245,9 @@ REGISTRATION_LOCK_TIMEOUT = env.str("REGISTRATION_LOCK_TIMEOUT", default="3s")
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 EMAIL_RETRY_BASE_SECONDS = 30
 EMAIL_RETRY_MAX_SECONDS = 60 * 60
+# A row left in "sending" this long belongs to a worker that died mid-send: the sweep
+# queues it again (a message the dead worker had already handed to SMTP goes twice).
+EMAIL_SENDING_LEASE_SECONDS = env.int("EMAIL_SENDING_LEASE_SECONDS", default=10 * 60)
 # A published seminar's time or delivery edits are told to attendees in one "seminar
 # changed" email once no further edit came for this long (edits coalesce), and at the
 # latest this long after the first edit (an organiser still editing cannot hold it back).

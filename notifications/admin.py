@@ -1,14 +1,43 @@
-"""The outbox in the admin: what was sent to whom, what failed and why, and "Resend"."""
+"""Mail in the admin: the outbox ("Resend"), announcements (write, preview, send once) and
+the addresses that unsubscribed from announcements."""
+
+from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote, unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from accounts.admin import ControlCharacterFreeSearchMixin
-from notifications.models import OutgoingEmail
+from notifications.announcements import (
+    AnnouncementAlreadySent,
+    AnnouncementError,
+    AnnouncementWithoutRecipients,
+    announcement_check,
+    announcement_recipients,
+    announcement_render,
+    announcement_send,
+    email_opt_out,
+    opted_out_count,
+    recipient_breakdown,
+    unsubscribe_url,
+)
+from notifications.forms import AnnouncementForm, EmailOptOutForm
+from notifications.models import (
+    Announcement,
+    EmailOptOut,
+    OutgoingEmail,
+    PeriodicTaskRun,
+    SeminarChangeNotice,
+)
 from notifications.services import email_resend
+from webinars.models import Registration
 
 
 @admin.register(OutgoingEmail)
@@ -92,3 +121,275 @@ class OutgoingEmailAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
                 % {"count": skipped},
                 messages.WARNING,
             )
+
+
+# Who wrote it and what sending did: filled in by the admin and the service, never typed.
+_ANNOUNCEMENT_RECORD_FIELDS = ("created_by", "created_at", "sent_at", "recipient_count")
+_ANNOUNCEMENT_DRAFT_FIELDS = ("seminar", "subject", "body", "statuses", "audience_types")
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
+    """Write a draft, check its preview (the email and who gets it), then send it once."""
+
+    form = AnnouncementForm
+    list_display = (
+        "subject",
+        "seminar",
+        "state",
+        "recipient_count",
+        "created_by",
+        "created_at",
+        "sent_at",
+    )
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    search_fields = ("subject", "seminar__title")
+    list_select_related = ("seminar", "created_by")
+    autocomplete_fields = ("seminar",)
+    date_hierarchy = "created_at"
+
+    def get_fields(self, request: HttpRequest, obj: Announcement | None = None) -> list[str]:
+        if obj is None:
+            return list(_ANNOUNCEMENT_DRAFT_FIELDS)
+        if obj.sent_at is not None:
+            return [
+                "seminar",
+                "subject",
+                "body",
+                "statuses_display",
+                "audience_types_display",
+                *_ANNOUNCEMENT_RECORD_FIELDS,
+            ]
+        return [*_ANNOUNCEMENT_DRAFT_FIELDS, *_ANNOUNCEMENT_RECORD_FIELDS]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Announcement | None = None):
+        if obj is not None and obj.sent_at is not None:
+            # What went out is a record: nothing of a sent announcement can change.
+            return [
+                *_ANNOUNCEMENT_DRAFT_FIELDS,
+                "statuses_display",
+                "audience_types_display",
+                *_ANNOUNCEMENT_RECORD_FIELDS,
+            ]
+        return list(_ANNOUNCEMENT_RECORD_FIELDS)
+
+    def has_change_permission(self, request: HttpRequest, obj: Announcement | None = None) -> bool:
+        if obj is not None and obj.sent_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Announcement | None = None) -> bool:
+        if obj is not None and obj.sent_at is not None:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("seminar__series", "created_by")
+
+    def save_model(
+        self, request: HttpRequest, obj: Announcement, form: ModelForm, change: bool
+    ) -> None:
+        if not change:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+
+    # --- Display ---------------------------------------------------------------
+
+    @admin.display(description=_("state"), ordering="sent_at")
+    def state(self, obj: Announcement) -> str:
+        return gettext("Draft") if obj.sent_at is None else gettext("Sent")
+
+    @admin.display(description=_("registration statuses"))
+    def statuses_display(self, obj: Announcement) -> str:
+        labels = dict(Registration.Status.choices)
+        return ", ".join(str(labels.get(status, status)) for status in obj.statuses) or "—"
+
+    @admin.display(description=_("audience types"))
+    def audience_types_display(self, obj: Announcement) -> str:
+        names = [audience_type.name for audience_type in obj.audience_types.all()]
+        return ", ".join(names) or gettext("All audience types")
+
+    # --- Saving leads to the preview ---------------------------------------------
+
+    def _preview_url(self, obj: Announcement) -> str:
+        return reverse("admin:notifications_announcement_preview", args=[quote(obj.pk)])
+
+    def response_add(
+        self, request: HttpRequest, obj: Announcement, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        if "_addanother" in request.POST:
+            return super().response_add(request, obj, post_url_continue)
+        self.message_user(
+            request,
+            gettext("The draft is saved. Check the email and its recipients, then send it."),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._preview_url(obj))
+
+    def response_change(self, request: HttpRequest, obj: Announcement) -> HttpResponse:
+        if "_addanother" in request.POST:
+            return super().response_change(request, obj)
+        self.message_user(
+            request,
+            gettext("The draft is saved. Check the email and its recipients, then send it."),
+            messages.SUCCESS,
+        )
+        return HttpResponseRedirect(self._preview_url(obj))
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<path:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="notifications_announcement_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """GET: the email as the first recipient reads it, and who gets it. POST: send it."""
+        announcement = self.get_object(request, unquote(object_id))
+        if announcement is None:
+            raise Http404(gettext("No such announcement."))
+        if not self.has_view_permission(request, announcement):
+            raise PermissionDenied
+        if request.method == "POST":
+            # Model-level: a sent announcement refuses change, and the service says so.
+            if not self.has_change_permission(request):
+                raise PermissionDenied
+            self._send(request, announcement)
+            return HttpResponseRedirect(self._preview_url(announcement))
+        return TemplateResponse(
+            request,
+            "admin/notifications/announcement/preview.html",
+            self._preview_context(request, announcement),
+        )
+
+    def _send(self, request: HttpRequest, announcement: Announcement) -> None:
+        try:
+            count = announcement_send(announcement=announcement)
+        except AnnouncementAlreadySent as error:
+            self.message_user(request, str(error), messages.WARNING)
+        except AnnouncementError as error:
+            self.message_user(request, str(error), messages.ERROR)
+        else:
+            self.message_user(
+                request,
+                ngettext(
+                    "Sent to %(count)d person: the email is in the outbox.",
+                    "Sent to %(count)d people: the emails are in the outbox.",
+                    count,
+                )
+                % {"count": count},
+                messages.SUCCESS,
+            )
+
+    def _preview_context(self, request: HttpRequest, announcement: Announcement) -> dict[str, Any]:
+        seminar = announcement.seminar
+        recipients = announcement_recipients(announcement=announcement)
+        problem = None
+        if announcement.sent_at is None:
+            try:
+                announcement_check(announcement=announcement)
+                if not recipients:
+                    raise AnnouncementWithoutRecipients
+            except AnnouncementError as error:
+                problem = str(error)
+        if recipients:
+            reader = recipients[0]
+        else:
+            # Nobody to show it to yet: an example reader in the seminar's language.
+            reader = Registration(
+                seminar=seminar, email="someone@example.org", language=seminar.language
+            )
+        rendered = announcement_render(
+            announcement=announcement,
+            registration=reader,
+            unsubscribe=unsubscribe_url(email=reader.email),
+        )
+        return {
+            **self.admin_site.each_context(request),
+            "title": gettext("Preview: %(subject)s") % {"subject": announcement.subject},
+            "opts": self.opts,
+            "original": announcement,
+            "announcement": announcement,
+            "seminar": seminar,
+            "reader": reader,
+            "reader_is_example": not recipients,
+            "rendered": rendered,
+            "recipient_count": len(recipients),
+            "breakdown": recipient_breakdown(recipients),
+            "opted_out_count": opted_out_count(announcement=announcement),
+            "problem": problem,
+            "can_send": problem is None
+            and announcement.sent_at is None
+            and self.has_change_permission(request, announcement),
+            "can_edit": self.has_change_permission(request, announcement),
+        }
+
+
+@admin.register(EmailOptOut)
+class EmailOptOutAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
+    """Addresses that get no announcements; organisers add one for someone who asked by email."""
+
+    form = EmailOptOutForm
+    list_display = ("email", "source", "created_at")
+    list_filter = ("source",)
+    search_fields = ("email",)
+    date_hierarchy = "created_at"
+
+    def get_fields(self, request: HttpRequest, obj: EmailOptOut | None = None) -> list[str]:
+        if obj is None:
+            return ["email"]
+        return ["email", "source", "created_at"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: EmailOptOut | None = None):
+        if obj is None:
+            return []
+        return ["email", "source", "created_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: EmailOptOut | None = None) -> bool:
+        # An opt-out is the person's decision: it is recorded or removed, never rewritten.
+        return False
+
+    def save_model(
+        self, request: HttpRequest, obj: EmailOptOut, form: ModelForm, change: bool
+    ) -> None:
+        saved = email_opt_out(email=obj.email, source="admin")
+        obj.pk = saved.pk
+        obj._state.adding = False
+        obj.refresh_from_db()
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records the system keeps for itself: organisers look, nobody edits."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(SeminarChangeNotice)
+class SeminarChangeNoticeAdmin(ReadOnlyAdmin):
+    """Time or delivery edits waiting to be told to attendees, and what became of them."""
+
+    list_display = ("seminar", "first_change_at", "last_change_at", "due_at", "sent_at", "outcome")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("seminar",)
+    search_fields = ("seminar__title",)
+    date_hierarchy = "first_change_at"
+
+
+@admin.register(PeriodicTaskRun)
+class PeriodicTaskRunAdmin(ReadOnlyAdmin):
+    """When beat's periodic tasks last ran: a stale reminder scan means beat is down."""
+
+    list_display = ("name", "last_started_at", "last_finished_at")

@@ -17,6 +17,7 @@ text and HTML parts. Django's ``attach()`` gives a ``text/calendar`` part a seco
 
 import hashlib
 import re
+import secrets
 from email import encoders
 from email.mime.base import MIMEBase
 from email.utils import formataddr, parseaddr
@@ -73,6 +74,16 @@ class OutboxMessage(EmailMultiAlternatives):
         super().__init__(*args, **kwargs)
         self.calendar_method = calendar_method
         self.calendar_body = calendar_body
+
+    def message(self, *args, **kwargs):
+        msg = super().message(*args, **kwargs)
+        # A random boundary per part, set here: otherwise the email package compiles a
+        # regular expression per multipart part to check its own guess against the body,
+        # which is a noticeable share of a large fan-out's CPU time.
+        for part in msg.walk():
+            if part.is_multipart():
+                part.set_boundary(f"=kizuna-{secrets.token_hex(16)}")
+        return msg
 
     def _create_alternatives(self, msg):
         msg = super()._create_alternatives(msg)

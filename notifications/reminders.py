@@ -19,11 +19,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
+from notifications.invites import InviteBook
 from notifications.mail import header_text
 from notifications.models import OutgoingEmail
 from notifications.services import (
     LINK_TOKEN_PLACEHOLDER,
-    enqueue_delivery,
+    deliver_after_commit,
     registration_invite,
     tidy_text,
     times_for,
@@ -71,11 +72,14 @@ def reminders_dispatch(*, now: datetime | None = None) -> ReminderScan:
       never sent later;
     - several offsets due at once (the scan ran late) → only the one nearest the start
       is sent, the others are recorded as missed: nobody wants two reminders at once;
-    - otherwise → a queued reminder, delivered after commit by ``deliver_email``.
+    - otherwise → a queued reminder, delivered after commit in ``deliver_email_batch``
+      tasks.
 
     Queries do not grow with the number of registrations (a handful per scan, plus
-    one INSERT per ``WRITE_BATCH_SIZE`` rows). Losing an insert race to a concurrent
-    scan is harmless: the unique dedupe key keeps one row.
+    one INSERT per ``WRITE_BATCH_SIZE`` rows), and each seminar's invite is built once
+    per language, not once per person (:class:`~notifications.invites.InviteBook`).
+    Losing an insert race to a concurrent scan is harmless: the unique dedupe key keeps
+    one row.
     """
     now = now or timezone.now()
     scan = ReminderScan()
@@ -97,6 +101,7 @@ def reminders_dispatch(*, now: datetime | None = None) -> ReminderScan:
         ).values_list("dedupe_key", flat=True)
     )
     rows: list[OutgoingEmail] = []
+    book = InviteBook()
     for registration in registrations:
         # One shared seminar instance: its speakers are prefetched once, not per person.
         registration.seminar = seminar = seminars[registration.seminar_id]
@@ -121,7 +126,7 @@ def reminders_dispatch(*, now: datetime | None = None) -> ReminderScan:
         rows.extend(
             _missed_row(registration, offset, MISSED_SUPERSEDED % nearest) for offset in superseded
         )
-        rows.append(_reminder_row(registration=registration, offset=nearest, now=now))
+        rows.append(_reminder_row(registration=registration, offset=nearest, now=now, book=book))
     for start in range(0, len(rows), WRITE_BATCH_SIZE):
         for row in _write(rows[start : start + WRITE_BATCH_SIZE]):
             if row.status == OutgoingEmail.Status.QUEUED:
@@ -173,14 +178,8 @@ def _write(rows: list[OutgoingEmail]) -> list[OutgoingEmail]:
                     logger.info("Reminder %s was written by another scan.", row.dedupe_key)
                     continue
                 created.append(row)
-        queued_ids = [row.pk for row in created if row.status == OutgoingEmail.Status.QUEUED]
-        transaction.on_commit(lambda: _enqueue_all(queued_ids))
+        deliver_after_commit(row.pk for row in created if row.status == OutgoingEmail.Status.QUEUED)
     return created
-
-
-def _enqueue_all(email_ids: list[int]) -> None:
-    for email_id in email_ids:
-        enqueue_delivery(email_id)
 
 
 def _missed_row(registration: Registration, offset: int, reason: str) -> OutgoingEmail:
@@ -201,7 +200,9 @@ def _missed_row(registration: Registration, offset: int, reason: str) -> Outgoin
     )
 
 
-def _reminder_row(*, registration: Registration, offset: int, now: datetime) -> OutgoingEmail:
+def _reminder_row(
+    *, registration: Registration, offset: int, now: datetime, book: InviteBook
+) -> OutgoingEmail:
     """The rendered reminder, with the join and manage links and a current invite."""
     seminar = registration.seminar
     language = registration.language or settings.LANGUAGE_CODE
@@ -215,6 +216,7 @@ def _reminder_row(*, registration: Registration, offset: int, now: datetime) -> 
             kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
             join_url=join_url,
             manage_url=manage_url,
+            book=book,
         )
         moment = seminar.starts_at - timedelta(minutes=offset)
         if now - moment <= ON_TIME_TOLERANCE:

@@ -28,9 +28,7 @@ def periodic_task_run_record(*, name: str, now: datetime | None = None) -> None:
     """Note that the periodic task ``name`` (its beat schedule key) has started now."""
     now = now or timezone.now()
     try:
-        PeriodicTaskRun.objects.update_or_create(
-            name=name, defaults={"last_started_at": now, "last_finished_at": None}
-        )
+        PeriodicTaskRun.objects.update_or_create(name=name, defaults={"last_started_at": now})
     except DatabaseError:
         # The task's own work matters more than the record of it.
         logger.warning("Could not record the run of %s.", name, exc_info=True)
@@ -54,7 +52,7 @@ def periodic_task_recorded(name: str) -> Iterator[None]:
 
 @dataclass(frozen=True)
 class SchedulerStatus:
-    """When the reminder scan last ran, and whether that is too long ago."""
+    """When the reminder scan last completed, and whether that is too long ago."""
 
     last_reminder_scan_at: datetime | None
     late: bool
@@ -74,7 +72,10 @@ def scheduler_status(*, now: datetime | None = None) -> SchedulerStatus:
     beat's first minute) is not reported late: there is no run to be late after.
     """
     now = now or timezone.now()
-    runs = dict(PeriodicTaskRun.objects.values_list("name", "last_started_at"))
+    rows = PeriodicTaskRun.objects.values_list("name", "last_started_at", "last_finished_at")
+    runs = {name: finished or started for name, started, finished in rows}
+    # A scan that starts every minute but crashes every time is as late as one that never
+    # starts: what counts is the last scan that finished (or the first one, still running).
     last = runs.get(REMINDER_SCAN)
     return SchedulerStatus(
         last_reminder_scan_at=last,

@@ -10,10 +10,9 @@ from django.db.models import Prefetch, prefetch_related_objects
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from notifications.mail import header_text
+from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail
-from notifications.services import EmailTime, email_queue, from_name, span_label, tidy_text
-from webinars.ical import build_invite
+from notifications.services import EmailTime, email_queue, span_label, tidy_text
 from webinars.models import Registration, Seminar, SeminarSpeaker, Speaker
 from webinars.timezones import seminar_spans, zoned_span
 
@@ -30,7 +29,9 @@ def seminar_cancelled_emails_queue(*, seminar: Seminar, message: str) -> list[Ou
 
     Its reads do not grow with the audience (one query for the registrations, one for
     the speaker links with their speakers, one for the series); each email then
-    costs its own outbox write.
+    costs its own outbox write. The ``METHOD:CANCEL`` calendar is built once per
+    language and the recipients' ``ATTENDEE`` lines swapped in
+    (:class:`~notifications.invites.InviteBook`); delivery goes out in batches after commit.
     """
     if not seminar.is_cancelled:
         raise ValueError("Only a cancelled seminar can be announced as cancelled.")
@@ -50,13 +51,16 @@ def seminar_cancelled_emails_queue(*, seminar: Seminar, message: str) -> list[Ou
     )
     registrations = Registration.objects.live().filter(seminar=seminar).order_by("created_at", "pk")
     message = message.strip()
+    book = InviteBook()
     emails = [
-        _registrant_cancel_email(seminar=seminar, registration=registration, message=message)
+        _registrant_cancel_email(
+            seminar=seminar, registration=registration, message=message, book=book
+        )
         for registration in registrations
     ]
     # A speaker appears once per seminar (a unique constraint), so one email each.
     emails.extend(
-        _speaker_cancel_email(seminar=seminar, speaker=link.speaker, message=message)
+        _speaker_cancel_email(seminar=seminar, speaker=link.speaker, message=message, book=book)
         for link in seminar.speaker_links.all()
         if link.speaker.email.strip()
     )
@@ -64,7 +68,7 @@ def seminar_cancelled_emails_queue(*, seminar: Seminar, message: str) -> list[Ou
 
 
 def _registrant_cancel_email(
-    *, seminar: Seminar, registration: Registration, message: str
+    *, seminar: Seminar, registration: Registration, message: str, book: InviteBook
 ) -> OutgoingEmail:
     # The registrations were read for this seminar: spare a query per row.
     registration.seminar = seminar
@@ -73,7 +77,10 @@ def _registrant_cancel_email(
         calendar_body = ""
         if registration.is_confirmed:
             calendar_body = _cancel_invite(
-                seminar=seminar, attendee_email=registration.email, attendee_name=registration.name
+                book,
+                seminar=seminar,
+                attendee_email=registration.email,
+                attendee_name=registration.name,
             )
         rendered = _render(
             "seminar_cancelled",
@@ -98,12 +105,14 @@ def _registrant_cancel_email(
     )
 
 
-def _speaker_cancel_email(*, seminar: Seminar, speaker: Speaker, message: str) -> OutgoingEmail:
+def _speaker_cancel_email(
+    *, seminar: Seminar, speaker: Speaker, message: str, book: InviteBook
+) -> OutgoingEmail:
     # Speakers have no language of their own: write in the seminar's language.
     language = seminar.language or settings.LANGUAGE_CODE
     with translation.override(language):
         calendar_body = _cancel_invite(
-            seminar=seminar, attendee_email=speaker.email, attendee_name=speaker.name
+            book, seminar=seminar, attendee_email=speaker.email, attendee_name=speaker.name
         )
         rendered = _render(
             "speaker_cancel",
@@ -126,17 +135,17 @@ def _speaker_cancel_email(*, seminar: Seminar, speaker: Speaker, message: str) -
     )
 
 
-def _cancel_invite(*, seminar: Seminar, attendee_email: str, attendee_name: str) -> str:
+def _cancel_invite(
+    book: InviteBook, *, seminar: Seminar, attendee_email: str, attendee_name: str
+) -> str:
     """A ``METHOD:CANCEL`` for one recipient at the seminar's current (raised) SEQUENCE."""
-    return build_invite(
+    return book.invite(
         seminar=seminar,
         method="CANCEL",
-        organizer_email=settings.ORGANISER_CONTACT_EMAIL,
-        organizer_name=header_text(from_name()) or seminar.series.name,
         attendee_email=attendee_email,
         attendee_name=attendee_name,
         sequence=seminar.sequence,
-    ).decode()
+    )
 
 
 def _render(

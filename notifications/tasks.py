@@ -25,6 +25,28 @@ def deliver_email(email_id: int) -> str:
     return outcome.status
 
 
+@shared_task(name="notifications.deliver_email_batch", acks_late=True, ignore_result=True)
+def deliver_email_batch(email_ids: list[int]) -> dict[str, int]:
+    """Send the rows one transaction wrote (up to 100) over one SMTP connection.
+
+    Rows already sent, failed, or being sent by another worker or the periodic pass
+    are skipped, so a redelivered or repeated task sends nothing twice. A row that
+    failed temporarily is enqueued again alone with its backoff (at most 15 minutes;
+    later ones are left to :func:`deliver_due_emails`); rows the server could not take
+    (it went away) wait for that pass.
+    """
+    result = services.emails_deliver(email_ids=email_ids)
+    for email_id, retry_in in result.retries:
+        if retry_in <= services.MAX_RETRY_COUNTDOWN_SECONDS:
+            services.enqueue_delivery(email_id, countdown=retry_in)
+    return {
+        "delivered": result.delivered,
+        "failed": result.failed,
+        "retrying": result.retrying,
+        "skipped": result.skipped,
+    }
+
+
 @shared_task(name="notifications.deliver_due_emails", ignore_result=True)
 def deliver_due_emails() -> dict[str, int]:
     """Send every due row and re-queue rows stuck in "sending" (beat runs it every minute).

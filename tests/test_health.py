@@ -161,3 +161,22 @@ def test_admin_shows_a_banner_only_while_the_scheduler_is_late(admin_client):
 
     assert "has not run the reminder scan" not in on_time.content.decode()
     assert "The scheduler has not run the reminder scan for 9 minutes" in late.content.decode()
+
+
+def test_healthz_is_503_when_the_reminder_scan_starts_but_keeps_failing(client):
+    from notifications.scheduler import periodic_task_finish_record
+
+    with time_machine.travel("2026-11-25 12:00:00+00:00", tick=False):
+        periodic_task_run_record(name=REMINDER_SCAN)
+        periodic_task_finish_record(name=REMINDER_SCAN)
+    for minute in range(1, 8):  # every later run starts, then crashes before finishing
+        with time_machine.travel(f"2026-11-25 12:0{minute}:00+00:00", tick=False):
+            periodic_task_run_record(name=REMINDER_SCAN)
+
+    with time_machine.travel("2026-11-25 12:07:30+00:00", tick=False):
+        response = client.get("/healthz")
+
+    assert response.status_code == 503
+    assert json.loads(response.content)["checks"]["scheduler"]["reminder_scan_last_run"] == (
+        "2026-11-25T12:00:00+00:00"
+    )

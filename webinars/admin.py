@@ -5,6 +5,7 @@ calendar ``sequence`` grows when attendees must hear of a change), and every sav
 here invalidates the cached public pages once the transaction commits.
 """
 
+import math
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,7 +18,7 @@ from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import Field, ModelForm, Textarea
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import dateformat
@@ -66,6 +67,7 @@ from webinars.services import (
     seminar_create,
     seminar_duplicate,
     seminar_publish,
+    seminar_speakers_notify,
     seminar_update,
 )
 
@@ -214,7 +216,13 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
     filter_horizontal = ["allowed_audience_types"]
     readonly_fields = [*SEMINAR_LIFECYCLE_FIELDS, "times_overview"]
     inlines = [SeminarSpeakerInline, AudienceQuotaInline, RegistrationQuestionInline]
-    actions = ["publish_seminars", "cancel_seminars", "duplicate_seminars", "export_registrants"]
+    actions = [
+        "publish_seminars",
+        "cancel_seminars",
+        "duplicate_seminars",
+        "export_registrants",
+        "write_to_registrants",
+    ]
     change_form_template = "admin/webinars/seminar/change_form.html"
 
     def get_fieldsets(self, request: HttpRequest, obj: Seminar | None = None) -> list[tuple]:
@@ -458,7 +466,10 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
                 name: getattr(obj, name) for name in form.changed_data if name in model_fields
             }
             if changes:
+                sequence = obj.sequence
                 seminar_update(seminar=obj, **changes)
+                if obj.is_published and obj.sequence > sequence:
+                    self._tell_when_change_notice_goes(request, obj)
             return
         created = seminar_create(
             **{
@@ -474,7 +485,85 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
         obj._state.db = created._state.db
         obj.refresh_from_db()
 
+    def _tell_when_change_notice_goes(self, request: HttpRequest, seminar: Seminar) -> None:
+        """Say when registrants and speakers hear of a time or delivery change (coalesced)."""
+        notice = seminar.change_notices.filter(sent_at__isnull=True).first()
+        if notice is None:
+            return
+        seconds = (notice.due_at - dj_timezone.now()).total_seconds()
+        minutes = max(1, math.ceil(seconds / 60))
+        self.message_user(
+            request,
+            ngettext(
+                "Registrants and speakers will be emailed about this change in about "
+                "%(minutes)d minute (further edits before then go into the same email).",
+                "Registrants and speakers will be emailed about this change in about "
+                "%(minutes)d minutes (further edits before then go into the same email).",
+                minutes,
+            )
+            % {"minutes": minutes},
+            messages.INFO,
+        )
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: Any, change: bool
+    ) -> None:
+        if formset.model is not SeminarSpeaker:
+            super().save_formset(request, form, formset, change)
+            return
+        # A row whose speaker was swapped keeps its pk: the old speaker is removed, the new one
+        # added. Read the old speaker before saving overwrites the form's instance.
+        replaced = {
+            row.instance.pk: row.initial["speaker"]
+            for row in formset.initial_forms
+            if "speaker" in row.changed_data and row not in formset.deleted_forms
+        }
+        super().save_formset(request, form, formset, change)
+        added = list(formset.new_objects)
+        updated = []
+        removed_ids = [link.speaker_id for link in formset.deleted_objects]
+        for link, fields in formset.changed_objects:
+            if link.pk in replaced:
+                removed_ids.append(replaced[link.pk])
+                added.append(link)
+            elif "join_url" in fields:
+                updated.append(link)
+        if added or updated or removed_ids:
+            seminar_speakers_notify(
+                seminar=form.instance,
+                added=added,
+                updated=updated,
+                removed=list(Speaker.objects.filter(pk__in=removed_ids).order_by("pk")),
+            )
+
     # --- Actions ---------------------------------------------------------------
+
+    @admin.action(description=_("Write to registrants"), permissions=["write_to_registrants"])
+    def write_to_registrants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Open a new announcement for the one selected seminar that has registrants."""
+        seminars = list(queryset[:2])
+        if len(seminars) != 1:
+            self.message_user(
+                request,
+                gettext("Select exactly one seminar to write to its registrants."),
+                messages.ERROR,
+            )
+            return None
+        (seminar,) = seminars
+        # A draft, or a draft cancelled before publication, never had registrants.
+        if seminar.published_at is None:
+            self.message_user(
+                request,
+                gettext("“%(title)s” is a draft: it has no registrants to write to.")
+                % {"title": seminar.title},
+                messages.ERROR,
+            )
+            return None
+        url = reverse("admin:notifications_announcement_add")
+        return HttpResponseRedirect(f"{url}?seminar={seminar.pk}")
+
+    def has_write_to_registrants_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notifications.add_announcement")
 
     @admin.action(description=_("Publish selected seminars"), permissions=["change"])
     def publish_seminars(self, request: HttpRequest, queryset: QuerySet) -> None:

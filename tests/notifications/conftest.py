@@ -30,6 +30,12 @@ def enqueued(monkeypatch):
         "apply_async",
         lambda args, countdown=None, **kwargs: calls.append((args[0], countdown)),
     )
+    # Fan-outs hand over batches: each id counts as one call without a countdown.
+    monkeypatch.setattr(
+        tasks.deliver_email_batch,
+        "delay",
+        lambda email_ids: calls.extend((email_id, None) for email_id in email_ids),
+    )
     return calls
 
 

@@ -38,7 +38,18 @@ def test_organisers_may_view_and_change_the_outbox_but_not_add_or_delete():
         .permissions.filter(content_type__app_label="notifications")
         .values_list("codename", flat=True)
     )
-    assert codenames == {"view_outgoingemail", "change_outgoingemail"}
+    assert codenames == {
+        "view_outgoingemail",
+        "change_outgoingemail",
+        "view_announcement",
+        "add_announcement",
+        "change_announcement",
+        "view_emailoptout",
+        "add_emailoptout",
+        "delete_emailoptout",
+        "view_seminarchangenotice",
+        "view_periodictaskrun",
+    }
 
 
 def test_outbox_list_shows_filters_and_searches(organiser_client, enqueued):
@@ -111,3 +122,28 @@ def test_resend_queues_failed_and_cancelled_rows_after_commit(
         "2 emails queued again.",
         "1 email was not failed or cancelled and was left as it is.",
     ]
+
+
+def test_change_notices_and_scheduler_runs_are_visible_but_read_only(organiser_client):
+    from notifications.models import PeriodicTaskRun, SeminarChangeNotice
+    from notifications.scheduler import REMINDER_SCAN, periodic_task_run_record
+
+    seminar = SeminarFactory(title="Snow festival")
+    SeminarChangeNotice.objects.create(seminar=seminar, before={}, due_at=seminar.starts_at)
+    periodic_task_run_record(name=REMINDER_SCAN)
+
+    notices = organiser_client.get(reverse("admin:notifications_seminarchangenotice_changelist"))
+    runs = organiser_client.get(reverse("admin:notifications_periodictaskrun_changelist"))
+    notice = SeminarChangeNotice.objects.get()
+    change = organiser_client.post(
+        reverse("admin:notifications_seminarchangenotice_change", args=[notice.pk]),
+        {"outcome": "edited"},
+    )
+
+    assert notices.status_code == 200
+    assert "Snow festival" in notices.content.decode()
+    assert runs.status_code == 200
+    assert REMINDER_SCAN in runs.content.decode()
+    assert change.status_code == 403
+    assert PeriodicTaskRun.objects.count() == 1
+    assert SeminarChangeNotice.objects.get().outcome == ""

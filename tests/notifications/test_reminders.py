@@ -28,6 +28,19 @@ HOUR_MOMENT = START - timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
 
 
+@pytest.fixture
+def enqueued(enqueued, monkeypatch):
+    """The conftest's record of Celery calls, with batch tasks' ids recorded one by one."""
+    from notifications import tasks
+
+    monkeypatch.setattr(
+        tasks.deliver_email_batch,
+        "delay",
+        lambda email_ids: enqueued.extend((email_id, None) for email_id in email_ids),
+    )
+    return enqueued
+
+
 def _seminar(**kwargs) -> Seminar:
     defaults = {
         "title": "Tourism in Tottori",
@@ -52,6 +65,11 @@ def _scan(at: datetime, django_capture_on_commit_callbacks=None):
             return reminders_dispatch()
         with django_capture_on_commit_callbacks(execute=True):
             return reminders_dispatch()
+
+
+def _event(calendar_body: str):
+    (event,) = Calendar.from_ical(calendar_body).walk("VEVENT")
+    return event
 
 
 def _keys() -> list[tuple[str, str]]:
@@ -372,3 +390,35 @@ def test_cancelling_the_seminar_withdraws_reminders_queued_but_not_yet_sent(enqu
     reminder.refresh_from_db()
     assert (reminder.status, reminder.last_error) == ("cancelled", "the seminar was cancelled")
     assert _scan(HOUR_MOMENT + MINUTE).queued == 0
+
+
+def test_a_scan_builds_each_seminars_invite_once_per_language_and_batches_delivery(
+    enqueued, django_capture_on_commit_callbacks, monkeypatch
+):
+    from notifications import invites, services
+
+    built = []
+    build_invite = invites.build_invite
+
+    def counting_build_invite(**kwargs):
+        built.append(kwargs["seminar"].pk)
+        return build_invite(**kwargs)
+
+    monkeypatch.setattr(invites, "build_invite", counting_build_invite)
+    monkeypatch.setattr(services, "build_invite", counting_build_invite)
+    seminar = _seminar()
+    people = [
+        _register(seminar, at=START - timedelta(days=5), email=f"p{n}@example.org", name=f"P {n}")
+        for n in range(4)
+    ]
+    _register(seminar, at=START - timedelta(days=5), email="ja@example.org", language="ja")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        assert _scan(HOUR_MOMENT).queued == 5
+
+    assert built == [seminar.pk, seminar.pk]  # English and Japanese
+    emails = OutgoingEmail.objects.filter(status="queued").order_by("pk")
+    attendees = [_event(email.calendar_body)["ATTENDEE"] for email in emails]
+    assert attendees == [f"mailto:{person.email}" for person in people] + ["mailto:ja@example.org"]
+    assert len(callbacks) == 1
+    assert enqueued == [(email.pk, None) for email in emails]

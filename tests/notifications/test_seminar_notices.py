@@ -23,6 +23,19 @@ Kind = OutgoingEmail.Kind
 MESSAGE = "Our speaker is unwell.\nWe hope to run it again in the spring."
 
 
+@pytest.fixture
+def enqueued(enqueued, monkeypatch):
+    """The conftest's record of Celery calls, with batch tasks' ids recorded one by one."""
+    from notifications import tasks
+
+    monkeypatch.setattr(
+        tasks.deliver_email_batch,
+        "delay",
+        lambda email_ids: enqueued.extend((email_id, None) for email_id in email_ids),
+    )
+    return enqueued
+
+
 def _seminar(**kwargs):
     defaults = {
         "title": "Tourism in Tottori",
@@ -318,3 +331,27 @@ def test_sent_cancellations_carry_a_cancel_calendar_part(enqueued, mailoutbox):
             assert "text/calendar" not in parts
         else:
             assert parts["text/calendar"].get_param("method") == "CANCEL"
+
+
+def test_a_cancellation_builds_its_cancel_calendar_once_for_everyone(enqueued, monkeypatch):
+    from notifications import invites
+
+    built = []
+    build_invite = invites.build_invite
+
+    def counting_build_invite(**kwargs):
+        built.append((kwargs["method"], kwargs["sequence"]))
+        return build_invite(**kwargs)
+
+    monkeypatch.setattr(invites, "build_invite", counting_build_invite)
+    seminar = _seminar()
+    confirmed, _waitlisted, speaker = _audience(seminar)
+
+    seminar_cancel(seminar=seminar, message=MESSAGE)
+
+    assert built == [("CANCEL", 4)]
+    emails = _by_recipient()
+    for person in [*confirmed, speaker]:
+        _calendar, event = _event(emails[person.email])
+        assert str(event["ATTENDEE"]) == f"mailto:{person.email}"
+        assert event["ATTENDEE"].params["CN"] == person.name

@@ -289,3 +289,121 @@ def test_outbox_keeps_no_working_link_and_each_sent_email_gets_its_own(enqueued,
     assert str(event["LOCATION"]) == f"https://kizuna.example/j/{token}/"
     stored.refresh_from_db()
     assert token not in stored.body_text + stored.body_html + stored.calendar_body
+
+
+# --- Batched enqueueing -----------------------------------------------------------------
+
+
+@pytest.fixture
+def batches(enqueued, monkeypatch):
+    """Each ``deliver_email_batch`` task enqueued, as its list of ids (batches of 2 here)."""
+    from notifications import services, tasks
+
+    calls: list[list[int]] = []
+    monkeypatch.setattr(services, "DELIVERY_BATCH_SIZE", 2)
+    monkeypatch.setattr(tasks.deliver_email_batch, "delay", calls.append)
+    return calls
+
+
+def test_emails_of_one_transaction_go_out_in_batches_from_one_callback(
+    django_capture_on_commit_callbacks, enqueued, batches
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        ids = [_generic(to_email=f"b{n}@example.org").pk for n in range(5)]
+        assert batches == []
+
+    assert len(callbacks) == 1
+    assert batches == [ids[0:2], ids[2:4], ids[4:5]]
+    assert enqueued == []
+
+
+def test_a_rolled_back_transaction_leaks_no_ids_into_the_next(
+    django_capture_on_commit_callbacks, enqueued, batches
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _generic(to_email="lost1@example.org")
+            _generic(to_email="lost2@example.org")
+            raise RuntimeError("the change failed")
+        with transaction.atomic():
+            kept = [_generic(to_email=f"kept{n}@example.org").pk for n in range(2)]
+
+    assert len(callbacks) == 1
+    assert batches == [kept]
+    assert list(OutgoingEmail.objects.values_list("pk", flat=True).order_by("pk")) == kept
+
+
+def test_a_rolled_back_savepoint_drops_only_its_own_emails(
+    django_capture_on_commit_callbacks, enqueued, batches, monkeypatch
+):
+    from notifications import services
+
+    monkeypatch.setattr(services, "DELIVERY_BATCH_SIZE", 100)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        before = _generic(to_email="before@example.org").pk
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _generic(to_email="inner1@example.org")
+            _generic(to_email="inner2@example.org")
+            raise RuntimeError("one step failed")
+        with transaction.atomic():
+            released = _generic(to_email="released@example.org").pk
+        after = _generic(to_email="after@example.org").pk
+
+    # Each id once; the emails written in the rolled-back savepoint are in no task.
+    handed_over = [pk for pk, _countdown in enqueued] + [pk for batch in batches for pk in batch]
+    assert sorted(handed_over) == [before, released, after]
+    assert OutgoingEmail.objects.count() == 3
+
+
+def test_broker_outage_for_a_batch_leaves_the_rows_for_the_periodic_pass(
+    django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    from notifications import tasks
+
+    def broker_down(email_ids):
+        raise ConnectionRefusedError("broker down")
+
+    monkeypatch.setattr(tasks.deliver_email_batch, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        ids = [_generic(to_email=f"o{n}@example.org").pk for n in range(3)]
+
+    assert list(OutgoingEmail.objects.values_list("status", flat=True)) == ["queued"] * 3
+    assert f"Could not enqueue 3 outbox emails (ids {ids[0]} to {ids[2]})" in caplog.text
+
+
+def test_confirmation_and_sent_link_survive_the_calendar_refold(enqueued, mailoutbox):
+    from notifications.services import with_link_token
+
+    email = _queue(Kind.REGISTRATION_CONFIRMED, name="Hanako " + "Y" * 80)
+    token = "T" * 43
+
+    sent = with_link_token(email, token=token)
+
+    assert (
+        sent.calendar_body
+        == Calendar.from_ical(re.sub(r"\r?\n[ \t]", "", email.calendar_body).replace(TOKEN, token))
+        .to_ical()
+        .decode()
+    )
+    assert email.registration.tokens.count() == 0
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "X" * 74,
+        "X" * 75,
+        "DESCRIPTION:" + "a\\, b\\n" * 40,
+        "LOCATION:https://kizuna.example/j/" + "T" * 60 + "/",
+        "SUMMARY:" + "x" * 65 + "^n" + "y" * 80,
+        "SUMMARY:鳥取の観光 " * 12,
+    ],
+    ids=["empty", "74", "75", "escapes", "link", "caret", "japanese"],
+)
+def test_calendar_lines_are_folded_exactly_as_icalendar_folds_them(line):
+    from icalendar.parser import Contentline
+
+    from notifications.services import _ical_fold
+
+    assert _ical_fold(line) == Contentline(line).to_ical().decode()

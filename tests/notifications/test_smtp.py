@@ -10,7 +10,7 @@ from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
 from notifications.services import emails_deliver_due, registration_email_queue
-from notifications.tasks import deliver_email
+from notifications.tasks import deliver_email, deliver_email_batch
 from tests.factories import RegistrationFactory
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +120,20 @@ def test_unreachable_smtp_server_is_a_temporary_failure(settings, enqueued):
     outbox_email.refresh_from_db()
     assert outbox_email.status == Status.QUEUED
     assert outbox_email.last_error.startswith("ConnectionRefusedError")
+
+
+def test_a_batch_goes_over_one_smtp_session_each_message_once(smtp_server, enqueued):
+    ids = [_queue(f"batch{n}@example.org").pk for n in range(4)]
+
+    assert deliver_email_batch(ids)["delivered"] == 4
+    assert deliver_email_batch(ids)["skipped"] == 4
+
+    assert [recipients for recipients, _raw in smtp_server.messages] == [
+        [f"batch{n}@example.org"] for n in range(4)
+    ]
+    assert len(smtp_server.sessions) == 1
+    message_ids = {
+        email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"]
+        for _recipients, raw in smtp_server.messages
+    }
+    assert len(message_ids) == 4

@@ -1,14 +1,26 @@
+import re
 import smtplib
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.core.management import call_command
+from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import email_queue, emails_deliver_due
-from notifications.tasks import deliver_due_emails, deliver_email
+from notifications.services import (
+    email_queue,
+    emails_claim,
+    emails_deliver_due,
+    emails_requeue_stuck,
+    registration_email_queue,
+)
+from notifications.tasks import deliver_due_emails, deliver_email, deliver_email_batch
+from tests.factories import RegistrationFactory
+from webinars.models import RegistrationToken
+from webinars.selectors import registration_by_token
 
 pytestmark = pytest.mark.django_db
 
@@ -287,3 +299,232 @@ def test_periodic_pass_leaves_rows_queued_when_the_mail_server_is_unreachable(
     email.refresh_from_db()
     assert email.status == Status.QUEUED
     assert email.attempts == 0
+
+
+# --- Batches ----------------------------------------------------------------------------
+
+
+def _registration_email(address: str) -> OutgoingEmail:
+    registration = RegistrationFactory(email=address, name="Mio")
+    return registration_email_queue(
+        registration=registration, kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED
+    )
+
+
+def test_batch_sends_its_rows_over_one_connection_and_a_second_run_sends_nothing(
+    clock, enqueued, scripted_backend
+):
+    emails = [_email(to_email=f"b{n}@example.org") for n in range(3)]
+    ids = [email.pk for email in emails]
+
+    first = deliver_email_batch(ids)
+    second = deliver_email_batch(ids)
+
+    assert first == {"delivered": 3, "failed": 0, "retrying": 0, "skipped": 0}
+    assert second == {"delivered": 0, "failed": 0, "retrying": 0, "skipped": 3}
+    assert [message.to for message in mail.outbox] == [
+        [f"Ayumi <b{n}@example.org>"] for n in range(3)
+    ]
+    assert (scripted_backend.opened, scripted_backend.sends) == (1, 3)
+    assert (
+        list(OutgoingEmail.objects.filter(pk__in=ids).values_list("status", "attempts", "sent_at"))
+        == [(Status.SENT, 1, NOW)] * 3
+    )
+    assert enqueued == []
+
+
+def test_batches_with_overlapping_ids_send_each_row_once(clock, enqueued, scripted_backend):
+    ids = [_email(to_email=f"o{n}@example.org").pk for n in range(4)]
+
+    assert deliver_email_batch(ids[:3])["delivered"] == 3
+    assert deliver_email_batch(ids[1:])["delivered"] == 1
+    assert emails_deliver_due().delivered == 0
+
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        f"Ayumi <o{n}@example.org>" for n in range(4)
+    ]
+
+
+def test_claim_skips_rows_another_batch_claimed_and_rows_not_due(clock, enqueued):
+    ids = [_email(to_email=f"c{n}@example.org").pk for n in range(4)]
+    OutgoingEmail.objects.filter(pk=ids[3]).update(next_attempt_at=NOW + timedelta(minutes=5))
+
+    first = emails_claim(email_ids=ids[:2])
+    second = emails_claim(email_ids=ids)
+
+    assert [email.pk for email in first] == ids[:2]
+    assert [email.pk for email in second] == [ids[2]]
+    assert [(email.status, email.attempts) for email in first + second] == [(Status.SENDING, 1)] * 3
+    assert dict(OutgoingEmail.objects.values_list("pk", "status")) == {
+        ids[0]: Status.SENDING,
+        ids[1]: Status.SENDING,
+        ids[2]: Status.SENDING,
+        ids[3]: Status.QUEUED,
+    }
+
+
+def test_batch_queries_are_a_claim_one_token_insert_and_one_update_per_row(
+    clock, enqueued, mailoutbox, django_assert_num_queries
+):
+    ids = [_registration_email(f"q{n}@example.org").pk for n in range(5)]
+
+    # Claim: savepoint, SELECT ... FOR UPDATE, UPDATE, release; one INSERT of the
+    # link tokens; then one UPDATE per row sent.
+    with django_assert_num_queries(4 + 1 + 5):
+        assert deliver_email_batch(ids)["delivered"] == 5
+
+    assert RegistrationToken.objects.count() == 5
+
+
+def test_batch_gives_each_email_its_own_working_link_token(clock, enqueued, mailoutbox):
+    emails = [_registration_email(f"t{n}@example.org") for n in range(3)]
+
+    deliver_email_batch([email.pk for email in emails])
+
+    tokens = []
+    for message, email in zip(mailoutbox, emails, strict=True):
+        (token,) = re.findall(r"https://kizuna\.example/j/([A-Za-z0-9_-]{40,})/", message.body)
+        assert registration_by_token(token) == email.registration
+        calendar_part = next(
+            part for part in message.message().walk() if part.get_content_type() == "text/calendar"
+        )
+        (event,) = Calendar.from_ical(calendar_part.get_payload(decode=True)).walk("VEVENT")
+        assert str(event["LOCATION"]) == f"https://kizuna.example/j/{token}/"
+        tokens.append(token)
+    assert len(set(tokens)) == 3
+
+
+def test_batch_retries_a_temporary_failure_alone_and_fails_a_permanent_one(
+    clock, enqueued, scripted_backend
+):
+    ids = [_email(to_email=f"r{n}@example.org").pk for n in range(4)]
+    scripted_backend.failures = [_reply(421), _reply(550)]
+
+    assert deliver_email_batch(ids) == {"delivered": 2, "failed": 1, "retrying": 1, "skipped": 0}
+
+    statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
+    assert [statuses[pk] for pk in ids] == [Status.QUEUED, Status.FAILED, Status.SENT, Status.SENT]
+    assert OutgoingEmail.objects.get(pk=ids[0]).next_attempt_at == NOW + timedelta(seconds=30)
+    assert enqueued == [(ids[0], 30)]
+    # A fresh connection after each failure: the server may have dropped the session.
+    assert scripted_backend.opened == 3
+
+
+def test_connection_lost_mid_batch_leaves_the_untried_rows_queued_for_the_pass(
+    clock, enqueued, scripted_backend, monkeypatch
+):
+    ids = [_email(to_email=f"l{n}@example.org").pk for n in range(4)]
+    scripted_backend.failures = [smtplib.SMTPServerDisconnected("gone")]
+    opens = []
+
+    def open_once(self):
+        opens.append(1)
+        if len(opens) > 1:
+            raise ConnectionRefusedError("server down")
+        return True
+
+    monkeypatch.setattr(scripted_backend, "open", open_once)
+
+    assert deliver_email_batch(ids) == {"delivered": 0, "failed": 0, "retrying": 4, "skipped": 0}
+
+    rows = OutgoingEmail.objects.filter(pk__in=ids).order_by("pk")
+    assert list(rows.values_list("status", "attempts", "next_attempt_at")) == [
+        (Status.QUEUED, 1, NOW + timedelta(seconds=30)),
+        (Status.QUEUED, 0, NOW),
+        (Status.QUEUED, 0, NOW),
+        (Status.QUEUED, 0, NOW),
+    ]
+    assert mail.outbox == []
+    assert enqueued == [(ids[0], 30)]
+
+
+def test_soft_time_limit_mid_batch_puts_the_unsent_rows_back(
+    clock, enqueued, scripted_backend, monkeypatch
+):
+    ids = [_email(to_email=f"s{n}@example.org").pk for n in range(3)]
+    send = scripted_backend.send_messages
+
+    def send_then_time_out(self, messages):
+        if scripted_backend.sends:
+            raise SoftTimeLimitExceeded()
+        return send(self, messages)
+
+    monkeypatch.setattr(scripted_backend, "send_messages", send_then_time_out)
+
+    with pytest.raises(SoftTimeLimitExceeded):
+        deliver_email_batch(ids)
+
+    rows = OutgoingEmail.objects.filter(pk__in=ids).order_by("pk")
+    assert list(rows.values_list("status", "attempts")) == [
+        (Status.SENT, 1),
+        (Status.QUEUED, 1),
+        (Status.QUEUED, 0),
+    ]
+    assert len(mail.outbox) == 1
+
+
+def test_unreachable_server_at_batch_start_claims_nothing_for_good(
+    clock, enqueued, scripted_backend, monkeypatch
+):
+    ids = [_email(to_email=f"u{n}@example.org").pk for n in range(2)]
+
+    def unreachable(self):
+        raise ConnectionRefusedError("no server")
+
+    monkeypatch.setattr(scripted_backend, "open", unreachable)
+
+    assert deliver_email_batch(ids) == {"delivered": 0, "failed": 0, "retrying": 2, "skipped": 0}
+    assert list(OutgoingEmail.objects.values_list("status", "attempts")) == [(Status.QUEUED, 0)] * 2
+
+
+@pytest.mark.parametrize(
+    ("lease_seconds", "outcome", "requeued"), [(60, "sent", 1), (600, "skipped", 0)]
+)
+def test_the_sending_lease_is_read_from_settings(
+    clock, enqueued, mailoutbox, settings, lease_seconds, outcome, requeued
+):
+    settings.EMAIL_SENDING_LEASE_SECONDS = lease_seconds
+    taken = _email(to_email="taken@example.org")
+    stuck = _email(to_email="stuck@example.org")
+    OutgoingEmail.objects.filter(pk__in=[taken.pk, stuck.pk]).update(
+        status=Status.SENDING, attempts=1, updated_at=NOW - timedelta(minutes=2)
+    )
+
+    assert deliver_email(taken.pk) == outcome
+    assert emails_requeue_stuck(now=NOW) == requeued
+
+
+def test_each_row_is_marked_sent_before_the_next_message_starts(enqueued, mailoutbox, monkeypatch):
+    # A worker killed between two messages must leave nothing sent but unrecorded.
+    from django.core.mail.backends.locmem import EmailBackend
+
+    statuses_seen_at_send = []
+    send_messages = EmailBackend.send_messages
+
+    def recording_send(self, messages):
+        statuses_seen_at_send.append(
+            list(OutgoingEmail.objects.order_by("pk").values_list("status", flat=True))
+        )
+        return send_messages(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", recording_send)
+    ids = [_email(to_email=f"row{n}@example.org").pk for n in range(3)]
+
+    assert deliver_email_batch(ids)["delivered"] == 3
+
+    assert statuses_seen_at_send == [
+        [Status.SENDING, Status.SENDING, Status.SENDING],
+        [Status.SENT, Status.SENDING, Status.SENDING],
+        [Status.SENT, Status.SENT, Status.SENDING],
+    ]
+    assert len(mailoutbox) == 3
+
+
+def test_the_sent_mark_statement_names_the_models_table_and_columns():
+    from notifications.services import _MARK_SENT_SQL
+
+    fields = {field.column for field in OutgoingEmail._meta.concrete_fields}
+    assert f'UPDATE "{OutgoingEmail._meta.db_table}" SET' in _MARK_SENT_SQL
+    for column in ("status", "sent_at", "updated_at", "id"):
+        assert column in fields
+        assert f'"{column}" = %s' in _MARK_SENT_SQL

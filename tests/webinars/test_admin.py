@@ -856,6 +856,7 @@ def test_bulk_delete_is_not_offered(admin_client):
         "cancel_seminars",
         "duplicate_seminars",
         "export_registrants",
+        "write_to_registrants",
     ]
 
 

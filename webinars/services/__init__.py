@@ -22,6 +22,7 @@ from webinars.services.seminars import (
     seminar_publish,
     seminar_update,
 )
+from webinars.services.speakers import seminar_speakers_notify
 
 __all__ = [
     "CALENDAR_FIELDS",
@@ -38,5 +39,6 @@ __all__ = [
     "seminar_create",
     "seminar_duplicate",
     "seminar_publish",
+    "seminar_speakers_notify",
     "seminar_update",
 ]

@@ -1,0 +1,678 @@
+import threading
+import time
+from datetime import UTC, datetime
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from accounts.models import AudienceType
+from notifications.announcements import (
+    AnnouncementAlreadySent,
+    AnnouncementSeminarNotPublished,
+    AnnouncementWithoutRecipients,
+    AnnouncementWithoutStatuses,
+    announcement_dedupe_key,
+    announcement_recipients,
+    announcement_send,
+    email_opt_out,
+    unsubscribe_url,
+)
+from notifications.mail import build_message
+from notifications.models import Announcement, EmailOptOut, OutgoingEmail
+from tests.factories import RegistrationFactory, SeminarFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+SENT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+BODY = "Dear all,\nThe slides are at https://example.org/slides?a=1&b=2\n<b>See you</b> soon."
+
+
+def _seminar(**kwargs):
+    defaults = {
+        "title": "Tourism in Tottori",
+        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
+        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
+        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
+    }
+    return SeminarFactory(**(defaults | kwargs))
+
+
+def _types():
+    return (
+        AudienceType.objects.get(slug="travel-agent"),
+        AudienceType.objects.get(slug="media"),
+    )
+
+
+def _announcement(seminar, *, statuses=("confirmed",), audience_types=(), **kwargs):
+    announcement = Announcement.objects.create(
+        seminar=seminar,
+        subject=kwargs.pop("subject", "Slides for Thursday"),
+        body=kwargs.pop("body", BODY),
+        statuses=list(statuses),
+        **kwargs,
+    )
+    announcement.audience_types.set(audience_types)
+    return announcement
+
+
+def _audience(seminar):
+    """Confirmed and waitlisted people of two audience types, and one cancelled."""
+    agent, media = _types()
+    people = {
+        "agent-confirmed": ("confirmed", agent),
+        "media-confirmed": ("confirmed", media),
+        "agent-waiting": ("waitlisted", agent),
+        "media-waiting": ("waitlisted", media),
+        "agent-gone": ("cancelled", agent),
+    }
+    return {
+        key: RegistrationFactory(
+            seminar=seminar, email=f"{key}@example.org", status=status, audience_type=kind
+        )
+        for key, (status, kind) in people.items()
+    }
+
+
+def _emails(registrations):
+    return [registration.email for registration in registrations]
+
+
+# --- Recipients ----------------------------------------------------------------
+
+
+def test_recipients_are_the_chosen_statuses_of_the_chosen_audience_types():
+    seminar = _seminar()
+    _audience(seminar)
+    RegistrationFactory(seminar=_seminar(), email="other-seminar@example.org")
+    agent, media = _types()
+
+    confirmed_only = _announcement(seminar)
+    both_agents = _announcement(
+        seminar, statuses=["confirmed", "waitlisted"], audience_types=[agent]
+    )
+    everyone_live = _announcement(seminar, statuses=["confirmed", "waitlisted"])
+    cancelled_only = _announcement(seminar, statuses=["cancelled"])
+    media_waiting = _announcement(seminar, statuses=["waitlisted"], audience_types=[media])
+
+    assert _emails(announcement_recipients(announcement=confirmed_only)) == [
+        "agent-confirmed@example.org",
+        "media-confirmed@example.org",
+    ]
+    assert _emails(announcement_recipients(announcement=both_agents)) == [
+        "agent-confirmed@example.org",
+        "agent-waiting@example.org",
+    ]
+    assert _emails(announcement_recipients(announcement=everyone_live)) == [
+        "agent-confirmed@example.org",
+        "media-confirmed@example.org",
+        "agent-waiting@example.org",
+        "media-waiting@example.org",
+    ]
+    assert _emails(announcement_recipients(announcement=cancelled_only)) == [
+        "agent-gone@example.org"
+    ]
+    assert _emails(announcement_recipients(announcement=media_waiting)) == [
+        "media-waiting@example.org"
+    ]
+
+
+def test_recipients_leave_out_unsubscribed_addresses_whatever_their_case():
+    seminar = _seminar()
+    _audience(seminar)
+    EmailOptOut.objects.create(email="Media-Confirmed@Example.ORG", source="admin")
+    email_opt_out(email="agent-waiting@example.org", source="page")
+
+    announcement = _announcement(seminar, statuses=["confirmed", "waitlisted"])
+
+    assert _emails(announcement_recipients(announcement=announcement)) == [
+        "agent-confirmed@example.org",
+        "media-waiting@example.org",
+    ]
+
+
+def test_an_address_registered_twice_is_one_recipient_as_its_current_registration():
+    seminar = _seminar()
+    cancelled = RegistrationFactory(seminar=seminar, email="twice@example.org", status="cancelled")
+    current = RegistrationFactory(seminar=seminar, email="twice@example.org", status="confirmed")
+    announcement = _announcement(seminar, statuses=["confirmed", "cancelled"])
+
+    assert announcement_recipients(announcement=announcement) == [current]
+
+    announcement_send(announcement=announcement, now=SENT_AT)
+
+    (row,) = OutgoingEmail.objects.all()
+    assert row.to_email == "twice@example.org"
+    assert row.registration == current
+    assert row.registration != cancelled
+    assert row.dedupe_key == f"announcement:{announcement.pk}:twice@example.org"
+
+
+# --- Sending -----------------------------------------------------------------
+
+
+def test_send_writes_one_outbox_row_per_recipient_and_marks_it_sent(
+    enqueued, django_capture_on_commit_callbacks
+):
+    seminar = _seminar()
+    people = _audience(seminar)
+    announcement = _announcement(seminar, statuses=["confirmed", "waitlisted"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        count = announcement_send(announcement=announcement, now=SENT_AT)
+
+    assert count == 4
+    rows = list(OutgoingEmail.objects.order_by("pk"))
+    assert [row.to_email for row in rows] == [
+        "agent-confirmed@example.org",
+        "media-confirmed@example.org",
+        "agent-waiting@example.org",
+        "media-waiting@example.org",
+    ]
+    first = rows[0]
+    assert first.kind == OutgoingEmail.Kind.ANNOUNCEMENT
+    assert first.status == OutgoingEmail.Status.QUEUED
+    assert first.subject == "Slides for Thursday"
+    assert first.registration == people["agent-confirmed"]
+    assert first.seminar == seminar
+    assert first.to_name == people["agent-confirmed"].name
+    assert first.calendar_method == ""
+    assert first.calendar_body == ""
+    url = unsubscribe_url(email="agent-confirmed@example.org")
+    assert first.headers == {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+    assert first.dedupe_key == f"announcement:{announcement.pk}:agent-confirmed@example.org"
+    # Each person's own link: one rendering is shared, the links are not.
+    assert rows[1].headers["List-Unsubscribe"] == (
+        f"<{unsubscribe_url(email='media-confirmed@example.org')}>"
+    )
+    assert url in first.body_text
+    assert url not in rows[1].body_text
+    assert sorted(email_id for email_id, _countdown in enqueued) == [row.pk for row in rows]
+    announcement.refresh_from_db()
+    assert announcement.sent_at == SENT_AT
+    assert announcement.recipient_count == 4
+
+
+def test_email_text_keeps_the_message_and_html_escapes_it_with_links_and_line_breaks(enqueued):
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar, email="kenji@example.org")
+    announcement = _announcement(seminar)
+
+    announcement_send(announcement=announcement, now=SENT_AT)
+
+    row = OutgoingEmail.objects.get()
+    url = unsubscribe_url(email="kenji@example.org")
+    assert row.body_text == (
+        'A message from the organisers of "Tourism in Tottori":\n'
+        "\n"
+        "Dear all,\n"
+        "The slides are at https://example.org/slides?a=1&b=2\n"
+        "<b>See you</b> soon.\n"
+        "\n"
+        "The seminar\n"
+        "Tourism in Tottori\n"
+        "UK time: Friday 23 October 2026, 10:00–11:00 BST (London)\n"
+        "Japan time: Friday 23 October 2026, 18:00–19:00 JST (Tokyo)\n"
+        "UK clocks go back one hour on Sunday 25 October 2026: the London–Tokyo gap is then "
+        "9 hours (8 hours before).\n"
+        "\n"
+        "Seminar page\n"
+        f"https://kizuna.example/seminars/{seminar.slug}/\n"
+        "\n"
+        "Questions? Write to the organisers at contact@kizuna.example.\n"
+        "\n"
+        'You receive this because you registered for "Tourism in Tottori". To stop '
+        "announcements like this one (you will still get confirmations, reminders and changes "
+        "for seminars you register for), unsubscribe:\n"
+        f"{url}\n"
+    )
+    assert (
+        "Dear all,<br>The slides are at "
+        '<a href="https://example.org/slides?a=1&amp;b=2" rel="nofollow">'
+        "https://example.org/slides?a=1&amp;b=2</a><br>&lt;b&gt;See you&lt;/b&gt; soon."
+    ) in row.body_html
+    assert "<b>See you" not in row.body_html
+    assert f'<a href="{url}"' in row.body_html
+
+
+def test_each_recipient_reads_it_in_their_language_and_time_zone(enqueued):
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar, email="london@example.org")
+    RegistrationFactory(seminar=seminar, email="newyork@example.org", time_zone="America/New_York")
+    RegistrationFactory(seminar=seminar, email="tokyo@example.org", language="ja")
+    announcement = _announcement(seminar)
+
+    announcement_send(announcement=announcement, now=SENT_AT)
+
+    rows = {row.to_email: row for row in OutgoingEmail.objects.all()}
+    assert {email: row.language for email, row in rows.items()} == {
+        "london@example.org": "en",
+        "newyork@example.org": "en",
+        "tokyo@example.org": "ja",
+    }
+    assert "Your time: Friday 23 October 2026, 05:00–06:00 EDT (New York)" in (
+        rows["newyork@example.org"].body_text
+    )
+    assert "Your time" not in rows["london@example.org"].body_text
+    # Django's own Japanese names the days and months (the project's catalogue is not in yet).
+    assert "UK time: 金曜日 23 10月 2026, 10:00–11:00 BST (London)" in (
+        rows["tokyo@example.org"].body_text
+    )
+    assert "UK time: Friday 23 October 2026, 10:00–11:00 BST (London)" in (
+        rows["london@example.org"].body_text
+    )
+
+
+def test_built_message_carries_one_click_unsubscribe_headers_and_the_link_works(client, enqueued):
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar, email="kenji@example.org", name="Kenji Sato")
+    announcement = _announcement(seminar)
+    announcement_send(announcement=announcement, now=SENT_AT)
+
+    message = build_message(OutgoingEmail.objects.get()).message()
+
+    url = unsubscribe_url(email="kenji@example.org")
+    assert message["List-Unsubscribe"] == f"<{url}>"
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert message["To"] == "Kenji Sato <kenji@example.org>"
+    assert message["Subject"] == "Slides for Thursday"
+    assert [part.get_content_type() for part in message.walk()] == [
+        "multipart/alternative",
+        "text/plain",
+        "text/html",
+    ]
+    path = url.removeprefix("https://kizuna.example")
+    response = client.post(
+        path,
+        "List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 200
+    assert list(EmailOptOut.objects.values_list("email", "source")) == [
+        ("kenji@example.org", "one-click")
+    ]
+
+
+def test_sending_twice_writes_nothing_new(enqueued):
+    seminar = _seminar()
+    _audience(seminar)
+    announcement = _announcement(seminar)
+    announcement_send(announcement=announcement, now=SENT_AT)
+    RegistrationFactory(seminar=seminar, email="late@example.org")
+
+    with pytest.raises(AnnouncementAlreadySent):
+        announcement_send(announcement=announcement, now=datetime(2026, 10, 2, tzinfo=UTC))
+    # A stale copy of the draft is refused too: the service reads the locked row.
+    stale = Announcement.objects.get(pk=announcement.pk)
+    stale.sent_at = None
+    with pytest.raises(AnnouncementAlreadySent):
+        announcement_send(announcement=stale)
+
+    assert OutgoingEmail.objects.count() == 2
+    announcement.refresh_from_db()
+    assert announcement.sent_at == SENT_AT
+    assert announcement.recipient_count == 2
+
+
+@pytest.mark.parametrize(
+    ("seminar_kwargs", "statuses", "error"),
+    [
+        ({"draft": True}, ["confirmed"], AnnouncementSeminarNotPublished),
+        (
+            {"status": "cancelled", "published_at": None},
+            ["confirmed"],
+            AnnouncementSeminarNotPublished,
+        ),
+        ({}, [], AnnouncementWithoutStatuses),
+        ({}, ["waitlisted"], AnnouncementWithoutRecipients),
+    ],
+)
+def test_send_refuses_what_cannot_go_out_and_leaves_the_draft(
+    enqueued, seminar_kwargs, statuses, error
+):
+    seminar = _seminar(**seminar_kwargs)
+    RegistrationFactory(seminar=seminar, email="kenji@example.org")
+    announcement = _announcement(seminar, statuses=statuses)
+
+    with pytest.raises(error):
+        announcement_send(announcement=announcement)
+
+    assert OutgoingEmail.objects.count() == 0
+    announcement.refresh_from_db()
+    assert announcement.sent_at is None
+    assert announcement.recipient_count == 0
+
+
+def test_send_to_a_cancelled_seminars_registrants_is_allowed(enqueued):
+    seminar = _seminar(status="cancelled")
+    RegistrationFactory(seminar=seminar, email="kenji@example.org")
+    announcement = _announcement(seminar, subject="A new date")
+
+    assert announcement_send(announcement=announcement, now=SENT_AT) == 1
+    assert "The cancelled seminar\n" in OutgoingEmail.objects.get().body_text
+
+
+def test_an_address_too_long_for_the_key_column_gets_a_digest_key(enqueued):
+    seminar = _seminar()
+    email = "a" * 64 + "@" + "b" * 60 + "." + "c" * 60 + ".example.org"
+    RegistrationFactory(seminar=seminar, email=email)
+    announcement = _announcement(seminar)
+
+    announcement_send(announcement=announcement, now=SENT_AT)
+
+    row = OutgoingEmail.objects.get()
+    assert row.to_email == email
+    assert row.dedupe_key == announcement_dedupe_key(announcement_id=announcement.pk, email=email)
+    assert row.dedupe_key.startswith(f"announcement:{announcement.pk}:sha256:")
+    assert len(row.dedupe_key) <= 200
+
+
+def _announcement_for(seminar_number: int, registrants: int) -> Announcement:
+    """A seminar whose registrants differ in audience type, language and zone; one opted out."""
+    seminar = _seminar(slug=f"count-{seminar_number}")
+    agent, media = _types()
+    for n in range(registrants):
+        RegistrationFactory(
+            seminar=seminar,
+            email=f"person{n}@seminar{seminar_number}.example.org",
+            audience_type=agent if n % 2 else media,
+            language="ja" if n % 3 else "en",
+            time_zone="America/New_York" if n % 5 == 0 else "",
+        )
+    EmailOptOut.objects.create(email=f"PERSON1@seminar{seminar_number}.example.org")
+    return _announcement(seminar, audience_types=[agent, media])
+
+
+def test_send_queries_do_not_grow_with_recipients(enqueued, django_assert_max_num_queries):
+    one = _announcement_for(1, registrants=1)
+    many = _announcement_for(2, registrants=31)
+    with CaptureQueriesContext(connection) as queries:
+        announcement_send(announcement=one)
+
+    # The lock, the audience, the keys already written, one INSERT and the UPDATE (in a
+    # savepoint): the same for 1 recipient as for 30.
+    with django_assert_max_num_queries(len(queries)):
+        assert announcement_send(announcement=many) == 30
+
+    assert OutgoingEmail.objects.filter(seminar=one.seminar).count() == 1
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_sends_at_once_write_the_announcement_once(enqueued):
+    seminar = _seminar()
+    for n in range(3):
+        RegistrationFactory(seminar=seminar, email=f"guest{n}@example.org")
+    announcement = _announcement(seminar)
+    locked, release = threading.Event(), threading.Event()
+    outcomes: list[object] = []
+
+    def hold_the_announcement() -> None:
+        try:
+            with transaction.atomic():
+                Announcement.objects.select_for_update().get(pk=announcement.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def send() -> None:
+        try:
+            outcomes.append(announcement_send(announcement=Announcement.objects.get()))
+        except AnnouncementAlreadySent as error:
+            outcomes.append(type(error))
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold_the_announcement)
+    holder.start()
+    assert locked.wait(10)
+    senders = [threading.Thread(target=send) for _ in range(2)]
+    for sender in senders:
+        sender.start()
+    # Both senders now wait for the row lock (a double-clicked "Send").
+    time.sleep(0.5)
+    release.set()
+    for thread in (holder, *senders):
+        thread.join(10)
+
+    assert sorted(outcomes, key=str) == sorted([3, AnnouncementAlreadySent], key=str)
+    assert OutgoingEmail.objects.count() == 3
+    assert Announcement.objects.get().recipient_count == 3
+
+
+# --- Admin: write, preview, send ---------------------------------------------------
+
+
+@pytest.fixture
+def organiser(db):
+    user = UserFactory(email="organiser@jlgc.example", is_staff=True)
+    user.groups.add(Group.objects.get(name="Organisers"))
+    return user
+
+
+@pytest.fixture
+def organiser_client(client, organiser):
+    client.force_login(organiser)
+    return client
+
+
+ADD = "admin:notifications_announcement_add"
+
+
+def _preview(announcement) -> str:
+    return reverse("admin:notifications_announcement_preview", args=[announcement.pk])
+
+
+def test_organisers_may_write_and_send_announcements_and_manage_opt_outs():
+    codenames = set(
+        Group.objects.get(name="Organisers")
+        .permissions.filter(content_type__model__in=["announcement", "emailoptout"])
+        .values_list("codename", flat=True)
+    )
+    assert codenames == {
+        "view_announcement",
+        "add_announcement",
+        "change_announcement",
+        "view_emailoptout",
+        "add_emailoptout",
+        "delete_emailoptout",
+    }
+
+
+def test_add_form_takes_the_seminar_from_the_address_and_ticks_confirmed(organiser_client):
+    seminar = _seminar()
+
+    response = organiser_client.get(reverse(ADD), {"seminar": seminar.pk})
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert str(form["seminar"].value()) == str(seminar.pk)
+    assert form["statuses"].value() == ["confirmed"]
+    body = response.content.decode()
+    assert f'<option value="{seminar.pk}" selected>Tourism in Tottori</option>' in body
+    assert 'name="statuses" value="confirmed" id="id_statuses_0" checked' in body
+
+
+def test_admin_add_preview_send_flow(organiser_client, organiser, enqueued):
+    seminar = _seminar()
+    _audience(seminar)
+    agent, _media = _types()
+
+    response = organiser_client.post(
+        reverse(ADD),
+        {
+            "seminar": seminar.pk,
+            "subject": "Slides for Thursday",
+            "body": BODY,
+            "statuses": ["waitlisted", "confirmed"],
+            "audience_types": [agent.pk],
+        },
+    )
+
+    announcement = Announcement.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == _preview(announcement)
+    assert announcement.statuses == ["confirmed", "waitlisted"]
+    assert list(announcement.audience_types.all()) == [agent]
+    assert announcement.created_by == organiser
+    assert announcement.sent_at is None
+    assert OutgoingEmail.objects.count() == 0
+
+    preview = organiser_client.get(_preview(announcement))
+
+    assert preview.status_code == 200
+    assert preview.context["recipient_count"] == 2
+    assert [(g.status, g.audience_type, g.count) for g in preview.context["breakdown"]] == [
+        ("Confirmed", "Travel agent", 1),
+        ("Waitlisted", "Travel agent", 1),
+    ]
+    assert preview.context["reader"].email == "agent-confirmed@example.org"
+    assert preview.context["rendered"].subject == "Slides for Thursday"
+    page = preview.content.decode()
+    assert 'value="Send to 2 people"' in page
+    assert "The slides are at https://example.org/slides?a=1&amp;b=2" in page
+    assert "srcdoc=" in page
+    assert OutgoingEmail.objects.count() == 0
+
+    sent = organiser_client.post(_preview(announcement), follow=True)
+
+    assert [str(m) for m in sent.context["messages"]] == [
+        "Sent to 2 people: the emails are in the outbox."
+    ]
+    assert sorted(OutgoingEmail.objects.values_list("to_email", flat=True)) == [
+        "agent-confirmed@example.org",
+        "agent-waiting@example.org",
+    ]
+    announcement.refresh_from_db()
+    assert announcement.recipient_count == 2
+    assert announcement.sent_at is not None
+    assert "Send to" not in sent.content.decode()
+    assert "It cannot be sent again." in sent.content.decode()
+
+    again = organiser_client.post(_preview(announcement), follow=True)
+
+    assert [str(m) for m in again.context["messages"]] == [
+        "This announcement was already sent; it was not sent again."
+    ]
+    assert OutgoingEmail.objects.count() == 2
+
+
+def test_a_sent_announcement_is_read_only(organiser_client, enqueued):
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar)
+    announcement = _announcement(seminar)
+    announcement_send(announcement=announcement, now=SENT_AT)
+    url = reverse("admin:notifications_announcement_change", args=[announcement.pk])
+
+    page = organiser_client.get(url)
+
+    assert page.status_code == 200
+    assert 'name="subject"' not in page.content.decode()
+    assert "Confirmed" in page.content.decode()
+    organiser_client.post(url, {"subject": "Changed", "body": "x", "statuses": ["confirmed"]})
+    announcement.refresh_from_db()
+    assert announcement.subject == "Slides for Thursday"
+
+
+@pytest.mark.parametrize(
+    ("seminar_kwargs", "statuses", "field", "error"),
+    [
+        ({}, [], "statuses", "Choose at least one registration status to write to."),
+        (
+            {"draft": True},
+            ["confirmed"],
+            "seminar",
+            "The seminar is a draft: publish it before writing to its registrants.",
+        ),
+    ],
+)
+def test_admin_form_explains_what_is_missing(
+    organiser_client, seminar_kwargs, statuses, field, error
+):
+    seminar = _seminar(**seminar_kwargs)
+
+    response = organiser_client.post(
+        reverse(ADD),
+        {"seminar": seminar.pk, "subject": "Hello", "body": "Hi", "statuses": statuses},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {field: [error]}
+    assert Announcement.objects.count() == 0
+
+
+def test_preview_with_nobody_to_send_to_says_so_and_refuses_to_send(organiser_client, enqueued):
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar, email="kenji@example.org")
+    email_opt_out(email="kenji@example.org", source="page")
+    announcement = _announcement(seminar)
+
+    preview = organiser_client.get(_preview(announcement))
+
+    assert preview.context["recipient_count"] == 0
+    assert preview.context["opted_out_count"] == 1
+    assert preview.context["reader_is_example"] is True
+    page = preview.content.decode()
+    assert "Nobody would receive this announcement" in page
+    assert "1 address that matches unsubscribed from announcements and is left out." in page
+    assert "Send to" not in page
+
+    refused = organiser_client.post(_preview(announcement), follow=True)
+
+    assert [str(m) for m in refused.context["messages"]] == [
+        "Nobody would receive this announcement: no registrant with the chosen statuses and "
+        "audience types (who has not unsubscribed). Nothing was sent."
+    ]
+    assert OutgoingEmail.objects.count() == 0
+    announcement.refresh_from_db()
+    assert announcement.sent_at is None
+
+
+def test_staff_without_announcement_permissions_cannot_preview_or_send(client, enqueued):
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar)
+    announcement = _announcement(seminar)
+    client.force_login(UserFactory(is_staff=True))
+
+    assert client.get(_preview(announcement)).status_code == 403
+    assert client.post(_preview(announcement)).status_code == 403
+    assert OutgoingEmail.objects.count() == 0
+
+
+def _preview_queries(organiser_client, number: int, registrants: int) -> int:
+    seminar = _seminar(slug=f"preview-{number}")
+    agent, media = _types()
+    for n in range(registrants):
+        RegistrationFactory(seminar=seminar, audience_type=agent if n % 2 else media)
+    announcement = _announcement(seminar, audience_types=[agent, media])
+    with CaptureQueriesContext(connection) as queries:
+        response = organiser_client.get(_preview(announcement))
+    assert response.context["recipient_count"] == registrants
+    return len(queries)
+
+
+def test_preview_queries_do_not_grow_with_recipients(organiser_client):
+    assert _preview_queries(organiser_client, 1, 1) == _preview_queries(organiser_client, 2, 30)
+
+
+def test_organiser_records_an_opt_out_in_lower_case_once(organiser_client):
+    add = reverse("admin:notifications_emailoptout_add")
+
+    response = organiser_client.post(add, {"email": "Kenji@Example.org"})
+
+    assert response.status_code == 302
+    assert list(EmailOptOut.objects.values_list("email", "source")) == [
+        ("kenji@example.org", "admin")
+    ]
+    again = organiser_client.post(add, {"email": "KENJI@example.org"})
+    assert again.context["adminform"].form.errors == {
+        "email": ["This address has already unsubscribed."]
+    }
+    assert EmailOptOut.objects.count() == 1
