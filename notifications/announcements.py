@@ -137,6 +137,13 @@ def email_opt_out(*, email: str, source: str) -> EmailOptOut:
     ``source`` records how: "one-click", "page" or "admin".
     """
     email = email.strip().lower()
+    # Announcements still waiting in the outbox (queued, or retrying after a temporary
+    # SMTP failure) must not reach someone who has just said stop.
+    OutgoingEmail.objects.filter(
+        kind=OutgoingEmail.Kind.ANNOUNCEMENT,
+        status=OutgoingEmail.Status.QUEUED,
+        to_email__iexact=email,
+    ).update(status=OutgoingEmail.Status.CANCELLED, last_error="the recipient unsubscribed")
     existing = EmailOptOut.objects.filter(email__iexact=email).first()
     if existing is not None:
         return existing

@@ -676,3 +676,31 @@ def test_organiser_records_an_opt_out_in_lower_case_once(organiser_client):
         "email": ["This address has already unsubscribed."]
     }
     assert EmailOptOut.objects.count() == 1
+
+
+def test_unsubscribing_withdraws_announcements_still_waiting_but_not_other_mail(enqueued):
+    from notifications.announcements import email_opt_out
+
+    seminar = _seminar()
+    people = _audience(seminar)
+    announcement_send(announcement=_announcement(seminar), now=SENT_AT)
+    reminder = OutgoingEmail.objects.create(
+        kind=OutgoingEmail.Kind.REMINDER,
+        to_email="agent-confirmed@example.org",
+        subject="Reminder",
+        body_text="Soon.",
+    )
+
+    email_opt_out(email="Agent-Confirmed@Example.org", source="one-click")
+
+    statuses = dict(
+        OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.ANNOUNCEMENT).values_list(
+            "to_email", "status"
+        )
+    )
+    assert statuses == {
+        people["agent-confirmed"].email: "cancelled",
+        people["media-confirmed"].email: "queued",
+    }
+    reminder.refresh_from_db()
+    assert reminder.status == "queued"
