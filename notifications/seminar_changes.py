@@ -19,7 +19,6 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext
@@ -28,14 +27,12 @@ from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail, SeminarChangeNotice
 from notifications.services import (
     LINK_TOKEN_PLACEHOLDER,
-    EmailTime,
     email_queue,
-    span_label,
-    tidy_text,
+    render_email,
+    zoned_times,
 )
 from webinars.models import Registration, Seminar, SeminarSpeaker
 from webinars.timezones import (
-    seminar_spans,
     time_format,
     uk_clock_change_note,
     uk_zone_name,
@@ -400,8 +397,10 @@ def _render(
         "seminar": seminar,
         "name": name,
         "time_changed": change.time_changed,
-        "times": _times(seminar.starts_at, seminar.ends_at, seminar.timezone, own_zone=own_zone),
-        "was_times": _times(was_starts, was_ends, change.was("timezone"), own_zone=own_zone),
+        "times": zoned_times(
+            seminar.starts_at, seminar.ends_at, seminar.timezone, own_zone=own_zone
+        ),
+        "was_times": zoned_times(was_starts, was_ends, change.was("timezone"), own_zone=own_zone),
         "start_was": _start_text(was_starts, change.was("timezone"), other=seminar.starts_at),
         "start_now": _start_text(seminar.starts_at, seminar.timezone, other=was_starts),
         "new_uk_start": _start_text(seminar.starts_at, uk_zone_name(), other=None),
@@ -414,22 +413,7 @@ def _render(
         "contact_email": settings.ORGANISER_CONTACT_EMAIL,
         "has_invite": True,
     } | extra
-    path = f"notifications/email/{template}"
-    return {
-        "subject": render_to_string(f"{path}.subject.txt", context),
-        "body_text": tidy_text(render_to_string(f"{path}.txt", context)),
-        "body_html": render_to_string(f"{path}.html", context),
-    }
-
-
-def _times(starts_at: datetime, ends_at: datetime, zone: str, *, own_zone: str) -> list[EmailTime]:
-    """The seminar's zone, UK time and Japan time, then the reader's own zone if different."""
-    spans = seminar_spans(starts_at, ends_at, zone)
-    times = [EmailTime(label=span_label(span), text=span.text()) for span in spans]
-    if own_zone and own_zone not in {span.zone for span in spans}:
-        span = zoned_span(starts_at, ends_at, own_zone)
-        times.append(EmailTime(label=translation.gettext("Your time"), text=span.text()))
-    return times
+    return render_email(template, context)
 
 
 def _start_text(starts_at: datetime, zone: str, *, other: datetime | None) -> str:

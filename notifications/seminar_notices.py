@@ -7,14 +7,12 @@ has a dedupe key, so running a notice twice sends nothing new.
 
 from django.conf import settings
 from django.db.models import Prefetch, prefetch_related_objects
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail
-from notifications.services import EmailTime, email_queue, span_label, tidy_text
+from notifications.services import email_queue, render_email, zoned_times
 from webinars.models import Registration, Seminar, SeminarSpeaker, Speaker
-from webinars.timezones import seminar_spans, zoned_span
 
 
 def seminar_cancelled_emails_queue(*, seminar: Seminar, message: str) -> list[OutgoingEmail]:
@@ -163,24 +161,11 @@ def _render(
         "seminar": seminar,
         "name": name,
         "message": message,
-        "times": _times(seminar, own_zone=own_zone),
+        "times": zoned_times(
+            seminar.starts_at, seminar.ends_at, seminar.timezone, own_zone=own_zone
+        ),
         "seminar_url": seminar.public_url,
         "contact_email": settings.ORGANISER_CONTACT_EMAIL,
         "has_invite": has_invite,
     } | (extra or {})
-    path = f"notifications/email/{template}"
-    return {
-        "subject": render_to_string(f"{path}.subject.txt", context),
-        "body_text": tidy_text(render_to_string(f"{path}.txt", context)),
-        "body_html": render_to_string(f"{path}.html", context),
-    }
-
-
-def _times(seminar: Seminar, *, own_zone: str) -> list[EmailTime]:
-    """The seminar's zone, UK time and Japan time, then the reader's own zone if different."""
-    spans = seminar_spans(seminar.starts_at, seminar.ends_at, seminar.timezone)
-    times = [EmailTime(label=span_label(span), text=span.text()) for span in spans]
-    if own_zone and own_zone not in {span.zone for span in spans}:
-        span = zoned_span(seminar.starts_at, seminar.ends_at, own_zone)
-        times.append(EmailTime(label=translation.gettext("Your time"), text=span.text()))
-    return times
+    return render_email(template, context)

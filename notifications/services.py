@@ -34,7 +34,6 @@ from django.utils import timezone, translation
 from notifications.invites import InviteBook
 from notifications.mail import build_message, header_text
 from notifications.models import OutgoingEmail
-from webinars.ical import build_invite
 from webinars.models import Registration, RegistrationToken
 from webinars.selectors import registration_token_hash
 from webinars.timezones import ZonedSpan, seminar_spans, uk_clock_change_note, zoned_span
@@ -405,14 +404,8 @@ def registration_invite(
         "manage_url": manage_url if method == "REQUEST" else None,
         "sequence": seminar.sequence,
     }
-    if book is not None:
-        return method, book.invite(**fields)
-    body = build_invite(
-        organizer_email=settings.ORGANISER_CONTACT_EMAIL,
-        organizer_name=header_text(from_name()) or seminar.series.name,
-        **fields,
-    )
-    return method, body.decode()
+    # A one-off book builds the same bytes as build_invite (notifications.invites).
+    return method, (book or InviteBook()).invite(**fields)
 
 
 def from_name() -> str:
@@ -430,11 +423,19 @@ class EmailTime:
 def times_for(registration: Registration) -> list[EmailTime]:
     """The seminar's zone, UK time and Japan time as the pages show them, then the reader's."""
     seminar = registration.seminar
-    spans = seminar_spans(seminar.starts_at, seminar.ends_at, seminar.timezone)
+    return zoned_times(
+        seminar.starts_at, seminar.ends_at, seminar.timezone, own_zone=registration.time_zone
+    )
+
+
+def zoned_times(
+    starts_at: datetime, ends_at: datetime, zone: str, *, own_zone: str = ""
+) -> list[EmailTime]:
+    """The "when" block of every email: ``zone``, UK time, Japan time, then ``own_zone``."""
+    spans = seminar_spans(starts_at, ends_at, zone)
     times = [EmailTime(label=span_label(span), text=span.text()) for span in spans]
-    own_zone = registration.time_zone
     if own_zone and own_zone not in {span.zone for span in spans}:
-        span = zoned_span(seminar.starts_at, seminar.ends_at, own_zone)
+        span = zoned_span(starts_at, ends_at, own_zone)
         times.append(EmailTime(label=translation.gettext("Your time"), text=span.text()))
     return times
 
@@ -445,6 +446,19 @@ def span_label(span: ZonedSpan) -> str:
     if span.is_japan:
         return translation.gettext("Japan time")
     return translation.gettext("%(city)s time") % {"city": span.city}
+
+
+def render_email(template: str, context: dict) -> dict[str, str]:
+    """``subject``, ``body_text`` and ``body_html`` from ``notifications/email/<template>.*``.
+
+    Call inside ``translation.override`` of the reader's language.
+    """
+    path = f"notifications/email/{template}"
+    return {
+        "subject": render_to_string(f"{path}.subject.txt", context),
+        "body_text": tidy_text(render_to_string(f"{path}.txt", context)),
+        "body_html": render_to_string(f"{path}.html", context),
+    }
 
 
 def tidy_text(text: str) -> str:

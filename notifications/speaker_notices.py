@@ -17,14 +17,13 @@ Emails to the seminar's whole audience (changed, cancelled) live in
 
 from django.conf import settings
 from django.db.models import F, Prefetch, Q, prefetch_related_objects
-from django.template.loader import render_to_string
 from django.utils import translation
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail
-from notifications.services import EmailTime, email_queue, span_label, tidy_text
+from notifications.services import email_queue, render_email, zoned_times
 from webinars.models import Seminar, SeminarSpeaker, Speaker
-from webinars.timezones import seminar_spans, uk_clock_change_note
+from webinars.timezones import uk_clock_change_note
 
 Kind = OutgoingEmail.Kind
 # Rows that never reached the speaker: withdrawing them leaves nothing to take back.
@@ -259,20 +258,9 @@ def _render(
     context = {
         "seminar": seminar,
         "name": name,
-        "times": _times(seminar),
+        "times": zoned_times(seminar.starts_at, seminar.ends_at, seminar.timezone),
         "clock_change_note": uk_clock_change_note(seminar.starts_at),
         "seminar_url": seminar.public_url,
         "contact_email": settings.ORGANISER_CONTACT_EMAIL,
     } | (extra or {})
-    path = f"notifications/email/{template}"
-    return {
-        "subject": render_to_string(f"{path}.subject.txt", context),
-        "body_text": tidy_text(render_to_string(f"{path}.txt", context)),
-        "body_html": render_to_string(f"{path}.html", context),
-    }
-
-
-def _times(seminar: Seminar) -> list[EmailTime]:
-    """The seminar's zone, UK time and Japan time, as the other emails show them."""
-    spans = seminar_spans(seminar.starts_at, seminar.ends_at, seminar.timezone)
-    return [EmailTime(label=span_label(span), text=span.text()) for span in spans]
+    return render_email(template, context)

@@ -395,7 +395,7 @@ def test_cancelling_the_seminar_withdraws_reminders_queued_but_not_yet_sent(enqu
 def test_a_scan_builds_each_seminars_invite_once_per_language_and_batches_delivery(
     enqueued, django_capture_on_commit_callbacks, monkeypatch
 ):
-    from notifications import invites, services
+    from notifications import invites
 
     built = []
     build_invite = invites.build_invite
@@ -405,7 +405,6 @@ def test_a_scan_builds_each_seminars_invite_once_per_language_and_batches_delive
         return build_invite(**kwargs)
 
     monkeypatch.setattr(invites, "build_invite", counting_build_invite)
-    monkeypatch.setattr(services, "build_invite", counting_build_invite)
     seminar = _seminar()
     people = [
         _register(seminar, at=START - timedelta(days=5), email=f"p{n}@example.org", name=f"P {n}")
