@@ -16,13 +16,14 @@ Emails to the seminar's whole audience (changed, cancelled) live in
 """
 
 from django.conf import settings
-from django.db.models import F, Prefetch, Q, prefetch_related_objects
+from django.db.models import Prefetch, Q, prefetch_related_objects
 from django.utils import translation
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail
 from notifications.services import email_queue, render_email, zoned_times
 from webinars.models import Seminar, SeminarSpeaker, Speaker
+from webinars.services import seminar_sequence_raise
 from webinars.timezones import uk_clock_change_note
 
 Kind = OutgoingEmail.Kind
@@ -69,7 +70,7 @@ def speaker_update_queue(*, link: SeminarSpeaker) -> OutgoingEmail | None:
         emails = _invites_queue(seminar=seminar, links=[link])
         return emails[0] if emails else None
     # Clients ignore an update whose SEQUENCE did not grow.
-    _bump_sequence(seminar)
+    seminar_sequence_raise(seminar=seminar)
     return _invite_email(
         seminar=seminar,
         link=link,
@@ -112,7 +113,7 @@ def speaker_removed_queue(*, seminar: Seminar, speaker: Speaker) -> OutgoingEmai
     if not theirs.exclude(status__in=_NOT_DELIVERED).exists():
         return None
     _load_speakers(seminar)
-    _bump_sequence(seminar)
+    seminar_sequence_raise(seminar=seminar)
     language = _language(seminar)
     with translation.override(language):
         calendar_body = InviteBook().invite(
@@ -149,7 +150,7 @@ def _invites_queue(*, seminar: Seminar, links: list[SeminarSpeaker]) -> list[Out
     removed = _removed_speaker_ids(seminar)
     if any(link.speaker_id in removed for link in links):
         # A speaker taken off and added back holds a CANCEL: the new invite must outrank it.
-        _bump_sequence(seminar)
+        seminar_sequence_raise(seminar=seminar)
     book = InviteBook()
     return [
         _invite_email(
@@ -234,16 +235,6 @@ def _load_speakers(seminar: Seminar) -> list[SeminarSpeaker]:
         ),
     )
     return list(seminar.speaker_links.all())
-
-
-def _bump_sequence(seminar: Seminar) -> None:
-    """Raise the seminar's SEQUENCE for one speaker's update or CANCEL.
-
-    As ``webinars.services.registrations`` does for one registrant: the seminar's
-    sequence stays at or above every SEQUENCE ever sent for its UID.
-    """
-    Seminar.objects.filter(pk=seminar.pk).update(sequence=F("sequence") + 1)
-    seminar.refresh_from_db(fields=["sequence"])
 
 
 def _language(seminar: Seminar) -> str:

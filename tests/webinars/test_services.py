@@ -472,3 +472,16 @@ def test_failed_update_leaves_the_catalogue_cache_alone(django_capture_on_commit
 
     assert callbacks == []
     assert catalogue_version() == before
+
+
+def test_seminar_sequence_raise_moves_sequence_and_last_modified():
+    from webinars.services import seminar_sequence_raise
+
+    seminar = SeminarFactory(sequence=4)
+    later = seminar.updated_at + timedelta(hours=2)
+    with time_machine.travel(later, tick=False):
+        seminar_sequence_raise(seminar=seminar)
+
+    stored = SeminarModel.objects.get(pk=seminar.pk)
+    assert (seminar.sequence, stored.sequence) == (5, 5)
+    assert seminar.updated_at == stored.updated_at == later

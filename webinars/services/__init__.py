@@ -20,6 +20,7 @@ from webinars.services.seminars import (
     seminar_create,
     seminar_duplicate,
     seminar_publish,
+    seminar_sequence_raise,
     seminar_update,
 )
 from webinars.services.speakers import seminar_speakers_notify
@@ -39,6 +40,7 @@ __all__ = [
     "seminar_create",
     "seminar_duplicate",
     "seminar_publish",
+    "seminar_sequence_raise",
     "seminar_speakers_notify",
     "seminar_update",
 ]

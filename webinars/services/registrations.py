@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import AudienceType, User
@@ -28,6 +28,7 @@ from webinars.errors import (
     RegistrationNotWaitlisted,
 )
 from webinars.models import JoinClick, Registration, RegistrationToken, Seminar
+from webinars.services.seminars import seminar_sequence_raise
 
 # Test-only switches, used by tests/integration/test_registration_concurrency.py to show
 # that the race the row lock prevents is real. Never change them in application code.
@@ -261,7 +262,7 @@ def _register(*, seminar: Seminar, email: str, fields: dict[str, object]) -> Reg
                 seminar=seminar, email=email, status=Registration.Status.CANCELLED
             ).exists():
                 # This address was sent a personal CANCEL; the new invite must outrank it.
-                _bump_sequence(seminar)
+                seminar_sequence_raise(seminar=seminar)
             now = timezone.now()
             registration = Registration.objects.create(
                 seminar=seminar,
@@ -290,16 +291,6 @@ def _register(*, seminar: Seminar, email: str, fields: dict[str, object]) -> Reg
 
 def _fills_last_seat(seminar: Seminar, confirmed_before: int) -> bool:
     return seminar.capacity is not None and confirmed_before + 1 >= seminar.capacity
-
-
-def _bump_sequence(seminar: Seminar) -> None:
-    """Raise the seminar's calendar sequence for one person's invite or cancellation.
-
-    Keeps ``seminar.sequence`` at or above every SEQUENCE ever sent for its UID, so
-    the next invite to anyone always outranks what their calendar already holds.
-    """
-    Seminar.objects.filter(pk=seminar.pk).update(sequence=F("sequence") + 1)
-    seminar.refresh_from_db(fields=["sequence"])
 
 
 def _promote_next(seminar: Seminar) -> Registration | None:
@@ -355,7 +346,7 @@ def registration_cancel(*, registration: Registration) -> Registration | None:
             current.save(update_fields=["status", "cancelled_at", "updated_at"])
             if had_invite and not seminar.is_cancelled:
                 # A personal CANCEL needs a higher SEQUENCE than the invite it withdraws.
-                _bump_sequence(seminar)
+                seminar_sequence_raise(seminar=seminar)
             current.seminar = seminar
             _queue_email(registration=current, kind=EMAIL_CANCELLED, invite=had_invite)
             promoted = _promote_next(seminar)

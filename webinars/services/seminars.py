@@ -69,6 +69,21 @@ def seminar_update(*, seminar: Seminar, **changes: Any) -> Seminar:
     return seminar
 
 
+def seminar_sequence_raise(*, seminar: Seminar) -> Seminar:
+    """Raise the calendar SEQUENCE for one person's invite or CANCEL; refresh ``seminar``.
+
+    Keeps ``seminar.sequence`` at or above every SEQUENCE ever sent for its UID, so the
+    next invite to anyone outranks what their calendar holds (clients ignore an update
+    or CANCEL whose SEQUENCE did not grow). ``updated_at`` moves with it: it is the
+    calendar's LAST-MODIFIED.
+    """
+    Seminar.objects.filter(pk=seminar.pk).update(
+        sequence=F("sequence") + 1, updated_at=timezone.now()
+    )
+    seminar.refresh_from_db(fields=["sequence", "updated_at"])
+    return seminar
+
+
 @transaction.atomic
 def seminar_publish(*, seminar: Seminar) -> Seminar:
     """Make a draft visible to the public and open for registration."""
