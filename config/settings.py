@@ -195,8 +195,18 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
+# Recordings, transcripts and materials: outside both roots above, so no URL maps onto
+# them; only access-checked views in webinars.views_recordings serve these files.
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {
+            "location": str(PRIVATE_MEDIA_ROOT),
+            "base_url": "/private-files-are-not-served/",
+        },
+    },
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -206,6 +216,14 @@ STORAGES = {
     },
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Upload limits per kind of recording file, in megabytes.
+RECORDING_VIDEO_MAX_MB = env.int("RECORDING_VIDEO_MAX_MB", default=2048)
+RECORDING_MATERIAL_MAX_MB = env.int("RECORDING_MATERIAL_MAX_MB", default=50)
+RECORDING_TRANSCRIPT_MAX_MB = env.int("RECORDING_TRANSCRIPT_MAX_MB", default=5)
+# Behind nginx, set to an `internal` location aliased to PRIVATE_MEDIA_ROOT (e.g.
+# "/protected/"): after the access check Django answers with X-Accel-Redirect and
+# nginx sends the file body (with range requests). Empty: Django streams the file.
+PRIVATE_MEDIA_ACCEL_REDIRECT = env.str("PRIVATE_MEDIA_ACCEL_REDIRECT", default="")
 
 # --- Email ----------------------------------------------------------------
 
@@ -343,7 +361,9 @@ if not DEBUG:
 # A strict Content-Security-Policy: every script and style is a static file.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'"
+    "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'; "
+    # Recording embeds: YouTube's privacy-enhanced domain and Vimeo's player only.
+    "frame-src https://www.youtube-nocookie.com https://player.vimeo.com"
 )
 
 # --- Logging --------------------------------------------------------------

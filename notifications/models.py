@@ -23,6 +23,7 @@ class OutgoingEmail(models.Model):
         SPEAKER_INVITE = "speaker_invite", _("Speaker invite")
         SPEAKER_UPDATE = "speaker_update", _("Speaker update")
         SPEAKER_CANCEL = "speaker_cancel", _("Speaker cancellation")
+        RECORDING_AVAILABLE = "recording_available", _("Recording available")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

@@ -36,3 +36,11 @@ class RegistrationBusy(RegistrationError):
 
 class RegistrationNotWaitlisted(RegistrationError):
     """Only a waitlisted registration can be promoted."""
+
+
+class RecordingError(Exception):
+    """A recording change that the rules forbid; the message is shown to the organiser."""
+
+
+class RecordingNotPublishable(RecordingError):
+    pass

@@ -1,6 +1,13 @@
 from django.urls import path
 
-from webinars import feeds, views, views_attendee, views_registration
+from webinars import (
+    feeds,
+    recording_files,
+    views,
+    views_attendee,
+    views_recordings,
+    views_registration,
+)
 
 app_name = "webinars"
 
@@ -59,4 +66,27 @@ urlpatterns += [
         name="register",
     ),
     path("privacy/", views_registration.privacy, name="privacy"),
+]
+
+# The recording archive (see webinars.views_recordings) and its access-checked files
+# (webinars.recording_files); a registrant's emailed link to the recording.
+urlpatterns += [
+    path("recordings/", views_recordings.recording_list, name="recording_list"),
+    path("recordings/<slug:slug>/", views_recordings.recording_detail, name="recording_detail"),
+    path(
+        "recordings/<slug:slug>/transcript.vtt",
+        recording_files.recording_transcript,
+        name="recording_transcript",
+    ),
+    path("recordings/<slug:slug>/video/", recording_files.recording_video, name="recording_video"),
+    path(
+        "recordings/<slug:slug>/materials/<int:pk>/",
+        recording_files.recording_material,
+        name="recording_material",
+    ),
+    path(
+        "r/<str:token>/recording/",
+        views_recordings.registration_recording,
+        name="registration_recording",
+    ),
 ]

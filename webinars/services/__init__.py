@@ -3,6 +3,16 @@
 Import from here: ``from webinars.services import seminar_update``.
 """
 
+from webinars.services.recordings import (
+    recording_consent_record,
+    recording_publish,
+    recording_publish_problems,
+    recording_search_index,
+    recording_search_text,
+    recording_transcript_attach,
+    recording_unpublish,
+    recording_view_record,
+)
 from webinars.services.registrations import (
     RegistrationResult,
     attendance_mark,
@@ -31,6 +41,14 @@ __all__ = [
     "attendance_mark",
     "calendar_token_renew",
     "join_click_record",
+    "recording_consent_record",
+    "recording_publish",
+    "recording_publish_problems",
+    "recording_search_index",
+    "recording_search_text",
+    "recording_transcript_attach",
+    "recording_unpublish",
+    "recording_view_record",
     "registration_cancel",
     "registration_create",
     "registration_promote",

@@ -1,0 +1,53 @@
+"""The core domain's models, one module per area; import them from here."""
+
+from webinars.models.catalogue import (
+    DEFAULT_REMINDER_OFFSETS_MINUTES,
+    AudienceQuota,
+    Seminar,
+    SeminarQuerySet,
+    SeminarSpeaker,
+    Series,
+    Speaker,
+    Topic,
+    default_reminder_offsets,
+    validate_reminder_offsets,
+)
+from webinars.models.recordings import (
+    Recording,
+    RecordingChapter,
+    RecordingMaterial,
+    RecordingQuerySet,
+    RecordingView,
+    TranscriptCue,
+)
+from webinars.models.registrations import (
+    JoinClick,
+    Registration,
+    RegistrationQuerySet,
+    RegistrationQuestion,
+    RegistrationToken,
+)
+
+__all__ = [
+    "DEFAULT_REMINDER_OFFSETS_MINUTES",
+    "AudienceQuota",
+    "JoinClick",
+    "Recording",
+    "RecordingChapter",
+    "RecordingMaterial",
+    "RecordingQuerySet",
+    "RecordingView",
+    "Registration",
+    "RegistrationQuerySet",
+    "RegistrationQuestion",
+    "RegistrationToken",
+    "Seminar",
+    "SeminarQuerySet",
+    "SeminarSpeaker",
+    "Series",
+    "Speaker",
+    "Topic",
+    "TranscriptCue",
+    "default_reminder_offsets",
+    "validate_reminder_offsets",
+]

@@ -1,0 +1,208 @@
+"""Registrations: a person's place at a seminar, its links and join clicks."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone as dj_timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from accounts.models import AudienceType, Language
+from accounts.validators import validate_time_zone
+from webinars.models.catalogue import Seminar
+
+
+class RegistrationQuestion(models.Model):
+    """A custom question on one seminar's registration form."""
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        YES_NO = "yes_no", _("Yes or no")
+
+    CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SHORT_TEXT)
+    choices = models.TextField(
+        _("options"), blank=True, help_text=_("For choice questions: one option per line.")
+    )
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def clean(self) -> None:
+        if self.kind in self.CHOICE_KINDS and len(self.choice_list) < 2:
+            raise ValidationError(
+                {"choices": _("A choice question needs at least two options, one per line.")}
+            )
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+
+class RegistrationQuerySet(models.QuerySet["Registration"]):
+    def live(self) -> "RegistrationQuerySet":
+        return self.exclude(status=Registration.Status.CANCELLED)
+
+    def confirmed(self) -> "RegistrationQuerySet":
+        return self.filter(status=Registration.Status.CONFIRMED)
+
+    def waitlisted(self) -> "RegistrationQuerySet":
+        return self.filter(status=Registration.Status.WAITLISTED)
+
+
+class Registration(models.Model):
+    """One person's place (or place in the queue) at one seminar."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Attendance(models.TextChoices):
+        UNKNOWN = "unknown", _("Unknown")
+        YES = "yes", _("Attended")
+        NO = "no", _("Did not attend")
+
+    seminar = models.ForeignKey(
+        Seminar, verbose_name=_("seminar"), on_delete=models.PROTECT, related_name="registrations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="registrations",
+    )
+    # Stored lower-cased: the (seminar, email) uniqueness must ignore case.
+    email = models.EmailField(_("email"), max_length=254)
+    name = models.CharField(_("name"), max_length=150)
+    organisation = models.CharField(_("organisation"), max_length=200, blank=True)
+    job_title = models.CharField(_("job title"), max_length=150, blank=True)
+    country = CountryField(_("country"), blank=True)
+    audience_type = models.ForeignKey(
+        AudienceType, verbose_name=_("audience type"), on_delete=models.PROTECT, related_name="+"
+    )
+    answers = models.JSONField(
+        _("answers"), default=dict, blank=True, help_text=_("Custom question id → answer.")
+    )
+    language = models.CharField(
+        _("language"), max_length=5, choices=Language.choices, default=Language.ENGLISH
+    )
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, blank=True, validators=[validate_time_zone]
+    )
+    privacy_notice_version = models.CharField(_("privacy notice version"), max_length=20)
+    privacy_consented_at = models.DateTimeField(_("privacy notice accepted at"))
+    marketing_opt_in = models.BooleanField(_("news of future seminars"), default=False)
+    recording_followup_opt_in = models.BooleanField(_("recording follow-up"), default=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED
+    )
+    attended = models.CharField(
+        _("attended"), max_length=8, choices=Attendance.choices, default=Attendance.UNKNOWN
+    )
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    promoted_at = models.DateTimeField(_("promoted from waitlist at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RegistrationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        indexes = [models.Index(fields=["seminar", "status", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seminar", "email"],
+                condition=~Q(status="cancelled"),
+                name="webinars_registration_one_live_per_email",
+                violation_error_message=_("This email is already registered for this seminar."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["confirmed", "waitlisted", "cancelled"]),
+                name="webinars_registration_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(attended__in=["unknown", "yes", "no"]),
+                name="webinars_registration_attended_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")),
+                name="webinars_registration_email_lowercase",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}> – {self.seminar}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+    @property
+    def is_waitlisted(self) -> bool:
+        return self.status == self.Status.WAITLISTED
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == self.Status.CANCELLED
+
+
+class RegistrationToken(models.Model):
+    """The secret behind a registration's manage (/r/…) and join (/j/…) links.
+
+    Only the SHA-256 of each token is kept: the token itself exists only in the
+    emails sent to the registrant. Every email that carries links gets a fresh
+    token, so earlier emails' links keep working without any being recoverable.
+    """
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("registration link")
+        verbose_name_plural = _("registration links")
+
+    def __str__(self) -> str:
+        return f"{self.registration_id}: {self.token_hash[:8]}…"
+
+
+class JoinClick(models.Model):
+    """One use of a personal join link: organisers count who tried to join, and when."""
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="join_clicks"
+    )
+    clicked_at = models.DateTimeField(default=dj_timezone.now, db_index=True)
+    redirected = models.BooleanField(
+        default=False, help_text=_("False when the link was used outside the joining window.")
+    )
+
+    class Meta:
+        ordering = ["clicked_at"]
+        verbose_name = _("join click")
+        verbose_name_plural = _("join clicks")
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} @ {self.clicked_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,140 @@
+"""Who may watch a recording: the one rule behind the watch page, every file and search.
+
+Everything that shows a recording or serves one of its files asks this module, so a
+listing can never show what the file view would refuse. A :class:`Viewer` is built once
+per request from the account and from the registrations whose emailed links the person
+used in this browser (guests have no account: their link is their proof).
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import HttpRequest
+
+from webinars.models import Recording, Registration
+
+# Session key holding ids of registrations whose emailed link was used in this browser.
+SESSION_GRANTS_KEY = "recording_registrations"
+# Enough for anyone; a session cannot be grown without bound by replaying links.
+MAX_SESSION_GRANTS = 200
+
+
+class Denial:
+    """Why someone may not watch (``access_denial``); the page explains each."""
+
+    SIGN_IN = "sign_in"  # not signed in, and signing in may be all it takes
+    NOT_REGISTERED = "not_registered"  # for the seminar's registrants, and this person is not one
+    AUDIENCE = "audience"  # for chosen audience types, and this person is of none of them
+
+
+@dataclass(frozen=True)
+class Viewer:
+    user_id: int | None = None
+    is_organiser: bool = False
+    # Seminars this person holds a confirmed registration for (by account or emailed link).
+    seminar_ids: frozenset[int] = frozenset()
+    # The account's audience type and those declared in those registrations.
+    audience_type_ids: frozenset[int] = frozenset()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user_id is not None
+
+
+ANONYMOUS = Viewer()
+
+
+def viewer_for(request: HttpRequest) -> Viewer:
+    """The viewer behind a request, read once (at most one query) and kept on the request."""
+    cached = getattr(request, "_recording_viewer", None)
+    if cached is not None:
+        return cached
+    user = getattr(request, "user", None)
+    session = getattr(request, "session", None)
+    granted = [
+        pk for pk in (session.get(SESSION_GRANTS_KEY, []) if session else []) if type(pk) is int
+    ]
+    mine = Q(pk__in=granted) if granted else Q(pk__in=[])
+    user_id = None
+    audience_type_ids: set[int] = set()
+    is_organiser = False
+    if user is not None and user.is_authenticated:
+        user_id = user.pk
+        mine |= Q(user=user) | Q(email=user.email.lower())
+        if user.audience_type_id:
+            audience_type_ids.add(user.audience_type_id)
+        is_organiser = user.is_staff and user.has_perm("webinars.view_recording")
+    seminar_ids: set[int] = set()
+    if granted or user_id is not None:
+        rows = (
+            Registration.objects.confirmed()
+            .filter(mine)
+            .values_list("seminar_id", "audience_type_id")
+        )
+        for seminar_id, audience_type_id in rows:
+            seminar_ids.add(seminar_id)
+            audience_type_ids.add(audience_type_id)
+    viewer = Viewer(
+        user_id=user_id,
+        is_organiser=is_organiser,
+        seminar_ids=frozenset(seminar_ids),
+        audience_type_ids=frozenset(audience_type_ids),
+    )
+    request._recording_viewer = viewer
+    return viewer
+
+
+def grant_registration(request: HttpRequest, registration: Registration) -> None:
+    """Remember in this browser's session that its person holds ``registration``'s link."""
+    granted = [pk for pk in request.session.get(SESSION_GRANTS_KEY, []) if type(pk) is int]
+    if registration.pk not in granted:
+        granted = [*granted, registration.pk][-MAX_SESSION_GRANTS:]
+        request.session[SESSION_GRANTS_KEY] = granted
+    request.__dict__.pop("_recording_viewer", None)
+
+
+def access_denial(recording: Recording, viewer: Viewer) -> str | None:
+    """None when ``viewer`` may watch ``recording`` (published or not), else a ``Denial``.
+
+    Reads the recording's ``audience_types`` (prefetch them on list pages).
+    """
+    if viewer.is_organiser or recording.access == Recording.Access.PUBLIC:
+        return None
+    if recording.access == Recording.Access.SIGNED_IN:
+        return None if viewer.is_authenticated else Denial.SIGN_IN
+    if recording.access == Recording.Access.REGISTRANTS:
+        if recording.seminar_id in viewer.seminar_ids:
+            return None
+        return Denial.NOT_REGISTERED if viewer.is_authenticated else Denial.SIGN_IN
+    if recording.access == Recording.Access.AUDIENCE_TYPES:
+        allowed = {audience_type.pk for audience_type in recording.audience_types.all()}
+        if allowed & viewer.audience_type_ids:
+            return None
+        return Denial.AUDIENCE if viewer.is_authenticated else Denial.SIGN_IN
+    return Denial.SIGN_IN  # an unknown level opens to nobody
+
+
+def can_watch(recording: Recording, viewer: Viewer) -> bool:
+    return access_denial(recording, viewer) is None
+
+
+def watchable_condition(viewer: Viewer) -> Q:
+    """The same rule as :func:`access_denial`, as a filter on ``Recording`` rows."""
+    if viewer.is_organiser:
+        return Q()
+    condition = Q(access=Recording.Access.PUBLIC)
+    if viewer.is_authenticated:
+        condition |= Q(access=Recording.Access.SIGNED_IN)
+    if viewer.seminar_ids:
+        condition |= Q(access=Recording.Access.REGISTRANTS, seminar_id__in=viewer.seminar_ids)
+    if viewer.audience_type_ids:
+        chosen = Recording.audience_types.through.objects.filter(
+            recording=OuterRef("pk"), audiencetype_id__in=viewer.audience_type_ids
+        )
+        condition |= Q(access=Recording.Access.AUDIENCE_TYPES) & Q(Exists(chosen))
+    return condition
+
+
+def recordings_watchable(viewer: Viewer) -> QuerySet[Recording]:
+    """Published recordings ``viewer`` may watch (unordered, no joins: selectors add those)."""
+    return Recording.objects.published().filter(watchable_condition(viewer))

@@ -1,0 +1,188 @@
+"""Write operations on recordings: consent, transcript, search index, publication, views."""
+
+from datetime import date, datetime
+
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.files import File
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from webinars.cache import catalogue_changed
+from webinars.errors import RecordingNotPublishable
+from webinars.models import Recording, RecordingView, Seminar, TranscriptCue
+from webinars.vtt import Cue
+
+# The PostgreSQL text-search configuration of the archive (stemming for English text;
+# Japanese has no spaces for the parser to split on, so selectors match it by substring).
+SEARCH_CONFIG = "english"
+
+
+def _locked(recording: Recording) -> Recording:
+    return (
+        Recording.objects.select_for_update(of=("self",))
+        .select_related("seminar")
+        .get(pk=recording.pk)
+    )
+
+
+def recording_publish_problems(*, recording: Recording, now: datetime | None = None) -> list[str]:
+    """Why ``recording`` cannot be published now, in words for the organiser (empty: it can)."""
+    now = now or timezone.now()
+    problems = []
+    if not recording.speakers_consented:
+        problems.append(
+            _(
+                "Record the speakers' consent first: tick “speakers agreed to publication” and "
+                "note how they agreed."
+            )
+        )
+    if not recording.has_video:
+        problems.append(
+            _("Add the video first: a YouTube or Vimeo address, or an uploaded video file.")
+        )
+    seminar = recording.seminar
+    if seminar.status != Seminar.Status.PUBLISHED:
+        problems.append(_("Only the recording of a published seminar can be published."))
+    elif seminar.ends_at > now:
+        problems.append(_("The seminar has not ended yet."))
+    if (
+        recording.access == Recording.Access.AUDIENCE_TYPES
+        and not recording.audience_types.exists()
+    ):
+        problems.append(_("Choose the audience types who may watch, or another access level."))
+    return problems
+
+
+@transaction.atomic
+def recording_publish(*, recording: Recording, now: datetime | None = None) -> int:
+    """Publish ``recording`` and, the first time only, queue the follow-up emails.
+
+    Returns how many follow-up emails were queued (0 when it was already published or
+    had been published before). Raises :class:`RecordingNotPublishable` with every reason.
+    """
+    now = now or timezone.now()
+    current = _locked(recording)
+    if current.is_published:
+        return 0
+    problems = recording_publish_problems(recording=current, now=now)
+    if problems:
+        raise RecordingNotPublishable(" ".join(problems))
+    current.published_at = now
+    fields = ["published_at", "updated_at"]
+    queued = 0
+    if current.followups_queued_at is None:
+        from notifications.recording_notices import recording_followups_queue
+
+        # In this transaction (outbox): a publish that rolls back sends nothing.
+        queued = recording_followups_queue(recording=current)
+        current.followups_queued_at = now
+        fields.append("followups_queued_at")
+    current.save(update_fields=fields)
+    recording.published_at = current.published_at
+    recording.followups_queued_at = current.followups_queued_at
+    catalogue_changed()
+    return queued
+
+
+@transaction.atomic
+def recording_unpublish(*, recording: Recording) -> Recording:
+    """Hide ``recording`` again; publishing it later sends no second round of emails."""
+    Recording.objects.filter(pk=recording.pk).update(published_at=None, updated_at=timezone.now())
+    recording.published_at = None
+    catalogue_changed()
+    return recording
+
+
+def recording_consent_record(
+    *, recording: Recording, consented: bool, by: AbstractBaseUser | None
+) -> Recording:
+    """Set whether the speakers agreed, keeping who recorded it and when (unsaved).
+
+    The caller saves the recording (the admin form does, with the rest of its changes).
+    """
+    if consented and not recording.speaker_consent_recorded_at:
+        recording.speaker_consent_recorded_at = timezone.now()
+        recording.speaker_consent_recorded_by = by
+    elif not consented:
+        recording.speaker_consent_recorded_at = None
+        recording.speaker_consent_recorded_by = None
+    recording.speakers_consented = consented
+    return recording
+
+
+@transaction.atomic
+def recording_transcript_attach(
+    *, recording: Recording, upload: File, cues: list[Cue], file_name: str = "transcript.vtt"
+) -> Recording:
+    """Store a parsed WebVTT transcript: the file, its cues and its searchable text.
+
+    Replaces any earlier transcript; the old file is deleted once this commits.
+    """
+    old_name = recording.transcript_file.name if recording.transcript_file else ""
+    recording.transcript_file.save(file_name, upload, save=False)
+    recording.transcript_text = "\n".join(cue.text for cue in cues)
+    recording.save(update_fields=["transcript_file", "transcript_text", "updated_at"])
+    TranscriptCue.objects.filter(recording=recording).delete()
+    TranscriptCue.objects.bulk_create(
+        [
+            TranscriptCue(
+                recording=recording,
+                position=position,
+                starts_at=cue.starts_at,
+                ends_at=cue.ends_at,
+                voice=cue.voice,
+                text=cue.text,
+            )
+            for position, cue in enumerate(cues)
+        ],
+        batch_size=1000,
+    )
+    if old_name and old_name != recording.transcript_file.name:
+        storage = recording.transcript_file.storage
+        transaction.on_commit(lambda: storage.delete(old_name), robust=True)
+    recording_search_index(recording=recording)
+    return recording
+
+
+def recording_search_text(recording: Recording) -> dict[str, str]:
+    """What the archive search reads, by PostgreSQL weight: A title, B about, C transcript."""
+    seminar = recording.seminar
+    speakers = [
+        " ".join(filter(None, [link.speaker.name, link.speaker.name_ja, link.speaker.organisation]))
+        for link in seminar.speaker_links.select_related("speaker")
+    ]
+    return {
+        "A": " ".join([recording.title, seminar.title]),
+        "B": "\n".join([seminar.summary, recording.description, seminar.description, *speakers]),
+        "C": recording.transcript_text,
+    }
+
+
+def recording_search_index(*, recording: Recording) -> None:
+    """Rebuild the recording's full-text vector (PostgreSQL; elsewhere search reads the text)."""
+    if connection.vendor != "postgresql":
+        return
+    from django.contrib.postgres.search import SearchVector
+
+    parts = recording_search_text(recording)
+    vector = None
+    for weight, text in parts.items():
+        part = SearchVector(Coalesce(Value(text), Value("")), weight=weight, config=SEARCH_CONFIG)
+        vector = part if vector is None else vector + part
+    Recording.objects.filter(pk=recording.pk).update(search_vector=vector)
+
+
+def recording_view_record(
+    *, recording: Recording, viewer_key: str, day: date | None = None
+) -> bool:
+    """Count one view per person per day; True when this one was counted."""
+    day = day or timezone.localdate()
+    try:
+        with transaction.atomic():
+            RecordingView.objects.create(recording=recording, viewer_key=viewer_key[:80], day=day)
+    except IntegrityError:
+        return False
+    return True
