@@ -110,6 +110,17 @@ def _isolated_cache(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            **settings.STORAGES["private"],
+            "OPTIONS": {
+                **settings.STORAGES["private"]["OPTIONS"],
+                "location": str(tmp_path / "private"),
+            },
+        },
+    }
 
 
 @pytest.fixture(autouse=True)

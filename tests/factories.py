@@ -5,6 +5,9 @@ from django.utils import timezone as dj_timezone
 
 from accounts.models import AudienceType, User
 from webinars.models import (
+    Recording,
+    RecordingChapter,
+    RecordingMaterial,
     Registration,
     RegistrationQuestion,
     Seminar,
@@ -134,6 +137,61 @@ class RegistrationQuestionFactory(factory.django.DjangoModelFactory):
     seminar = factory.SubFactory(SeminarFactory)
     label = factory.Sequence(lambda n: f"Question {n}?")
     kind = RegistrationQuestion.Kind.SHORT_TEXT
+    position = factory.Sequence(int)
+
+
+class RecordingFactory(factory.django.DjangoModelFactory):
+    """A published YouTube recording of a past seminar, open to everyone, consent recorded."""
+
+    class Meta:
+        model = Recording
+        skip_postgeneration_save = True
+
+    seminar = factory.SubFactory(SeminarFactory, past=True)
+    title = factory.LazyAttribute(lambda o: f"Recording: {o.seminar.title}")
+    slug = factory.Sequence(lambda n: f"recording-{n}")
+    description = "The full seminar with questions."
+    video_provider = Recording.VideoProvider.YOUTUBE
+    video_id = "dQw4w9WgXcQ"
+    duration = timedelta(minutes=58)
+    access = Recording.Access.PUBLIC
+    speakers_consented = True
+    speaker_consent_note = "Consent forms signed."
+    speaker_consent_recorded_at = factory.LazyFunction(dj_timezone.now)
+    published_at = factory.LazyFunction(dj_timezone.now)
+
+    class Params:
+        unpublished = factory.Trait(published_at=None)
+
+    @factory.post_generation
+    def audience_types(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.audience_types.set(extracted)
+
+
+class RecordingChapterFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecordingChapter
+
+    recording = factory.SubFactory(RecordingFactory)
+    starts_at = factory.Sequence(lambda n: timedelta(minutes=5 * n))
+    title = factory.Sequence(lambda n: f"Chapter {n}")
+
+
+class RecordingMaterialFactory(factory.django.DjangoModelFactory):
+    """Slides stored in the private storage (a tiny but real PDF)."""
+
+    class Meta:
+        model = RecordingMaterial
+
+    recording = factory.SubFactory(RecordingFactory)
+    title = "Slides"
+    file = factory.django.FileField(
+        filename="slides.pdf", data=b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+    )
+    original_name = "slides.pdf"
+    content_type = "application/pdf"
+    size = factory.LazyAttribute(lambda o: o.file.size if o.file else 0)
     position = factory.Sequence(int)
 
 
