@@ -9,6 +9,7 @@ import uuid
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.postgres import search as postgres_search
 from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
@@ -41,10 +42,10 @@ def recording_material_path(instance: object, filename: str) -> str:
     return _random_name("materials", filename)
 
 
-class SearchVectorField(models.Field):
-    """A PostgreSQL ``tsvector``; on other databases an unused text column.
+class SearchVectorField(postgres_search.SearchVectorField):
+    """A PostgreSQL ``tsvector`` (with its ``@@`` lookup); elsewhere an unused text column.
 
-    Search uses it on PostgreSQL only (``webinars.selectors.recordings``); the embedded
+    Search uses it on PostgreSQL only (``webinars.recording_selectors``); the embedded
     SQLite default searches the plain text instead.
     """
 
