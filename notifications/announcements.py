@@ -132,15 +132,15 @@ def is_opted_out(*, email: str) -> bool:
 
 
 def email_opt_out(*, email: str, source: str) -> EmailOptOut:
-    """Stop announcements to ``email``; doing it again changes nothing (one-click may repeat).
+    """Stop announcements and recording follow-ups to ``email``; repeating changes nothing.
 
     ``source`` records how: "one-click", "page" or "admin".
     """
     email = email.strip().lower()
-    # Announcements still waiting in the outbox (queued, or retrying after a temporary
-    # SMTP failure) must not reach someone who has just said stop.
+    # Non-transactional mail still waiting in the outbox (queued, or retrying after a
+    # temporary SMTP failure) must not reach someone who has just said stop.
     OutgoingEmail.objects.filter(
-        kind=OutgoingEmail.Kind.ANNOUNCEMENT,
+        kind__in=[OutgoingEmail.Kind.ANNOUNCEMENT, OutgoingEmail.Kind.RECORDING_AVAILABLE],
         status=OutgoingEmail.Status.QUEUED,
         to_email__iexact=email,
     ).update(status=OutgoingEmail.Status.CANCELLED, last_error="the recipient unsubscribed")

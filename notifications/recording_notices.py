@@ -1,5 +1,186 @@
-"""Being written in this session (issue 5): recording-available follow-up emails."""
+"""Recording-available follow-ups: the email registrants get when a seminar's recording is out.
+
+:func:`webinars.services.recording_publish` calls :func:`recording_followups_queue` inside
+its transaction the first time a recording is published, so a publish that rolls back
+sends nothing. Every confirmed registrant who opted in to follow-ups, and whose address
+has not unsubscribed, gets one email worded by their attendance: thanks to those who
+came, "sorry we missed you" to no-shows, a neutral note when attendance is unknown. Each
+carries the registrant's personal watch link (``/r/<token>/recording/``, the token minted
+when it is sent, as for the other registration emails) and, not being transactional, a
+one-click ``List-Unsubscribe`` header like the organisers' announcements.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+
+from notifications.announcements import unsubscribe_headers, unsubscribe_url
+from notifications.mail import header_text
+from notifications.models import EmailOptOut, OutgoingEmail
+from notifications.services import (
+    LINK_TOKEN_PLACEHOLDER,
+    deliver_after_commit,
+    render_email,
+    times_for,
+)
+from webinars.models import Recording, RecordingChapter, Registration
+
+# Rows written per INSERT (PostgreSQL allows 65,535 parameters per statement).
+WRITE_BATCH_SIZE = 500
+# One rendering serves everyone reading the same wording in the same language and zone;
+# these stand in for what differs per person until each row is written.
+_NAME_PLACEHOLDER = "kizuna-recipient-name-placeholder"
+_UNSUBSCRIBE_PLACEHOLDER = "kizuna-recording-unsubscribe-url-placeholder"
 
 
-def recording_followups_queue(*, recording) -> int:
-    raise NotImplementedError
+def recording_dedupe_key(*, recording_id: int, registration_id: int) -> str:
+    return f"recording:{recording_id}:{registration_id}"
+
+
+def recording_followup_recipients(*, recording: Recording) -> QuerySet[Registration]:
+    """Confirmed registrants of the recording's seminar who want the follow-up, oldest first.
+
+    Leaves out those who unticked the follow-up when registering and addresses that
+    unsubscribed (whatever their case): one query, whatever the number of registrants.
+    """
+    opted_out = EmailOptOut.objects.annotate(lower_email=Lower("email")).filter(
+        lower_email=Lower(OuterRef("email"))
+    )
+    recipients = (
+        Registration.objects.confirmed()
+        .filter(seminar_id=recording.seminar_id, recording_followup_opt_in=True)
+        .exclude(Exists(opted_out))
+        .order_by("created_at", "pk")
+    )
+    if recording.access == Recording.Access.AUDIENCE_TYPES:
+        # A link they could not open is no follow-up: only the chosen audience types,
+        # by the type declared when registering or the account's own (as the access rule).
+        chosen = recording.audience_types.values("pk")
+        recipients = recipients.filter(
+            Q(audience_type__in=chosen) | Q(user__audience_type__in=chosen)
+        )
+    return recipients
+
+
+def recording_followups_queue(*, recording: Recording) -> int:
+    """Write one follow-up email per recipient to the outbox; return how many were new.
+
+    Call inside the publishing transaction. Rows already written for this recording
+    (same ``recording:<recording>:<registration>`` key) are not written again, so a
+    second call writes nothing. Reads do not grow with the audience (recipients, keys
+    already written, chapters, materials, audience types, the series); writes take one
+    INSERT per ``WRITE_BATCH_SIZE`` rows, delivered in batches after commit.
+    """
+    recipients = list(recording_followup_recipients(recording=recording))
+    if not recipients:
+        return 0
+    written = set(
+        OutgoingEmail.objects.filter(
+            kind=OutgoingEmail.Kind.RECORDING_AVAILABLE,
+            dedupe_key__startswith=f"recording:{recording.pk}:",
+        )
+        .order_by()
+        .values_list("dedupe_key", flat=True)
+    )
+    details = _RecordingDetails.read(recording)
+    renderings: dict[tuple[str, str, str], dict[str, str]] = {}
+    rows = []
+    for registration in recipients:
+        dedupe_key = recording_dedupe_key(
+            recording_id=recording.pk, registration_id=registration.pk
+        )
+        if dedupe_key in written:
+            continue
+        # The recipients were read for this seminar: spare a query per row.
+        registration.seminar = recording.seminar
+        language = registration.language or settings.LANGUAGE_CODE
+        group = (language, registration.time_zone, registration.attended)
+        if group not in renderings:
+            renderings[group] = _render(details, registration=registration, language=language)
+        url = unsubscribe_url(email=registration.email)
+        rendered = _personalised(renderings[group], name=registration.name, unsubscribe=url)
+        rows.append(
+            OutgoingEmail(
+                kind=OutgoingEmail.Kind.RECORDING_AVAILABLE,
+                to_email=registration.email.strip(),
+                to_name=header_text(registration.name)[:150],
+                language=language,
+                registration=registration,
+                seminar=recording.seminar,
+                headers=unsubscribe_headers(url=url),
+                dedupe_key=dedupe_key,
+                next_attempt_at=timezone.now(),
+                **rendered,
+            )
+        )
+    created = OutgoingEmail.objects.bulk_create(rows, batch_size=WRITE_BATCH_SIZE)
+    deliver_after_commit(row.pk for row in created)
+    return len(created)
+
+
+@dataclass(frozen=True)
+class _RecordingDetails:
+    """What every follow-up of one recording says about it, read once for all recipients."""
+
+    recording: Recording
+    chapters: list[RecordingChapter]
+    material_titles: list[str]
+    audience_type_names: list[str]
+
+    @classmethod
+    def read(cls, recording: Recording) -> "_RecordingDetails":
+        audience_type_names = []
+        if recording.access == Recording.Access.AUDIENCE_TYPES:
+            audience_type_names = list(recording.audience_types.values_list("name", flat=True))
+        return cls(
+            recording=recording,
+            chapters=list(recording.chapters.all()),
+            material_titles=list(recording.materials.values_list("title", flat=True)),
+            audience_type_names=audience_type_names,
+        )
+
+
+def _render(details: _RecordingDetails, *, registration: Registration, language: str) -> dict:
+    """Subject and bodies for ``registration``'s wording, language and zone, name left out."""
+    recording = details.recording
+    seminar = recording.seminar
+    with translation.override(language):
+        watch_url = settings.SITE_URL + reverse(
+            "webinars:registration_recording", args=[LINK_TOKEN_PLACEHOLDER]
+        )
+        context = {
+            "seminar": seminar,
+            "recording": recording,
+            "name": _NAME_PLACEHOLDER,
+            "attended": registration.attended,
+            "times": times_for(registration),
+            "duration": recording.duration,
+            "chapters": details.chapters,
+            "materials": details.material_titles,
+            "access": recording.access,
+            "audience_types": details.audience_type_names,
+            "watch_url": watch_url,
+            "recording_url": recording.public_url,
+            "seminar_url": seminar.public_url,
+            "contact_email": settings.ORGANISER_CONTACT_EMAIL,
+            "unsubscribe_url": _UNSUBSCRIBE_PLACEHOLDER,
+        }
+        rendered = render_email("recording_available", context)
+    rendered["subject"] = header_text(rendered["subject"])[:300]
+    return rendered
+
+
+def _personalised(rendered: dict[str, str], *, name: str, unsubscribe: str) -> dict[str, str]:
+    """The shared rendering with one person's name and unsubscribe link put in."""
+    text = rendered["body_text"].replace(_UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
+    html = rendered["body_html"].replace(_UNSUBSCRIBE_PLACEHOLDER, escape(unsubscribe))
+    return {
+        "subject": rendered["subject"],
+        "body_text": text.replace(_NAME_PLACEHOLDER, name),
+        "body_html": html.replace(_NAME_PLACEHOLDER, escape(name)),
+    }

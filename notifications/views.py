@@ -52,7 +52,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         if one_click:
             # The mail provider reads the status only; a short body is all it needs.
             return HttpResponse(
-                _("You are unsubscribed from announcements."),
+                _("You are unsubscribed from announcements and recording notices."),
                 content_type="text/plain; charset=utf-8",
             )
         return redirect("notifications:unsubscribe", token=token)
@@ -74,5 +74,5 @@ def resubscribe(request: HttpRequest, token: str) -> HttpResponse:
     if email is None:
         return _invalid_link(request)
     email_opt_in(email=email)
-    messages.success(request, _("You will receive announcements again."))
+    messages.success(request, _("You will receive announcements and recording notices again."))
     return redirect("notifications:unsubscribe", token=token)

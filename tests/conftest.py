@@ -108,7 +108,7 @@ def _isolated_cache(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
+def _media_in_tmp(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     settings.STORAGES = {
@@ -121,6 +121,18 @@ def _media_in_tmp(settings, tmp_path):
             },
         },
     }
+    # File fields resolve a callable storage once, when the models load: point them at
+    # this test's storage too, or uploads would land in the real var/private.
+    from django.core.files.storage import storages
+
+    from webinars.models import Recording, RecordingMaterial
+
+    for model, name in (
+        (Recording, "video_file"),
+        (Recording, "transcript_file"),
+        (RecordingMaterial, "file"),
+    ):
+        monkeypatch.setattr(model._meta.get_field(name), "storage", storages["private"])
 
 
 @pytest.fixture(autouse=True)

@@ -223,7 +223,8 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
         "export_registrants",
         "write_to_registrants",
     ]
-    change_form_template = "admin/webinars/seminar/change_form.html"
+    # The seminar's own change form plus its "Recording" button (webinars.admin_recordings).
+    change_form_template = "admin/webinars/recording/seminar_change_form.html"
 
     def get_fieldsets(self, request: HttpRequest, obj: Seminar | None = None) -> list[tuple]:
         when_description = gettext(
@@ -342,6 +343,19 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
         if obj is not None and obj.status != Seminar.Status.DRAFT:
             return False
         return super().has_delete_permission(request, obj)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Seminar | None = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            context["recording_link"] = admin_recordings.seminar_recording_link(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def get_actions(self, request: HttpRequest) -> dict[str, Any]:
         actions = super().get_actions(request)
@@ -982,3 +996,7 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         return registrants_csv_response(
             Registration.objects.filter(pk__in=queryset.values("pk")), name="selection"
         )
+
+
+# Registers the recording admin; imported last because it builds on the classes above.
+from webinars import admin_recordings  # noqa: E402

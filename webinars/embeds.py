@@ -48,7 +48,11 @@ def parse_video_url(url: str) -> VideoRef:
     if not url or len(url) > MAX_URL_LENGTH or any(c.isspace() for c in url):
         raise _invalid()
     parts = urlsplit(url if "://" in url else f"https://{url}")
-    if parts.scheme not in ("http", "https") or parts.username or parts.password or parts.port:
+    try:
+        port = parts.port
+    except ValueError:  # "javascript:alert(1)//…" reads as host "javascript", port "alert(1)"
+        raise _invalid() from None
+    if parts.scheme not in ("http", "https") or parts.username or parts.password or port:
         raise _invalid()
     host = (parts.hostname or "").lower()
     segments = [segment for segment in parts.path.split("/") if segment]

@@ -2,7 +2,8 @@
 
 Each view reads its input through a form, asks a selector, and renders. Pages
 are the same for every anonymous visitor, so they are served from the shared
-cache (see ``webinars.cache``).
+cache (see ``webinars.cache``). Recordings listed here are those the viewer may
+watch: for anonymous visitors the public ones only, so cached pages stay right.
 """
 
 from django.core.paginator import Paginator
@@ -10,13 +11,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from webinars import selectors
+from webinars import recording_selectors, selectors
 from webinars.cache import cache_public_page
 from webinars.forms import SeminarFilterForm
+from webinars.recording_access import viewer_for
 
 PAGE_SIZE = 12
 HOME_SEMINARS = 3
 SERIES_PAST_SEMINARS = 6
+HOME_RECORDINGS = 3
+SERIES_RECORDINGS = 6
 
 
 @cache_public_page
@@ -28,6 +32,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "next_seminars": selectors.seminars_next(limit=HOME_SEMINARS),
             "series_list": selectors.series_overview(),
             "topics": selectors.topics_in_use(upcoming_only=True),
+            "latest_recordings": recording_selectors.recordings_latest(
+                viewer=viewer_for(request), limit=HOME_RECORDINGS
+            ),
         },
     )
 
@@ -69,11 +76,17 @@ def seminar_detail(request: HttpRequest, slug: str) -> HttpResponse:
     seminar = selectors.seminar_for_page(slug)
     if seminar is None:
         raise Http404(_("No seminar found."))
+    # The same for every visitor (the page is cached): whether a recording exists and who
+    # may watch it; the watch page decides for each viewer.
+    recording = (
+        recording_selectors.published_recording_of_seminar(seminar) if seminar.is_past else None
+    )
     return render(
         request,
         "webinars/seminar_detail.html",
         {
             "seminar": seminar,
+            "recording": recording,
             "speaker_links": seminar.speaker_links.all(),
             "topics": seminar.topics.all(),
             "audience_types": seminar.allowed_audience_types.all(),
@@ -88,6 +101,11 @@ def series_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(_("No series found."))
     # One more than shown tells whether to link to the full past list.
     past_seminars = list(selectors.seminars_past(series=series)[: SERIES_PAST_SEMINARS + 1])
+    recordings = list(
+        recording_selectors.series_recordings(series, viewer=viewer_for(request))[
+            : SERIES_RECORDINGS + 1
+        ]
+    )
     return render(
         request,
         "webinars/series_detail.html",
@@ -96,6 +114,8 @@ def series_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "upcoming_seminars": selectors.seminars_upcoming(series=series),
             "past_seminars": past_seminars[:SERIES_PAST_SEMINARS],
             "has_more_past": len(past_seminars) > SERIES_PAST_SEMINARS,
+            "recordings": recordings[:SERIES_RECORDINGS],
+            "has_more_recordings": len(recordings) > SERIES_RECORDINGS,
         },
     )
 
@@ -112,5 +132,8 @@ def speaker_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "speaker": speaker,
             "upcoming_seminars": selectors.speaker_seminars_upcoming(speaker),
             "past_seminars": selectors.speaker_seminars_past(speaker),
+            "recordings": recording_selectors.speaker_recordings(
+                speaker, viewer=viewer_for(request)
+            ),
         },
     )

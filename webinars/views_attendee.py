@@ -36,10 +36,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from webinars import ical, timezones
+from webinars import ical, recording_selectors, timezones
 from webinars.errors import RegistrationBusy
 from webinars.forms_attendee import RegistrationDetailsForm
 from webinars.models import Registration, RegistrationQuerySet, Seminar, SeminarSpeaker
+from webinars.recording_access import can_watch, grant_registration, viewer_for
 from webinars.selectors import registration_by_token
 from webinars.services.registrations import (
     calendar_token_renew,
@@ -343,6 +344,7 @@ def _join(request: HttpRequest, access: Access) -> HttpResponse:
     opens_at = seminar.starts_at - timedelta(minutes=settings.JOIN_OPENS_MINUTES_BEFORE)
     if now >= seminar.ends_at:
         _record_click(request, registration, redirected=False)
+        context.update(_recording_after_the_end(request, registration))
         return render(request, "webinars/join_ended.html", {**context, "reason": "ended"})
     if now < opens_at:
         _record_click(request, registration, redirected=False)
@@ -362,6 +364,19 @@ def _join(request: HttpRequest, access: Access) -> HttpResponse:
         )
     _record_click(request, registration, redirected=True)
     return HttpResponseRedirect(seminar.meeting_url)
+
+
+def _recording_after_the_end(request: HttpRequest, registration: Registration) -> dict:
+    """After the end the join link leads to the recording once it is published.
+
+    The link proves a confirmed registration, so it opens a registrants-only recording in
+    this browser as the emailed recording link does.
+    """
+    recording = recording_selectors.published_recording_of_seminar(registration.seminar)
+    if recording is None:
+        return {"recording": None}
+    grant_registration(request, registration)
+    return {"recording": recording, "can_watch": can_watch(recording, viewer_for(request))}
 
 
 @personal_page
@@ -427,11 +442,16 @@ def _feed_url(user: User) -> str:
 def my_seminars(request: HttpRequest) -> HttpResponse:
     """``/me/``: the signed-in person's seminars, and their private calendar feed."""
     feed_url = _feed_url(request.user)
+    groups = my_seminars_grouped(request.user)
+    recordings = recording_selectors.recordings_of_seminars(
+        [registration.seminar_id for registration in groups.past], viewer=viewer_for(request)
+    )
     return render(
         request,
         "webinars/my_seminars.html",
         {
-            "groups": my_seminars_grouped(request.user),
+            "groups": groups,
+            "recordings": recordings,
             "feed_url": feed_url,
             "webcal_url": feed_url.replace("https://", "webcal://", 1).replace(
                 "http://", "webcal://", 1

@@ -1,10 +1,190 @@
-"""Being written in this session (issue 5): the archive, the watch page, the emailed link."""
+"""The recording archive, the watch page, and a registrant's emailed link to the recording.
 
-from django.http import Http404
+Who may watch is decided by ``webinars.recording_access`` alone: the archive lists only
+what the viewer may watch, and the watch page answers 403 with what to do otherwise.
+The archive is the same for every anonymous visitor (public recordings only), so it is
+served from the page cache; the watch page depends on the viewer and counts views, so
+it never is.
+"""
+
+import hashlib
+import hmac
+from datetime import date
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+from webinars import recording_selectors
+from webinars.cache import cache_public_page
+from webinars.forms_recordings import RecordingFilterForm
+from webinars.models import Recording
+from webinars.ratelimit import client_ip
+from webinars.recording_access import (
+    Viewer,
+    access_denial,
+    grant_registration,
+    viewer_for,
+)
+from webinars.services import recording_view_record
+from webinars.views_attendee import _access_by_token, personal_page
+
+PAGE_SIZE = 12
+RELATED_RECORDINGS = 4
+# ?t= beyond a day is not a time into any seminar's recording.
+MAX_START_SECONDS = 24 * 60 * 60
 
 
-def recording_list(request, *args, **kwargs):
-    raise Http404
+@cache_public_page
+def recording_list(request: HttpRequest) -> HttpResponse:
+    """``/recordings/``: the archive, searchable and filtered, newest seminar first."""
+    form = RecordingFilterForm(request.GET)
+    filters = form.filters()
+    recordings = recording_selectors.recordings_archive(viewer=viewer_for(request), **filters)
+    page_obj = Paginator(recordings, PAGE_SIZE).get_page(request.GET.get("page"))
+    page_recordings = list(page_obj.object_list)
+    matches = recording_selectors.transcript_matches(page_recordings, filters["query"])
+    return render(
+        request,
+        "webinars/recording_list.html",
+        {
+            "form": form,
+            "page_obj": page_obj,
+            "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
+            "recordings": page_recordings,
+            "results": [(recording, matches.get(recording.pk)) for recording in page_recordings],
+            "query": filters["query"] or "",
+            "is_filtered": any(filters.values()),
+            "filter_query": form.applied_query(),
+        },
+    )
 
 
-recording_detail = registration_recording = recording_list
+def _start_seconds(request: HttpRequest, recording: Recording) -> int:
+    """The ``?t=`` of a chapter or transcript link, as whole seconds into the video."""
+    value = request.GET.get("t", "")
+    if not value.isascii() or not value.isdigit() or len(value) > 6:
+        return 0
+    seconds = min(int(value), MAX_START_SECONDS)
+    if recording.duration:
+        seconds = min(seconds, int(recording.duration.total_seconds()))
+    return seconds
+
+
+def _viewer_key(request: HttpRequest, viewer: Viewer, day: date) -> str:
+    """Who is watching, for counting views: the account, else a keyed hash of the address,
+    browser and day, so no address is stored and the hash cannot be linked across days."""
+    if viewer.user_id is not None:
+        return f"user:{viewer.user_id}"
+    message = "\n".join(
+        [client_ip(request), request.META.get("HTTP_USER_AGENT", "")[:500], day.isoformat()]
+    )
+    digest = hmac.new(settings.SECRET_KEY.encode(), message.encode(), hashlib.sha256).hexdigest()
+    return f"anon:{digest}"
+
+
+def _with_next(url_name: str, request: HttpRequest) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}"
+
+
+def _denied(request: HttpRequest, recording: Recording, reason: str) -> HttpResponse:
+    """403 saying why, and what would let this person watch. Shows nothing of the recording
+    beyond its title and its seminar, which are public."""
+    seminar = recording.seminar
+    next_seminar = None
+    if recording.access == Recording.Access.REGISTRANTS:
+        next_seminar = recording_selectors.next_seminar_in_series(seminar.series)
+    return render(
+        request,
+        "webinars/recording_denied.html",
+        {
+            "recording": recording,
+            "seminar": seminar,
+            "reason": reason,
+            "login_url": _with_next("account_login", request),
+            "signup_url": _with_next("account_signup", request),
+            "next_seminar": next_seminar,
+        },
+        status=403,
+    )
+
+
+@never_cache
+@require_safe
+def recording_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """``/recordings/<slug>/``: the watch page, or 403 explaining how to get access.
+
+    Unpublished recordings are 404 except for organisers, who preview them (uncounted).
+    """
+    recording = recording_selectors.recording_for_page(slug)
+    viewer = viewer_for(request)
+    if recording is None or not (recording.is_published or viewer.is_organiser):
+        raise Http404(_("No recording found."))
+    reason = access_denial(recording, viewer)
+    if reason is not None:
+        return _denied(request, recording, reason)
+    recording_selectors.recording_with_contents(recording)
+    # HEAD is what link checkers send; a person watching sends GET.
+    if recording.is_published and request.method == "GET":
+        today = timezone.localdate()
+        recording_view_record(
+            recording=recording, viewer_key=_viewer_key(request, viewer, today), day=today
+        )
+    return render(
+        request,
+        "webinars/recording_detail.html",
+        {
+            "recording": recording,
+            "seminar": recording.seminar,
+            "speaker_links": recording.seminar.speaker_links.all(),
+            "chapters": recording.chapters.all(),
+            "materials": recording.materials.all(),
+            "cues": recording.cues.all(),
+            "start_seconds": _start_seconds(request, recording),
+            "related": recording_selectors.recordings_related(
+                recording, viewer=viewer, limit=RELATED_RECORDINGS
+            ),
+        },
+    )
+
+
+@personal_page
+@require_safe
+def registration_recording(request: HttpRequest, token: str) -> HttpResponse:
+    """``/r/<token>/recording/``: the emailed link to a seminar's recording.
+
+    The link proves its holder registered: a confirmed registration is remembered in this
+    browser's session (guests have no account), then the link leads to the watch page,
+    which explains itself when the recording is not for this person.
+    """
+    access = _access_by_token(token)
+    registration = access.registration
+    if registration.is_confirmed:
+        grant_registration(request, registration)
+    recording = recording_selectors.published_recording_of_seminar(registration.seminar)
+    if recording is None:
+        messages.info(request, _("The recording of this seminar is not published yet."))
+        return redirect(access.manage_url)
+    if (
+        not registration.is_confirmed
+        and recording.access == Recording.Access.REGISTRANTS
+        and access_denial(recording, viewer_for(request))
+    ):
+        messages.info(
+            request,
+            _(
+                "This recording is for people who had a confirmed place at the seminar. "
+                "Your registration was not confirmed (it is %(status)s), so this link "
+                "cannot open it."
+            )
+            % {"status": registration.get_status_display().lower()},
+        )
+    return redirect(recording.get_absolute_url())

@@ -20,15 +20,16 @@ from notifications.mail import build_message
 from notifications.models import EmailOptOut, OutgoingEmail
 from notifications.reminders import reminders_dispatch
 from notifications.services import registration_email_queue
-from tests.factories import RegistrationFactory, SeminarFactory
-from webinars.services import seminar_cancel
+from tests.factories import RecordingFactory, RegistrationFactory, SeminarFactory
+from webinars.services import recording_publish, seminar_cancel
 
 pytestmark = pytest.mark.django_db
 
 EMAIL = "kenji.sato@example.org"
 ONE_CLICK = "List-Unsubscribe=One-Click"
 DONE = (
-    "k***@example.org will no longer receive announcements; you will still get confirmations, "
+    "k***@example.org will no longer receive announcements or recording notices; you will still "
+    "get confirmations, "
     "reminders and changes for seminars you register for."
 )
 
@@ -111,9 +112,9 @@ def test_get_asks_and_never_unsubscribes(client):
     assert response.status_code == 200
     assert head.status_code == 200
     body = response.content.decode()
-    assert "Stop announcements to k***@example.org?" in body
+    assert "Stop announcements and recording notices to k***@example.org?" in body
     assert f'<form class="confirm-form" method="post" action="{_path()}">' in body
-    assert "Unsubscribe from announcements</button>" in body
+    assert "Unsubscribe from both</button>" in body
     assert EMAIL not in body
     assert response["Cache-Control"] == "private, no-store"
     assert response["X-Robots-Tag"] == "noindex"
@@ -141,7 +142,10 @@ def test_one_click_post_without_cookies_or_csrf_token_unsubscribes(csrf_client):
 
     assert response.status_code == 200
     assert response["Content-Type"] == "text/plain; charset=utf-8"
-    assert response.content.decode() == "You are unsubscribed from announcements."
+    assert (
+        response.content.decode()
+        == "You are unsubscribed from announcements and recording notices."
+    )
     assert _opt_outs() == [(EMAIL, "one-click")]
 
 
@@ -179,9 +183,11 @@ def test_subscribe_again_needs_the_pages_csrf_token(csrf_client):
     assert response.redirect_chain == [(_path(), 302)]
     assert _opt_outs() == []
     assert [str(m) for m in response.context["messages"]] == [
-        "You will receive announcements again."
+        "You will receive announcements and recording notices again."
     ]
-    assert "Stop announcements to k***@example.org?" in response.content.decode()
+    assert (
+        "Stop announcements and recording notices to k***@example.org?" in response.content.decode()
+    )
 
 
 def test_subscribe_again_is_post_only_and_checks_the_token(client):
@@ -238,3 +244,33 @@ def test_confirmations_reminders_and_cancellations_have_no_list_unsubscribe(enqu
         assert message["List-Unsubscribe"] is None
         assert message["List-Unsubscribe-Post"] is None
         assert "/unsubscribe/" not in row.body_text
+
+
+# --- Unsubscribing withdraws non-transactional mail still waiting --------------------------
+
+
+def test_unsubscribing_withdraws_queued_recording_follow_ups_but_not_sent_or_other_mail(
+    enqueued,
+):
+    recording = RecordingFactory(unpublished=True)
+    RegistrationFactory(seminar=recording.seminar, email=EMAIL)
+    RegistrationFactory(seminar=recording.seminar, email="aiko@example.org")
+    recording_publish(recording=recording)
+    OutgoingEmail.objects.filter(to_email="aiko@example.org").update(
+        status=OutgoingEmail.Status.SENT
+    )
+    reminder = OutgoingEmail.objects.create(
+        kind=OutgoingEmail.Kind.REMINDER, to_email=EMAIL, subject="Reminder", body_text="Soon."
+    )
+
+    email_opt_out(email="Kenji.Sato@Example.org", source="one-click")
+    email_opt_out(email="aiko@example.org", source="page")
+
+    follow_ups = OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.RECORDING_AVAILABLE)
+    assert dict(follow_ups.values_list("to_email", "status")) == {
+        EMAIL: "cancelled",
+        "aiko@example.org": "sent",
+    }
+    assert follow_ups.get(to_email=EMAIL).last_error == "the recipient unsubscribed"
+    reminder.refresh_from_db()
+    assert reminder.status == "queued"

@@ -301,7 +301,7 @@ def test_every_kizuna_admin_strips_control_characters_from_searches():
         if admin.site.is_registered(model)
     ]
 
-    assert len(model_admins) == 7
+    assert len(model_admins) == 8
     assert [
         type(model_admin).__name__
         for model_admin in model_admins

@@ -1,17 +1,23 @@
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
+from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from notifications.models import OutgoingEmail
 from webinars import services
 from webinars.cache import catalogue_version
+from webinars.management.commands.seed_demo import slides_pdf
 from webinars.management.demo_dates import AroundUkClockChange, last_sunday
 from webinars.models import (
+    Recording,
+    RecordingChapter,
+    RecordingMaterial,
     Registration,
     RegistrationQuestion,
     RegistrationToken,
@@ -20,7 +26,10 @@ from webinars.models import (
     Series,
     Speaker,
     Topic,
+    TranscriptCue,
 )
+from webinars.recording_access import ANONYMOUS
+from webinars.recording_selectors import recordings_archive
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +81,21 @@ def snapshot() -> dict[str, object]:
         ),
         "emails": sorted(OutgoingEmail.objects.values_list("pk", "to_email", "kind")),
         "tokens": RegistrationToken.objects.count(),
+        "recordings": sorted(
+            Recording.objects.values_list(
+                "pk", "slug", "updated_at", "published_at", "transcript_file"
+            )
+        ),
+        "chapters": sorted(RecordingChapter.objects.values_list("pk", "starts_at", "title")),
+        "cues": sorted(TranscriptCue.objects.values_list("pk", "position", "text")),
+        "materials": sorted(RecordingMaterial.objects.values_list("pk", "file", "size")),
+        "private_files": private_files(),
     }
+
+
+def private_files() -> list[str]:
+    root = Path(storages["private"].location)
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
 
 
 def test_seed_demo_twice_creates_nothing_new_and_changes_nothing(_today):
@@ -87,18 +110,30 @@ def test_seed_demo_twice_creates_nothing_new_and_changes_nothing(_today):
     assert (Series.objects.count(), Seminar.objects.count()) == (2, 12)
     assert (Speaker.objects.count(), Topic.objects.count()) == (9, 13)
     assert SeminarSpeaker.objects.count() == 30
-    assert (Registration.objects.count(), OutgoingEmail.objects.count()) == (17, 13)
+    assert (Registration.objects.count(), OutgoingEmail.objects.count()) == (22, 13)
+    assert (Recording.objects.count(), RecordingChapter.objects.count()) == (2, 10)
+    assert (TranscriptCue.objects.count(), RecordingMaterial.objects.count()) == (43, 1)
+    assert len(first["private_files"]) == 2
 
 
 def test_seed_demo_prints_summary_and_organiser_login():
     output = seed()
 
+    digital = Recording.objects.get(slug="local-government-digital-transformation")
     assert output.splitlines() == [
         "Demo data ready: 2 series, 12 seminars (9 upcoming, 3 past), 9 speakers, 13 topics, "
-        "17 registrations.",
+        "22 registrations.",
         "Organiser login: organiser@example.org / kizuna-demo  "
         "(admin: http://localhost:8000/admin/)",
         "The demo organiser's password is reset to the one above on every run.",
+        "Recording published (Everyone): Kyushu by rail: itineraries for UK travellers "
+        "[6 chapters, 43 transcript cues, 1 material] "
+        "http://localhost:8000/recordings/kyushu-by-rail/",
+        "Recording ready to publish (Registrants of the seminar): Digital transformation in "
+        "local government: Japan and the UK compared [4 chapters, 0 transcript cues, "
+        "0 materials]. Publish it at "
+        f"http://localhost:8000/admin/webinars/recording/{digital.pk}/change/ and its "
+        "follow-up emails land in var/outbox/.",
     ]
 
 
@@ -406,10 +441,12 @@ def test_seed_demo_past_seminar_has_attendance_marked():
     assert kyushu.is_past
     assert rows == [
         ("hana.suzuki@example.com", "confirmed", "yes"),
+        ("lena.fischer@reisewelt-fernost.example", "confirmed", "unknown"),
         ("olivia.bennett@kestrel-crane.example", "confirmed", "yes"),
         ("peter.doyle@greenisle.example", "confirmed", "no"),
         ("raj.mistry@harbourtravel.example", "confirmed", "yes"),
     ]
+    assert set(kyushu.registrations.values_list("recording_followup_opt_in", flat=True)) == {True}
     # Registered a fortnight before the seminar, not on the day the demo was loaded.
     assert set(kyushu.registrations.values_list("created_at", flat=True)) == {
         datetime(2026, 10, 9, 9, 0, tzinfo=UTC)
@@ -458,5 +495,183 @@ def test_reseeding_after_a_cancellation_registers_and_sends_nothing_again(_today
         "fiona.mackay@heatherandpine.example",
         "cancelled",
     )
-    assert Registration.objects.count() == 17
+    assert Registration.objects.count() == 22
     assert OutgoingEmail.objects.count() == emails
+
+
+# --- Recordings ------------------------------------------------------------------------
+
+
+def test_seed_demo_publishes_the_kyushu_recording_with_its_contents_and_sends_nothing():
+    seed()
+
+    recording = Recording.objects.get(slug="kyushu-by-rail")
+    seminar = recording.seminar
+    assert seminar.slug == "kyushu-by-rail"
+    assert seminar.series.slug == "japan-local-attraction-seminars"
+    assert seminar.is_past
+    assert (recording.video_provider, recording.video_id) == ("youtube", "kyushuRail1")
+    assert recording.access == Recording.Access.PUBLIC
+    assert recording.speakers_consented is True
+    assert recording.speaker_consent_recorded_by.email == "organiser@example.org"
+    assert recording.speaker_consent_recorded_at == NOW
+    # Published three days after the seminar, its follow-ups counted as already sent.
+    assert recording.published_at == seminar.ends_at + timedelta(days=3)
+    assert recording.followups_queued_at == recording.published_at
+    assert list(recording.chapters.values_list("starts_at", "title")) == [
+        (timedelta(0), "Welcome and introductions"),
+        (timedelta(minutes=4, seconds=15), "Fukuoka: food stalls and the Kyushu Shinkansen"),
+        (timedelta(minutes=15, seconds=30), "Kumamoto Castle and the Aso caldera"),
+        (timedelta(minutes=28, seconds=45), "JR Kyushu's sightseeing trains"),
+        (timedelta(minutes=39, seconds=10), "Beppu, Yufuin and Oita's hot springs"),
+        (timedelta(minutes=49, seconds=20), "Questions from the audience"),
+    ]
+    assert not OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.RECORDING_AVAILABLE).exists()
+
+
+def test_seed_demo_kyushu_transcript_is_stored_with_voices_and_searchable():
+    seed()
+
+    recording = Recording.objects.get(slug="kyushu-by-rail")
+    cues = list(recording.cues.order_by("position"))
+    voices = {cue.voice for cue in cues}
+
+    assert len(cues) == 43
+    assert voices == {"Hannah Whitfield", "Seán O'Connell", "Emily Hargreaves"}
+    assert (cues[3].voice, cues[3].text) == (
+        "Hannah Whitfield",
+        "Please put your questions in the Q&A box as we go. Seán, over to you.",
+    )
+    assert cues[0].starts_at == timedelta(seconds=4)
+    assert cues[-1].ends_at == timedelta(minutes=57, seconds=50)
+    assert recording.transcript_file.name.startswith("transcripts/")
+    with recording.transcript_file.open("rb") as stored:
+        assert stored.read().startswith(b"WEBVTT - Kyushu by rail")
+    assert "Kusasenri, a wide meadow with horses grazing" in recording.transcript_text
+    # What was said finds the recording; what was not said does not.
+    assert list(recordings_archive(viewer=ANONYMOUS, query="Kusasenri")) == [recording]
+    assert list(recordings_archive(viewer=ANONYMOUS, query='"treasure box train"')) == [recording]
+    assert list(recordings_archive(viewer=ANONYMOUS, query="Shirakawa-go")) == []
+
+
+def test_seed_demo_kyushu_slides_are_a_valid_pdf_in_private_storage():
+    seed()
+
+    material = RecordingMaterial.objects.get(recording__slug="kyushu-by-rail")
+    with material.file.open("rb") as stored:
+        data = stored.read()
+
+    assert material.title == "Slides (PDF)"
+    assert material.original_name == "kyushu-by-rail-slides.pdf"
+    assert material.content_type == "application/pdf"
+    assert material.size == len(data)
+    assert material.file.name.startswith("materials/")
+    assert material.file.name.endswith(".pdf")
+    assert private_files() == sorted([material.file.name, material.recording.transcript_file.name])
+    assert_valid_pdf(data, pages=3)
+    assert b"(Onsen etiquette in five lines) Tj" in data
+    # WinAnsi: the accented name is one byte, not mojibake.
+    assert b"(Se\xe1n O'Connell, Meridian Destination Partners) Tj" in data
+
+
+def assert_valid_pdf(data: bytes, *, pages: int) -> None:
+    """The cross-reference table points at every object, and each stream's length is right."""
+    import re
+
+    assert data.startswith(b"%PDF-1.4\n")
+    assert data.endswith(b"%%EOF\n")
+    startxref = int(re.search(rb"startxref\n(\d+)\n%%EOF\n$", data).group(1))
+    assert data[startxref:].startswith(b"xref\n0 ")
+    count = int(re.match(rb"xref\n0 (\d+)\n", data[startxref:]).group(1))
+    entries = re.findall(rb"(\d{10}) 00000 n \n", data[startxref:])
+    assert len(entries) == count - 1
+    for number, offset in enumerate(entries, start=1):
+        assert data[int(offset) :].startswith(f"{number} 0 obj\n".encode())
+    for length, body in re.findall(rb"<< /Length (\d+) >>\nstream\n(.*?)\nendstream", data, re.S):
+        assert len(body) == int(length)
+    assert f"/Count {pages} >>".encode() in data
+    assert data.count(b"/Type /Page ") == pages
+
+
+def test_slides_pdf_escapes_pdf_specials_and_is_the_same_every_time():
+    pages = (("Costs (2026)", ("Back\\slash", "Tōhoku")),)
+
+    data = slides_pdf(title="A (b)", pages=pages)
+
+    assert data == slides_pdf(title="A (b)", pages=pages)
+    assert b"(Costs \\(2026\\)) Tj" in data
+    assert b"(Back\\\\slash) Tj" in data
+    # Outside WinAnsi: replaced, never a broken file.
+    assert b"(T?hoku) Tj" in data
+    assert b"/Title (A \\(b\\))" in data
+    assert_valid_pdf(data, pages=1)
+
+
+def test_seed_demo_leaves_the_digital_recording_ready_but_unpublished():
+    seed()
+
+    recording = Recording.objects.get(slug="local-government-digital-transformation")
+
+    assert recording.seminar.is_past
+    assert recording.published_at is None
+    assert recording.followups_queued_at is None
+    assert recording.access == Recording.Access.REGISTRANTS
+    assert recording.speakers_consented is True
+    assert (recording.video_provider, recording.video_id) == ("youtube", "digitalTran")
+    assert services.recording_publish_problems(recording=recording) == []
+    rows = list(
+        recording.seminar.registrations.order_by("email").values_list(
+            "email", "status", "attended", "recording_followup_opt_in"
+        )
+    )
+    assert rows == [
+        ("daniel.price@localdigital.example", "confirmed", "yes", False),
+        ("katarzyna.nowak@krakow-city.example", "confirmed", "unknown", True),
+        ("pieter.devries@utrecht-gemeente.example", "confirmed", "yes", True),
+        ("r.osei@localgovstudies.example", "confirmed", "no", True),
+    ]
+
+
+def test_publishing_the_demo_recording_sends_the_three_wordings(
+    django_capture_on_commit_callbacks,
+):
+    seed()
+    recording = Recording.objects.get(slug="local-government-digital-transformation")
+
+    assert services.recording_publish(recording=recording) == 3
+
+    subjects = dict(
+        OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.RECORDING_AVAILABLE).values_list(
+            "to_email", "subject"
+        )
+    )
+    title = "Digital transformation in local government: Japan and the UK compared"
+    assert subjects == {
+        "pieter.devries@utrecht-gemeente.example": (
+            f"Thank you for joining us – watch the recording: {title}"
+        ),
+        "r.osei@localgovstudies.example": f"Sorry we missed you – watch the recording: {title}",
+        "katarzyna.nowak@krakow-city.example": f"Watch the recording: {title}",
+    }
+
+
+def test_reseeding_keeps_an_organisers_publication_choice_and_restores_lost_slides(_today):
+    seed()
+    kyushu = Recording.objects.get(slug="kyushu-by-rail")
+    digital = Recording.objects.get(slug="local-government-digital-transformation")
+    services.recording_unpublish(recording=kyushu)
+    services.recording_publish(recording=digital)
+    material = RecordingMaterial.objects.get()
+    material.file.storage.delete(material.file.name)
+    _today.shift(60 * 60)
+
+    seed()
+
+    kyushu.refresh_from_db()
+    digital.refresh_from_db()
+    material.refresh_from_db()
+    assert kyushu.published_at is None
+    assert digital.published_at == NOW
+    assert material.file.storage.exists(material.file.name)
+    assert RecordingMaterial.objects.count() == 1
+    assert OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.RECORDING_AVAILABLE).count() == 3

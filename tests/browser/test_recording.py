@@ -1,0 +1,168 @@
+"""The watch page in a real browser: Debian's Chromium driven by Playwright.
+
+A transcript line or chapter plays the video from its moment: with recording.js the
+YouTube player is reloaded from that second; without JavaScript the same link reloads
+the page, whose player then starts there. Under the strict Content-Security-Policy any
+inline script or style, or a blocked frame, would show up as a console error.
+"""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.browser import test_smoke
+from tests.browser.test_smoke import SCREENSHOTS, TIMEOUT_MS, PageProblems
+from tests.factories import (
+    RecordingChapterFactory,
+    RecordingFactory,
+    SeminarFactory,
+    SeminarSpeakerFactory,
+)
+from webinars.embeds import embed_src
+from webinars.services import recording_transcript_attach
+from webinars.vtt import parse_vtt
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# The smoke test's Chromium fixtures (and their database-connection care), used as they are.
+chromium = test_smoke.chromium
+browser_page = test_smoke.browser_page
+
+VIDEO_ID = "dQw4w9WgXcQ"
+VTT = """WEBVTT
+
+00:00:02.000 --> 00:00:06.000
+<v Aiko Tanaka>Welcome to our seminar on Kumamoto.
+
+00:01:30.000 --> 00:01:36.000
+The castle is one of the great local attractions of Kyushu.
+
+00:12:05.000 --> 00:12:09.000
+Thank you all for your questions.
+"""
+# The tests run offline: YouTube's player is answered by this stand-in page.
+FAKE_PLAYER = "<!doctype html><html lang='en'><title>Player</title><p>Player</p></html>"
+
+
+@pytest.fixture
+def recording():
+    starts_at = (timezone.now() - timedelta(days=7)).replace(minute=0, second=0, microsecond=0)
+    seminar = SeminarFactory(
+        title="Kumamoto castles and caldera",
+        slug="kumamoto-castles-and-caldera",
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(hours=1),
+    )
+    SeminarSpeakerFactory(seminar=seminar, speaker__name="Aiko Tanaka", speaker__slug="aiko")
+    recording = RecordingFactory(
+        seminar=seminar,
+        title="Kumamoto castles and caldera",
+        slug="kumamoto-castles-and-caldera",
+        video_provider="youtube",
+        video_id=VIDEO_ID,
+        duration=timedelta(minutes=58),
+    )
+    recording_transcript_attach(
+        recording=recording, upload=ContentFile(VTT.encode()), cues=parse_vtt(VTT)
+    )
+    RecordingChapterFactory(
+        recording=recording, starts_at=timedelta(minutes=12, seconds=5), title="Questions"
+    )
+    return recording
+
+
+def offline_youtube(context) -> None:
+    context.route(
+        re.compile(r"^https://www\.youtube-nocookie\.com/"),
+        lambda route: route.fulfill(status=200, content_type="text/html", body=FAKE_PLAYER),
+    )
+
+
+def player_src(page) -> str:
+    return page.locator("#player iframe").get_attribute("src")
+
+
+def test_clicking_a_transcript_line_restarts_the_player_there(live_server, recording, chromium):
+    context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    offline_youtube(context)
+    page = context.new_page()
+    problems = PageProblems()
+    problems.watch(page)
+
+    response = page.goto(live_server.url + recording.get_absolute_url())
+    page.wait_for_load_state("networkidle")
+
+    assert response.status == 200
+    assert (
+        "frame-src https://www.youtube-nocookie.com" in response.headers["content-security-policy"]
+    )
+    assert player_src(page) == embed_src(provider="youtube", video_id=VIDEO_ID)
+    assert page.locator("#player iframe").get_attribute("title") == (
+        "Video: Kumamoto castles and caldera"
+    )
+
+    cue = page.locator("a.cue", has_text="local attractions")
+    cue.click()
+    page.wait_for_function(
+        "document.querySelector('#player iframe').src.includes('start=90')", timeout=TIMEOUT_MS
+    )
+
+    assert player_src(page) == embed_src(provider="youtube", video_id=VIDEO_ID, start_seconds=90)
+    assert cue.get_attribute("aria-current") == "time"
+    assert page.url == live_server.url + recording.get_absolute_url() + "?t=90"
+    # Only one player: the old one was replaced, not added to.
+    assert page.locator("#player iframe").count() == 1
+
+    page.get_by_role("link", name="12:05 Questions").click()
+    page.wait_for_function(
+        "document.querySelector('#player iframe').src.includes('start=725')", timeout=TIMEOUT_MS
+    )
+    assert player_src(page) == embed_src(provider="youtube", video_id=VIDEO_ID, start_seconds=725)
+    assert page.url.endswith("?t=725")
+    page.wait_for_load_state("networkidle")
+
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "recording_detail.png"), full_page=True)
+    assert problems.messages == [], "\n".join(problems.messages)
+    context.close()
+
+
+def test_without_javascript_a_transcript_line_reloads_the_page_at_that_moment(
+    live_server, recording, chromium
+):
+    context = chromium.new_context(locale="en-GB", java_script_enabled=False)
+    context.set_default_timeout(TIMEOUT_MS)
+    offline_youtube(context)
+    page = context.new_page()
+
+    page.goto(live_server.url + recording.get_absolute_url())
+    page.locator("a.cue", has_text="local attractions").click()
+    page.wait_for_url(re.compile(r".*\?t=90#player$"))
+
+    assert player_src(page) == embed_src(provider="youtube", video_id=VIDEO_ID, start_seconds=90)
+    context.close()
+
+
+def test_archive_search_leads_to_the_moment_it_was_said(live_server, recording, browser_page):
+    page = browser_page
+    offline_youtube(page.context)
+    problems = PageProblems()
+    problems.watch(page)
+
+    page.goto(live_server.url + reverse("webinars:recording_list"))
+    page.get_by_label("Search recordings").fill('"local attractions"')
+    page.get_by_role("button", name="Search recordings").click()
+    page.wait_for_load_state("networkidle")
+
+    assert page.get_by_role("heading", level=2, name="1 recording").is_visible()
+    page.locator(".card-snippet a").click()
+    page.wait_for_load_state("networkidle")
+
+    assert page.url == live_server.url + recording.get_absolute_url() + "?t=90"
+    assert player_src(page) == embed_src(provider="youtube", video_id=VIDEO_ID, start_seconds=90)
+    assert problems.messages == [], "\n".join(problems.messages)

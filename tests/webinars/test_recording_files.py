@@ -1,0 +1,339 @@
+import pytest
+from django.contrib.auth.models import Group
+from django.core.files.base import ContentFile
+from django.urls import reverse
+
+from tests.factories import (
+    AudienceTypeFactory,
+    RecordingFactory,
+    RecordingMaterialFactory,
+    RegistrationFactory,
+    UserFactory,
+)
+from tests.webinars.test_recording_admin import (
+    MP4,
+    PDF,
+    VTT,
+)
+from webinars.models import Recording, Registration
+from webinars.recording_access import SESSION_GRANTS_KEY
+
+pytestmark = pytest.mark.django_db
+
+# A video long enough for ranges to mean something.
+VIDEO = MP4 + bytes(range(256)) * 4
+ROUTES = ("video", "material", "transcript")
+VIEWERS = (
+    "anonymous",
+    "stranger",
+    "registrant",
+    "guest",
+    "waitlisted",
+    "cancelled",
+    "other_type",
+    "chosen_type",
+    "organiser",
+)
+# Who gets the file (200); everyone else is told why not (403).
+ALLOWED = {
+    "public": set(VIEWERS),
+    "signed_in": set(VIEWERS) - {"anonymous", "guest"},
+    "registrants": {"registrant", "guest", "organiser"},
+    "audience_types": {"chosen_type", "organiser"},
+}
+
+
+@pytest.fixture
+def chosen_type():
+    return AudienceTypeFactory(name="Academic", slug="academic")
+
+
+def make_recording(*, access: str = "public", audience_types=(), **fields) -> Recording:
+    """A recording with an uploaded video, a transcript and one material (slides.pdf)."""
+    recording = RecordingFactory(
+        access=access,
+        audience_types=list(audience_types),
+        video_provider=Recording.VideoProvider.FILE,
+        video_id="",
+        video_file=ContentFile(VIDEO, name="talk.mp4"),
+        video_file_name="Kyushu talk.mp4",
+        video_file_size=len(VIDEO),
+        video_content_type="video/mp4",
+        transcript_file=ContentFile(VTT, name="transcript.vtt"),
+        **fields,
+    )
+    recording.material = RecordingMaterialFactory(recording=recording, original_name="slides.pdf")
+    return recording
+
+
+def url_of(route: str, recording: Recording) -> str:
+    if route == "material":
+        return reverse(
+            "webinars:recording_material",
+            kwargs={"slug": recording.slug, "pk": recording.material.pk},
+        )
+    return reverse(f"webinars:recording_{route}", kwargs={"slug": recording.slug})
+
+
+def become(client, viewer: str, recording: Recording) -> None:
+    """Make ``client`` the given kind of viewer of ``recording``'s seminar."""
+    seminar = recording.seminar
+    if viewer == "anonymous":
+        return
+    if viewer == "guest":
+        registration = RegistrationFactory(seminar=seminar)
+        session = client.session
+        session[SESSION_GRANTS_KEY] = [registration.pk]
+        session.save()
+        return
+    user = UserFactory()
+    if viewer == "registrant":
+        RegistrationFactory(seminar=seminar, user=user, email=user.email)
+    elif viewer in ("waitlisted", "cancelled"):
+        status = Registration.Status.WAITLISTED if viewer == "waitlisted" else "cancelled"
+        RegistrationFactory(seminar=seminar, user=user, email=user.email, status=status)
+    elif viewer == "other_type":
+        user.audience_type = AudienceTypeFactory(name="Media", slug="media")
+        user.save()
+    elif viewer == "chosen_type":
+        user.audience_type = AudienceTypeFactory(name="Academic", slug="academic")
+        user.save()
+    elif viewer == "organiser":
+        user.is_staff = True
+        user.save()
+        user.groups.add(Group.objects.get(name="Organisers"))
+    client.force_login(user)
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+# --- Who gets which file ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("access", list(ALLOWED))
+@pytest.mark.parametrize("route", ROUTES)
+def test_access_matrix(client, chosen_type, route, access, viewer):
+    recording = make_recording(access=access, audience_types=[chosen_type])
+    become(client, viewer, recording)
+
+    response = client.get(url_of(route, recording))
+
+    expected = 200 if viewer in ALLOWED[access] else 403
+    assert response.status_code == expected
+    if expected == 200:
+        assert body(response) == {"video": VIDEO, "material": PDF, "transcript": VTT}[route]
+    else:
+        assert response.templates[0].name == "webinars/recording_file_denied.html"
+        assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("viewer", VIEWERS)
+@pytest.mark.parametrize("route", ROUTES)
+def test_unpublished_recordings_files_are_hidden_from_all_but_organisers(client, route, viewer):
+    recording = make_recording(unpublished=True)
+    become(client, viewer, recording)
+
+    response = client.get(url_of(route, recording))
+
+    assert response.status_code == (200 if viewer == "organiser" else 404)
+    if viewer == "organiser":
+        # A preview: never cached, even for a recording that will be public.
+        assert response["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize(
+    ("reason_access", "viewer", "explanation"),
+    [
+        ("signed_in", "anonymous", "Sign in to see whether you may"),
+        ("registrants", "stranger", "for the seminar's registrants only"),
+        ("audience_types", "other_type", "shared with some audience types only"),
+    ],
+)
+def test_denied_page_says_why_and_links_to_the_watch_page(
+    client, chosen_type, reason_access, viewer, explanation
+):
+    recording = make_recording(access=reason_access, audience_types=[chosen_type])
+    become(client, viewer, recording)
+
+    response = client.get(url_of("video", recording))
+
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert explanation in page
+    assert f'href="{recording.get_absolute_url()}"' in page
+
+
+def test_not_found_cases(client):
+    recording = make_recording()
+    other = make_recording()
+    youtube = RecordingFactory()  # embed only: no file, no transcript
+
+    def status(url: str) -> int:
+        return client.get(url).status_code
+
+    assert status(reverse("webinars:recording_video", kwargs={"slug": "no-such"})) == 404
+    assert status(reverse("webinars:recording_video", kwargs={"slug": youtube.slug})) == 404
+    assert status(reverse("webinars:recording_transcript", kwargs={"slug": youtube.slug})) == 404
+    foreign_material = reverse(
+        "webinars:recording_material", kwargs={"slug": recording.slug, "pk": other.material.pk}
+    )
+    assert status(foreign_material) == 404
+    recording.video_file.storage.delete(recording.video_file.name)
+    assert status(url_of("video", recording)) == 404
+
+
+def test_only_get_and_head_are_allowed(client):
+    recording = make_recording()
+
+    assert client.post(url_of("video", recording)).status_code == 405
+    assert client.head(url_of("material", recording)).status_code == 200
+
+
+# --- Headers ---------------------------------------------------------------------
+
+
+def test_files_are_attachments_with_both_file_names_and_nosniff(client):
+    recording = make_recording(access="signed_in")
+    recording.material.original_name = "会議 資料.pdf"
+    recording.material.save()
+    become(client, "stranger", recording)
+
+    material = client.get(url_of("material", recording))
+    video = client.get(url_of("video", recording))
+    transcript = client.get(url_of("transcript", recording))
+
+    assert material["Content-Disposition"] == (
+        "attachment; filename=\"download.pdf\"; filename*=UTF-8''"
+        "%E4%BC%9A%E8%AD%B0%20%E8%B3%87%E6%96%99.pdf"
+    )
+    assert material["Content-Type"] == "application/pdf"
+    assert video["Content-Disposition"] == (
+        "attachment; filename=\"Kyushu talk.mp4\"; filename*=UTF-8''Kyushu%20talk.mp4"
+    )
+    assert video["Content-Type"] == "video/mp4"
+    assert transcript["Content-Disposition"] == (
+        f"attachment; filename=\"{recording.slug}.vtt\"; filename*=UTF-8''{recording.slug}.vtt"
+    )
+    assert transcript["Content-Type"] == "text/vtt; charset=utf-8"
+    for response in (material, video, transcript):
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert response["Cache-Control"] == "private, no-store"
+
+
+def test_public_recordings_files_may_be_cached_privately(client):
+    recording = make_recording(access="public")
+
+    response = client.get(url_of("material", recording))
+
+    assert response["Cache-Control"] == "private, max-age=3600"
+
+
+# --- Ranges (seeking in the <video>) ------------------------------------------------
+
+
+def test_whole_video_advertises_ranges(client):
+    recording = make_recording()
+
+    response = client.get(url_of("video", recording))
+
+    assert response.status_code == 200
+    assert response["Accept-Ranges"] == "bytes"
+    assert response["Content-Length"] == str(len(VIDEO))
+    assert body(response) == VIDEO
+
+
+@pytest.mark.parametrize(
+    ("header", "first", "last"),
+    [
+        ("bytes=0-9", 0, 9),
+        ("bytes=100-", 100, len(VIDEO) - 1),
+        ("bytes=-16", len(VIDEO) - 16, len(VIDEO) - 1),
+        ("bytes=1000-999999", 1000, len(VIDEO) - 1),
+    ],
+)
+def test_one_range_is_answered_with_206(client, header, first, last):
+    recording = make_recording()
+
+    response = client.get(url_of("video", recording), headers={"range": header})
+
+    assert response.status_code == 206
+    assert response["Content-Range"] == f"bytes {first}-{last}/{len(VIDEO)}"
+    assert response["Content-Length"] == str(last - first + 1)
+    assert response["Accept-Ranges"] == "bytes"
+    assert response["Content-Disposition"].startswith("attachment; ")
+    assert body(response) == VIDEO[first : last + 1]
+
+
+@pytest.mark.parametrize("header", [f"bytes={len(VIDEO)}-", "bytes=99999-", "bytes=-0"])
+def test_unsatisfiable_range_is_416(client, header):
+    recording = make_recording()
+
+    response = client.get(url_of("video", recording), headers={"range": header})
+
+    assert response.status_code == 416
+    assert response["Content-Range"] == f"bytes */{len(VIDEO)}"
+    assert response.content == b""
+
+
+@pytest.mark.parametrize("header", ["bytes=0-1,5-6", "bytes=9-3", "items=0-1", "bytes=x-"])
+def test_several_or_malformed_ranges_get_the_whole_file(client, header):
+    recording = make_recording()
+
+    response = client.get(url_of("video", recording), headers={"range": header})
+
+    assert response.status_code == 200
+    assert body(response) == VIDEO
+
+
+def test_ranges_are_checked_for_access_too(client, chosen_type):
+    recording = make_recording(access="registrants")
+
+    response = client.get(url_of("video", recording), headers={"range": "bytes=0-9"})
+
+    assert response.status_code == 403
+
+
+def test_head_gives_the_length_without_the_body(client):
+    recording = make_recording()
+
+    response = client.head(url_of("video", recording))
+
+    assert response.status_code == 200
+    assert response["Content-Length"] == str(len(VIDEO))
+    assert response.content == b""
+
+
+# --- Behind nginx -------------------------------------------------------------------
+
+
+def test_accel_redirect_hands_the_file_to_the_web_server(client, settings):
+    settings.PRIVATE_MEDIA_ACCEL_REDIRECT = "/protected/"
+    recording = make_recording(access="signed_in")
+    become(client, "stranger", recording)
+
+    response = client.get(url_of("video", recording), headers={"range": "bytes=0-9"})
+
+    assert response.status_code == 200
+    assert response["X-Accel-Redirect"] == f"/protected/{recording.video_file.name}"
+    assert response.content == b""
+    assert response["Content-Type"] == "video/mp4"
+    assert response["Content-Disposition"] == (
+        "attachment; filename=\"Kyushu talk.mp4\"; filename*=UTF-8''Kyushu%20talk.mp4"
+    )
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+    material = client.get(url_of("material", recording))
+    assert material["X-Accel-Redirect"] == f"/protected/{recording.material.file.name}"
+
+
+def test_accel_redirect_still_refuses_the_unauthorised(client, settings):
+    settings.PRIVATE_MEDIA_ACCEL_REDIRECT = "/protected/"
+    recording = make_recording(access="signed_in")
+
+    response = client.get(url_of("video", recording))
+
+    assert response.status_code == 403
+    assert "X-Accel-Redirect" not in response

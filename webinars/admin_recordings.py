@@ -1,0 +1,625 @@
+"""The organiser admin for recordings: video, chapters, transcript, materials, publication.
+
+Uploads are checked in the forms' ``clean`` (``webinars.uploads``), so a refused file is
+never stored; consent, transcripts, publication and the search index go through
+``webinars.services``. Replaced, cleared and deleted files leave storage once the
+change commits.
+"""
+
+import functools
+import re
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminFileWidget
+from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
+from django.core.files.uploadedfile import UploadedFile
+from django.db import models, transaction
+from django.db.models import Count, QuerySet
+from django.forms import Field
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import formats
+from django.utils import timezone as dj_timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ControlCharacterFreeSearchMixin
+from webinars.admin import CatalogueChangeAdminMixin
+from webinars.embeds import parse_video_url, watch_url
+from webinars.errors import RecordingNotPublishable
+from webinars.models import Recording, RecordingChapter, RecordingMaterial, Seminar
+from webinars.services import (
+    recording_consent_record,
+    recording_publish,
+    recording_search_index,
+    recording_transcript_attach,
+    recording_unpublish,
+)
+from webinars.uploads import UploadInfo, accepted_extensions, validate_upload
+from webinars.vtt import Cue, VttError, format_offset, parse_vtt
+
+# m:ss (minutes may pass 59) or h:mm:ss, as organisers read times off a video player.
+_OFFSET = re.compile(
+    r"(?:(?P<hours>\d{1,3}):(?P<minutes>[0-5]\d)|(?P<total_minutes>\d{1,4})):"
+    r"(?P<seconds>[0-5]\d)"
+)
+BOTH_VIDEO_SOURCES = _("Give either an embed URL or an uploaded video file, not both.")
+
+
+def _delete_after_commit(storage: Storage, *names: str) -> None:
+    """Remove files once the change that dropped them commits (a rollback keeps them)."""
+    for name in filter(None, names):
+        transaction.on_commit(functools.partial(storage.delete, name), robust=True)
+
+
+class VideoOffsetField(forms.DurationField):
+    """A time into a video: "12:30" is 12 min 30 s and "1:02:30" is 1 h 2 min 30 s.
+
+    Django's own duration parsing reads "90" as 90 seconds and shows "00:12:30"; here a
+    bare number is refused and values are shown back as they were typed.
+    """
+
+    default_error_messages = {
+        "invalid": _("Write the time as m:ss or h:mm:ss, e.g. 12:30 or 1:02:30."),
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", forms.TextInput(attrs={"size": 8, "placeholder": "12:30"}))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        return format_offset(value) if isinstance(value, timedelta) else value
+
+    def to_python(self, value: Any) -> timedelta | None:
+        if value in self.empty_values:
+            return None
+        if isinstance(value, timedelta):
+            return value
+        match = _OFFSET.fullmatch(str(value).strip())
+        if match is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        minutes = int(match["total_minutes"] or 0) + int(match["minutes"] or 0)
+        return timedelta(
+            hours=int(match["hours"] or 0), minutes=minutes, seconds=int(match["seconds"])
+        )
+
+
+VIDEO_OFFSET_OVERRIDES = {models.DurationField: {"form_class": VideoOffsetField}}
+
+
+class _CurrentFile:
+    """What the file widget shows for a stored file: its original name and its download."""
+
+    def __init__(self, name: str, url: str) -> None:
+        self.name, self.url = name, url
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PrivateFileWidget(AdminFileWidget):
+    """A file input whose "Currently" link is the access-checked download, not a storage URL.
+
+    Private storage has no public URL; the form sets ``current`` for a stored file.
+    """
+
+    current: _CurrentFile | None = None
+
+    def format_value(self, value: Any) -> Any:
+        value = super().format_value(value)
+        return self.current if value and self.current else None
+
+    def is_initial(self, value: Any) -> bool:
+        return bool(value) and self.current is not None
+
+
+def _file_widget(kind: str) -> PrivateFileWidget:
+    accept = ",".join(accepted_extensions(kind))
+    return PrivateFileWidget(attrs={"accept": accept})
+
+
+class RecordingAdminForm(forms.ModelForm):
+    """The recording with its video source, transcript upload and access rules checked."""
+
+    embed_url = forms.CharField(
+        label=_("Embed URL"),
+        required=False,
+        help_text=_(
+            "The address of the video on YouTube or Vimeo, e.g. "
+            "https://www.youtube.com/watch?v=… or https://vimeo.com/123456789. "
+            "Leave empty to upload a file instead."
+        ),
+        widget=forms.URLInput(attrs={"size": 60}),
+    )
+    transcript_upload = forms.FileField(
+        label=_("Upload a transcript"),
+        required=False,
+        help_text=_("A WebVTT (.vtt) file; it replaces the current transcript."),
+        widget=forms.FileInput(attrs={"accept": ".vtt,text/vtt"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        recording = self.instance
+        self.previous_video_name = recording.video_file.name if recording.video_file else ""
+        self.video_info: UploadInfo | None = None
+        self.transcript_info: UploadInfo | None = None
+        self.transcript_cues: list[Cue] = []
+        if recording.video_provider in (
+            Recording.VideoProvider.YOUTUBE,
+            Recording.VideoProvider.VIMEO,
+        ):
+            self.initial.setdefault(
+                "embed_url",
+                watch_url(provider=recording.video_provider, video_id=recording.video_id),
+            )
+        if "video_file" in self.fields and recording.pk and recording.video_file:
+            self.fields["video_file"].widget.current = _CurrentFile(
+                recording.video_file_name or recording.video_file.name.rpartition("/")[2],
+                reverse("webinars:recording_video", kwargs={"slug": recording.slug}),
+            )
+
+    def clean_video_file(self) -> Any:
+        video = self.cleaned_data.get("video_file")
+        if isinstance(video, UploadedFile):
+            self.video_info = validate_upload(video, kind="video")
+        return video
+
+    def clean_transcript_upload(self) -> UploadedFile | None:
+        upload = self.cleaned_data.get("transcript_upload")
+        if not upload:
+            return None
+        self.transcript_info = validate_upload(upload, kind="transcript")
+        try:
+            self.transcript_cues = parse_vtt(upload.read())
+        except VttError as error:
+            raise ValidationError(str(error), code="vtt") from None
+        finally:
+            upload.seek(0)
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        self._clean_video(cleaned_data)
+        access = cleaned_data.get("access")
+        if (
+            access == Recording.Access.AUDIENCE_TYPES
+            and "audience_types" in cleaned_data
+            and not cleaned_data["audience_types"]
+        ):
+            self.add_error(
+                "audience_types",
+                _("Choose at least one audience type, or another access level."),
+            )
+        return cleaned_data
+
+    def _clean_video(self, cleaned_data: dict[str, Any]) -> None:
+        """Work out the one video source (embed, uploaded file or none) and set it."""
+        if "embed_url" not in cleaned_data or "video_file" not in cleaned_data:
+            return  # a field error is already shown
+        embed_url = cleaned_data["embed_url"].strip()
+        video = cleaned_data["video_file"]  # new upload, kept FieldFile, False (cleared), None
+        keeps_file = bool(video)
+        if embed_url and keeps_file:
+            message = BOTH_VIDEO_SOURCES
+            if not isinstance(video, UploadedFile):
+                message = format_html(
+                    "{} {}", message, _("Tick “Clear” next to the current file to use the embed.")
+                )
+            self.add_error("embed_url", message)
+            return
+        recording = self.instance
+        if embed_url:
+            try:
+                reference = parse_video_url(embed_url)
+            except ValidationError as error:
+                self.add_error("embed_url", error)
+                return
+            recording.video_provider, recording.video_id = reference.provider, reference.video_id
+        elif isinstance(video, UploadedFile) and self.video_info is not None:
+            recording.video_provider, recording.video_id = Recording.VideoProvider.FILE, ""
+            recording.video_file_name = self.video_info.name
+            recording.video_file_size = self.video_info.size
+            recording.video_content_type = self.video_info.content_type
+            return
+        elif keeps_file:
+            return
+        else:
+            recording.video_provider, recording.video_id = "", ""
+        recording.video_file_name, recording.video_file_size = "", None
+        recording.video_content_type = ""
+
+
+class RecordingMaterialForm(forms.ModelForm):
+    """A material whose file is checked; the title defaults to the file's name."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].required = False
+        material = self.instance
+        if material.pk and material.file and material.recording_id:
+            self.fields["file"].widget.current = _CurrentFile(
+                material.original_name or material.file.name.rpartition("/")[2],
+                reverse(
+                    "webinars:recording_material",
+                    kwargs={"slug": material.recording.slug, "pk": material.pk},
+                ),
+            )
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data.get("file")
+        if isinstance(upload, UploadedFile):
+            info = validate_upload(upload, kind="material")
+            self.instance.original_name = info.name
+            self.instance.content_type = info.content_type
+            self.instance.size = info.size
+        return upload
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        if not cleaned_data.get("title") and self.instance.original_name:
+            cleaned_data["title"] = self.instance.original_name.rpartition(".")[0][:200]
+        elif not cleaned_data.get("title") and "file" in cleaned_data:
+            self.add_error("title", _("Give the material a title."))
+        return cleaned_data
+
+
+class RecordingChapterInline(admin.TabularInline):
+    model = RecordingChapter
+    fields = ["starts_at", "title"]
+    formfield_overrides = VIDEO_OFFSET_OVERRIDES
+    ordering = ["starts_at", "pk"]
+    extra = 0
+
+
+class RecordingMaterialInline(admin.TabularInline):
+    model = RecordingMaterial
+    form = RecordingMaterialForm
+    fields = ["position", "title", "file", "file_details"]
+    readonly_fields = ["file_details"]
+    formfield_overrides = {models.FileField: {"widget": _file_widget("material")}}
+    ordering = ["position", "pk"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("recording")
+
+    @admin.display(description=_("file"))
+    def file_details(self, material: RecordingMaterial) -> str:
+        if not material.pk:
+            return "—"
+        return (
+            f"{material.original_name} · {material.content_type} · {filesizeformat(material.size)}"
+        )
+
+
+class PublishedListFilter(admin.SimpleListFilter):
+    title = _("published")
+    parameter_name = "published"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple]:
+        return [("yes", _("Published")), ("no", _("Not published"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.filter(published_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(published_at__isnull=True)
+        return queryset
+
+
+def seminar_recording_link(request: HttpRequest, seminar: Seminar) -> dict[str, str] | None:
+    """The seminar page's "Recording" button: add or edit it (past published seminars only)."""
+    if seminar.pk is None or not seminar.is_published or seminar.ends_at > dj_timezone.now():
+        return None
+    recording = Recording.objects.filter(seminar=seminar).only("pk").first()
+    if recording is not None and request.user.has_perm("webinars.change_recording"):
+        return {
+            "url": reverse("admin:webinars_recording_change", args=[recording.pk]),
+            "label": gettext("Edit the recording"),
+        }
+    if recording is None and request.user.has_perm("webinars.add_recording"):
+        return {
+            "url": f"{reverse('admin:webinars_recording_add')}?seminar={seminar.pk}",
+            "label": gettext("Add the recording"),
+        }
+    return None
+
+
+@admin.register(Recording)
+class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
+    form = RecordingAdminForm
+    formfield_overrides = {
+        **VIDEO_OFFSET_OVERRIDES,
+        models.FileField: {"widget": _file_widget("video")},
+    }
+    list_display = [
+        "title",
+        "seminar",
+        "access",
+        "is_published",
+        "speakers_consented",
+        "view_count",
+    ]
+    list_select_related = ["seminar"]
+    list_filter = [PublishedListFilter, "access", "seminar__series"]
+    search_fields = ["title", "slug", "seminar__title"]
+    ordering = ["-seminar__starts_at", "-pk"]
+    prepopulated_fields = {"slug": ["title"]}
+    inlines = [RecordingChapterInline, RecordingMaterialInline]
+    actions = ["publish_recordings", "unpublish_recordings"]
+    change_form_template = "admin/webinars/recording/change_form.html"
+
+    def get_fieldsets(self, request: HttpRequest, obj: Recording | None = None) -> list[tuple]:
+        consent_fields = ["speakers_consented", "speaker_consent_note"]
+        transcript_fields = ["transcript_upload"]
+        fieldsets = [
+            (None, {"fields": ["seminar", "title", "slug", "description"]}),
+            (
+                _("Video"),
+                {
+                    "fields": ["embed_url", "video_file", "duration"],
+                    "description": _(
+                        "Paste the address of the video on YouTube or Vimeo, or upload the "
+                        "video file (%(extensions)s), not both."
+                    )
+                    % {"extensions": ", ".join(accepted_extensions("video"))},
+                },
+            ),
+            (_("Transcript"), {"fields": transcript_fields}),
+            (_("Who may watch"), {"fields": ["access", "audience_types"]}),
+            (
+                _("Speaker consent"),
+                {
+                    "fields": consent_fields,
+                    "description": _(
+                        "A recording is published only once every speaker has agreed."
+                    ),
+                },
+            ),
+        ]
+        if obj is not None:
+            transcript_fields.append("transcript_summary")
+            consent_fields += ["speaker_consent_recorded_by", "speaker_consent_recorded_at"]
+            fieldsets.append(
+                (
+                    _("Publication"),
+                    {
+                        "fields": ["published_at", "followups_queued_at"],
+                        "description": _(
+                            "Publish with the button below or the action of the recording "
+                            "list. The first publication emails the registrants who asked to "
+                            "hear about the recording."
+                        ),
+                    },
+                )
+            )
+        return fieldsets
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Recording | None = None) -> list:
+        fields = [
+            "transcript_summary",
+            "speaker_consent_recorded_by",
+            "speaker_consent_recorded_at",
+            "published_at",
+            "followups_queued_at",
+        ]
+        return ["seminar", *fields] if obj is not None else fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("seminar", "speaker_consent_recorded_by")
+            .annotate(view_count=Count("views"))
+        )
+
+    def formfield_for_foreignkey(self, db_field, request: HttpRequest, **kwargs: Any) -> Field:
+        if db_field.name == "seminar":
+            kwargs["queryset"] = Seminar.objects.filter(
+                status=Seminar.Status.PUBLISHED, recording__isnull=True
+            ).order_by("-starts_at")
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "seminar":
+            field.label_from_instance = lambda seminar: "{} ({})".format(
+                seminar.title,
+                formats.date_format(dj_timezone.localtime(seminar.starts_at), "j M Y"),
+            )
+        return field
+
+    def formfield_for_manytomany(self, db_field, request: HttpRequest, **kwargs: Any) -> Field:
+        if db_field.name == "audience_types":
+            kwargs["widget"] = forms.CheckboxSelectMultiple
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """``?seminar=<id>`` preselects the seminar and names the recording after it."""
+        initial = super().get_changeform_initial_data(request)
+        seminar_id = str(initial.get("seminar", ""))
+        if seminar_id.isdigit():
+            seminar = Seminar.objects.filter(pk=seminar_id).only("title", "slug").first()
+            if seminar is not None:
+                initial.setdefault("title", seminar.title)
+                initial.setdefault("slug", seminar.slug)
+        return initial
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Recording | None = None,
+    ) -> HttpResponse:
+        context["publication_button"] = self.has_change_permission(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Recording | None = None) -> bool:
+        # Once published or announced, people have the link: unpublish it instead.
+        if obj is not None and (obj.published_at or obj.followups_queued_at):
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        # Bulk deletion would skip the per-recording rule above.
+        actions.pop("delete_selected", None)
+        return actions
+
+    # --- Display -------------------------------------------------------------
+
+    @admin.display(description=_("published"), boolean=True, ordering="published_at")
+    def is_published(self, obj: Recording) -> bool:
+        return obj.is_published
+
+    @admin.display(description=_("views"), ordering="view_count")
+    def view_count(self, obj: Recording) -> int:
+        return obj.view_count
+
+    @admin.display(description=_("current transcript"))
+    def transcript_summary(self, obj: Recording) -> SafeString | str:
+        if not obj.transcript_file:
+            return gettext("None yet.")
+        cues = obj.cues.count()
+        return format_html(
+            '<a href="{}">{}</a> · {}',
+            reverse("webinars:recording_transcript", kwargs={"slug": obj.slug}),
+            f"{obj.slug}.vtt",
+            ngettext("%(count)d cue", "%(count)d cues", cues) % {"count": cues},
+        )
+
+    # --- Saving ----------------------------------------------------------------
+
+    def save_model(
+        self, request: HttpRequest, obj: Recording, form: RecordingAdminForm, change: bool
+    ) -> None:
+        recording_consent_record(recording=obj, consented=obj.speakers_consented, by=request.user)
+        super().save_model(request, obj, form, change)
+        if form.previous_video_name != (obj.video_file.name or ""):
+            _delete_after_commit(obj.video_file.storage, form.previous_video_name)
+
+    def save_related(
+        self, request: HttpRequest, form: RecordingAdminForm, formsets: list, change: bool
+    ) -> None:
+        super().save_related(request, form, formsets, change)
+        recording = form.instance
+        upload = form.cleaned_data.get("transcript_upload")
+        if upload and form.transcript_info is not None:
+            recording_transcript_attach(
+                recording=recording,
+                upload=upload,
+                cues=form.transcript_cues,
+                file_name=form.transcript_info.name,
+            )
+        # After the inlines and the transcript: the index reads them all.
+        recording_search_index(recording=recording)
+
+    def save_formset(
+        self, request: HttpRequest, form: RecordingAdminForm, formset: Any, change: bool
+    ) -> None:
+        if formset.model is not RecordingMaterial:
+            super().save_formset(request, form, formset, change)
+            return
+        dropped = [
+            row.initial["file"].name
+            for row in formset.initial_forms
+            if row.initial.get("file")
+            and (row in formset.deleted_forms or "file" in row.changed_data)
+        ]
+        super().save_formset(request, form, formset, change)
+        _delete_after_commit(RecordingMaterial._meta.get_field("file").storage, *dropped)
+
+    def delete_model(self, request: HttpRequest, obj: Recording) -> None:
+        names = [
+            obj.video_file.name,
+            obj.transcript_file.name,
+            *obj.materials.values_list("file", flat=True),
+        ]
+        super().delete_model(request, obj)
+        _delete_after_commit(obj.video_file.storage, *names)
+
+    # --- Publication ---------------------------------------------------------------
+
+    def _publish(self, request: HttpRequest, recording: Recording) -> bool:
+        announced_before = recording.followups_queued_at is not None
+        try:
+            queued = recording_publish(recording=recording)
+        except RecordingNotPublishable as error:
+            self.message_user(
+                request,
+                gettext("“%(title)s” was not published: %(reasons)s")
+                % {"title": recording.title, "reasons": error},
+                messages.ERROR,
+            )
+            return False
+        if announced_before:
+            message = gettext(
+                "Published “%(title)s” again; no follow-up emails (they went out when it "
+                "was first published)."
+            ) % {"title": recording.title}
+        else:
+            message = ngettext(
+                "Published “%(title)s”; %(count)d follow-up email queued.",
+                "Published “%(title)s”; %(count)d follow-up emails queued.",
+                queued,
+            ) % {"title": recording.title, "count": queued}
+        self.message_user(request, message, messages.SUCCESS)
+        return True
+
+    def _unpublish(self, request: HttpRequest, recording: Recording) -> None:
+        recording_unpublish(recording=recording)
+        self.message_user(
+            request,
+            gettext("Unpublished “%(title)s”: only organisers can see it now.")
+            % {"title": recording.title},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Publish selected recordings"), permissions=["change"])
+    def publish_recordings(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for recording in queryset.select_related("seminar").order_by("pk"):
+            if recording.is_published:
+                self.message_user(
+                    request,
+                    gettext("“%(title)s” is already published.") % {"title": recording.title},
+                    messages.INFO,
+                )
+            else:
+                self._publish(request, recording)
+
+    @admin.action(description=_("Unpublish selected recordings"), permissions=["change"])
+    def unpublish_recordings(self, request: HttpRequest, queryset: QuerySet) -> None:
+        for recording in queryset.order_by("pk"):
+            if recording.is_published:
+                self._unpublish(request, recording)
+
+    def _after_save(self, request: HttpRequest, obj: Recording) -> HttpResponse | None:
+        """The change form's "Save and publish" / "Save and unpublish" buttons."""
+        if "_publish" not in request.POST and "_unpublish" not in request.POST:
+            return None
+        self.message_user(
+            request, gettext("Saved “%(title)s”.") % {"title": obj.title}, messages.SUCCESS
+        )
+        if "_publish" in request.POST and not obj.is_published:
+            self._publish(request, obj)
+        elif "_unpublish" in request.POST and obj.is_published:
+            self._unpublish(request, obj)
+        return HttpResponseRedirect(reverse("admin:webinars_recording_change", args=[obj.pk]))
+
+    def response_add(
+        self, request: HttpRequest, obj: Recording, post_url_continue: str | None = None
+    ) -> HttpResponse:
+        return self._after_save(request, obj) or super().response_add(
+            request, obj, post_url_continue
+        )
+
+    def response_change(self, request: HttpRequest, obj: Recording) -> HttpResponse:
+        return self._after_save(request, obj) or super().response_change(request, obj)

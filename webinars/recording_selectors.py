@@ -1,0 +1,315 @@
+"""Read queries for recordings: the archive and its search, the watch page, and the
+recordings other pages list.
+
+Every list starts from ``recording_access.recordings_watchable(viewer)``, so nothing a
+viewer may not watch is ever listed, searched or counted. Each selector brings the joins
+and prefetches its page needs, so a page's query count never grows with its items.
+
+Search: the query is split into terms (a "quoted phrase" is one term) and every term
+must match somewhere: the titles, the descriptions, the speakers and the transcript.
+On PostgreSQL a term is matched against ``Recording.search_vector`` (English stemming,
+built by ``services.recording_search_index``); Japanese has no spaces for PostgreSQL's
+parser to split on, so a term with Japanese characters is matched by substring instead,
+as is everything on SQLite.
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.db import connection
+from django.db.models import (
+    Exists,
+    F,
+    Func,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.lookups import Exact, GreaterThan
+
+from webinars.models import (
+    Recording,
+    RecordingChapter,
+    Seminar,
+    SeminarSpeaker,
+    Series,
+    Speaker,
+    Topic,
+    TranscriptCue,
+)
+from webinars.recording_access import Viewer, recordings_watchable
+from webinars.selectors import MAX_QUERY_TERMS, visible_seminars
+from webinars.services.recordings import SEARCH_CONFIG
+
+# A term longer than this is cut: no word or phrase anyone searches for is longer.
+MAX_TERM_LENGTH = 60
+# The whole query is cut first, so a 10,000-character paste costs nothing to split.
+MAX_QUERY_LENGTH = 500
+
+# Hiragana, katakana (full and half width), CJK ideographs and their compatibility forms.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+# "a phrase", “a phrase” or 「a phrase」 is one term; anything else splits on spaces.
+_TERM = re.compile(r'"([^"]*)"|“([^”]*)”|「([^」]*)」|(\S+)')
+_QUOTES = '"“”「」'
+
+
+@dataclass(frozen=True)
+class SearchTerm:
+    text: str
+    is_phrase: bool = False
+
+    @property
+    def is_cjk(self) -> bool:
+        return bool(_CJK.search(self.text))
+
+
+def search_terms(query: str | None) -> list[SearchTerm]:
+    """The terms of a search, cleaned and capped; safe for any input (NUL, 10,000 chars…)."""
+    text = (query or "")[:MAX_QUERY_LENGTH]
+    # NUL and other control characters cannot be sent to PostgreSQL and mean nothing here.
+    text = "".join(" " if unicodedata.category(char).startswith("C") else char for char in text)
+    terms: list[SearchTerm] = []
+    seen: set[str] = set()
+    for match in _TERM.finditer(text):
+        phrase = next((group for group in match.groups()[:3] if group is not None), None)
+        raw = phrase if phrase is not None else match.group(4).strip(_QUOTES)
+        words = " ".join(raw.split())[:MAX_TERM_LENGTH].strip()
+        if not words or words.casefold() in seen:
+            continue
+        seen.add(words.casefold())
+        terms.append(SearchTerm(text=words, is_phrase=phrase is not None and " " in words))
+        if len(terms) == MAX_QUERY_TERMS:
+            break
+    return terms
+
+
+def _speaker_matches(term: str) -> Exists:
+    return Exists(
+        SeminarSpeaker.objects.filter(seminar=OuterRef("seminar")).filter(
+            Q(speaker__name__icontains=term)
+            | Q(speaker__name_ja__icontains=term)
+            | Q(speaker__organisation__icontains=term)
+        )
+    )
+
+
+def _substring_condition(term: str) -> Q:
+    return (
+        Q(title__icontains=term)
+        | Q(description__icontains=term)
+        | Q(seminar__title__icontains=term)
+        | Q(seminar__summary__icontains=term)
+        | Q(seminar__description__icontains=term)
+        | Q(transcript_text__icontains=term)
+        | Q(_speaker_matches(term))
+    )
+
+
+def _full_text_condition(term: SearchTerm) -> Q:
+    """PostgreSQL: the stemmed vector, or the speakers by substring (names stem badly).
+
+    A term PostgreSQL finds no words in ("the", "%", "<br>") would match nothing at all,
+    which would empty every search containing one: such a term is matched by substring.
+    """
+    from django.contrib.postgres.search import SearchQuery, SearchVectorExact
+
+    tsquery = SearchQuery(
+        term.text, search_type="phrase" if term.is_phrase else "plain", config=SEARCH_CONFIG
+    )
+    words = Func(tsquery, function="numnode", output_field=IntegerField())
+    return (
+        Q(GreaterThan(words, 0)) & Q(SearchVectorExact(F("search_vector"), tsquery))
+        | Q(Exact(words, 0)) & _substring_condition(term.text)
+        | Q(_speaker_matches(term.text))
+    )
+
+
+def _term_condition(term: SearchTerm) -> Q:
+    if connection.vendor == "postgresql" and not term.is_cjk:
+        return _full_text_condition(term)
+    return _substring_condition(term.text)
+
+
+def _speaker_links() -> Prefetch:
+    return Prefetch(
+        "seminar__speaker_links",
+        queryset=SeminarSpeaker.objects.select_related("speaker").order_by("position", "pk"),
+    )
+
+
+def _for_cards(recordings: QuerySet[Recording]) -> QuerySet[Recording]:
+    """What a recording card shows: seminar, series, speakers in order, topics; newest first.
+
+    The transcript and the search vector stay in the database: cards never read them.
+    """
+    return (
+        recordings.select_related("seminar__series")
+        .prefetch_related(_speaker_links(), "seminar__topics")
+        .defer("transcript_text", "search_vector")
+        .order_by("-seminar__starts_at", "-pk")
+    )
+
+
+def recordings_archive(
+    *,
+    viewer: Viewer,
+    query: str | None = None,
+    series: Series | str | None = None,
+    topic: Topic | str | None = None,
+    prefecture: str | None = None,
+) -> QuerySet[Recording]:
+    """Recordings ``viewer`` may watch, filtered and searched, newest seminar first."""
+    recordings = recordings_watchable(viewer)
+    if isinstance(series, Series):
+        recordings = recordings.filter(seminar__series=series)
+    elif series:
+        recordings = recordings.filter(seminar__series__slug=series)
+    if topic:
+        tagged = Seminar.topics.through.objects.filter(seminar=OuterRef("seminar"))
+        if isinstance(topic, Topic):
+            tagged = tagged.filter(topic=topic)
+        else:
+            tagged = tagged.filter(topic__slug=topic)
+        recordings = recordings.filter(Exists(tagged))
+    if prefecture:
+        recordings = recordings.filter(seminar__prefecture=prefecture)
+    for term in search_terms(query):
+        recordings = recordings.filter(_term_condition(term))
+    return _for_cards(recordings)
+
+
+def transcript_matches(recordings: list[Recording], query: str | None) -> dict[int, TranscriptCue]:
+    """For each recording, the first transcript cue that contains every search term (one query).
+
+    Pages show it as a snippet linking to that moment. Substring matching: a stemmed match
+    on PostgreSQL ("attraction" for "attractions") may have no cue to show, which is fine.
+    """
+    terms = search_terms(query)
+    if not recordings or not terms:
+        return {}
+    condition = Q()
+    for term in terms:
+        condition &= Q(text__icontains=term.text)
+    first = (
+        TranscriptCue.objects.filter(condition, recording=OuterRef("recording"))
+        .order_by("position")
+        .values("pk")[:1]
+    )
+    cues = TranscriptCue.objects.filter(
+        condition, recording__in=[recording.pk for recording in recordings]
+    ).filter(pk=Subquery(first))
+    return {cue.recording_id: cue for cue in cues}
+
+
+def recording_topics() -> QuerySet[Topic]:
+    """Topics of seminars with a published recording, for the archive's filter."""
+    recorded = Seminar.topics.through.objects.filter(
+        topic=OuterRef("pk"), seminar__recording__published_at__isnull=False
+    )
+    return Topic.objects.filter(Exists(recorded)).order_by("name")
+
+
+def recording_for_page(slug: str) -> Recording | None:
+    """One recording (published or not: the view decides) with what the access check reads.
+
+    The watch page's contents come from :func:`recording_with_contents` once access is known.
+    """
+    return (
+        Recording.objects.select_related("seminar__series")
+        .prefetch_related("audience_types")
+        .defer("transcript_text", "search_vector")
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def recording_with_contents(recording: Recording) -> Recording:
+    """Load what the watch page shows: chapters, materials, transcript cues and speakers."""
+    from django.db.models import prefetch_related_objects
+
+    prefetch_related_objects(
+        [recording],
+        Prefetch("chapters", queryset=RecordingChapter.objects.order_by("starts_at", "pk")),
+        "materials",
+        "cues",
+        _speaker_links(),
+    )
+    return recording
+
+
+def recordings_related(
+    recording: Recording, *, viewer: Viewer, limit: int = 4
+) -> QuerySet[Recording]:
+    """Other watchable recordings of the same series or sharing a topic, newest first."""
+    own_topics = Seminar.topics.through.objects.filter(seminar_id=recording.seminar_id).values(
+        "topic_id"
+    )
+    shared = Seminar.topics.through.objects.filter(
+        seminar=OuterRef("seminar"), topic_id__in=own_topics
+    )
+    related = (
+        recordings_watchable(viewer)
+        .exclude(pk=recording.pk)
+        .filter(Q(seminar__series_id=recording.seminar.series_id) | Q(Exists(shared)))
+    )
+    return _for_cards(related)[:limit]
+
+
+def recordings_latest(*, viewer: Viewer, limit: int) -> QuerySet[Recording]:
+    return _for_cards(recordings_watchable(viewer))[:limit]
+
+
+def series_recordings(series: Series, *, viewer: Viewer) -> QuerySet[Recording]:
+    return _for_cards(recordings_watchable(viewer).filter(seminar__series=series))
+
+
+def speaker_recordings(speaker: Speaker, *, viewer: Viewer) -> QuerySet[Recording]:
+    spoke = SeminarSpeaker.objects.filter(seminar=OuterRef("seminar"), speaker=speaker)
+    return _for_cards(recordings_watchable(viewer).filter(Exists(spoke)))
+
+
+def recordings_of_seminars(seminar_ids: list[int], *, viewer: Viewer) -> QuerySet[Recording]:
+    """Watchable recordings of these seminars, for short lists (title, series, date; one query)."""
+    return (
+        recordings_watchable(viewer)
+        .filter(seminar_id__in=seminar_ids)
+        .select_related("seminar__series")
+        .defer("transcript_text", "search_vector")
+        .order_by("-seminar__starts_at", "-pk")
+    )
+
+
+def recording_of_seminar(seminar: Seminar, *, viewer: Viewer) -> Recording | None:
+    """The seminar's recording if ``viewer`` may watch it (and it is published)."""
+    return recordings_of_seminars([seminar.pk], viewer=viewer).first()
+
+
+def published_recording_of_seminar(seminar: Seminar) -> Recording | None:
+    """The seminar's published recording whoever asks, with its audience types (to name them).
+
+    For pages that are the same for everyone (the cached seminar page, emailed links): they
+    say that a recording exists and who may watch it; the watch page checks the viewer.
+    """
+    return (
+        Recording.objects.published()
+        .filter(seminar=seminar)
+        .prefetch_related("audience_types")
+        .only("pk", "slug", "title", "access", "seminar_id", "published_at", "duration")
+        .first()
+    )
+
+
+def next_seminar_in_series(series: Series) -> Seminar | None:
+    """The series' next seminar still to take place (not cancelled), or None."""
+    return (
+        visible_seminars()
+        .upcoming()
+        .filter(series=series)
+        .exclude(status=Seminar.Status.CANCELLED)
+        .order_by("starts_at", "pk")
+        .first()
+    )
