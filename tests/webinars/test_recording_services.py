@@ -359,3 +359,12 @@ def test_unpublished_recordings_are_never_listed_even_for_organisers():
     RecordingFactory(unpublished=True)
 
     assert list(recordings_watchable(Viewer(user_id=1, is_organiser=True))) == []
+
+
+def test_publish_needs_a_note_of_how_the_speakers_agreed(frozen_now, followups):
+    recording = _ready(speaker_consent_note="  ")
+
+    with pytest.raises(RecordingNotPublishable, match="note how they agreed"):
+        recording_publish(recording=recording)
+
+    assert followups == []

@@ -4,6 +4,7 @@ Import from here: ``from webinars.services import seminar_update``.
 """
 
 from webinars.services.recordings import (
+    private_file_delete_after_commit,
     recording_consent_record,
     recording_publish,
     recording_publish_problems,
@@ -41,6 +42,7 @@ __all__ = [
     "attendance_mark",
     "calendar_token_renew",
     "join_click_record",
+    "private_file_delete_after_commit",
     "recording_consent_record",
     "recording_publish",
     "recording_publish_problems",

@@ -4,6 +4,7 @@ from datetime import date, datetime
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files import File
+from django.core.files.storage import Storage
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Coalesce
@@ -32,7 +33,7 @@ def recording_publish_problems(*, recording: Recording, now: datetime | None = N
     """Why ``recording`` cannot be published now, in words for the organiser (empty: it can)."""
     now = now or timezone.now()
     problems = []
-    if not recording.speakers_consented:
+    if not recording.speakers_consented or not recording.speaker_consent_note.strip():
         problems.append(
             _(
                 "Record the speakers' consent first: tick “speakers agreed to publication” and "
@@ -141,10 +142,19 @@ def recording_transcript_attach(
         batch_size=1000,
     )
     if old_name and old_name != recording.transcript_file.name:
-        storage = recording.transcript_file.storage
-        transaction.on_commit(lambda: storage.delete(old_name), robust=True)
+        private_file_delete_after_commit(storage=recording.transcript_file.storage, name=old_name)
     recording_search_index(recording=recording)
     return recording
+
+
+def private_file_delete_after_commit(*, storage: Storage, name: str) -> None:
+    """Delete a replaced or removed upload once the change that dropped it has committed.
+
+    A rollback keeps the file, so no row ever points at a missing one; a failed delete
+    is logged by ``robust`` and leaves an orphan file rather than an error page.
+    """
+    if name:
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
 
 
 def recording_search_text(recording: Recording) -> dict[str, str]:
