@@ -62,6 +62,7 @@ from webinars.models import (
 )
 from webinars.services import (
     attendance_mark,
+    recordings_search_reindex,
     registration_promote,
     seminar_cancel,
     seminar_create,
@@ -533,6 +534,9 @@ class SeminarAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
             if "speaker" in row.changed_data and row not in formset.deleted_forms
         }
         super().save_formset(request, form, formset, change)
+        if formset.has_changed():
+            # The speakers' names are part of the recording's search text.
+            recordings_search_reindex(seminar=form.instance)
         added = list(formset.new_objects)
         updated = []
         removed_ids = [link.speaker_id for link in formset.deleted_objects]
@@ -725,6 +729,8 @@ class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
     search_fields = ["name", "name_ja", "slug", "organisation"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SpeakerSeminarInline]
+    # Recordings are found by their speakers' names and organisations.
+    SEARCHED_FIELDS = frozenset({"name", "name_ja", "organisation"})
     fieldsets = [
         (
             _("Profile"),
@@ -744,6 +750,11 @@ class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
             },
         ),
     ]
+
+    def save_model(self, request: HttpRequest, obj: Speaker, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and self.SEARCHED_FIELDS.intersection(form.changed_data):
+            recordings_search_reindex(speaker=obj)
 
 
 @admin.register(Series)

@@ -368,3 +368,51 @@ def test_publish_needs_a_note_of_how_the_speakers_agreed(frozen_now, followups):
         recording_publish(recording=recording)
 
     assert followups == []
+
+
+def _found(term: str) -> list[int]:
+    from django.contrib.postgres.search import SearchQuery
+
+    query = SearchQuery(term, config="english")
+    return list(Recording.objects.filter(search_vector=query).values_list("pk", flat=True))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="tsvector is PostgreSQL's")
+def test_seminar_edits_reach_the_recordings_search_index():
+    from webinars.services import recording_search_index, seminar_update
+
+    recording = RecordingFactory()
+    recording_search_index(recording=recording)
+    assert _found("Hokkaido") == []
+
+    seminar_update(seminar=recording.seminar, summary="Skiing in Hokkaido")
+
+    assert _found("Hokkaido") == [recording.pk]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="tsvector is PostgreSQL's")
+def test_renaming_a_speaker_in_the_admin_reaches_the_search_index(admin_client):
+    from django.urls import reverse
+
+    from webinars.services import recording_search_index
+
+    speaker = SpeakerFactory(name="Aiko Tanaka")
+    recording = RecordingFactory()
+    SeminarSpeakerFactory(seminar=recording.seminar, speaker=speaker)
+    recording_search_index(recording=recording)
+    assert _found("Watanabe") == []
+
+    response = admin_client.post(
+        reverse("admin:webinars_speaker_change", args=[speaker.pk]),
+        {
+            "name": "Aiko Watanabe",
+            "slug": speaker.slug,
+            "seminar_links-TOTAL_FORMS": "0",
+            "seminar_links-INITIAL_FORMS": "1",
+            "seminar_links-MIN_NUM_FORMS": "0",
+            "seminar_links-MAX_NUM_FORMS": "0",
+        },
+    )
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert _found("Watanabe") == [recording.pk]

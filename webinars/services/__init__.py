@@ -13,6 +13,7 @@ from webinars.services.recordings import (
     recording_transcript_attach,
     recording_unpublish,
     recording_view_record,
+    recordings_search_reindex,
 )
 from webinars.services.registrations import (
     RegistrationResult,
@@ -51,6 +52,7 @@ __all__ = [
     "recording_transcript_attach",
     "recording_unpublish",
     "recording_view_record",
+    "recordings_search_reindex",
     "registration_cancel",
     "registration_create",
     "registration_promote",

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from webinars.cache import catalogue_changed
 from webinars.errors import RecordingNotPublishable
-from webinars.models import Recording, RecordingView, Seminar, TranscriptCue
+from webinars.models import Recording, RecordingView, Seminar, Speaker, TranscriptCue
 from webinars.vtt import Cue
 
 # The PostgreSQL text-search configuration of the archive (stemming for English text;
@@ -183,6 +183,31 @@ def recording_search_index(*, recording: Recording) -> None:
         part = SearchVector(Coalesce(Value(text), Value("")), weight=weight, config=SEARCH_CONFIG)
         vector = part if vector is None else vector + part
     Recording.objects.filter(pk=recording.pk).update(search_vector=vector)
+
+
+def recordings_search_reindex(
+    *, seminar: Seminar | None = None, speaker: Speaker | None = None
+) -> int:
+    """Rebuild the search vectors of the recordings of ``seminar`` or of ``speaker``'s seminars.
+
+    Their text includes the seminar's title, summary and description and the speakers'
+    names, so edits there must reach the index. Returns how many were rebuilt (0 off
+    PostgreSQL, where search reads the live text).
+    """
+    if connection.vendor != "postgresql":
+        return 0
+    recordings = Recording.objects.select_related("seminar")
+    if seminar is not None:
+        recordings = recordings.filter(seminar=seminar)
+    elif speaker is not None:
+        recordings = recordings.filter(seminar__speaker_links__speaker=speaker).distinct()
+    else:
+        return 0
+    rebuilt = 0
+    for recording in recordings:
+        recording_search_index(recording=recording)
+        rebuilt += 1
+    return rebuilt
 
 
 def recording_view_record(

@@ -16,6 +16,8 @@ CALENDAR_FIELDS = frozenset(Seminar.TIME_FIELDS + Seminar.DELIVERY_FIELDS)
 # Only the publish and cancel services move a seminar through its life; an update that
 # set these would skip their rules (and the calendar sequence).
 LIFECYCLE_FIELDS = frozenset({"status", "sequence", "uid", "published_at", "cancelled_at"})
+# The archive searches these through the seminar's recording (its PostgreSQL vector).
+SEARCHED_FIELDS = frozenset({"title", "summary", "description"})
 
 
 def _locked(seminar: Seminar) -> Seminar:
@@ -64,6 +66,10 @@ def seminar_update(*, seminar: Seminar, **changes: Any) -> Seminar:
 
         # Attendees hear of it in one email once the edits stop (coalesced), not per save.
         seminar_change_record(seminar=current, before=before)
+    if changed & SEARCHED_FIELDS:
+        from webinars.services.recordings import recordings_search_reindex
+
+        recordings_search_reindex(seminar=current)
     _copy_into(current, seminar)
     catalogue_changed()
     return seminar
