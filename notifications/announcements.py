@@ -12,17 +12,19 @@ still go out, without the header.
 
 import hashlib
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 from django.db.models.functions import Lower
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy
 
 from notifications.mail import header_text
@@ -131,6 +133,19 @@ def is_opted_out(*, email: str) -> bool:
     return EmailOptOut.objects.filter(email__iexact=email.strip()).exists()
 
 
+def opted_out_exists(email_ref: F) -> Exists:
+    """True in a query where the address ``email_ref`` (e.g. ``OuterRef("email")``) unsubscribed.
+
+    Case-insensitive, like every opt-out check, and one subquery: the recipient lists
+    stay one query whatever the number of registrants.
+    """
+    return Exists(
+        EmailOptOut.objects.annotate(lower_email=Lower("email")).filter(
+            lower_email=Lower(email_ref)
+        )
+    )
+
+
 def email_opt_out(*, email: str, source: str) -> EmailOptOut:
     """Stop announcements and recording follow-ups to ``email``; repeating changes nothing.
 
@@ -178,14 +193,7 @@ def announcement_recipients(*, announcement: Announcement) -> list[Registration]
         return []
     registrations = (
         Registration.objects.filter(seminar_id=announcement.seminar_id, status__in=statuses)
-        .annotate(
-            opted_out=Exists(
-                EmailOptOut.objects.annotate(lower_email=Lower("email")).filter(
-                    lower_email=Lower(OuterRef("email"))
-                )
-            )
-        )
-        .filter(opted_out=False)
+        .exclude(opted_out_exists(OuterRef("email")))
         .select_related("audience_type")
         .order_by("created_at", "pk")
     )
@@ -235,14 +243,27 @@ def opted_out_count(*, announcement: Announcement) -> int:
     statuses = [status for status in announcement.statuses if status in ANNOUNCEMENT_STATUSES]
     emails = Registration.objects.filter(
         seminar_id=announcement.seminar_id, status__in=statuses
-    ).annotate(lower_email=Lower("email"))
+    ).filter(opted_out_exists(OuterRef("email")))
     if announcement.pk and announcement.audience_types.exists():
         emails = emails.filter(audience_type__in=announcement.audience_types.all())
-    opted_out = EmailOptOut.objects.annotate(lower_email=Lower("email")).values("lower_email")
-    return emails.filter(lower_email__in=opted_out).values("lower_email").distinct().count()
+    return emails.annotate(lower_email=Lower("email")).values("lower_email").distinct().count()
 
 
 # --- Rendering and sending ---------------------------------------------------------
+
+
+def recipient_bodies_fill(
+    *, body_text: str, body_html: str, values: Mapping[str, str]
+) -> tuple[str, str]:
+    """Text and HTML bodies with each placeholder replaced by this recipient's value.
+
+    One rendering serves everyone reading the same wording; the placeholders stand in
+    for what differs per person (name, unsubscribe link). Values are escaped in the HTML.
+    """
+    for placeholder, value in values.items():
+        body_text = body_text.replace(placeholder, value)
+        body_html = body_html.replace(placeholder, escape(value))
+    return body_text, body_html
 
 
 @dataclass(frozen=True)
@@ -252,11 +273,12 @@ class RenderedAnnouncement:
     body_html: str
 
     def for_recipient(self, url: str) -> "RenderedAnnouncement":
-        return RenderedAnnouncement(
-            subject=self.subject,
-            body_text=self.body_text.replace(_UNSUBSCRIBE_PLACEHOLDER, url),
-            body_html=self.body_html.replace(_UNSUBSCRIBE_PLACEHOLDER, url),
+        body_text, body_html = recipient_bodies_fill(
+            body_text=self.body_text,
+            body_html=self.body_html,
+            values={_UNSUBSCRIBE_PLACEHOLDER: url},
         )
+        return RenderedAnnouncement(subject=self.subject, body_text=body_text, body_html=body_html)
 
 
 def announcement_render(

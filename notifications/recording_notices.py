@@ -13,15 +13,18 @@ one-click ``List-Unsubscribe`` header like the organisers' announcements.
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
 
-from notifications.announcements import unsubscribe_headers, unsubscribe_url
+from notifications.announcements import (
+    opted_out_exists,
+    recipient_bodies_fill,
+    unsubscribe_headers,
+    unsubscribe_url,
+)
 from notifications.mail import header_text
-from notifications.models import EmailOptOut, OutgoingEmail
+from notifications.models import OutgoingEmail
 from notifications.services import (
     LINK_TOKEN_PLACEHOLDER,
     deliver_after_commit,
@@ -48,13 +51,10 @@ def recording_followup_recipients(*, recording: Recording) -> QuerySet[Registrat
     Leaves out those who unticked the follow-up when registering and addresses that
     unsubscribed (whatever their case): one query, whatever the number of registrants.
     """
-    opted_out = EmailOptOut.objects.annotate(lower_email=Lower("email")).filter(
-        lower_email=Lower(OuterRef("email"))
-    )
     recipients = (
         Registration.objects.confirmed()
         .filter(seminar_id=recording.seminar_id, recording_followup_opt_in=True)
-        .exclude(Exists(opted_out))
+        .exclude(opted_out_exists(OuterRef("email")))
         .order_by("created_at", "pk")
     )
     if recording.access == Recording.Access.AUDIENCE_TYPES:
@@ -177,10 +177,9 @@ def _render(details: _RecordingDetails, *, registration: Registration, language:
 
 def _personalised(rendered: dict[str, str], *, name: str, unsubscribe: str) -> dict[str, str]:
     """The shared rendering with one person's name and unsubscribe link put in."""
-    text = rendered["body_text"].replace(_UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
-    html = rendered["body_html"].replace(_UNSUBSCRIBE_PLACEHOLDER, escape(unsubscribe))
-    return {
-        "subject": rendered["subject"],
-        "body_text": text.replace(_NAME_PLACEHOLDER, name),
-        "body_html": html.replace(_NAME_PLACEHOLDER, escape(name)),
-    }
+    body_text, body_html = recipient_bodies_fill(
+        body_text=rendered["body_text"],
+        body_html=rendered["body_html"],
+        values={_UNSUBSCRIBE_PLACEHOLDER: unsubscribe, _NAME_PLACEHOLDER: name},
+    )
+    return {"subject": rendered["subject"], "body_text": body_text, "body_html": body_html}

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.db.models import OuterRef
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -18,11 +19,15 @@ from notifications.announcements import (
     announcement_recipients,
     announcement_send,
     email_opt_out,
+    opted_out_count,
+    opted_out_exists,
+    recipient_bodies_fill,
     unsubscribe_url,
 )
 from notifications.mail import build_message
 from notifications.models import Announcement, EmailOptOut, OutgoingEmail
 from tests.factories import RegistrationFactory, SeminarFactory, UserFactory
+from webinars.models import Registration
 
 pytestmark = pytest.mark.django_db
 
@@ -132,6 +137,49 @@ def test_recipients_leave_out_unsubscribed_addresses_whatever_their_case():
         "agent-confirmed@example.org",
         "media-waiting@example.org",
     ]
+
+
+def test_opted_out_exists_matches_an_opt_out_stored_in_any_case():
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar, email="kenji@example.org")
+    RegistrationFactory(seminar=seminar, email="aiko@example.org")
+    EmailOptOut.objects.create(email="kenji@EXAMPLE.org", source="admin")
+
+    flags = dict(
+        Registration.objects.annotate(out=opted_out_exists(OuterRef("email"))).values_list(
+            "email", "out"
+        )
+    )
+
+    assert flags == {"kenji@example.org": True, "aiko@example.org": False}
+
+
+def test_opted_out_count_counts_each_unsubscribed_address_once():
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar, email="twice@example.org", status="cancelled")
+    RegistrationFactory(seminar=seminar, email="twice@example.org")
+    RegistrationFactory(seminar=seminar, email="stays@example.org")
+    RegistrationFactory(seminar=_seminar(), email="elsewhere@example.org")
+    for email in ("Twice@Example.ORG", "elsewhere@example.org"):
+        EmailOptOut.objects.create(email=email, source="admin")
+
+    announcement = _announcement(seminar, statuses=["confirmed", "cancelled"])
+
+    assert opted_out_count(announcement=announcement) == 1
+
+
+def test_recipient_bodies_fill_puts_in_every_value_escaped_only_in_html():
+    body_text, body_html = recipient_bodies_fill(
+        body_text="Dear NAME, bye: URL",
+        body_html='<p>Dear NAME,</p><a href="URL">bye</a>',
+        values={"NAME": 'Kenji <b>"Sato"</b>', "URL": "https://kizuna.example/u/?a=1&b=2"},
+    )
+
+    assert body_text == 'Dear Kenji <b>"Sato"</b>, bye: https://kizuna.example/u/?a=1&b=2'
+    assert body_html == (
+        "<p>Dear Kenji &lt;b&gt;&quot;Sato&quot;&lt;/b&gt;,</p>"
+        '<a href="https://kizuna.example/u/?a=1&amp;b=2">bye</a>'
+    )
 
 
 def test_an_address_registered_twice_is_one_recipient_as_its_current_registration():

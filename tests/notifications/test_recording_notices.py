@@ -1,3 +1,4 @@
+import json
 import re
 from datetime import UTC, datetime, timedelta
 from email.header import decode_header, make_header
@@ -483,6 +484,10 @@ def test_delivery_mints_a_working_personal_link(client, enqueued, mailoutbox):
     row.refresh_from_db()
     assert row.status == OutgoingEmail.Status.SENT
     assert token not in row.body_text
+    assert token not in row.body_html
+    assert token not in row.calendar_body
+    assert token not in json.dumps(row.headers)
+    assert f'<a href="{WATCH_LINK}"' in row.body_html
     response = client.get(f"/r/{token}/recording/")
     assert response.status_code == 302
     assert response["Location"] == "/recordings/tottori/"

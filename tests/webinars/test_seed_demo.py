@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from allauth.account.models import EmailAddress
+from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
 
@@ -675,3 +676,37 @@ def test_reseeding_keeps_an_organisers_publication_choice_and_restores_lost_slid
     assert material.file.storage.exists(material.file.name)
     assert RecordingMaterial.objects.count() == 1
     assert OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.RECORDING_AVAILABLE).count() == 3
+
+
+def test_reseeding_keeps_an_organisers_uploaded_video_other_address_and_access(_today):
+    seed()
+    kyushu = Recording.objects.get(slug="kyushu-by-rail")
+    kyushu.video_file.save("talk.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42"), save=False)
+    kyushu.video_provider, kyushu.video_id = Recording.VideoProvider.FILE, ""
+    kyushu.video_file_name, kyushu.video_file_size = "talk.mp4", 12
+    kyushu.video_content_type, kyushu.duration = "video/mp4", timedelta(minutes=61)
+    kyushu.access = Recording.Access.SIGNED_IN
+    kyushu.full_clean()
+    kyushu.save()
+    video_name = kyushu.video_file.name
+    digital = Recording.objects.get(slug="local-government-digital-transformation")
+    digital.video_provider, digital.video_id = Recording.VideoProvider.VIMEO, "76979871"
+    digital.save()
+    _today.shift(60 * 60)
+
+    seed()
+
+    kyushu.refresh_from_db()
+    digital.refresh_from_db()
+    assert (kyushu.video_provider, kyushu.video_id, kyushu.video_file.name) == (
+        "file",
+        "",
+        video_name,
+    )
+    assert kyushu.access == Recording.Access.SIGNED_IN
+    assert kyushu.duration == timedelta(minutes=61)
+    with kyushu.video_file.open("rb") as stored:
+        assert stored.read() == b"\x00\x00\x00\x18ftypmp42"
+    assert video_name in private_files()
+    assert (digital.video_provider, digital.video_id) == ("vimeo", "76979871")
+    assert digital.access == Recording.Access.REGISTRANTS

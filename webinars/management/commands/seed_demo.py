@@ -661,9 +661,10 @@ def seed_recordings(
 ) -> dict[str, Recording]:
     """The recordings of two past seminars, keyed by seminar slug; none sends email.
 
-    Chapters, transcript and slides are rewritten only when they differ from the demo's,
-    and the published state is set on creation only: an organiser publishing or
-    unpublishing a demo recording keeps their choice across runs.
+    Chapters, transcript and slides are rewritten only when they differ from the demo's;
+    the video and its length, the access level and the published state are set on
+    creation only, so an organiser who uploads a video, restricts access or (un)publishes
+    keeps their choice.
     """
     seeded = {}
     for spec in RECORDINGS:
@@ -686,15 +687,20 @@ def _seed_recording(
         "title": spec.title,
         "slug": spec.seminar_slug,
         "description": spec.description,
-        "video_provider": Recording.VideoProvider.YOUTUBE,
-        "video_id": spec.youtube_id,
-        "duration": spec.duration,
-        "access": spec.access,
         "speaker_consent_note": spec.consent_note,
     }
     if Recording.objects.filter(seminar=seminar).exists():
+        # The video (with its length) and who may watch are the organiser's to change (a
+        # real address, an uploaded file): a re-run keeps them, as it keeps publication.
         return upsert(Recording, lookup={"seminar": seminar}, values=values)
-    recording = Recording(seminar=seminar, **values)
+    recording = Recording(
+        seminar=seminar,
+        video_provider=Recording.VideoProvider.YOUTUBE,
+        video_id=spec.youtube_id,
+        duration=spec.duration,
+        access=spec.access,
+        **values,
+    )
     services.recording_consent_record(recording=recording, consented=True, by=organiser)
     if spec.published:
         # Published a few days after the seminar, its follow-ups counted as sent: seeding
@@ -754,9 +760,8 @@ def _seed_slides(recording: Recording, *, spec: DemoRecording) -> None:
     material.content_type = "application/pdf"
     material.size = len(data)
     material.save()
-    if old_name:
-        storage = material.file.storage
-        transaction.on_commit(lambda: storage.delete(old_name), robust=True)
+    if old_name != material.file.name:
+        services.private_file_delete_after_commit(storage=material.file.storage, name=old_name)
 
 
 def slides_pdf(*, title: str, pages: tuple[tuple[str, tuple[str, ...]], ...]) -> bytes:
