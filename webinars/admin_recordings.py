@@ -6,7 +6,6 @@ never stored; consent, transcripts, publication and the search index go through
 change commits.
 """
 
-import functools
 import re
 from datetime import timedelta
 from typing import Any
@@ -15,9 +14,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import ValidationError
-from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms import Field
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -36,10 +34,12 @@ from webinars.embeds import parse_video_url, watch_url
 from webinars.errors import RecordingNotPublishable
 from webinars.models import Recording, RecordingChapter, RecordingMaterial, Seminar
 from webinars.services import (
+    private_file_delete_after_commit,
     recording_consent_record,
     recording_publish,
     recording_search_index,
     recording_transcript_attach,
+    recording_transcript_remove,
     recording_unpublish,
 )
 from webinars.uploads import UploadInfo, accepted_extensions, validate_upload
@@ -51,12 +51,11 @@ _OFFSET = re.compile(
     r"(?P<seconds>[0-5]\d)"
 )
 BOTH_VIDEO_SOURCES = _("Give either an embed URL or an uploaded video file, not both.")
-
-
-def _delete_after_commit(storage: Storage, *names: str) -> None:
-    """Remove files once the change that dropped them commits (a rollback keeps them)."""
-    for name in filter(None, names):
-        transaction.on_commit(functools.partial(storage.delete, name), robust=True)
+# A seminar id in "?seminar=": ASCII digits that fit a bigint ("²" passes str.isdigit()).
+_SEMINAR_ID = re.compile(r"[0-9]{1,18}")
+# The model's max_length bounds the stored name, which is random and short; the original
+# name is kept sanitised and shortened elsewhere, so a long one must not be refused.
+UNBOUNDED_FILE_NAME = {"max_length": None}
 
 
 class VideoOffsetField(forms.DurationField):
@@ -144,6 +143,13 @@ class RecordingAdminForm(forms.ModelForm):
         help_text=_("A WebVTT (.vtt) file; it replaces the current transcript."),
         widget=forms.FileInput(attrs={"accept": ".vtt,text/vtt"}),
     )
+    transcript_remove = forms.BooleanField(
+        label=_("Remove the transcript"),
+        required=False,
+        help_text=_("Deletes the transcript file, its cues and its searchable text."),
+    )
+    # Set by the admin for "Save and unpublish": the recording will not stay published.
+    unpublishing = False
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -187,7 +193,15 @@ class RecordingAdminForm(forms.ModelForm):
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
+        if self.instance.is_published and not self.unpublishing:
+            self._clean_still_publishable(cleaned_data)
+        self._clean_consent(cleaned_data)
         self._clean_video(cleaned_data)
+        if cleaned_data.get("transcript_upload") and cleaned_data.get("transcript_remove"):
+            self.add_error(
+                "transcript_remove",
+                _("Either upload a new transcript or remove the current one, not both."),
+            )
         access = cleaned_data.get("access")
         if (
             access == Recording.Access.AUDIENCE_TYPES
@@ -199,6 +213,47 @@ class RecordingAdminForm(forms.ModelForm):
                 _("Choose at least one audience type, or another access level."),
             )
         return cleaned_data
+
+    def _clean_still_publishable(self, cleaned_data: dict[str, Any]) -> None:
+        """A published recording keeps its consent and its video (unpublish it first)."""
+        if cleaned_data.get("speakers_consented") is False:
+            self.add_error(
+                "speakers_consented",
+                _(
+                    "This recording is published, so the speakers' consent cannot be "
+                    "withdrawn here. Unpublish it first (“Save and unpublish”)."
+                ),
+            )
+        elif not cleaned_data.get("speaker_consent_note", "x").strip():
+            self.add_error(
+                "speaker_consent_note",
+                _(
+                    "This recording is published, so the note of how the speakers agreed "
+                    "cannot be emptied. Unpublish it first (“Save and unpublish”)."
+                ),
+            )
+        if "embed_url" not in cleaned_data or "video_file" not in cleaned_data:
+            return
+        if not cleaned_data["embed_url"].strip() and not cleaned_data["video_file"]:
+            self.add_error(
+                "video_file" if self.instance.video_file else "embed_url",
+                _(
+                    "This recording is published, so it must keep a video. Give another "
+                    "one, or unpublish it first (“Save and unpublish”)."
+                ),
+            )
+
+    def _clean_consent(self, cleaned_data: dict[str, Any]) -> None:
+        """Consent is recorded with how it was given (publishing needs both)."""
+        if (
+            cleaned_data.get("speakers_consented")
+            and "speaker_consent_note" in cleaned_data
+            and not cleaned_data["speaker_consent_note"].strip()
+        ):
+            self.add_error(
+                "speaker_consent_note",
+                _("Note how the speakers agreed, e.g. “Consent forms signed 12 May”."),
+            )
 
     def _clean_video(self, cleaned_data: dict[str, Any]) -> None:
         """Work out the one video source (embed, uploaded file or none) and set it."""
@@ -284,7 +339,9 @@ class RecordingMaterialInline(admin.TabularInline):
     form = RecordingMaterialForm
     fields = ["position", "title", "file", "file_details"]
     readonly_fields = ["file_details"]
-    formfield_overrides = {models.FileField: {"widget": _file_widget("material")}}
+    formfield_overrides = {
+        models.FileField: {"widget": _file_widget("material"), **UNBOUNDED_FILE_NAME}
+    }
     ordering = ["position", "pk"]
     extra = 0
 
@@ -338,7 +395,7 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
     form = RecordingAdminForm
     formfield_overrides = {
         **VIDEO_OFFSET_OVERRIDES,
-        models.FileField: {"widget": _file_widget("video")},
+        models.FileField: {"widget": _file_widget("video"), **UNBOUNDED_FILE_NAME},
     }
     list_display = [
         "title",
@@ -387,6 +444,8 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
         ]
         if obj is not None:
             transcript_fields.append("transcript_summary")
+            if obj.transcript_file:
+                transcript_fields.append("transcript_remove")
             consent_fields += ["speaker_consent_recorded_by", "speaker_consent_recorded_at"]
             fieldsets.append(
                 (
@@ -443,12 +502,23 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
         """``?seminar=<id>`` preselects the seminar and names the recording after it."""
         initial = super().get_changeform_initial_data(request)
         seminar_id = str(initial.get("seminar", ""))
-        if seminar_id.isdigit():
-            seminar = Seminar.objects.filter(pk=seminar_id).only("title", "slug").first()
-            if seminar is not None:
-                initial.setdefault("title", seminar.title)
-                initial.setdefault("slug", seminar.slug)
+        if not _SEMINAR_ID.fullmatch(seminar_id):
+            initial.pop("seminar", None)
+            return initial
+        seminar = Seminar.objects.filter(pk=int(seminar_id)).only("title", "slug").first()
+        if seminar is not None:
+            initial.setdefault("title", seminar.title)
+            initial.setdefault("slug", seminar.slug)
         return initial
+
+    def get_form(
+        self, request: HttpRequest, obj: Recording | None = None, change: bool = False, **kwargs
+    ) -> type[RecordingAdminForm]:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if "_unpublish" in request.POST and self.has_change_permission(request, obj):
+            # Saved and unpublished in one transaction: the rules of a published one do not hold.
+            form = type(form.__name__, (form,), {"unpublishing": True})
+        return form
 
     def render_change_form(
         self,
@@ -503,8 +573,12 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
     ) -> None:
         recording_consent_record(recording=obj, consented=obj.speakers_consented, by=request.user)
         super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("transcript_remove") and obj.transcript_file:
+            recording_transcript_remove(recording=obj)  # rebuilds the search index too
         if form.previous_video_name != (obj.video_file.name or ""):
-            _delete_after_commit(obj.video_file.storage, form.previous_video_name)
+            private_file_delete_after_commit(
+                storage=obj.video_file.storage, name=form.previous_video_name
+            )
 
     def save_related(
         self, request: HttpRequest, form: RecordingAdminForm, formsets: list, change: bool
@@ -512,6 +586,8 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
         super().save_related(request, form, formsets, change)
         recording = form.instance
         upload = form.cleaned_data.get("transcript_upload")
+        # After the inlines: the index reads everything saved. Attaching a transcript
+        # rebuilds it itself; any other save may have changed the title or description.
         if upload and form.transcript_info is not None:
             recording_transcript_attach(
                 recording=recording,
@@ -519,8 +595,8 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
                 cues=form.transcript_cues,
                 file_name=form.transcript_info.name,
             )
-        # After the inlines and the transcript: the index reads them all.
-        recording_search_index(recording=recording)
+        elif not form.cleaned_data.get("transcript_remove"):
+            recording_search_index(recording=recording)
 
     def save_formset(
         self, request: HttpRequest, form: RecordingAdminForm, formset: Any, change: bool
@@ -535,7 +611,9 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
             and (row in formset.deleted_forms or "file" in row.changed_data)
         ]
         super().save_formset(request, form, formset, change)
-        _delete_after_commit(RecordingMaterial._meta.get_field("file").storage, *dropped)
+        storage = RecordingMaterial._meta.get_field("file").storage
+        for name in dropped:
+            private_file_delete_after_commit(storage=storage, name=name)
 
     def delete_model(self, request: HttpRequest, obj: Recording) -> None:
         names = [
@@ -544,7 +622,8 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
             *obj.materials.values_list("file", flat=True),
         ]
         super().delete_model(request, obj)
-        _delete_after_commit(obj.video_file.storage, *names)
+        for name in names:
+            private_file_delete_after_commit(storage=obj.video_file.storage, name=name)
 
     # --- Publication ---------------------------------------------------------------
 
@@ -604,6 +683,14 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
     def _after_save(self, request: HttpRequest, obj: Recording) -> HttpResponse | None:
         """The change form's "Save and publish" / "Save and unpublish" buttons."""
         if "_publish" not in request.POST and "_unpublish" not in request.POST:
+            return None
+        if not self.has_change_permission(request, obj):
+            # The buttons are not shown to them; a hand-made POST still only saves.
+            self.message_user(
+                request,
+                gettext("Only organisers who may change recordings can publish or unpublish them."),
+                messages.ERROR,
+            )
             return None
         self.message_user(
             request, gettext("Saved “%(title)s”.") % {"title": obj.title}, messages.SUCCESS

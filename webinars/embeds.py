@@ -47,14 +47,16 @@ def parse_video_url(url: str) -> VideoRef:
     url = (url or "").strip()
     if not url or len(url) > MAX_URL_LENGTH or any(c.isspace() for c in url):
         raise _invalid()
-    parts = urlsplit(url if "://" in url else f"https://{url}")
     try:
+        # urlsplit refuses an unclosed "[" (IPv6) and hosts that change under NFKC;
+        # .port refuses "javascript:alert(1)//…" (host "javascript", port "alert(1)").
+        parts = urlsplit(url if "://" in url else f"https://{url}")
         port = parts.port
-    except ValueError:  # "javascript:alert(1)//…" reads as host "javascript", port "alert(1)"
+        host = (parts.hostname or "").lower()
+    except ValueError:
         raise _invalid() from None
     if parts.scheme not in ("http", "https") or parts.username or parts.password or port:
         raise _invalid()
-    host = (parts.hostname or "").lower()
     segments = [segment for segment in parts.path.split("/") if segment]
     if host in _YOUTUBE_HOSTS or host == "youtu.be":
         candidate = ""

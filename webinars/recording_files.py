@@ -21,6 +21,7 @@ from django.http import (
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_safe
 
 from webinars.models import Recording, RecordingMaterial
@@ -31,7 +32,9 @@ from webinars.recording_selectors import recording_for_page
 PUBLIC_MAX_AGE = 3600
 CHUNK_SIZE = 64 * 1024
 TRANSCRIPT_CONTENT_TYPE = "text/vtt; charset=utf-8"
-_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+# 18 digits reach an exabyte; longer numbers are not a range of any file we hold, and
+# int() of thousands of digits is slow and then refused (a 500 instead of the file).
+_RANGE = re.compile(r"^bytes=(\d{0,18})-(\d{0,18})$", re.ASCII)
 
 
 def _ascii(text: str) -> str:
@@ -40,13 +43,21 @@ def _ascii(text: str) -> str:
 
 
 def _content_disposition(name: str) -> str:
-    """``attachment`` with an ASCII name for old clients and the real one (RFC 6266)."""
+    """``attachment`` named ``name`` (RFC 6266), with an ASCII fallback when Django gives none.
+
+    Django quotes a printable ASCII name and writes any other as ``filename*`` only, which
+    some clients ignore; for those we add a ``filename`` they can read.
+    """
+    header = content_disposition_header(as_attachment=True, filename=name)
+    if header is None or "filename*=" not in header:
+        return header or "attachment"
     stem, dot, extension = name.rpartition(".")
     if not dot:
         stem, extension = name, ""
     ascii_extension = _ascii(extension)
     ascii_name = (_ascii(stem) or "download") + (f".{ascii_extension}" if ascii_extension else "")
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}"
+    disposition, _separator, expression = header.partition("; ")
+    return f'{disposition}; filename="{ascii_name}"; {expression}'
 
 
 def _recording_or_denial(request: HttpRequest, slug: str) -> tuple[Recording, HttpResponse | None]:
@@ -144,6 +155,11 @@ def _streamed(
     return response
 
 
+def _accel_path(prefix: str, name: str) -> str:
+    """nginx's internal address of a stored file: prefix and name joined by exactly one "/"."""
+    return f"{prefix.rstrip('/')}/{quote(name.lstrip('/'), safe='/')}"
+
+
 def _file_response(
     request: HttpRequest,
     field_file: FieldFile,
@@ -158,7 +174,7 @@ def _file_response(
     if accel_prefix:
         # nginx sends the bytes (and answers ranges) from its internal location.
         response = HttpResponse(b"", content_type=content_type)
-        response["X-Accel-Redirect"] = accel_prefix + quote(field_file.name, safe="/")
+        response["X-Accel-Redirect"] = _accel_path(accel_prefix, field_file.name)
     else:
         response = _streamed(request, field_file, content_type=content_type, ranges=ranges)
         if ranges:

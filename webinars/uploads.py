@@ -82,12 +82,23 @@ _FORMAT_WORDS = {
     "gif": gettext_lazy("a GIF image"),
     "vtt": gettext_lazy("a WebVTT transcript"),
     "html": gettext_lazy("an HTML page"),
+    "svg": gettext_lazy("an SVG image"),
+    "xml": gettext_lazy("an XML document"),
 }
 # OOXML packages name their main part's folder; the first match decides.
 _OOXML_FOLDERS = (("word/", "docx"), ("xl/", "xlsx"), ("ppt/", "pptx"))
 # Classic QuickTime files may start with these atoms instead of "ftyp".
 _QUICKTIME_ATOMS = {b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot"}
+# Box and atom types, and brands, are four ASCII letters, digits or spaces ("qt  ", "M4A ").
+_FOURCC = re.compile(rb"[A-Za-z0-9 ]{4}")
+# An "ftyp" box holds a few brands; a bigger one is not the start of a video.
+MAX_FTYP_SIZE = 4096
 _HTML_STARTS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<script", b"<iframe", b"<svg")
+# Markup anywhere near the start refuses a file whatever its magic bytes say: a browser
+# that sniffs could still render it as a page (defence in depth behind nosniff).
+MARKUP_BYTES = 1024
+_MARKUP = ((b"<html", "html"), (b"<!doctype", "html"), (b"<script", "html"), (b"<svg", "svg"))
+_XML_DECLARATION = b"<?xml"
 # Quotes, path and list separators and shell wildcards: never in a name we put in a header.
 _NAME_UNSAFE = re.compile(r"[\"'`/\\:;,*?<>|]")
 _SPACES = re.compile(r"\s+")
@@ -137,6 +148,72 @@ def _extension(name: str) -> str:
     return extension.lower() if dot and stem.strip(" .") else ""
 
 
+def _box(head: bytes) -> tuple[bytes, int, int] | None:
+    """Type, size and header length of the first ISO BMFF box / QuickTime atom, or None.
+
+    The size is big-endian; 1 means a 64-bit size follows, 0 that the box runs to the end.
+    """
+    if len(head) < 8 or not _FOURCC.fullmatch(head[4:8]):
+        return None
+    size, header = int.from_bytes(head[:4], "big"), 8
+    if size == 1:
+        if len(head) < 16:
+            return None
+        size, header = int.from_bytes(head[8:16], "big"), 16
+    return head[4:8], size, header
+
+
+def _isobmff(head: bytes) -> bool:
+    """An MP4-family file: a small "ftyp" box whose major brand is a four-character code."""
+    box = _box(head)
+    if box is None or box[0] != b"ftyp":
+        return False
+    _kind, size, header = box
+    brand = head[header : header + 4]
+    return header + 8 <= size <= MAX_FTYP_SIZE and _FOURCC.fullmatch(brand) is not None
+
+
+def _quicktime(head: bytes, file_size: int) -> bool:
+    """A classic QuickTime file: a known first atom that fits in the file.
+
+    When the next atom starts within ``head``, its type must be a four-character code too.
+    """
+    box = _box(head)
+    if box is None or box[0] not in _QUICKTIME_ATOMS:
+        return False
+    kind, size, header = box
+    if size == 0:
+        return kind == b"mdat"  # only the media data runs to the end of the file
+    if not header <= size <= file_size:
+        return False
+    following = head[size + 4 : size + 8]
+    return len(following) < 4 or _FOURCC.fullmatch(following) is not None
+
+
+def _id3(head: bytes) -> bool:
+    """An ID3v2 tag (MP3): version 2 to 4, no undefined flags and a syncsafe size."""
+    return (
+        len(head) >= 10
+        and head.startswith(b"ID3")
+        and head[3] in (2, 3, 4)
+        and head[4] != 0xFF
+        and head[5] & 0x0F == 0
+        and all(byte < 0x80 for byte in head[6:10])
+    )
+
+
+def _markup(head: bytes) -> str | None:
+    """Which markup ("html", "svg" or "xml") the first kilobyte holds, or None."""
+    start = head[:MARKUP_BYTES].lower()
+    for tag, found in _MARKUP:
+        if tag in start:
+            return found
+    # OOXML packages are XML inside a ZIP; a part stored uncompressed shows its declaration.
+    if _XML_DECLARATION in start and not head.startswith(b"PK\x03\x04"):
+        return "xml"
+    return None
+
+
 def _mp3_frame(head: bytes) -> bool:
     """An MPEG audio layer III frame header (for MP3 files without an ID3 tag)."""
     if len(head) < 4 or head[0] != 0xFF or head[1] & 0xE0 != 0xE0:
@@ -167,16 +244,22 @@ def _zip_format(upload: IO[bytes]) -> str:
     return "zip"
 
 
-def sniff(head: bytes, upload: IO[bytes]) -> str:
-    """The format of a file from its first bytes (ZIPs: from their parts), or "unknown"."""
-    if head[4:8] == b"ftyp":
+def sniff(head: bytes, upload: IO[bytes], *, size: int) -> str:
+    """The format of a file of ``size`` bytes from its first bytes (ZIPs: their parts).
+
+    "unknown" when it is none we know; markup near the start wins over any magic bytes.
+    """
+    markup = _markup(head)
+    if markup is not None:
+        return markup
+    if _isobmff(head):
         return "isobmff"
-    if head[4:8] in _QUICKTIME_ATOMS and int.from_bytes(head[:4], "big") >= 8:
+    if _quicktime(head, size):
         return "quicktime"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         # The EBML header names its DocType near the start: "webm" or "matroska".
         return "webm" if b"webm" in head[:64] else "matroska"
-    if head.startswith(b"ID3") or _mp3_frame(head):
+    if _id3(head) or _mp3_frame(head):
         return "mp3"
     if head.startswith(b"%PDF-"):
         return "pdf"
@@ -247,7 +330,7 @@ def validate_upload(upload: IO[bytes], *, kind: str) -> UploadInfo:
     try:
         upload.seek(0)
         head = upload.read(SNIFF_BYTES)
-        found = sniff(head, upload)
+        found = sniff(head, upload, size=size)
     finally:
         upload.seek(0)
     if found not in formats:

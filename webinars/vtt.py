@@ -13,8 +13,10 @@ from datetime import timedelta
 MAX_CUES = 50_000
 MAX_CUE_TEXT_LENGTH = 5_000
 
-_TIMESTAMP = r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
-_TIMING = re.compile(rf"^{_TIMESTAMP}[ \t]+-->[ \t]+{_TIMESTAMP}(?:[ \t].*)?$")
+# Hours are bounded (99999 h is 11 years) so that building the time cannot overflow;
+# ASCII digits only, as WebVTT says (\d would also take other scripts' digits).
+_TIMESTAMP = r"(?:(\d{2,5}):)?([0-5]\d):([0-5]\d)\.(\d{3})"
+_TIMING = re.compile(rf"^{_TIMESTAMP}[ \t]+-->[ \t]+{_TIMESTAMP}(?:[ \t].*)?$", re.ASCII)
 _VOICE = re.compile(r"<v(?:\.[^ \t>]*)?[ \t]+([^>]*)>")
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
@@ -114,7 +116,12 @@ def parse_vtt(data: bytes | str) -> list[Cue]:
                 "the cue timing is not valid; write it as “00:01:02.000 --> 00:01:05.500” "
                 "(hours optional, three digits of milliseconds).",
             )
-        starts_at, ends_at = _timestamp(match.groups()[:4]), _timestamp(match.groups()[4:])
+        try:
+            starts_at, ends_at = _timestamp(match.groups()[:4]), _timestamp(match.groups()[4:])
+        except (OverflowError, ValueError):
+            raise VttError(
+                timing_line, "the cue time is too large to be a time in a video."
+            ) from None
         if ends_at <= starts_at:
             raise VttError(timing_line, "the cue ends before it starts.")
         if starts_at < previous_start:

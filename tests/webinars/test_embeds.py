@@ -82,6 +82,32 @@ def test_rejections(url):
     assert caught.value.code == "invalid_embed_url"
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"https://[youtube.com/watch?v={YOUTUBE_ID}",
+        f"[www.youtube.com/watch?v={YOUTUBE_ID}",
+        f"https://www.youtube.com]/watch?v={YOUTUBE_ID}",
+        f"https://www.youtube.com\uff03@evil.example/watch?v={YOUTUBE_ID}",
+        f"https://youtube.com\u2100/watch?v={YOUTUBE_ID}",
+        f"https://[::1]/watch?v={YOUTUBE_ID}",
+    ],
+    ids=[
+        "unclosed-bracket",
+        "bracket-no-scheme",
+        "closing-bracket",
+        "nfkc-hash",
+        "nfkc-ac",
+        "ipv6",
+    ],
+)
+def test_addresses_urlsplit_refuses_are_rejected_not_a_crash(url):
+    with pytest.raises(ValidationError) as caught:
+        parse_video_url(url)
+
+    assert caught.value.messages == [INVALID]
+
+
 def test_javascript_url_with_a_colon_is_rejected_not_a_crash():
     with pytest.raises(ValidationError) as caught:
         parse_video_url(f"javascript:alert(1)//youtube.com/watch?v={YOUTUBE_ID}")

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -167,12 +167,29 @@ def test_add_view_preselects_the_seminar_and_names_the_recording_after_it(organi
     assert draft not in choices
 
 
-def test_add_with_a_bad_embed_url_shows_the_error_and_saves_nothing(organiser_client):
+@pytest.mark.parametrize("seminar_id", ["²", "9" * 19, "-1", "1.0", "abc"])
+def test_add_view_ignores_a_seminar_parameter_that_is_not_an_id(organiser_client, seminar_id):
+    response = organiser_client.get(ADD, {"seminar": seminar_id})
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert "seminar" not in form.initial
+    assert "title" not in form.initial
+
+
+@pytest.mark.parametrize(
+    "embed_url",
+    [
+        "https://www.youtube.com.evil.example/watch",
+        "https://[youtube.com/watch?v=dQw4w9WgXcQ",
+        "https://www.youtube.com\uff03@evil.example/watch?v=dQw4w9WgXcQ",
+    ],
+    ids=["other-host", "unclosed-bracket", "nfkc-netloc"],
+)
+def test_add_with_a_bad_embed_url_shows_the_error_and_saves_nothing(organiser_client, embed_url):
     seminar = SeminarFactory(past=True)
 
-    response = organiser_client.post(
-        ADD, recording_form_data(seminar, embed_url="https://www.youtube.com.evil.example/watch")
-    )
+    response = organiser_client.post(ADD, recording_form_data(seminar, embed_url=embed_url))
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["embed_url"] == [
@@ -224,6 +241,72 @@ def test_add_with_a_video_file_keeps_its_name_size_and_type(organiser_client):
     assert recording.video_content_type == "video/mp4"
     assert stored_files() == [recording.video_file.name]
     assert recording.video_file.name.startswith("recordings/")
+
+
+def test_consent_needs_a_note_of_how_it_was_given(organiser_client):
+    seminar = SeminarFactory(past=True)
+
+    response = organiser_client.post(
+        ADD,
+        recording_form_data(
+            seminar, embed_url="https://youtu.be/dQw4w9WgXcQ", speaker_consent_note="   "
+        ),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "speaker_consent_note": [
+            "Note how the speakers agreed, e.g. “Consent forms signed 12 May”."
+        ]
+    }
+    assert Recording.objects.count() == 0
+
+
+def test_no_consent_needs_no_note(organiser_client):
+    seminar = SeminarFactory(past=True)
+
+    response = organiser_client.post(
+        ADD,
+        recording_form_data(
+            seminar,
+            embed_url="https://youtu.be/dQw4w9WgXcQ",
+            speakers_consented=None,
+            speaker_consent_note="",
+        ),
+    )
+
+    assert response.status_code == 302
+    recording = Recording.objects.get(seminar=seminar)
+    assert (recording.speakers_consented, recording.speaker_consent_recorded_at) == (False, None)
+
+
+def test_long_original_file_names_are_accepted_and_shortened(organiser_client):
+    seminar = SeminarFactory(past=True)
+    long_stem = "Kyushu onsen seminar recording " * 10  # 310 characters
+
+    response = organiser_client.post(
+        ADD,
+        recording_form_data(
+            seminar,
+            video_file=SimpleUploadedFile(f"{long_stem}.mp4", MP4),
+            transcript_upload=SimpleUploadedFile(f"{long_stem}.vtt", VTT),
+            **management_data("materials", total=1),
+            **{
+                "materials-0-position": 0,
+                "materials-0-title": "Slides",
+                "materials-0-file": SimpleUploadedFile(f"{long_stem}.pdf", PDF),
+            },
+        ),
+    )
+
+    assert response.status_code == 302
+    recording = Recording.objects.get(seminar=seminar)
+    material = recording.materials.get()
+    assert recording.video_file_name == long_stem[:116].rstrip() + ".mp4"
+    assert material.original_name == long_stem[:116].rstrip() + ".pdf"
+    assert recording.transcript_text.startswith("Welcome to Kumamoto")
+    assert all(len(name) < 100 for name in stored_files())
+    assert len(stored_files()) == 3
 
 
 def test_add_with_access_for_audience_types_requires_choosing_some(organiser_client):
@@ -425,15 +508,22 @@ def test_malformed_transcript_is_refused_with_its_line_number(organiser_client):
     assert stored_files() == []
 
 
-def test_search_index_is_rebuilt_after_inlines_and_transcript(organiser_client, monkeypatch):
-    recording = RecordingFactory(unpublished=True)
+def record_search_index(monkeypatch) -> list[tuple[str, str, list[str]]]:
+    """Every rebuild of the search index, by the admin or by the transcript service."""
     seen = []
-    monkeypatch.setattr(
-        "webinars.admin_recordings.recording_search_index",
-        lambda *, recording: seen.append(
-            (recording.transcript_text, list(recording.chapters.values_list("title", flat=True)))
-        ),
-    )
+
+    def index(*, recording):
+        chapters = list(recording.chapters.values_list("title", flat=True))
+        seen.append((recording.title, recording.transcript_text, chapters))
+
+    monkeypatch.setattr("webinars.admin_recordings.recording_search_index", index)
+    monkeypatch.setattr("webinars.services.recordings.recording_search_index", index)
+    return seen
+
+
+def test_search_index_is_rebuilt_once_after_inlines_and_transcript(organiser_client, monkeypatch):
+    recording = RecordingFactory(unpublished=True, title="Onsen")
+    seen = record_search_index(monkeypatch)
 
     organiser_client.post(
         change_url(recording),
@@ -446,7 +536,122 @@ def test_search_index_is_rebuilt_after_inlines_and_transcript(organiser_client, 
         ),
     )
 
-    assert seen == [("Welcome to Kumamoto & Aso.\nOnsen towns are busy in winter.", ["Welcome"])]
+    assert seen == [
+        ("Onsen", "Welcome to Kumamoto & Aso.\nOnsen towns are busy in winter.", ["Welcome"])
+    ]
+
+
+def test_search_index_is_rebuilt_when_saving_without_a_transcript(organiser_client, monkeypatch):
+    recording = RecordingFactory(unpublished=True, transcript_text="Kept words")
+    seen = record_search_index(monkeypatch)
+
+    organiser_client.post(
+        change_url(recording),
+        recording_form_data(
+            recording=recording, title="Renamed", embed_url="https://youtu.be/dQw4w9WgXcQ"
+        ),
+    )
+
+    assert seen == [("Renamed", "Kept words", [])]
+
+
+def transcribed_recording(**fields) -> Recording:
+    """A recording with a stored transcript file, its two cues and its text."""
+    recording = RecordingFactory(
+        transcript_file=ContentFile(VTT, name="t.vtt"),
+        transcript_text="Welcome to Kumamoto & Aso.\nOnsen towns are busy in winter.",
+        **fields,
+    )
+    for position, text in enumerate(recording.transcript_text.split("\n")):
+        TranscriptCue.objects.create(
+            recording=recording,
+            position=position,
+            starts_at=timedelta(seconds=5 * position),
+            ends_at=timedelta(seconds=5 * position + 4),
+            text=text,
+        )
+    return recording
+
+
+@pytest.mark.parametrize("published", [True, False], ids=["published", "unpublished"])
+def test_remove_transcript_clears_file_cues_and_text_and_reindexes(
+    organiser_client, monkeypatch, django_capture_on_commit_callbacks, published
+):
+    recording = transcribed_recording(unpublished=not published, title="Onsen")
+    old_name = recording.transcript_file.name
+    page = organiser_client.get(change_url(recording)).content.decode()
+    assert 'name="transcript_remove"' in page
+    seen = record_search_index(monkeypatch)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        response = organiser_client.post(
+            change_url(recording),
+            recording_form_data(
+                recording=recording,
+                embed_url="https://youtu.be/dQw4w9WgXcQ",
+                transcript_remove="on",
+            ),
+        )
+
+    assert response.status_code == 302
+    recording.refresh_from_db()
+    assert (recording.transcript_file.name, recording.transcript_text) == ("", "")
+    assert TranscriptCue.objects.filter(recording=recording).count() == 0
+    assert seen == [("Onsen", "", [])]
+    assert recording.is_published is published
+    # The file leaves storage only once the change has committed.
+    assert stored_files() == [old_name]
+    for callback in callbacks:
+        callback()
+    assert stored_files() == []
+    page = organiser_client.get(change_url(recording)).content.decode()
+    assert 'name="transcript_remove"' not in page
+
+
+def test_remove_transcript_and_a_new_upload_together_are_refused(organiser_client):
+    recording = transcribed_recording()
+    old_name = recording.transcript_file.name
+
+    response = organiser_client.post(
+        change_url(recording),
+        recording_form_data(
+            recording=recording,
+            embed_url="https://youtu.be/dQw4w9WgXcQ",
+            transcript_remove="on",
+            transcript_upload=SimpleUploadedFile("new.vtt", VTT),
+        ),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["transcript_remove"] == [
+        "Either upload a new transcript or remove the current one, not both."
+    ]
+    recording.refresh_from_db()
+    assert recording.transcript_file.name == old_name
+    assert TranscriptCue.objects.filter(recording=recording).count() == 2
+    assert stored_files() == [old_name]
+
+
+def test_transcript_with_absurd_hours_is_a_form_error_not_a_crash(organiser_client):
+    recording = RecordingFactory(unpublished=True)
+    hours = "9" * 5000
+    broken = f"WEBVTT\n\n{hours}:00:00.000 --> {hours}:00:01.000\nLate\n".encode()
+
+    response = organiser_client.post(
+        change_url(recording),
+        recording_form_data(
+            recording=recording,
+            embed_url="https://youtu.be/dQw4w9WgXcQ",
+            transcript_upload=SimpleUploadedFile("transcript.vtt", broken),
+        ),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["transcript_upload"] == [
+        "Line 3: the cue timing is not valid; write it as “00:01:02.000 --> 00:01:05.500” "
+        "(hours optional, three digits of milliseconds)."
+    ]
+    assert stored_files() == []
 
 
 # --- Materials ------------------------------------------------------------------
@@ -647,6 +852,203 @@ def test_save_and_publish_button_saves_then_publishes(organiser_client, monkeypa
     recording.refresh_from_db()
     assert (recording.title, recording.is_published) == ("Renamed", True)
     assert 'name="_unpublish"' in response.content.decode()
+
+
+UNPUBLISH_FIRST = "Unpublish it first (“Save and unpublish”)."
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        (
+            {"speakers_consented": None},
+            "speakers_consented",
+            "This recording is published, so the speakers' consent cannot be withdrawn here. "
+            + UNPUBLISH_FIRST,
+        ),
+        (
+            {"speaker_consent_note": "  "},
+            "speaker_consent_note",
+            "This recording is published, so the note of how the speakers agreed cannot be "
+            "emptied. " + UNPUBLISH_FIRST,
+        ),
+        (
+            {"embed_url": ""},
+            "embed_url",
+            "This recording is published, so it must keep a video. Give another one, or "
+            "unpublish it first (“Save and unpublish”).",
+        ),
+    ],
+    ids=["consent-unticked", "note-blanked", "embed-emptied"],
+)
+def test_a_published_recording_keeps_its_consent_and_video(
+    organiser_client, overrides, field, message
+):
+    recording = RecordingFactory()
+
+    response = organiser_client.post(
+        change_url(recording),
+        recording_form_data(
+            recording=recording, **{"embed_url": "https://youtu.be/dQw4w9WgXcQ", **overrides}
+        ),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {field: [message]}
+    recording.refresh_from_db()
+    assert recording.is_published
+    assert (recording.speakers_consented, recording.speaker_consent_note) == (
+        True,
+        "Consent forms signed.",
+    )
+    assert (recording.video_provider, recording.video_id) == ("youtube", "dQw4w9WgXcQ")
+
+
+def test_a_published_recordings_file_cannot_be_cleared(organiser_client):
+    recording = file_recording()
+
+    response = organiser_client.post(
+        change_url(recording),
+        recording_form_data(recording=recording, **{"video_file-clear": "on"}),
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {
+        "video_file": [
+            "This recording is published, so it must keep a video. Give another one, or "
+            "unpublish it first (“Save and unpublish”)."
+        ]
+    }
+    recording.refresh_from_db()
+    assert (recording.video_provider, recording.is_published) == ("file", True)
+    assert stored_files() == [recording.video_file.name]
+
+
+def test_a_published_recording_may_change_to_another_video(
+    organiser_client, django_capture_on_commit_callbacks
+):
+    recording = file_recording()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organiser_client.post(
+            change_url(recording),
+            recording_form_data(
+                recording=recording,
+                embed_url="https://vimeo.com/76979871",
+                speaker_consent_note="Emails on file.",
+                **{"video_file-clear": "on"},
+            ),
+        )
+
+    assert response.status_code == 302
+    recording.refresh_from_db()
+    assert (recording.video_provider, recording.video_id) == ("vimeo", "76979871")
+    assert (recording.speaker_consent_note, recording.is_published) == ("Emails on file.", True)
+    assert stored_files() == []
+
+
+def test_save_and_unpublish_may_withdraw_consent_and_remove_the_video(organiser_client):
+    recording = RecordingFactory()
+
+    response = organiser_client.post(
+        change_url(recording),
+        recording_form_data(
+            recording=recording,
+            embed_url="",
+            speakers_consented=None,
+            speaker_consent_note="",
+            _unpublish="Save and unpublish",
+        ),
+        follow=True,
+    )
+
+    assert messages_of(response) == [
+        f"Saved “{recording.title}”.",
+        f"Unpublished “{recording.title}”: only organisers can see it now.",
+    ]
+    recording.refresh_from_db()
+    assert (recording.is_published, recording.speakers_consented) == (False, False)
+    assert (recording.video_provider, recording.video_id) == ("", "")
+
+
+def test_the_admin_deletes_replaced_files_through_the_service(organiser_client, monkeypatch):
+    recording = file_recording(unpublished=True)
+    old_name = recording.video_file.name
+    deleted = []
+    monkeypatch.setattr(
+        "webinars.admin_recordings.private_file_delete_after_commit",
+        lambda *, storage, name: deleted.append(name),
+    )
+
+    organiser_client.post(
+        change_url(recording),
+        recording_form_data(recording=recording, video_file=SimpleUploadedFile("new.mp4", MP4)),
+    )
+
+    assert deleted == [old_name]
+
+
+# --- Who may publish --------------------------------------------------------------
+
+
+@pytest.fixture
+def adder_client(client):
+    """A staff member who may add and view recordings, but not change (or publish) them."""
+    user = UserFactory(email="adder@jlgc.example", is_staff=True)
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="webinars",
+            codename__in=[
+                "add_recording",
+                "view_recording",
+                "add_recordingchapter",
+                "add_recordingmaterial",
+            ],
+        )
+    )
+    client.force_login(user)
+    return client
+
+
+def test_save_and_publish_by_someone_who_may_only_add_saves_without_publishing(
+    adder_client, monkeypatch
+):
+    queued = []
+    monkeypatch.setattr(
+        "notifications.recording_notices.recording_followups_queue",
+        lambda *, recording: queued.append(recording.pk) or 0,
+    )
+    seminar = SeminarFactory(past=True)
+    page = adder_client.get(ADD).content.decode()
+    assert 'name="_publish"' not in page
+
+    response = adder_client.post(
+        ADD,
+        recording_form_data(
+            seminar, embed_url="https://youtu.be/dQw4w9WgXcQ", _publish="Save and publish"
+        ),
+        follow=True,
+    )
+
+    recording = Recording.objects.get(seminar=seminar)
+    assert recording.published_at is None
+    assert queued == []
+    assert "Only organisers who may change recordings can publish or unpublish them." in (
+        messages_of(response)
+    )
+
+
+def test_the_publish_action_needs_the_change_permission(adder_client):
+    recording = RecordingFactory(unpublished=True)
+
+    response = _action(adder_client, "publish_recordings", recording)
+
+    # Django offers them no actions at all, so the POST only shows the list again.
+    assert response.status_code == 200
+    assert response.context["action_form"] is None
+    assert messages_of(response) == []
+    recording.refresh_from_db()
+    assert recording.published_at is None
 
 
 # --- Deleting -------------------------------------------------------------------

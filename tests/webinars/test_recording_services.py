@@ -416,3 +416,23 @@ def test_renaming_a_speaker_in_the_admin_reaches_the_search_index(admin_client):
 
     assert response.status_code == 302, response.content.decode()[:2000]
     assert _found("Watanabe") == [recording.pk]
+
+
+def test_transcript_remove_drops_cues_and_text_and_the_file_after_commit(
+    django_capture_on_commit_callbacks,
+):
+    from webinars.services import recording_transcript_remove
+
+    recording = RecordingFactory()
+    recording_transcript_attach(
+        recording=recording, upload=ContentFile(VTT.encode()), cues=parse_vtt(VTT)
+    )
+    name, storage = recording.transcript_file.name, recording.transcript_file.storage
+
+    with django_capture_on_commit_callbacks(execute=True):
+        recording_transcript_remove(recording=recording)
+
+    stored = Recording.objects.get(pk=recording.pk)
+    assert (stored.transcript_file.name, stored.transcript_text) == ("", "")
+    assert TranscriptCue.objects.filter(recording=recording).count() == 0
+    assert not storage.exists(name)

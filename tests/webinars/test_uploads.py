@@ -34,6 +34,14 @@ CFB = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 32
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 32
 HTML = b"\n  <!DOCTYPE html><html><body><script>alert(1)</script></body></html>"
+# An "ftyp" box with its 64-bit size form (size 1, then 24 as eight bytes).
+MP4_LARGESIZE = (
+    b"\x00\x00\x00\x01ftyp" + (24).to_bytes(8, "big") + b"isom\x00\x00\x02\x00" + bytes(32)
+)
+# Classic QuickTime: a "wide" placeholder atom, then the media data.
+MOV_WIDE = b"\x00\x00\x00\x08wide\x00\x00\x00\x28mdat" + bytes(32)
+MOV_MOOV = b"\x00\x00\x00\x10moov" + bytes(8) + b"\x00\x00\x00\x10free" + bytes(8)
+MOV_MDAT_TO_END = b"\x00\x00\x00\x00mdat" + bytes(32)
 
 
 def zip_of(*names: str) -> bytes:
@@ -48,6 +56,18 @@ PPTX = zip_of("[Content_Types].xml", "_rels/.rels", "ppt/presentation.xml")
 DOCX = zip_of("[Content_Types].xml", "_rels/.rels", "word/document.xml")
 XLSX = zip_of("[Content_Types].xml", "_rels/.rels", "xl/workbook.xml")
 PLAIN_ZIP = zip_of("notes.txt", "photo.jpg")
+
+
+def stored_xml_docx() -> bytes:
+    """A .docx whose parts are stored uncompressed: "<?xml" shows in its first bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="UTF-8"?><Types/>')
+        archive.writestr("word/document.xml", '<?xml version="1.0"?><w:document/>')
+    return buffer.getvalue()
+
+
+STORED_XML_DOCX = stored_xml_docx()
 
 
 def upload(name: str, data: bytes) -> SimpleUploadedFile:
@@ -69,6 +89,19 @@ def refusal(kind: str, name: str, data: bytes) -> list[str]:
         ("video", "talk.mp4", MP4, "video/mp4"),
         ("video", "talk.M4V", MP4, "video/mp4"),
         ("video", "talk.mov", MOV, "video/quicktime"),
+        ("video", "talk.mp4", MP4_LARGESIZE, "video/mp4"),
+        ("video", "talk.mov", MOV_WIDE, "video/quicktime"),
+        ("video", "talk.mov", MOV_MOOV, "video/quicktime"),
+        ("video", "talk.mov", MOV_MDAT_TO_END, "video/quicktime"),
+        ("video", "talk.mp3", b"ID3\x03\x00\xe0\x00\x00\x07\x76" + bytes(32), "audio/mpeg"),
+        ("video", "talk.mp3", b"ID3\x02\x00\x00\x00\x00\x00\x00" + bytes(32), "audio/mpeg"),
+        ("material", "slides.pdf", PDF + b" " * 1100 + b"<script>", "application/pdf"),
+        (
+            "material",
+            "notes.docx",
+            STORED_XML_DOCX,
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
         ("video", "talk.m4a", M4A, "audio/mp4"),
         ("video", "talk.webm", WEBM, "video/webm"),
         ("video", "talk.mp3", MP3_ID3, "audio/mpeg"),
@@ -252,6 +285,95 @@ def test_wrong_extension_is_refused(kind, name, message):
 )
 def test_disguised_content_is_refused(kind, name, data, message):
     assert refusal(kind, name, data) == [message]
+
+
+NOT_MP4 = "“talk.mp4” is not a real .mp4 file: its content is not in that format."
+NOT_MOV = "“talk.mov” is not a real .mov file: its content is not in that format."
+NOT_MP3 = "“talk.mp3” is not a real .mp3 file: its content is not in that format."
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        # Markup whose first bytes happen to pass a magic-number check.
+        (
+            "talk.mp4",
+            b"<svgftyp onload=alert(1)>",
+            "“talk.mp4” is not a real .mp4 file: its content is an SVG image.",
+        ),
+        (
+            "talk.mov",
+            b"<!--free--><html><script>alert(1)</script>",
+            "“talk.mov” is not a real .mov file: its content is an HTML page.",
+        ),
+        (
+            "talk.mp3",
+            b"ID3<html><script>alert(1)</script>",
+            "“talk.mp3” is not a real .mp3 file: its content is an HTML page.",
+        ),
+        (
+            "talk.mp4",
+            MP4 + b"<p>hello</p><SCRIPT>alert(1)</SCRIPT>",
+            "“talk.mp4” is not a real .mp4 file: its content is an HTML page.",
+        ),
+        (
+            "talk.mp4",
+            MP4 + b' <?xml version="1.0"?><x/>',
+            "“talk.mp4” is not a real .mp4 file: its content is an XML document.",
+        ),
+        # Without any markup: the structure itself is wrong.
+        ("talk.mp4", b"AAAAftypmp42" + bytes(32), NOT_MP4),  # a 1 GB "ftyp" box
+        ("talk.mp4", b"\x00\x00\x00\x04ftypmp42" + bytes(32), NOT_MP4),  # smaller than a box
+        ("talk.mp4", b"\x00\x00\x00\x18ftyp\x00\x01<p" + bytes(32), NOT_MP4),  # brand
+        ("talk.mov", b"<!--free-->hello" + bytes(32), NOT_MOV),  # atom larger than the file
+        ("talk.mov", b"\x00\x00\x00\x08wide\x00\x00\x00\x28<p>x" + bytes(32), NOT_MOV),
+        ("talk.mov", b"\x00\x00\x00\x00free" + bytes(32), NOT_MOV),  # only mdat runs to the end
+        ("talk.mp3", b"ID3<p>hello</p>" + bytes(32), NOT_MP3),  # version "<"
+        ("talk.mp3", b"ID3\x03\x00\x0f\x00\x00\x00\x00" + bytes(32), NOT_MP3),  # flags
+        ("talk.mp3", b"ID3\x03\x00\x00\x80\x00\x00\x00" + bytes(32), NOT_MP3),  # size
+    ],
+    ids=[
+        "svg-as-mp4",
+        "html-comment-as-mov",
+        "html-after-id3",
+        "script-after-ftyp",
+        "xml-after-ftyp",
+        "ftyp-too-big",
+        "ftyp-too-small",
+        "brand-not-printable",
+        "atom-bigger-than-file",
+        "next-atom-not-printable",
+        "free-to-end",
+        "id3-version",
+        "id3-flags",
+        "id3-size-not-syncsafe",
+    ],
+)
+def test_markup_and_malformed_boxes_are_refused(name, data, message):
+    assert refusal("video", name, data) == [message]
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "found"),
+    [
+        ("slides.pdf", PDF + b"<svg onload=alert(1)>", "an SVG image"),
+        ("map.png", PNG + b'<?xml version="1.0"?>', "an XML document"),
+        ("photo.jpg", JPEG + b"<!DocType html>", "an HTML page"),
+        ("notes.docx", zip_of("[Content_Types].xml", "word/<html>.xml"), "an HTML page"),
+        (
+            "transcript.vtt",
+            b"WEBVTT\n\n00:01.000 --> 00:02.000\n<script>x</script>\n",
+            "an HTML page",
+        ),
+    ],
+)
+def test_markup_in_the_first_kilobyte_refuses_any_kind(name, data, found):
+    kind = "transcript" if name.endswith(".vtt") else "material"
+    extension = name.rpartition(".")[2]
+
+    assert refusal(kind, name, data) == [
+        f"“{name}” is not a real .{extension} file: its content is {found}."
+    ]
 
 
 def test_empty_file_is_refused():

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 import pytest
@@ -80,6 +81,52 @@ def test_bad_timing(timing):
         6,
         "Line 6: the cue timing is not valid; write it as “00:01:02.000 --> 00:01:05.500” "
         "(hours optional, three digits of milliseconds).",
+    )
+
+
+INVALID_TIMING = (
+    "Line 3: the cue timing is not valid; write it as “00:01:02.000 --> 00:01:05.500” "
+    "(hours optional, three digits of milliseconds)."
+)
+
+
+@pytest.mark.parametrize(
+    "hours",
+    ["99999999999999", "9" * 5000, "100000"],
+    ids=["overflows-timedelta", "too-many-digits-for-int", "six-digits"],
+)
+def test_absurd_hours_are_a_timing_error_not_a_crash(hours):
+    text = f"WEBVTT\n\n{hours}:00:00.000 --> {hours}:00:01.000\nLate\n"
+
+    assert error_of(text) == (3, INVALID_TIMING)
+
+
+def test_hours_up_to_five_digits_are_read():
+    assert parse_vtt("WEBVTT\n\n99999:59:59.000 --> 99999:59:59.500\nLate\n") == [
+        Cue(
+            starts_at=timedelta(hours=99999, minutes=59, seconds=59),
+            ends_at=timedelta(hours=99999, minutes=59, seconds=59, milliseconds=500),
+            text="Late",
+        )
+    ]
+
+
+def test_only_ascii_digits_are_digits():
+    # U+0662 is an Arabic-Indic two: \d and int() accept it, WebVTT does not.
+    assert error_of("WEBVTT\n\n00:1\u0662.000 --> 00:13.000\nHi\n") == (3, INVALID_TIMING)
+
+
+def test_a_time_too_large_to_build_is_a_vtt_error(monkeypatch):
+    # Should the pattern ever let a huge hour through again, it is still the file's fault.
+    monkeypatch.setattr(
+        "webinars.vtt._TIMING",
+        re.compile(r"^(\d+):(\d\d):(\d\d)\.(\d{3}) --> (\d+):(\d\d):(\d\d)\.(\d{3})$"),
+    )
+    hours = "9" * 20
+
+    assert error_of(f"WEBVTT\n\n{hours}:00:00.000 --> {hours}:00:01.000\nLate\n") == (
+        3,
+        "Line 3: the cue time is too large to be a time in a video.",
     )
 
 

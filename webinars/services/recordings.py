@@ -147,6 +147,18 @@ def recording_transcript_attach(
     return recording
 
 
+@transaction.atomic
+def recording_transcript_remove(*, recording: Recording) -> Recording:
+    """Drop the transcript: its cues and searchable text now, its file once this commits."""
+    old_name = recording.transcript_file.name if recording.transcript_file else ""
+    recording.transcript_file, recording.transcript_text = "", ""
+    recording.save(update_fields=["transcript_file", "transcript_text", "updated_at"])
+    TranscriptCue.objects.filter(recording=recording).delete()
+    private_file_delete_after_commit(storage=recording.transcript_file.storage, name=old_name)
+    recording_search_index(recording=recording)
+    return recording
+
+
 def private_file_delete_after_commit(*, storage: Storage, name: str) -> None:
     """Delete a replaced or removed upload once the change that dropped it has committed.
 
