@@ -370,3 +370,33 @@ def test_quick_reminders_benchmark_delivers_every_reminder_exactly_once():
         "exactly once          0 duplicates, 0 missing, 0 repeated Message-IDs: PASS" in run.stdout
     )
     assert "FAILED:" not in run.stdout
+
+
+# --- bench/archive.py ------------------------------------------------------------------------
+
+
+@pytest.mark.services
+def test_quick_archive_benchmark_finds_the_planted_phrase_and_serves_the_watch_page():
+    from tests.conftest import redis_test_url
+
+    database = urlsplit(os.environ["DATABASE_URL"])
+    env = {
+        **os.environ,
+        "BENCH_DATABASE_URL": urlunsplit(database._replace(path="/kizuna_bench_archive")),
+        "BENCH_CACHE_URL": redis_test_url(10),
+    }
+
+    run = subprocess.run(
+        [sys.executable, "-m", "bench.archive", "--quick"],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "FAILED" not in run.stdout
+    phrase_row = next(line for line in run.stdout.splitlines() if line.startswith("phrase"))
+    assert phrase_row.split()[3] == "1"  # "phrase, planted once  1  p50  p95"
+    assert "statuses {200: 20}" in run.stdout

@@ -1,38 +1,45 @@
-"""The filter and search form of the seminar lists.
+"""The filter and search forms of the catalogue lists (the recording archive's builds on them).
 
 Its input is a query string anyone can type or mangle, so it never fails:
 a value it does not know (``?series=nope``, ``?prefecture=JP-99``) is ignored,
 and the search text is cleaned and shortened rather than rejected.
 """
 
-import unicodedata
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.forms.utils import ErrorDict
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language
 from webinars import selectors
-from webinars.models import Series
+from webinars.models import Series, Topic
 from webinars.prefectures import Prefecture
 
 MAX_SEARCH_LENGTH = 100
 
 
 class SearchField(forms.CharField):
-    """Free text for a search: control characters dropped, cut to a sensible length."""
+    """Free text for a search: NFKC-normalised, control characters dropped, cut to a
+    sensible length."""
 
     def to_python(self, value: Any) -> str:
-        text = super().to_python(value)
-        # NUL and other control characters cannot be stored in PostgreSQL text
-        # parameters and mean nothing in a search.
-        text = "".join(" " if unicodedata.category(char).startswith("C") else char for char in text)
+        text = selectors.search_text_normalised(super().to_python(value))
         return " ".join(text.split())[:MAX_SEARCH_LENGTH]
 
 
-class SeminarFilterForm(forms.Form):
+# Form fields whose selector argument has another name; the others keep theirs.
+FILTER_ARGUMENTS = {"q": "query", "audience": "audience_type"}
+
+
+class CatalogueFilterForm(forms.Form):
+    """Search and filters of a catalogue list: a search, series, topic and prefecture.
+
+    Subclasses add fields and say which topics to offer (``topic_choices``).
+    """
+
     q = SearchField(
         label=_("Search"),
         required=False,
@@ -46,17 +53,11 @@ class SeminarFilterForm(forms.Form):
         ),
     )
     series = forms.ChoiceField(label=_("Series"), required=False)
-    audience = forms.ChoiceField(label=_("Audience"), required=False)
     topic = forms.ChoiceField(label=_("Topic"), required=False)
     prefecture = forms.ChoiceField(
         label=_("Prefecture"),
         required=False,
         choices=[("", _("All prefectures")), *Prefecture.choices],
-    )
-    language = forms.ChoiceField(
-        label=_("Language"),
-        required=False,
-        choices=[("", _("Any language")), *Language.choices],
     )
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -65,14 +66,13 @@ class SeminarFilterForm(forms.Form):
             ("", _("All series")),
             *Series.objects.order_by("position", "name").values_list("slug", "name"),
         ]
-        self.fields["audience"].choices = [
-            ("", _("Any audience")),
-            *selectors.audience_types_offered().values_list("slug", "name"),
-        ]
         self.fields["topic"].choices = [
             ("", _("All topics")),
-            *selectors.topics_in_use().values_list("slug", "name"),
+            *self.topic_choices().values_list("slug", "name"),
         ]
+
+    def topic_choices(self) -> QuerySet[Topic]:
+        raise NotImplementedError
 
     def full_clean(self) -> None:
         super().full_clean()
@@ -95,11 +95,24 @@ class SeminarFilterForm(forms.Form):
         """The selector arguments from the valid part of the input; anything invalid is left out."""
         self.is_valid()
         data = getattr(self, "cleaned_data", {})
-        return {
-            "series": data.get("series") or None,
-            "audience_type": data.get("audience") or None,
-            "topic": data.get("topic") or None,
-            "prefecture": data.get("prefecture") or None,
-            "language": data.get("language") or None,
-            "query": data.get("q") or None,
-        }
+        return {FILTER_ARGUMENTS.get(name, name): data.get(name) or None for name in self.fields}
+
+
+class SeminarFilterForm(CatalogueFilterForm):
+    audience = forms.ChoiceField(label=_("Audience"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("Any language")), *Language.choices],
+    )
+    field_order = ["q", "series", "audience", "topic", "prefecture", "language"]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = [
+            ("", _("Any audience")),
+            *selectors.audience_types_offered().values_list("slug", "name"),
+        ]
+
+    def topic_choices(self) -> QuerySet[Topic]:
+        return selectors.topics_in_use()

@@ -1,20 +1,24 @@
 """The search and filter form of the recording archive.
 
-Like the seminar lists' form (whose cleaning it inherits), it never fails: an unknown
-series, topic or prefecture is ignored and the search text is cleaned and shortened.
+Like the seminar lists' form (whose base it shares), it never fails: an unknown series,
+topic or prefecture is ignored and the search text is cleaned and shortened.
 """
 
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from webinars import recording_selectors
-from webinars.forms import MAX_SEARCH_LENGTH, SearchField, SeminarFilterForm
-from webinars.models import Series
+from webinars.forms import MAX_SEARCH_LENGTH, CatalogueFilterForm, SearchField
+from webinars.models import Topic
+from webinars.recording_access import ANONYMOUS, Viewer
 
 
-class RecordingFilterForm(SeminarFilterForm):
+class RecordingFilterForm(CatalogueFilterForm):
+    """No audience filter (who may watch is decided per viewer) nor language."""
+
     q = SearchField(
         label=_("Search recordings"),
         required=False,
@@ -28,30 +32,12 @@ class RecordingFilterForm(SeminarFilterForm):
             }
         ),
     )
-    # Recordings have no audience filter (who may watch is decided per viewer) nor language.
-    audience = None
-    language = None
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        # Not SeminarFilterForm.__init__: its choices are the seminar lists' (audiences,
-        # every topic); the archive offers only the topics of recorded seminars.
-        forms.Form.__init__(self, *args, **kwargs)
-        self.fields["series"].choices = [
-            ("", _("All series")),
-            *Series.objects.order_by("position", "name").values_list("slug", "name"),
-        ]
-        self.fields["topic"].choices = [
-            ("", _("All topics")),
-            *recording_selectors.recording_topics().values_list("slug", "name"),
-        ]
+    def __init__(self, *args: Any, viewer: Viewer = ANONYMOUS, **kwargs: Any):
+        self.viewer = viewer
+        super().__init__(*args, **kwargs)
 
-    def filters(self) -> dict[str, str | None]:
-        """The arguments of ``recording_selectors.recordings_archive`` from the valid input."""
-        self.is_valid()
-        data = getattr(self, "cleaned_data", {})
-        return {
-            "series": data.get("series") or None,
-            "topic": data.get("topic") or None,
-            "prefecture": data.get("prefecture") or None,
-            "query": data.get("q") or None,
-        }
+    def topic_choices(self) -> QuerySet[Topic]:
+        # Only topics of recordings this viewer may watch: a restricted recording's topic
+        # would tell anonymous visitors (and the cached page) that it exists.
+        return recording_selectors.recording_topics(self.viewer)

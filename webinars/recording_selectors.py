@@ -14,7 +14,6 @@ as is everything on SQLite.
 """
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from django.db import connection
@@ -42,7 +41,14 @@ from webinars.models import (
     TranscriptCue,
 )
 from webinars.recording_access import Viewer, recordings_watchable
-from webinars.selectors import MAX_QUERY_TERMS, visible_seminars
+from webinars.selectors import (
+    MAX_QUERY_TERMS,
+    search_text_normalised,
+    seminar_filtered,
+    speaker_links_prefetch,
+    speaker_matches,
+    visible_seminars,
+)
 from webinars.services.recordings import SEARCH_CONFIG
 
 # A term longer than this is cut: no word or phrase anyone searches for is longer.
@@ -69,9 +75,7 @@ class SearchTerm:
 
 def search_terms(query: str | None) -> list[SearchTerm]:
     """The terms of a search, cleaned and capped; safe for any input (NUL, 10,000 chars…)."""
-    text = (query or "")[:MAX_QUERY_LENGTH]
-    # NUL and other control characters cannot be sent to PostgreSQL and mean nothing here.
-    text = "".join(" " if unicodedata.category(char).startswith("C") else char for char in text)
+    text = search_text_normalised((query or "")[:MAX_QUERY_LENGTH])
     terms: list[SearchTerm] = []
     seen: set[str] = set()
     for match in _TERM.finditer(text):
@@ -87,16 +91,6 @@ def search_terms(query: str | None) -> list[SearchTerm]:
     return terms
 
 
-def _speaker_matches(term: str) -> Exists:
-    return Exists(
-        SeminarSpeaker.objects.filter(seminar=OuterRef("seminar")).filter(
-            Q(speaker__name__icontains=term)
-            | Q(speaker__name_ja__icontains=term)
-            | Q(speaker__organisation__icontains=term)
-        )
-    )
-
-
 def _substring_condition(term: str) -> Q:
     return (
         Q(title__icontains=term)
@@ -105,7 +99,7 @@ def _substring_condition(term: str) -> Q:
         | Q(seminar__summary__icontains=term)
         | Q(seminar__description__icontains=term)
         | Q(transcript_text__icontains=term)
-        | Q(_speaker_matches(term))
+        | Q(speaker_matches(term, seminar_path="seminar"))
     )
 
 
@@ -124,7 +118,7 @@ def _full_text_condition(term: SearchTerm) -> Q:
     return (
         Q(GreaterThan(words, 0)) & Q(SearchVectorExact(F("search_vector"), tsquery))
         | Q(Exact(words, 0)) & _substring_condition(term.text)
-        | Q(_speaker_matches(term.text))
+        | Q(speaker_matches(term.text, seminar_path="seminar"))
     )
 
 
@@ -134,13 +128,6 @@ def _term_condition(term: SearchTerm) -> Q:
     return _substring_condition(term.text)
 
 
-def _speaker_links() -> Prefetch:
-    return Prefetch(
-        "seminar__speaker_links",
-        queryset=SeminarSpeaker.objects.select_related("speaker").order_by("position", "pk"),
-    )
-
-
 def _for_cards(recordings: QuerySet[Recording]) -> QuerySet[Recording]:
     """What a recording card shows: seminar, series, speakers in order, topics; newest first.
 
@@ -148,7 +135,7 @@ def _for_cards(recordings: QuerySet[Recording]) -> QuerySet[Recording]:
     """
     return (
         recordings.select_related("seminar__series")
-        .prefetch_related(_speaker_links(), "seminar__topics")
+        .prefetch_related(speaker_links_prefetch("seminar"), "seminar__topics")
         .defer("transcript_text", "search_vector")
         .order_by("-seminar__starts_at", "-pk")
     )
@@ -163,20 +150,13 @@ def recordings_archive(
     prefecture: str | None = None,
 ) -> QuerySet[Recording]:
     """Recordings ``viewer`` may watch, filtered and searched, newest seminar first."""
-    recordings = recordings_watchable(viewer)
-    if isinstance(series, Series):
-        recordings = recordings.filter(seminar__series=series)
-    elif series:
-        recordings = recordings.filter(seminar__series__slug=series)
-    if topic:
-        tagged = Seminar.topics.through.objects.filter(seminar=OuterRef("seminar"))
-        if isinstance(topic, Topic):
-            tagged = tagged.filter(topic=topic)
-        else:
-            tagged = tagged.filter(topic__slug=topic)
-        recordings = recordings.filter(Exists(tagged))
-    if prefecture:
-        recordings = recordings.filter(seminar__prefecture=prefecture)
+    recordings = seminar_filtered(
+        recordings_watchable(viewer),
+        seminar_path="seminar",
+        series=series,
+        topic=topic,
+        prefecture=prefecture,
+    )
     for term in search_terms(query):
         recordings = recordings.filter(_term_condition(term))
     return _for_cards(recordings)
@@ -205,11 +185,10 @@ def transcript_matches(recordings: list[Recording], query: str | None) -> dict[i
     return {cue.recording_id: cue for cue in cues}
 
 
-def recording_topics() -> QuerySet[Topic]:
-    """Topics of seminars with a published recording, for the archive's filter."""
-    recorded = Seminar.topics.through.objects.filter(
-        topic=OuterRef("pk"), seminar__recording__published_at__isnull=False
-    )
+def recording_topics(viewer: Viewer) -> QuerySet[Topic]:
+    """Topics of seminars with a recording ``viewer`` may watch, for the archive's filter."""
+    watchable = recordings_watchable(viewer).values("seminar_id")
+    recorded = Seminar.topics.through.objects.filter(topic=OuterRef("pk"), seminar_id__in=watchable)
     return Topic.objects.filter(Exists(recorded)).order_by("name")
 
 
@@ -236,7 +215,7 @@ def recording_with_contents(recording: Recording) -> Recording:
         Prefetch("chapters", queryset=RecordingChapter.objects.order_by("starts_at", "pk")),
         "materials",
         "cues",
-        _speaker_links(),
+        speaker_links_prefetch("seminar"),
     )
     return recording
 

@@ -7,6 +7,7 @@ twice (two speakers, two topics) is still listed once.
 """
 
 import hashlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -31,24 +32,43 @@ from webinars.prefectures import Prefecture
 MAX_QUERY_TERMS = 8
 
 
-def _speaker_links() -> Prefetch:
+def search_text_normalised(text: str) -> str:
+    """Search input as it is matched: NFKC (full-width Latin letters and digits as ASCII,
+    half-width katakana as full-width) and control characters as spaces.
+
+    NUL and other control characters cannot be sent to PostgreSQL and mean nothing in a search.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    return "".join(" " if unicodedata.category(char).startswith("C") else char for char in text)
+
+
+def speaker_links_prefetch(seminar_path: str = "") -> Prefetch:
+    """A seminar's speakers in order; ``seminar_path="seminar"`` for rows of one seminar."""
+    prefix = f"{seminar_path}__" if seminar_path else ""
     return Prefetch(
-        "speaker_links",
+        f"{prefix}speaker_links",
         queryset=SeminarSpeaker.objects.select_related("speaker").order_by("position", "pk"),
     )
 
 
 def _for_cards(seminars: QuerySet[Seminar]) -> QuerySet[Seminar]:
     """What a seminar card shows: series, speakers in order, topics."""
-    return seminars.select_related("series").prefetch_related(_speaker_links(), "topics")
+    return seminars.select_related("series").prefetch_related(speaker_links_prefetch(), "topics")
+
+
+def speaker_matches(term: str, *, seminar_path: str = "") -> Exists:
+    """The seminar (or the seminar at ``seminar_path``) has a speaker whose name, Japanese
+    name or organisation contains ``term``."""
+    return Exists(
+        SeminarSpeaker.objects.filter(seminar=OuterRef(seminar_path or "pk")).filter(
+            Q(speaker__name__icontains=term)
+            | Q(speaker__name_ja__icontains=term)
+            | Q(speaker__organisation__icontains=term)
+        )
+    )
 
 
 def _matching_term(term: str) -> Q:
-    speakers = SeminarSpeaker.objects.filter(seminar=OuterRef("pk")).filter(
-        Q(speaker__name__icontains=term)
-        | Q(speaker__name_ja__icontains=term)
-        | Q(speaker__organisation__icontains=term)
-    )
     topics = Seminar.topics.through.objects.filter(
         seminar=OuterRef("pk"), topic__name__icontains=term
     )
@@ -59,12 +79,54 @@ def _matching_term(term: str) -> Q:
         | Q(summary__icontains=term)
         | Q(description__icontains=term)
         | Q(partner_organisations__icontains=term)
-        | Q(Exists(speakers))
+        | Q(speaker_matches(term))
         | Q(Exists(topics))
     )
     if prefectures:
         condition |= Q(prefecture__in=prefectures)
     return condition
+
+
+def seminar_filtered(
+    items: QuerySet,
+    *,
+    seminar_path: str = "",
+    series: Series | str | None = None,
+    audience_type: AudienceType | str | None = None,
+    topic: Topic | str | None = None,
+    prefecture: str | None = None,
+    language: str | None = None,
+) -> QuerySet:
+    """The catalogue's filters, on seminars or (``seminar_path="seminar"``) on rows of one.
+
+    Subqueries rather than joins, so an item matching twice is still listed once.
+    """
+    prefix = f"{seminar_path}__" if seminar_path else ""
+    seminar_ref = OuterRef(seminar_path or "pk")
+    if isinstance(series, Series):
+        items = items.filter(**{f"{prefix}series": series})
+    elif series:
+        items = items.filter(**{f"{prefix}series__slug": series})
+    if audience_type:
+        allowed = Seminar.allowed_audience_types.through.objects.filter(seminar=seminar_ref)
+        if isinstance(audience_type, AudienceType):
+            wanted = allowed.filter(audiencetype=audience_type)
+        else:
+            wanted = allowed.filter(audiencetype__slug=audience_type)
+        # No allowed types listed means every type is welcome.
+        items = items.filter(Q(Exists(wanted)) | ~Q(Exists(allowed)))
+    if topic:
+        tagged = Seminar.topics.through.objects.filter(seminar=seminar_ref)
+        if isinstance(topic, Topic):
+            tagged = tagged.filter(topic=topic)
+        else:
+            tagged = tagged.filter(topic__slug=topic)
+        items = items.filter(Exists(tagged))
+    if prefecture:
+        items = items.filter(**{f"{prefix}prefecture": prefecture})
+    if language:
+        items = items.filter(**{f"{prefix}language": language})
+    return items
 
 
 def _filtered(
@@ -77,29 +139,14 @@ def _filtered(
     language: str | None = None,
     query: str | None = None,
 ) -> QuerySet[Seminar]:
-    if isinstance(series, Series):
-        seminars = seminars.filter(series=series)
-    elif series:
-        seminars = seminars.filter(series__slug=series)
-    if audience_type:
-        allowed = Seminar.allowed_audience_types.through.objects.filter(seminar=OuterRef("pk"))
-        if isinstance(audience_type, AudienceType):
-            wanted = allowed.filter(audiencetype=audience_type)
-        else:
-            wanted = allowed.filter(audiencetype__slug=audience_type)
-        # No allowed types listed means every type is welcome.
-        seminars = seminars.filter(Q(Exists(wanted)) | ~Q(Exists(allowed)))
-    if topic:
-        tagged = Seminar.topics.through.objects.filter(seminar=OuterRef("pk"))
-        if isinstance(topic, Topic):
-            tagged = tagged.filter(topic=topic)
-        else:
-            tagged = tagged.filter(topic__slug=topic)
-        seminars = seminars.filter(Exists(tagged))
-    if prefecture:
-        seminars = seminars.filter(prefecture=prefecture)
-    if language:
-        seminars = seminars.filter(language=language)
+    seminars = seminar_filtered(
+        seminars,
+        series=series,
+        audience_type=audience_type,
+        topic=topic,
+        prefecture=prefecture,
+        language=language,
+    )
     if query:
         for term in query.split()[:MAX_QUERY_TERMS]:
             seminars = seminars.filter(_matching_term(term))
@@ -162,7 +209,7 @@ def seminar_for_page(slug: str) -> Seminar | None:
     return (
         visible_seminars()
         .select_related("series")
-        .prefetch_related(_speaker_links(), "topics", "allowed_audience_types")
+        .prefetch_related(speaker_links_prefetch(), "topics", "allowed_audience_types")
         .annotate(**SEAT_COUNT_ANNOTATIONS)
         .filter(slug=slug)
         .first()

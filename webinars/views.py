@@ -6,14 +6,17 @@ cache (see ``webinars.cache``). Recordings listed here are those the viewer may
 watch: for anonymous visitors the public ones only, so cached pages stay right.
 """
 
+from collections.abc import Callable
+
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from webinars import recording_selectors, selectors
 from webinars.cache import cache_public_page
-from webinars.forms import SeminarFilterForm
+from webinars.forms import CatalogueFilterForm, SeminarFilterForm
 from webinars.recording_access import viewer_for
 
 PAGE_SIZE = 12
@@ -21,6 +24,7 @@ HOME_SEMINARS = 3
 SERIES_PAST_SEMINARS = 6
 HOME_RECORDINGS = 3
 SERIES_RECORDINGS = 6
+SPEAKER_RECORDINGS = 6
 
 
 @cache_public_page
@@ -39,22 +43,45 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _listing(request: HttpRequest, *, past: bool) -> HttpResponse:
-    form = SeminarFilterForm(request.GET)
+def listing_page(
+    request: HttpRequest,
+    *,
+    form: CatalogueFilterForm,
+    selector: Callable[..., QuerySet],
+    template: str,
+    items_name: str,
+    extra_context: Callable[[dict, list], dict] | None = None,
+) -> HttpResponse:
+    """A filtered, paginated list: ``form`` reads the query, ``selector(**form.filters())``
+    finds the items, one page of them is rendered as ``items_name``.
+
+    ``extra_context(filters, page_items)`` adds what the page shows beside the items.
+    """
     filters = form.filters()
-    seminars = (selectors.seminars_past if past else selectors.seminars_upcoming)(**filters)
-    page_obj = Paginator(seminars, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
+    page_obj = Paginator(selector(**filters), PAGE_SIZE).get_page(request.GET.get("page"))
+    items = list(page_obj.object_list)
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
+        items_name: items,
+        "is_filtered": any(filters.values()),
+        "filter_query": form.applied_query(),
+    }
+    if extra_context is not None:
+        context.update(extra_context(filters, items))
+    return render(request, template, context)
+
+
+def _listing(request: HttpRequest, *, past: bool) -> HttpResponse:
+    return listing_page(
         request,
-        "webinars/seminar_list.html",
-        {
-            "form": form,
-            "page_obj": page_obj,
-            "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
-            "seminars": page_obj.object_list,
+        form=SeminarFilterForm(request.GET),
+        selector=selectors.seminars_past if past else selectors.seminars_upcoming,
+        template="webinars/seminar_list.html",
+        items_name="seminars",
+        extra_context=lambda filters, _items: {
             "is_past": past,
-            "is_filtered": any(filters.values()),
-            "filter_query": form.applied_query(),
             "calendar_topic": filters["topic"],
             "page_title": _("Past seminars") if past else _("Upcoming seminars"),
         },
@@ -125,6 +152,12 @@ def speaker_detail(request: HttpRequest, slug: str) -> HttpResponse:
     speaker = selectors.speaker_for_page(slug)
     if speaker is None:
         raise Http404(_("No speaker found."))
+    # One more than shown tells whether to link to the archive, searched for the speaker.
+    recordings = list(
+        recording_selectors.speaker_recordings(speaker, viewer=viewer_for(request))[
+            : SPEAKER_RECORDINGS + 1
+        ]
+    )
     return render(
         request,
         "webinars/speaker_detail.html",
@@ -132,8 +165,7 @@ def speaker_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "speaker": speaker,
             "upcoming_seminars": selectors.speaker_seminars_upcoming(speaker),
             "past_seminars": selectors.speaker_seminars_past(speaker),
-            "recordings": recording_selectors.speaker_recordings(
-                speaker, viewer=viewer_for(request)
-            ),
+            "recordings": recordings[:SPEAKER_RECORDINGS],
+            "has_more_recordings": len(recordings) > SPEAKER_RECORDINGS,
         },
     )

@@ -90,7 +90,8 @@ class Access:
         return self.registration.seminar
 
 
-def _access_by_token(token: str) -> Access:
+def access_by_token(token: str) -> Access:
+    """The registration behind an emailed ``/r/<token>/`` or ``/j/<token>/`` link; 404 otherwise."""
     registration = registration_by_token(token)
     if registration is None:
         raise Http404(_("This link is not valid. Please use the latest email we sent you."))
@@ -227,7 +228,7 @@ def _manage(request: HttpRequest, access: Access) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def registration_manage(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/``: where the registrant stands, their details, and what they can do."""
-    return _manage(request, _access_by_token(token))
+    return _manage(request, access_by_token(token))
 
 
 @personal_page
@@ -270,7 +271,7 @@ def _cancel(request: HttpRequest, access: Access) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def registration_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/cancel/``: GET asks for confirmation, only POST cancels."""
-    return _cancel(request, _access_by_token(token))
+    return _cancel(request, access_by_token(token))
 
 
 @personal_page
@@ -310,7 +311,7 @@ def _invite(request: HttpRequest, access: Access) -> HttpResponse:
 @require_safe
 def registration_invite(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/invite.ics``: the personal ``METHOD:REQUEST`` invite, to import."""
-    return _invite(request, _access_by_token(token))
+    return _invite(request, access_by_token(token))
 
 
 @personal_page
@@ -366,16 +367,25 @@ def _join(request: HttpRequest, access: Access) -> HttpResponse:
     return HttpResponseRedirect(seminar.meeting_url)
 
 
-def _recording_after_the_end(request: HttpRequest, registration: Registration) -> dict:
-    """After the end the join link leads to the recording once it is published.
+def grant_recording_link(request: HttpRequest, registration: Registration) -> bool:
+    """Let an emailed link open the seminar's registrants-only recording in this browser.
 
-    The link proves a confirmed registration, so it opens a registrants-only recording in
-    this browser as the emailed recording link does.
+    Only a confirmed place counts: a waitlisted or cancelled registration's link proves
+    nothing about attending. True when granted.
     """
+    if not registration.is_confirmed:
+        return False
+    grant_registration(request, registration)
+    return True
+
+
+def _recording_after_the_end(request: HttpRequest, registration: Registration) -> dict:
+    """After the end the join link leads to the recording once it is published, and opens
+    it in this browser as the emailed recording link does."""
     recording = recording_selectors.published_recording_of_seminar(registration.seminar)
     if recording is None:
         return {"recording": None}
-    grant_registration(request, registration)
+    grant_recording_link(request, registration)
     return {"recording": recording, "can_watch": can_watch(recording, viewer_for(request))}
 
 
@@ -383,7 +393,7 @@ def _recording_after_the_end(request: HttpRequest, registration: Registration) -
 @require_safe
 def registration_join(request: HttpRequest, token: str) -> HttpResponse:
     """``/j/<token>/``: to the meeting when the joining window is open, else why not."""
-    return _join(request, _access_by_token(token))
+    return _join(request, access_by_token(token))
 
 
 @personal_page

@@ -7,6 +7,7 @@ served from the page cache; the watch page depends on the viewer and counts view
 it never is.
 """
 
+import functools
 import hashlib
 import hmac
 from datetime import date
@@ -14,7 +15,6 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,43 +28,45 @@ from webinars.cache import cache_public_page
 from webinars.forms_recordings import RecordingFilterForm
 from webinars.models import Recording
 from webinars.ratelimit import client_ip
-from webinars.recording_access import (
-    Viewer,
-    access_denial,
-    grant_registration,
-    viewer_for,
-)
+from webinars.recording_access import Viewer, access_denial, viewer_for
 from webinars.services import recording_view_record
-from webinars.views_attendee import _access_by_token, personal_page
+from webinars.views import listing_page
+from webinars.views_attendee import access_by_token, grant_recording_link, personal_page
 
-PAGE_SIZE = 12
 RELATED_RECORDINGS = 4
 # ?t= beyond a day is not a time into any seminar's recording.
 MAX_START_SECONDS = 24 * 60 * 60
+# Request headers by which browsers announce a speculative fetch: Chromium's Speculation
+# Rules send "Sec-Purpose: prefetch" (";prerender"), Firefox "Purpose: prefetch" or
+# "X-Moz: prefetch", Safari "X-Purpose: preview".
+SPECULATIVE_HEADERS = ("Sec-Purpose", "Purpose", "X-Purpose", "X-Moz")
 
 
 @cache_public_page
 def recording_list(request: HttpRequest) -> HttpResponse:
     """``/recordings/``: the archive, searchable and filtered, newest seminar first."""
-    form = RecordingFilterForm(request.GET)
-    filters = form.filters()
-    recordings = recording_selectors.recordings_archive(viewer=viewer_for(request), **filters)
-    page_obj = Paginator(recordings, PAGE_SIZE).get_page(request.GET.get("page"))
-    page_recordings = list(page_obj.object_list)
-    matches = recording_selectors.transcript_matches(page_recordings, filters["query"])
-    return render(
-        request,
-        "webinars/recording_list.html",
-        {
-            "form": form,
-            "page_obj": page_obj,
-            "page_range": page_obj.paginator.get_elided_page_range(page_obj.number),
-            "recordings": page_recordings,
+    viewer = viewer_for(request)
+    form = RecordingFilterForm(request.GET, viewer=viewer)
+
+    def extra_context(filters: dict, page_recordings: list[Recording]) -> dict:
+        matches = recording_selectors.transcript_matches(page_recordings, filters["query"])
+        applied = form.applied_query()
+        # Built from what the form applied, never from the raw address: the page is
+        # cached under the parameters it reads, so anything else must not reach it.
+        here = request.path + (f"?{applied.urlencode()}" if applied else "")
+        return {
             "results": [(recording, matches.get(recording.pk)) for recording in page_recordings],
             "query": filters["query"] or "",
-            "is_filtered": any(filters.values()),
-            "filter_query": form.applied_query(),
-        },
+            "login_url": _with_next("account_login", here),
+        }
+
+    return listing_page(
+        request,
+        form=form,
+        selector=functools.partial(recording_selectors.recordings_archive, viewer=viewer),
+        template="webinars/recording_list.html",
+        items_name="recordings",
+        extra_context=extra_context,
     )
 
 
@@ -91,13 +93,33 @@ def _viewer_key(request: HttpRequest, viewer: Viewer, day: date) -> str:
     return f"anon:{digest}"
 
 
-def _with_next(url_name: str, request: HttpRequest) -> str:
-    return f"{reverse(url_name)}?{urlencode({'next': request.get_full_path()})}"
+def _is_speculative(request: HttpRequest) -> bool:
+    """A browser fetching the page ahead of a click (prefetch, prerender, link preview)."""
+    return any(
+        word in request.headers.get(header, "").lower()
+        for header in SPECULATIVE_HEADERS
+        for word in ("prefetch", "prerender", "preview")
+    )
+
+
+def _counts_as_a_view(request: HttpRequest, recording: Recording, viewer: Viewer) -> bool:
+    """Views count people watching: not organisers checking (or previewing) a recording,
+    not link checkers (they send HEAD), not a browser fetching the page ahead of a click."""
+    return (
+        recording.is_published
+        and not viewer.is_organiser
+        and request.method == "GET"
+        and not _is_speculative(request)
+    )
+
+
+def _with_next(url_name: str, next_path: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({'next': next_path})}"
 
 
 def _denied(request: HttpRequest, recording: Recording, reason: str) -> HttpResponse:
-    """403 saying why, and what would let this person watch. Shows nothing of the recording
-    beyond its title and its seminar, which are public."""
+    """403 saying why, and what would let this person watch. Names the seminar (its page is
+    public) and nothing of the recording: not even its title, which may not be."""
     seminar = recording.seminar
     next_seminar = None
     if recording.access == Recording.Access.REGISTRANTS:
@@ -109,8 +131,8 @@ def _denied(request: HttpRequest, recording: Recording, reason: str) -> HttpResp
             "recording": recording,
             "seminar": seminar,
             "reason": reason,
-            "login_url": _with_next("account_login", request),
-            "signup_url": _with_next("account_signup", request),
+            "login_url": _with_next("account_login", request.get_full_path()),
+            "signup_url": _with_next("account_signup", request.get_full_path()),
             "next_seminar": next_seminar,
         },
         status=403,
@@ -132,8 +154,7 @@ def recording_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if reason is not None:
         return _denied(request, recording, reason)
     recording_selectors.recording_with_contents(recording)
-    # HEAD is what link checkers send; a person watching sends GET.
-    if recording.is_published and request.method == "GET":
+    if _counts_as_a_view(request, recording, viewer):
         today = timezone.localdate()
         recording_view_record(
             recording=recording, viewer_key=_viewer_key(request, viewer, today), day=today
@@ -165,10 +186,9 @@ def registration_recording(request: HttpRequest, token: str) -> HttpResponse:
     browser's session (guests have no account), then the link leads to the watch page,
     which explains itself when the recording is not for this person.
     """
-    access = _access_by_token(token)
+    access = access_by_token(token)
     registration = access.registration
-    if registration.is_confirmed:
-        grant_registration(request, registration)
+    grant_recording_link(request, registration)
     recording = recording_selectors.published_recording_of_seminar(registration.seminar)
     if recording is None:
         messages.info(request, _("The recording of this seminar is not published yet."))

@@ -7,8 +7,10 @@
  *   - a YouTube or Vimeo player is reloaded from the second. The server gives the
  *     player's address with "{seconds}" where the start goes (data-embed-template),
  *     so the providers' address rules live only on the server.
- * The line being played is marked (aria-current="time") and the address keeps ?t=, so a
- * reload or a shared link starts at the same place. No inline script (strict CSP).
+ * The line and the chapter being played are marked (aria-current="time"), from the ?t=
+ * the page was opened with too, and the transcript panel (not the page) scrolls to the
+ * line. The address keeps ?t=, so a reload or a shared link starts at the same place.
+ * No inline script (strict CSP).
  */
 (function () {
   "use strict";
@@ -34,11 +36,13 @@
     }
   }
 
-  function markCurrent(links, seconds) {
+  // The last of ``links`` (in time order) starting at or before ``seconds``, marked
+  // aria-current="time"; the others unmarked.
+  function markIn(links, seconds) {
     var current = null;
     Array.prototype.forEach.call(links, function (link) {
       var start = secondsOf(link);
-      if (start !== null && start <= seconds && link.classList.contains("cue")) {
+      if (start !== null && start <= seconds) {
         current = link;
       }
     });
@@ -52,15 +56,28 @@
     return current;
   }
 
+  // Marks the transcript line and the chapter being played; returns the line.
+  function markCurrent(seconds) {
+    markIn(document.querySelectorAll(".chapters a[data-seek]"), seconds);
+    return markIn(document.querySelectorAll(".transcript a.cue[data-seek]"), seconds);
+  }
+
+  // Scrolls the transcript panel (never the page) so that ``link`` is visible in it.
   function keepInView(link) {
     var list = link && link.closest(".transcript");
     if (!list) {
       return;
     }
-    var top = link.offsetTop - list.offsetTop;
+    var top = link.getBoundingClientRect().top - list.getBoundingClientRect().top + list.scrollTop;
     if (top < list.scrollTop || top > list.scrollTop + list.clientHeight - link.offsetHeight) {
       list.scrollTop = Math.max(top - list.clientHeight / 3, 0);
     }
+  }
+
+  // The ?t= the page was opened with (a shared or reloaded link), or null.
+  function startFromAddress() {
+    var value = new URLSearchParams(window.location.search).get("t");
+    return value && /^[0-9]{1,6}$/.test(value) ? parseInt(value, 10) : null;
   }
 
   function start() {
@@ -68,7 +85,6 @@
     if (!player) {
       return;
     }
-    var links = document.querySelectorAll("a[data-seek]");
 
     function seek(seconds) {
       var video = player.querySelector("video");
@@ -111,15 +127,21 @@
       }
       if (seek(seconds)) {
         event.preventDefault();
-        markCurrent(links, seconds);
+        keepInView(markCurrent(seconds));
       }
     });
 
+    var last = null;
+    var opened = startFromAddress();
+    if (opened !== null) {
+      last = markCurrent(opened);
+      keepInView(last);
+    }
+
     var video = player.querySelector("video");
     if (video) {
-      var last = null;
       video.addEventListener("timeupdate", function () {
-        var current = markCurrent(links, video.currentTime);
+        var current = markCurrent(video.currentTime);
         if (current !== last) {
           keepInView(current);
           last = current;

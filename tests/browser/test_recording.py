@@ -69,6 +69,7 @@ def recording():
     recording_transcript_attach(
         recording=recording, upload=ContentFile(VTT.encode()), cues=parse_vtt(VTT)
     )
+    RecordingChapterFactory(recording=recording, starts_at=timedelta(0), title="Welcome")
     RecordingChapterFactory(
         recording=recording, starts_at=timedelta(minutes=12, seconds=5), title="Questions"
     )
@@ -84,6 +85,10 @@ def offline_youtube(context) -> None:
 
 def player_src(page) -> str:
     return page.locator("#player iframe").get_attribute("src")
+
+
+def current_chapter(page) -> str:
+    return " ".join(page.locator(".chapters a[aria-current='time']").text_content().split())
 
 
 def test_clicking_a_transcript_line_restarts_the_player_there(live_server, recording, chromium):
@@ -113,7 +118,10 @@ def test_clicking_a_transcript_line_restarts_the_player_there(live_server, recor
     )
 
     assert player_src(page) == embed_src(provider="youtube", video_id=VIDEO_ID, start_seconds=90)
+    assert "start=90&autoplay=1" in player_src(page)
+    assert "autoplay" in page.locator("#player iframe").get_attribute("allow").split("; ")
     assert cue.get_attribute("aria-current") == "time"
+    assert current_chapter(page) == "0:00 Welcome"
     assert page.url == live_server.url + recording.get_absolute_url() + "?t=90"
     # Only one player: the old one was replaced, not added to.
     assert page.locator("#player iframe").count() == 1
@@ -124,10 +132,56 @@ def test_clicking_a_transcript_line_restarts_the_player_there(live_server, recor
     )
     assert player_src(page) == embed_src(provider="youtube", video_id=VIDEO_ID, start_seconds=725)
     assert page.url.endswith("?t=725")
+    assert current_chapter(page) == "12:05 Questions"
+    assert page.locator("a.cue[aria-current]").inner_text() == (
+        "12:05 Thank you all for your questions."
+    )
     page.wait_for_load_state("networkidle")
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "recording_detail.png"), full_page=True)
+    assert problems.messages == [], "\n".join(problems.messages)
+    context.close()
+
+
+def test_a_link_with_t_marks_its_line_and_chapter_and_scrolls_only_the_transcript(
+    live_server, recording, chromium
+):
+    lines = "".join(
+        f"\n00:{minute:02d}:00.000 --> 00:{minute:02d}:30.000\nLine said at minute {minute}.\n"
+        for minute in range(1, 59)
+    )
+    recording_transcript_attach(
+        recording=recording,
+        upload=ContentFile(("WEBVTT\n" + lines).encode()),
+        cues=parse_vtt("WEBVTT\n" + lines),
+    )
+    context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    offline_youtube(context)
+    page = context.new_page()
+    problems = PageProblems()
+    problems.watch(page)
+
+    # 40:10 is within the line said at minute 40 and the chapter that began at 12:05.
+    page.goto(live_server.url + recording.get_absolute_url() + "?t=2410")
+    page.wait_for_load_state("networkidle")
+
+    current = page.locator("a.cue[aria-current='time']")
+    assert current.inner_text() == "40:00 Line said at minute 40."
+    assert current_chapter(page) == "12:05 Questions"
+    assert page.locator("[aria-current='time']").count() == 2
+    panel = page.locator("ol.transcript")
+    assert panel.evaluate("list => list.scrollTop") > 0
+    # The line is visible inside the panel, and the page itself did not move.
+    assert panel.evaluate(
+        """list => {
+            const line = list.querySelector("a[aria-current]").getBoundingClientRect();
+            const box = list.getBoundingClientRect();
+            return line.top >= box.top && line.bottom <= box.bottom;
+        }"""
+    )
+    assert page.evaluate("window.scrollY") == 0
     assert problems.messages == [], "\n".join(problems.messages)
     context.close()
 

@@ -4,10 +4,12 @@ recordings other pages show: who may watch what, exactly, and what the page says
 import html
 import re
 from datetime import timedelta
-from urllib.parse import quote
+from importlib import import_module
+from urllib.parse import quote, urlencode
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -36,6 +38,7 @@ from webinars.services import (
     recording_transcript_attach,
     registration_token_issue,
 )
+from webinars.views_attendee import grant_recording_link
 from webinars.vtt import parse_vtt
 
 pytestmark = pytest.mark.django_db
@@ -341,7 +344,13 @@ def test_audience_recording_names_who_may_watch(client, media, academic):
 
 
 def test_denied_page_shows_the_seminar_but_nothing_of_the_recording(client):
-    recording = make_recording(access="signed_in", description=SECRET_DESCRIPTION, transcript=VTT)
+    recording = make_recording(
+        "Embargoed: the 2027 campaign",
+        seminar=past_seminar("Kumamoto castles and caldera"),
+        access="signed_in",
+        description=SECRET_DESCRIPTION,
+        transcript=VTT,
+    )
     RecordingMaterialFactory(recording=recording, title=SECRET_MATERIAL)
     RecordingChapterFactory(recording=recording, title="Secret chapter")
 
@@ -349,9 +358,11 @@ def test_denied_page_shows_the_seminar_but_nothing_of_the_recording(client):
 
     page = text(response)
     assert response.status_code == 403
-    assert recording.seminar.title in page
-    assert recording.title in page
+    # The seminar's page is public; the recording's own title may not be.
+    assert "<title>Recording of Kumamoto castles and caldera · Kizuna</title>" in page
+    assert '<h1 id="page-title">Recording of Kumamoto castles and caldera</h1>' in page
     for secret in (
+        "Embargoed",
         SECRET_DESCRIPTION,
         SECRET_CUE,
         SECRET_MATERIAL,
@@ -414,8 +425,12 @@ def test_watch_page_embeds_the_video_with_chapters_transcript_materials_and_spea
         + html.escape(
             "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0&start={seconds}&autoplay=1"
         )
-        + '" title="Video: Kumamoto castles and caldera" allow="fullscreen; picture-in-picture"'
+        + '" title="Video: Kumamoto castles and caldera" allow="autoplay; encrypted-media; '
+        'fullscreen; picture-in-picture" referrerpolicy="strict-origin-when-cross-origin">'
+        "</iframe>"
     ) in page
+    # "allow" covers fullscreen; a separate attribute makes Chromium warn.
+    assert "allowfullscreen" not in page
     chapters = section(page, "chapters-heading")
     assert [
         (seconds, label)
@@ -435,6 +450,16 @@ def test_watch_page_embeds_the_video_with_chapters_transcript_materials_and_spea
         ("90", "1:30", "", SECRET_CUE),
         ("725", "12:05", "", "Thank you all for your questions."),
     ]
+    transcript = page[page.index('id="transcript-heading"') : page.index("</aside>")]
+    # Keyboard users can pass the cues in one step, to what follows the list.
+    assert (
+        '<a class="skip-transcript" href="#transcript-end">Skip transcript</a>\n        '
+        '<ol class="transcript" role="list" aria-labelledby="transcript-heading" lang="en">'
+    ) in transcript
+    assert transcript.count("lang=") == 1
+    assert "tabindex" not in transcript[: transcript.index("</ol>")]
+    assert '<div class="transcript-end" id="transcript-end" tabindex="-1">' in transcript
+    assert transcript.index("</ol>") < transcript.index('id="transcript-end"')
     material = recording.materials.get()
     assert (
         f'<a href="{reverse("webinars:recording_material", args=[recording.slug, material.pk])}">'
@@ -509,7 +534,7 @@ def test_uploaded_video_plays_in_a_video_element_with_captions(client):
         f'<video controls preload="metadata" src="{video_url}#t=90" aria-label="Video: '
         f'{recording.title}">'
     ) in page
-    assert f'<track kind="captions" src="{transcript_url}" srclang="ja" label="日本語">' in page
+    assert f'<track kind="captions" src="{transcript_url}" srclang="ja" label="Japanese">' in page
     assert "<iframe" not in page
 
 
@@ -640,6 +665,34 @@ def test_refused_and_head_requests_are_not_counted(client):
     assert RecordingView.objects.count() == 0
 
 
+def test_organisers_watching_a_published_recording_are_not_counted(client):
+    recording = make_recording()
+    client.force_login(organiser())
+
+    assert client.get(watch_url(recording)).status_code == 200
+
+    assert RecordingView.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_SEC_PURPOSE": "prefetch"},
+        {"HTTP_SEC_PURPOSE": "prefetch;prerender"},
+        {"HTTP_PURPOSE": "prefetch"},
+        {"HTTP_X_MOZ": "prefetch"},
+        {"HTTP_X_PURPOSE": "preview"},
+    ],
+)
+def test_pages_fetched_ahead_of_a_click_are_not_counted(client, headers):
+    recording = make_recording()
+
+    assert client.get(watch_url(recording), **headers).status_code == 200
+    assert RecordingView.objects.count() == 0
+    client.get(watch_url(recording))
+    assert RecordingView.objects.count() == 1
+
+
 # --- The emailed link /r/<token>/recording/ ----------------------------------------------------
 
 
@@ -700,6 +753,25 @@ def test_recording_link_before_publication_goes_to_the_manage_page(client):
     assert client.get(watch_url(recording)).status_code == 200
 
 
+@pytest.mark.parametrize(
+    ("status", "granted"),
+    [
+        (Registration.Status.CONFIRMED, True),
+        (Registration.Status.WAITLISTED, False),
+        (Registration.Status.CANCELLED, False),
+    ],
+)
+def test_grant_recording_link_grants_only_a_confirmed_place(rf, status, granted):
+    registration = RegistrationFactory(status=status)
+    request = rf.get("/")
+    request.session = import_module(settings.SESSION_ENGINE).SessionStore()
+
+    assert grant_recording_link(request, registration) is granted
+
+    expected = [registration.pk] if granted else None
+    assert request.session.get("recording_registrations") == expected
+
+
 def test_recording_link_with_unknown_token_is_not_found(client):
     response = client.get(reverse("webinars:registration_recording", args=["x" * 43]))
 
@@ -754,10 +826,33 @@ def test_archive_search_shows_where_it_was_said(client):
     assert [item.title for item in response.context["recordings"]] == ["Kumamoto"]
     assert (
         f'<a href="{watch_url(recording)}?t=90"><span class="snippet-time"><span '
-        'class="visually-hidden">Said at </span>1:30</span> <q>The castle is one of the great '
-        "<mark>local attractions</mark> of Kyushu.</q></a>"
+        'class="visually-hidden">Said at </span>1:30</span> <q lang="en">The castle is one of the '
+        "great <mark>local attractions</mark> of Kyushu.</q></a>"
     ) in page
     assert 'value="&quot;local attractions&quot;"' in page
+
+
+def test_archive_snippet_of_a_long_line_shows_the_match_far_into_it(client):
+    said = (
+        "Good evening and welcome. " * 12
+        + "Later we visited the caldera & its grasslands at Kusasenri, "
+        + "where horses graze in summer. " * 6
+    )
+    assert said.index("Kusasenri") > 300
+    recording = make_recording(
+        "Aso", transcript=f"WEBVTT\n\n00:00:10.000 --> 00:00:40.000\n{said}\n"
+    )
+    recording.seminar.language = "ja"
+    recording.seminar.save()
+
+    response = client.get(reverse("webinars:recording_list"), {"q": "kusasenri"})
+
+    quote = re.search(r'<q lang="ja">(.*?)</q>', text(response)).group(1)
+    assert quote == (
+        "…and welcome. Later we visited the caldera &amp; its grasslands at <mark>Kusasenri"
+        "</mark>, where horses graze in summer. where horses graze in summer. where horses "
+        "graze in summer. where horses graze in summer. where horses graze…"
+    )
 
 
 def test_archive_search_for_something_never_said_says_so(client):
@@ -868,6 +963,68 @@ def test_anonymous_archive_is_cached_and_signed_in_visitors_see_their_own(client
     assert [item.title for item in signed_in.context["recordings"]] == ["Members", "Public"]
 
 
+def test_cached_archive_sign_in_link_carries_only_the_applied_search(client):
+    make_recording("Kumamoto", transcript=VTT)
+    url = reverse("webinars:recording_list")
+
+    poisoned = client.get(url + "?q=castle&evil=PWNED")
+    served = client.get(url + "?q=castle")
+
+    assert (poisoned["X-Page-Cache"], served["X-Page-Cache"]) == ("miss", "hit")
+    page = text(served)
+    assert "evil" not in page
+    assert "PWNED" not in page
+    login = reverse("account_login") + "?" + urlencode({"next": url + "?q=castle"})
+    assert f'<a href="{html.escape(login)}">sign in</a>' in page
+
+
+def test_archive_topic_filter_offers_only_topics_of_recordings_the_visitor_may_watch(client):
+    make_recording("Public").seminar.topics.set([TopicFactory(name="Onsen", slug="onsen")])
+    make_recording("Members", access="signed_in").seminar.topics.set(
+        [TopicFactory(name="Embargoed plans", slug="embargoed")]
+    )
+    url = reverse("webinars:recording_list")
+
+    anonymous = client.get(url)
+    client.force_login(UserFactory())
+    member = client.get(url)
+
+    assert list(anonymous.context["form"].fields["topic"].choices) == [
+        ("", "All topics"),
+        ("onsen", "Onsen"),
+    ]
+    assert "Embargoed plans" not in text(anonymous)
+    assert list(member.context["form"].fields["topic"].choices) == [
+        ("", "All topics"),
+        ("embargoed", "Embargoed plans"),
+        ("onsen", "Onsen"),
+    ]
+
+
+def test_archive_and_seminar_lists_share_the_filter_form_with_their_own_words(client):
+    archive = text(client.get(reverse("webinars:recording_list"), {"q": "castle"}))
+    seminars = text(client.get(reverse("webinars:seminar_list"), {"q": "castle"}))
+
+    assert (
+        '<form class="filter-form" method="get" action="/recordings/" role="search" '
+        'aria-label="Find a recording">'
+    ) in archive
+    assert (
+        '<p class="helptext" id="id_q_helptext">Words said in the seminar, a title or a speaker. '
+        "Use quotes for a phrase.</p>"
+    ) in archive
+    assert 'aria-describedby="id_q_helptext"' in archive
+    assert '<button type="submit" class="button">Search recordings</button>' in archive
+    assert '<a class="button button-quiet" href="/recordings/">Clear search</a>' in archive
+    assert (
+        '<form class="filter-form" method="get" action="/seminars/" role="search" '
+        'aria-label="Find a seminar">'
+    ) in seminars
+    assert "helptext" not in seminars
+    assert '<button type="submit" class="button">Show seminars</button>' in seminars
+    assert '<a class="button button-quiet" href="/seminars/">Clear filters</a>' in seminars
+
+
 def test_guest_with_a_recording_link_is_not_served_the_cached_archive(client):
     recording = make_recording("For registrants", access="registrants")
     client.get(reverse("webinars:recording_list"))  # cached for anonymous visitors
@@ -915,7 +1072,7 @@ def populate(count: int) -> None:
         ("/recordings/?q=castle&topic=alpha&series=many", 7, "recordings", 12),
         ("/", 6, "latest_recordings", 3),
         ("/series/many/", 8, "recordings", 6),
-        ("/speakers/busy-speaker/", 8, "recordings", 20),
+        ("/speakers/busy-speaker/", 8, "recordings", 6),
     ],
 )
 def test_query_count_does_not_grow_with_recordings(
@@ -1050,6 +1207,30 @@ def test_speaker_page_lists_their_watchable_recordings(client):
     assert [item.title for item in member.context["recordings"]] == ["Hers", "Hers, members"]
 
 
+@pytest.mark.parametrize(("count", "has_more"), [(6, False), (7, True)])
+def test_speaker_page_shows_six_recordings_and_links_to_the_archive_for_more(
+    client, count, has_more
+):
+    speaker = SpeakerFactory(name="Aiko Tanaka", slug="aiko")
+    for number in range(count):
+        recording = make_recording(f"Hers {number}", days_ago=number + 1)
+        SeminarSpeakerFactory(seminar=recording.seminar, speaker=speaker)
+    make_recording("Someone else's")
+
+    response = client.get(reverse("webinars:speaker_detail", args=["aiko"]))
+
+    assert [item.title for item in response.context["recordings"]] == [
+        f"Hers {number}" for number in range(6)
+    ]
+    more = (
+        f'<a href="{reverse("webinars:recording_list")}?q=Aiko%20Tanaka">'
+        "All recordings with Aiko Tanaka</a>"
+    )
+    assert (more in section(text(response), "recordings-heading")) is has_more
+    archive = client.get(reverse("webinars:recording_list"), {"q": "Aiko Tanaka"})
+    assert len(archive.context["recordings"]) == count
+
+
 @pytest.mark.parametrize(
     ("access", "who"),
     [
@@ -1103,6 +1284,20 @@ def test_join_link_after_the_end_points_to_the_recording_and_opens_it(client):
     assert f'<a class="button" href="{watch_url(recording)}">Watch the recording</a>' in page
     assert "If a recording is published" not in page
     assert client.get(watch_url(recording)).status_code == 200
+
+
+def test_waitlisted_join_link_after_the_end_opens_no_recording(client):
+    recording = make_recording(access="registrants")
+    registration = RegistrationFactory(
+        seminar=recording.seminar, status=Registration.Status.WAITLISTED
+    )
+    token = registration_token_issue(registration=registration)
+
+    response = client.get(reverse("webinars:registration_join", args=[token]))
+
+    assert response.status_code == 403
+    assert "recording_registrations" not in client.session
+    assert client.get(watch_url(recording)).status_code == 403
 
 
 def test_join_link_after_the_end_says_who_may_watch_when_it_is_not_for_them(client, media):

@@ -20,6 +20,12 @@ register = template.Library()
 # can be, so replacing it can never touch anything else in the address.
 _START_SENTINEL = 10**24 + 7
 START_PLACEHOLDER = "{seconds}"
+# A search result's snippet: this many characters of a transcript line, the match
+# starting about a third of the way in (a term is at most 60 characters long).
+SNIPPET_LENGTH = 220
+SNIPPET_LEAD = 70
+# How far from a cut end to look for a space to cut at instead.
+SNIPPET_WORD_SLACK = 25
 
 
 @register.simple_tag
@@ -95,13 +101,20 @@ def material_kind(material: RecordingMaterial) -> str:
     return extension.lstrip(".").upper()[:10]
 
 
+def _terms_pattern(query: str | None) -> re.Pattern | None:
+    # Longest first, so "local attractions" wins over "local" where both match.
+    terms = sorted({term.text for term in search_terms(query)}, key=len, reverse=True)
+    if not terms:
+        return None
+    return re.compile("(" + "|".join(re.escape(term) for term in terms) + ")", re.IGNORECASE)
+
+
 @register.filter
 def highlight(text: str, query: str | None) -> SafeString:
     """``text`` escaped, with each search term in it wrapped in ``<mark>``."""
-    terms = sorted({term.text for term in search_terms(query)}, key=len, reverse=True)
-    if not terms:
+    pattern = _terms_pattern(query)
+    if pattern is None:
         return escape(text or "")
-    pattern = re.compile("(" + "|".join(re.escape(term) for term in terms) + ")", re.IGNORECASE)
     # split() with a group alternates text and matches: odd pieces are the matches.
     pieces = pattern.split(text or "")
     return mark_safe(
@@ -110,3 +123,31 @@ def highlight(text: str, query: str | None) -> SafeString:
             for index, piece in enumerate(pieces)
         )
     )
+
+
+def _window(text: str, match_start: int) -> str:
+    """About ``SNIPPET_LENGTH`` characters of ``text`` around ``match_start``, cut between
+    words where there are any, with "…" where it was cut."""
+    if len(text) <= SNIPPET_LENGTH:
+        return text
+    start = min(max(match_start - SNIPPET_LEAD, 0), len(text) - SNIPPET_LENGTH)
+    end = start + SNIPPET_LENGTH
+    window = text[start:end]
+    if start > 0:
+        space = window.find(" ", 0, SNIPPET_WORD_SLACK)
+        # The lead is longer than the slack, so this never cuts into the match.
+        window = "…" + (window[space + 1 :] if space != -1 else window)
+    if end < len(text):
+        space = window.rfind(" ", len(window) - SNIPPET_WORD_SLACK)
+        window = (window[:space] if space != -1 else window) + "…"
+    return window
+
+
+@register.filter
+def snippet(text: str, query: str | None) -> SafeString:
+    """A short, escaped piece of ``text`` around the first search term it contains, the
+    terms highlighted: a long transcript line shows where it matched, not only its start."""
+    text = text or ""
+    pattern = _terms_pattern(query)
+    found = pattern.search(text) if pattern is not None else None
+    return highlight(_window(text, found.start() if found else 0), query)
