@@ -174,15 +174,26 @@ def transcript_matches(recordings: list[Recording], query: str | None) -> dict[i
     condition = Q()
     for term in terms:
         condition &= Q(text__icontains=term.text)
+    # The subquery runs once per recording of the page, walking its cues in order (the
+    # (recording, position) index) until one matches. Correlating it with every matching
+    # cue instead made it quadratic: 2 s for a common word over 12 one-hour transcripts.
     first = (
-        TranscriptCue.objects.filter(condition, recording=OuterRef("recording"))
+        TranscriptCue.objects.filter(condition, recording=OuterRef("pk"))
         .order_by("position")
         .values("pk")[:1]
     )
-    cues = TranscriptCue.objects.filter(
-        condition, recording__in=[recording.pk for recording in recordings]
-    ).filter(pk=Subquery(first))
-    return {cue.recording_id: cue for cue in cues}
+    first_cues = Recording.objects.filter(pk__in=[recording.pk for recording in recordings])
+    # Two queries: nested in one, PostgreSQL hashes every cue of every recording to join them.
+    cue_ids = [
+        cue_id
+        for cue_id in first_cues.annotate(first_cue=Subquery(first)).values_list(
+            "first_cue", flat=True
+        )
+        if cue_id is not None
+    ]
+    if not cue_ids:
+        return {}
+    return {cue.recording_id: cue for cue in TranscriptCue.objects.filter(pk__in=cue_ids)}
 
 
 def recording_topics(viewer: Viewer) -> QuerySet[Topic]:
@@ -207,14 +218,16 @@ def recording_for_page(slug: str) -> Recording | None:
 
 
 def recording_with_contents(recording: Recording) -> Recording:
-    """Load what the watch page shows: chapters, materials, transcript cues and speakers."""
+    """Load what the watch page shows: chapters, materials and speakers.
+
+    Not the transcript's cues: the page renders them once per transcript and caches that.
+    """
     from django.db.models import prefetch_related_objects
 
     prefetch_related_objects(
         [recording],
         Prefetch("chapters", queryset=RecordingChapter.objects.order_by("starts_at", "pk")),
         "materials",
-        "cues",
         speaker_links_prefetch("seminar"),
     )
     return recording

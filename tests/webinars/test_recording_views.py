@@ -1069,7 +1069,7 @@ def populate(count: int) -> None:
     ("url", "max_queries", "items_key", "shown_at_most"),
     [
         ("/recordings/", 6, "recordings", 12),
-        ("/recordings/?q=castle&topic=alpha&series=many", 7, "recordings", 12),
+        ("/recordings/?q=castle&topic=alpha&series=many", 8, "recordings", 12),
         ("/", 6, "latest_recordings", 3),
         ("/series/many/", 8, "recordings", 6),
         ("/speakers/busy-speaker/", 8, "recordings", 6),
@@ -1093,7 +1093,7 @@ def test_signed_in_archive_query_count_does_not_grow(client, django_assert_max_n
     client.force_login(UserFactory())
 
     # Session, user, the viewer's registrations, then the archive's own queries.
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = client.get("/recordings/?q=castle")
 
     assert len(response.context["recordings"]) == min(count, 12)
@@ -1351,3 +1351,20 @@ def test_my_seminars_without_recordings_has_no_recordings_section(client):
     client.force_login(UserFactory())
 
     assert 'id="recordings-heading"' not in text(client.get(reverse("webinars:my_seminars")))
+
+
+def test_a_replaced_transcript_shows_at_once_though_the_transcript_is_cached(client):
+    old = "WEBVTT\n\n00:01.000 --> 00:03.000\nThe castle reopened in spring.\n"
+    new = "WEBVTT\n\n00:01.000 --> 00:03.000\nThe caldera trail is open again.\n"
+    recording = make_recording(transcript=old)
+    path = recording.get_absolute_url()
+    assert "The castle reopened in spring." in client.get(path).content.decode()
+
+    with time_machine.travel(timezone.now() + timedelta(seconds=1)):
+        recording_transcript_attach(
+            recording=recording, upload=ContentFile(new.encode()), cues=parse_vtt(new)
+        )
+    page = client.get(path).content.decode()
+
+    assert "The caldera trail is open again." in page
+    assert "The castle reopened in spring." not in page
