@@ -42,6 +42,29 @@ def local_port():
     server.server_close()
 
 
+def _run_bench(module: str, *args: str, database: str, **redis_dbs: int):
+    """Run ``python -m bench.<module>`` against its own PostgreSQL database and Redis dbs.
+
+    ``redis_dbs`` maps an environment variable (BENCH_CACHE_URL, …) to a Redis db index.
+    """
+    from tests.conftest import redis_test_url
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    env = {
+        **os.environ,
+        "BENCH_DATABASE_URL": urlunsplit(parts._replace(path=f"/{database}")),
+        **{name: redis_test_url(db) for name, db in redis_dbs.items()},
+    }
+    return subprocess.run(
+        [sys.executable, "-m", f"bench.{module}", *args],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=150,
+    )
+
+
 def test_percentile_is_nearest_rank():
     assert pages.percentile([float(n) for n in range(1, 101)], 99) == 99.0
     assert pages.percentile([float(n) for n in range(1, 11)], 99) == 10.0
@@ -103,23 +126,7 @@ def test_bench_settings_are_the_project_settings_with_the_bench_urls():
 
 @pytest.mark.services
 def test_quick_benchmark_run_serves_every_page_and_invalidates():
-    from tests.conftest import redis_test_url
-
-    database = urlsplit(os.environ["DATABASE_URL"])
-    env = {
-        **os.environ,
-        "BENCH_DATABASE_URL": urlunsplit(database._replace(path="/kizuna_bench")),
-        "BENCH_CACHE_URL": redis_test_url(14),
-    }
-
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.pages", "--quick"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=150,
-    )
+    run = _run_bench("pages", "--quick", database="kizuna_bench", BENCH_CACHE_URL=14)
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert "invalidation: ok" in run.stdout
@@ -247,23 +254,12 @@ def test_registration_bench_keeps_broker_and_cache_apart():
 
 @pytest.mark.services
 def test_quick_registration_benchmark_fills_exactly_the_capacity():
-    from tests.conftest import redis_test_url
-
-    database = urlsplit(os.environ["DATABASE_URL"])
-    env = {
-        **os.environ,
-        "BENCH_DATABASE_URL": urlunsplit(database._replace(path="/kizuna_bench_reg")),
-        "BENCH_CACHE_URL": redis_test_url(14),
-        "BENCH_BROKER_URL": redis_test_url(13),
-    }
-
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.registration", "--quick"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=150,
+    run = _run_bench(
+        "registration",
+        "--quick",
+        database="kizuna_bench_reg",
+        BENCH_CACHE_URL=14,
+        BENCH_BROKER_URL=13,
     )
 
     assert run.returncode == 0, run.stdout + run.stderr
@@ -345,22 +341,12 @@ def test_counting_smtp_server_counts_per_recipient_and_message_id():
 
 @pytest.mark.services
 def test_quick_reminders_benchmark_delivers_every_reminder_exactly_once():
-    from tests.conftest import redis_test_url
-
-    database = urlsplit(os.environ["DATABASE_URL"])
-    env = {
-        **os.environ,
-        "BENCH_DATABASE_URL": urlunsplit(database._replace(path="/kizuna_bench_reminders")),
-        "BENCH_BROKER_URL": redis_test_url(13),
-    }
-
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.reminders", "--registrations", "200"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=150,
+    run = _run_bench(
+        "reminders",
+        "--registrations",
+        "200",
+        database="kizuna_bench_reminders",
+        BENCH_BROKER_URL=13,
     )
 
     # The ratio over 200 messages is noise: the exit status may report it as missed.
@@ -377,23 +363,7 @@ def test_quick_reminders_benchmark_delivers_every_reminder_exactly_once():
 
 @pytest.mark.services
 def test_quick_archive_benchmark_finds_the_planted_phrase_and_serves_the_watch_page():
-    from tests.conftest import redis_test_url
-
-    database = urlsplit(os.environ["DATABASE_URL"])
-    env = {
-        **os.environ,
-        "BENCH_DATABASE_URL": urlunsplit(database._replace(path="/kizuna_bench_archive")),
-        "BENCH_CACHE_URL": redis_test_url(10),
-    }
-
-    run = subprocess.run(
-        [sys.executable, "-m", "bench.archive", "--quick"],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=150,
-    )
+    run = _run_bench("archive", "--quick", database="kizuna_bench_archive", BENCH_CACHE_URL=10)
 
     assert run.returncode == 0, run.stdout + run.stderr
     assert "FAILED" not in run.stdout
