@@ -196,16 +196,13 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Recordings, transcripts and materials: outside both roots above, so no URL maps onto
-# them; only access-checked views in webinars.views_recordings serve these files.
+# them; only access-checked views in webinars.recording_files serve these files.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "private": {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {
-            "location": str(PRIVATE_MEDIA_ROOT),
-            "base_url": "/private-files-are-not-served/",
-        },
+        "BACKEND": "webinars.storage.PrivateFileStorage",
+        "OPTIONS": {"base_url": "/private-files-are-not-served/"},
     },
     "staticfiles": {
         "BACKEND": (

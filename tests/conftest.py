@@ -108,31 +108,11 @@ def _isolated_cache(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path, monkeypatch):
+def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    # The private storage reads this setting on use (webinars.storage), so the recording
+    # file fields, which resolved their storage when the models loaded, follow it too.
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {
-            **settings.STORAGES["private"],
-            "OPTIONS": {
-                **settings.STORAGES["private"]["OPTIONS"],
-                "location": str(tmp_path / "private"),
-            },
-        },
-    }
-    # File fields resolve a callable storage once, when the models load: point them at
-    # this test's storage too, or uploads would land in the real var/private.
-    from django.core.files.storage import storages
-
-    from webinars.models import Recording, RecordingMaterial
-
-    for model, name in (
-        (Recording, "video_file"),
-        (Recording, "transcript_file"),
-        (RecordingMaterial, "file"),
-    ):
-        monkeypatch.setattr(model._meta.get_field(name), "storage", storages["private"])
 
 
 @pytest.fixture(autouse=True)
