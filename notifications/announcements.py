@@ -53,7 +53,7 @@ _STATUS_PREFERENCE = {
     Registration.Status.CANCELLED: 2,
 }
 # Stands in for the recipient's unsubscribe link while one rendering serves many people.
-_UNSUBSCRIBE_PLACEHOLDER = "kizuna-unsubscribe-url-placeholder"
+UNSUBSCRIBE_PLACEHOLDER = "kizuna-unsubscribe-url-placeholder"
 
 
 class AnnouncementError(Exception):
@@ -276,7 +276,7 @@ class RenderedAnnouncement:
         body_text, body_html = recipient_bodies_fill(
             body_text=self.body_text,
             body_html=self.body_html,
-            values={_UNSUBSCRIBE_PLACEHOLDER: url},
+            values={UNSUBSCRIBE_PLACEHOLDER: url},
         )
         return RenderedAnnouncement(subject=self.subject, body_text=body_text, body_html=body_html)
 
@@ -302,7 +302,7 @@ def announcement_render(
             "clock_change_note": uk_clock_change_note(seminar.starts_at),
             "seminar_url": seminar.public_url,
             "contact_email": settings.ORGANISER_CONTACT_EMAIL,
-            "unsubscribe_url": unsubscribe or _UNSUBSCRIBE_PLACEHOLDER,
+            "unsubscribe_url": unsubscribe or UNSUBSCRIBE_PLACEHOLDER,
         }
         path = "notifications/email/announcement"
         return RenderedAnnouncement(

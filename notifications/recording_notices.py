@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from notifications.announcements import (
+    UNSUBSCRIBE_PLACEHOLDER,
     opted_out_exists,
     recipient_bodies_fill,
     unsubscribe_headers,
@@ -38,7 +39,6 @@ WRITE_BATCH_SIZE = 500
 # One rendering serves everyone reading the same wording in the same language and zone;
 # these stand in for what differs per person until each row is written.
 _NAME_PLACEHOLDER = "kizuna-recipient-name-placeholder"
-_UNSUBSCRIBE_PLACEHOLDER = "kizuna-recording-unsubscribe-url-placeholder"
 
 
 def recording_dedupe_key(*, recording_id: int, registration_id: int) -> str:
@@ -168,7 +168,7 @@ def _render(details: _RecordingDetails, *, registration: Registration, language:
             "recording_url": recording.public_url,
             "seminar_url": seminar.public_url,
             "contact_email": settings.ORGANISER_CONTACT_EMAIL,
-            "unsubscribe_url": _UNSUBSCRIBE_PLACEHOLDER,
+            "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
         }
         rendered = render_email("recording_available", context)
     rendered["subject"] = header_text(rendered["subject"])[:300]
@@ -180,6 +180,6 @@ def _personalised(rendered: dict[str, str], *, name: str, unsubscribe: str) -> d
     body_text, body_html = recipient_bodies_fill(
         body_text=rendered["body_text"],
         body_html=rendered["body_html"],
-        values={_UNSUBSCRIBE_PLACEHOLDER: unsubscribe, _NAME_PLACEHOLDER: name},
+        values={UNSUBSCRIBE_PLACEHOLDER: unsubscribe, _NAME_PLACEHOLDER: name},
     )
     return {"subject": rendered["subject"], "body_text": body_text, "body_html": body_html}
