@@ -9,13 +9,16 @@ distinct calendar once with a placeholder attendee and swaps in each recipient's
 line, byte for byte what :func:`webinars.ical.build_invite` would have written.
 """
 
-from email.utils import parseaddr
-
 from django.conf import settings
 from django.utils import translation
 
-from notifications.mail import header_text
-from webinars.ical import InviteMethod, InvitePartstat, build_invite, invite_attendee_line
+from webinars.ical import (
+    InviteMethod,
+    InvitePartstat,
+    build_invite,
+    invite_attendee_line,
+    organizer_name,
+)
 from webinars.models import Seminar
 
 _PLACEHOLDER_ATTENDEE = "attendee-placeholder@kizuna.invalid"
@@ -95,8 +98,3 @@ class InviteBook:
         if not found:  # pragma: no cover - guards a change in how icalendar serialises
             raise RuntimeError("The invite's ATTENDEE line was not where it was expected.")
         return before, after
-
-
-def organizer_name(seminar: Seminar) -> str:
-    """The ``ORGANIZER`` CN of every invite: the From name, else the series' name."""
-    return header_text(parseaddr(settings.DEFAULT_FROM_EMAIL)[0]) or seminar.series.name

@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
@@ -406,10 +405,6 @@ def registration_invite(
     }
     # A one-off book builds the same bytes as build_invite (notifications.invites).
     return method, (book or InviteBook()).invite(**fields)
-
-
-def from_name() -> str:
-    return parseaddr(settings.DEFAULT_FROM_EMAIL)[0]
 
 
 @dataclass(frozen=True)

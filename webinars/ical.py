@@ -16,8 +16,10 @@ to keep feeds at a fixed number of queries). Human-readable text (``DESCRIPTION`
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, timedelta
+from email.utils import parseaddr
 from typing import Literal
 
+from django.conf import settings
 from django.utils import timezone as dj_timezone
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone, vCalAddress, vDuration
@@ -84,6 +86,12 @@ def build_calendar(
         )
     _add_timezones(calendar, seminars)
     return calendar.to_ical()
+
+
+def organizer_name(seminar: Seminar) -> str:
+    """The ``ORGANIZER`` CN of every invite, emailed or downloaded: the From name, else the
+    series' name, so both copies of an invite show the same organiser."""
+    return _single_line(parseaddr(settings.DEFAULT_FROM_EMAIL)[0]) or seminar.series.name
 
 
 def build_invite(

@@ -275,11 +275,6 @@ def recordings_of_seminars(seminar_ids: list[int], *, viewer: Viewer) -> QuerySe
     )
 
 
-def recording_of_seminar(seminar: Seminar, *, viewer: Viewer) -> Recording | None:
-    """The seminar's recording if ``viewer`` may watch it (and it is published)."""
-    return recordings_of_seminars([seminar.pk], viewer=viewer).first()
-
-
 def published_recording_of_seminar(seminar: Seminar) -> Recording | None:
     """The seminar's published recording whoever asks, with its audience types (to name them).
 

@@ -398,10 +398,6 @@ def registration_by_token(token: str) -> Registration | None:
     return link.registration if link else None
 
 
-def registration_live_for_email(*, seminar: Seminar, email: str) -> Registration | None:
-    return Registration.objects.live().filter(seminar=seminar, email=email.lower()).first()
-
-
 def seminar_for_registration(slug: str) -> Seminar | None:
     """A public seminar with what its registration form needs, or None (drafts included)."""
     return (

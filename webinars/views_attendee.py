@@ -21,7 +21,6 @@ only ever sends the meeting URL as a redirect's ``Location``.
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 from functools import wraps
 
 from django.conf import settings
@@ -295,8 +294,7 @@ def _invite(request: HttpRequest, access: Access) -> HttpResponse:
             seminar=seminar,
             method="REQUEST",
             organizer_email=settings.ORGANISER_CONTACT_EMAIL,
-            # As in the emailed invites, so both copies show the same organiser.
-            organizer_name=parseaddr(settings.DEFAULT_FROM_EMAIL)[0] or seminar.series.name,
+            organizer_name=ical.organizer_name(seminar),
             attendee_email=registration.email,
             attendee_name=registration.name,
             join_url=_absolute(access.join_url),

@@ -411,14 +411,15 @@ def test_latest_series_and_speaker_recordings_are_watchable_only():
     ]
 
 
-def test_recording_of_seminar_and_published_recording_of_seminar():
+def test_recordings_of_seminars_and_published_recording_of_seminar():
     members = recording("Members", access="signed_in")
     hidden = recording("Hidden", unpublished=True)
+    seminar_ids = [members.seminar_id, hidden.seminar_id]
 
-    assert recording_selectors.recording_of_seminar(members.seminar, viewer=ANONYMOUS) is None
-    assert recording_selectors.recording_of_seminar(members.seminar, viewer=Viewer(user_id=1)) == (
-        members
-    )
+    assert list(recording_selectors.recordings_of_seminars(seminar_ids, viewer=ANONYMOUS)) == []
+    assert list(
+        recording_selectors.recordings_of_seminars(seminar_ids, viewer=Viewer(user_id=1))
+    ) == [members]
     assert recording_selectors.published_recording_of_seminar(members.seminar) == members
     assert recording_selectors.published_recording_of_seminar(hidden.seminar) is None
 
