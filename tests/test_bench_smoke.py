@@ -73,9 +73,11 @@ def test_percentile_is_nearest_rank():
 
 
 def test_run_load_counts_every_response_and_cache_hit(local_port):
-    result = pages.run_load(local_port, "/ok", duration=0.3, concurrency=2)
+    # Long enough for each connection to go round more than once even on a stalled machine
+    # (a CI run once saw 0.44 s for a first request); the point is counting, not speed.
+    result = pages.run_load(local_port, "/ok", duration=1.0, concurrency=2)
 
-    assert result.requests > 10
+    assert result.requests > 2
     assert result.statuses == {200: result.requests}
     assert len(result.latencies) == result.requests
     assert result.cache_hits == result.requests
