@@ -516,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
         from django.utils import timezone
 
         from notifications.models import OutgoingEmail
-        from notifications.reminders import reminders_dispatch
+        from notifications.services import reminders_dispatch
 
         call_command("migrate", verbosity=0)
         now = timezone.now()

@@ -19,6 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.celery import app as celery_app
+from notifications.scheduler import LATE_AFTER, scheduler_status
 
 logger = logging.getLogger(__name__)
 
@@ -57,8 +58,6 @@ def check_broker() -> CheckResult:
 
 def check_scheduler() -> CheckResult:
     """Has the reminder scan (a beat task, every minute) run in the last few minutes?"""
-    from notifications.scheduler import LATE_AFTER, scheduler_status
-
     try:
         status = scheduler_status()
     except Exception as exc:

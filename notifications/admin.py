@@ -15,19 +15,6 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ControlCharacterFreeSearchMixin
-from notifications.announcements import (
-    AnnouncementAlreadySent,
-    AnnouncementError,
-    AnnouncementWithoutRecipients,
-    announcement_check,
-    announcement_recipients,
-    announcement_render,
-    announcement_send,
-    email_opt_out,
-    opted_out_count,
-    recipient_breakdown,
-    unsubscribe_url,
-)
 from notifications.forms import AnnouncementForm, EmailOptOutForm
 from notifications.models import (
     Announcement,
@@ -36,7 +23,20 @@ from notifications.models import (
     PeriodicTaskRun,
     SeminarChangeNotice,
 )
-from notifications.services import email_resend
+from notifications.services import (
+    AnnouncementAlreadySent,
+    AnnouncementError,
+    AnnouncementWithoutRecipients,
+    announcement_check,
+    announcement_recipients,
+    announcement_render,
+    announcement_send,
+    email_opt_out,
+    email_resend,
+    opted_out_count,
+    recipient_breakdown,
+    unsubscribe_url,
+)
 from webinars.models import Registration
 
 

@@ -4,14 +4,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AudienceType
-from notifications.announcements import (
+from notifications.models import Announcement, EmailOptOut
+from notifications.services import (
     ANNOUNCEMENT_STATUSES,
     DEFAULT_STATUSES,
     AnnouncementSeminarNotPublished,
     AnnouncementWithoutStatuses,
     seminar_announceable,
 )
-from notifications.models import Announcement, EmailOptOut
 
 
 class AnnouncementForm(forms.ModelForm):

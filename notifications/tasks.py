@@ -78,10 +78,8 @@ def dispatch_reminders() -> dict[str, int]:
 
     Safe to run twice or at once: each (registration, offset) has a unique dedupe key.
     """
-    from notifications.reminders import reminders_dispatch
-
     with periodic_task_recorded(REMINDER_SCAN):
-        scan = reminders_dispatch()
+        scan = services.reminders_dispatch()
     if scan.queued or scan.missed:
         logger.info(
             "Reminder scan: queued %s, skipped %s (registered late), missed %s",
@@ -99,7 +97,5 @@ def dispatch_reminders() -> dict[str, int]:
 @shared_task(name="notifications.send_seminar_change_notices", ignore_result=True)
 def send_seminar_change_notices() -> int:
     """Send the "seminar changed" emails whose coalescing window has closed (every minute)."""
-    from notifications.seminar_changes import seminar_change_notices_send
-
     with periodic_task_recorded("send-seminar-change-notices"):
-        return seminar_change_notices_send()
+        return services.seminar_change_notices_send()

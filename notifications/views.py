@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications.announcements import (
+from notifications.services import (
     ONE_CLICK_BODY,
     email_opt_in,
     email_opt_out,

@@ -19,11 +19,14 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from notifications import reminders
 from notifications.mail import message_id
 from notifications.models import OutgoingEmail
-from notifications.reminders import reminders_dispatch
-from notifications.services import emails_deliver_due, registration_email_queue
+from notifications.services import (
+    emails_deliver_due,
+    registration_email_queue,
+    reminders,
+    reminders_dispatch,
+)
 from tests.factories import AudienceTypeFactory, RegistrationFactory, SeminarFactory
 from tests.integration.smtp import SERVICE_NOT_AVAILABLE, smtp_server
 from tests.integration.workers import (

@@ -41,7 +41,7 @@ def registration_server(live_server, settings, monkeypatch):
     settings.REGISTRATION_RATE_LIMIT_PER_EMAIL = "10/600"
     # Outbox rows are still written in each registration's transaction; only handing them
     # to the broker is skipped, so no worker is needed and the shared broker stays clean.
-    monkeypatch.setattr("notifications.services.enqueue_delivery", lambda *a, **k: None)
+    monkeypatch.setattr("notifications.services.outbox.enqueue_delivery", lambda *a, **k: None)
     return live_server
 
 

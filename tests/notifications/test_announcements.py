@@ -10,22 +10,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import AudienceType
-from notifications.announcements import (
+from notifications.mail import build_message
+from notifications.models import Announcement, EmailOptOut, OutgoingEmail
+from notifications.services import (
     AnnouncementAlreadySent,
     AnnouncementSeminarNotPublished,
     AnnouncementWithoutRecipients,
     AnnouncementWithoutStatuses,
-    announcement_dedupe_key,
     announcement_recipients,
     announcement_send,
     email_opt_out,
     opted_out_count,
-    opted_out_exists,
-    recipient_bodies_fill,
     unsubscribe_url,
 )
-from notifications.mail import build_message
-from notifications.models import Announcement, EmailOptOut, OutgoingEmail
+from notifications.services.announcements import announcement_dedupe_key
+from notifications.services.unsubscribes import opted_out_exists, recipient_bodies_fill
 from tests.factories import RegistrationFactory, SeminarFactory, UserFactory
 from webinars.models import Registration
 
@@ -727,7 +726,7 @@ def test_organiser_records_an_opt_out_in_lower_case_once(organiser_client):
 
 
 def test_unsubscribing_withdraws_announcements_still_waiting_but_not_other_mail(enqueued):
-    from notifications.announcements import email_opt_out
+    from notifications.services import email_opt_out
 
     seminar = _seminar()
     people = _audience(seminar)

@@ -9,14 +9,15 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import AudienceType
-from notifications.announcements import unsubscribe_url
 from notifications.mail import build_message
 from notifications.models import EmailOptOut, OutgoingEmail
-from notifications.recording_notices import (
-    recording_followup_recipients,
+from notifications.services import (
+    LINK_TOKEN_PLACEHOLDER,
+    emails_deliver,
     recording_followups_queue,
+    unsubscribe_url,
 )
-from notifications.services import LINK_TOKEN_PLACEHOLDER, emails_deliver
+from notifications.services.recordings import recording_followup_recipients
 from tests.factories import (
     RecordingChapterFactory,
     RecordingFactory,

@@ -8,13 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.reminders import (
-    MISSED_AFTER_START,
-    _missed_row,
-    _write,
-    reminders_dispatch,
-)
-from notifications.services import LINK_TOKEN_PLACEHOLDER
+from notifications.services import LINK_TOKEN_PLACEHOLDER, reminders_dispatch
+from notifications.services.reminders import MISSED_AFTER_START, _missed_row, _write
 from notifications.tasks import dispatch_reminders
 from tests.factories import RegistrationFactory, SeminarFactory
 from webinars.models import Registration, Seminar

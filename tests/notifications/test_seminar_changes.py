@@ -13,16 +13,19 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail, PeriodicTaskRun, SeminarChangeNotice
-from notifications.reminders import reminders_dispatch
-from notifications.seminar_changes import (
+from notifications.services import (
+    LINK_TOKEN_PLACEHOLDER,
+    emails_deliver_due,
+    reminders_dispatch,
+    seminar_change_notices_send,
+)
+from notifications.services.seminar_changes import (
     NOT_SENT_CANCELLED,
     NOT_SENT_NO_CHANGE,
     NOT_SENT_OVER,
     seminar_change_compare,
-    seminar_change_notices_send,
     seminar_changed_emails_queue,
 )
-from notifications.services import LINK_TOKEN_PLACEHOLDER, emails_deliver_due
 from notifications.tasks import send_seminar_change_notices
 from tests.factories import (
     RegistrationFactory,
@@ -676,7 +679,7 @@ def test_a_notice_locked_by_a_concurrent_pass_is_skipped_not_waited_for(enqueued
 
 
 def test_a_failing_notice_does_not_block_the_others(monkeypatch, caplog):
-    from notifications import seminar_changes
+    from notifications.services import seminar_changes
 
     broken = SeminarFactory(title="Broken")
     fine = SeminarFactory(title="Fine")

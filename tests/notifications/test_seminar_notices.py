@@ -7,8 +7,11 @@ from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.seminar_notices import seminar_cancelled_emails_queue
-from notifications.services import emails_deliver_due, registration_email_queue
+from notifications.services import (
+    emails_deliver_due,
+    registration_email_queue,
+    seminar_cancelled_emails_queue,
+)
 from tests.factories import (
     RegistrationFactory,
     SeminarFactory,

@@ -6,12 +6,8 @@ from django.db import transaction
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import (
-    LINK_TOKEN_PLACEHOLDER,
-    REGISTRATION_KINDS,
-    email_queue,
-    registration_email_queue,
-)
+from notifications.services import LINK_TOKEN_PLACEHOLDER, email_queue, registration_email_queue
+from notifications.services.registrations import REGISTRATION_KINDS
 from tests.factories import RegistrationFactory, SeminarFactory
 
 pytestmark = pytest.mark.django_db
@@ -297,10 +293,11 @@ def test_outbox_keeps_no_working_link_and_each_sent_email_gets_its_own(enqueued,
 @pytest.fixture
 def batches(enqueued, monkeypatch):
     """Each ``deliver_email_batch`` task enqueued, as its list of ids (batches of 2 here)."""
-    from notifications import services, tasks
+    from notifications import tasks
+    from notifications.services import outbox
 
     calls: list[list[int]] = []
-    monkeypatch.setattr(services, "DELIVERY_BATCH_SIZE", 2)
+    monkeypatch.setattr(outbox, "DELIVERY_BATCH_SIZE", 2)
     monkeypatch.setattr(tasks.deliver_email_batch, "delay", calls.append)
     return calls
 
@@ -336,9 +333,9 @@ def test_a_rolled_back_transaction_leaks_no_ids_into_the_next(
 def test_a_rolled_back_savepoint_drops_only_its_own_emails(
     django_capture_on_commit_callbacks, enqueued, batches, monkeypatch
 ):
-    from notifications import services
+    from notifications.services import outbox
 
-    monkeypatch.setattr(services, "DELIVERY_BATCH_SIZE", 100)
+    monkeypatch.setattr(outbox, "DELIVERY_BATCH_SIZE", 100)
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         before = _generic(to_email="before@example.org").pk
         with pytest.raises(RuntimeError), transaction.atomic():
@@ -404,6 +401,6 @@ def test_confirmation_and_sent_link_survive_the_calendar_refold(enqueued, mailou
 def test_calendar_lines_are_folded_exactly_as_icalendar_folds_them(line):
     from icalendar.parser import Contentline
 
-    from notifications.services import _ical_fold
+    from notifications.services.links import _ical_fold
 
     assert _ical_fold(line) == Contentline(line).to_ical().decode()

@@ -8,14 +8,14 @@ from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
 from notifications.services import emails_deliver_due
-from notifications.speaker_notices import (
-    speaker_invite_queue,
-    speaker_invites_queue,
-    speaker_removed_queue,
-)
 from tests.factories import SeminarFactory, SeminarSpeakerFactory, SpeakerFactory
 from webinars.models import Seminar, SeminarSpeaker
-from webinars.services import seminar_cancel, seminar_publish, seminar_speakers_notify
+from webinars.services import (
+    seminar_cancel,
+    seminar_publish,
+    seminar_speakers_invite,
+    seminar_speakers_notify,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -42,6 +42,12 @@ def _seminar(**kwargs) -> Seminar:
         "meeting_passcode": "s3cret-pass",
     }
     return SeminarFactory(**(defaults | kwargs))
+
+
+def _invite(*, link: SeminarSpeaker) -> OutgoingEmail | None:
+    """The invite adding ``link`` to its published seminar queues, if any."""
+    emails = seminar_speakers_notify(seminar=link.seminar, added=[link])
+    return emails[0] if emails else None
 
 
 def _speakers(seminar: Seminar) -> tuple[SeminarSpeaker, SeminarSpeaker]:
@@ -111,7 +117,7 @@ def test_publishing_is_idempotent(enqueued):
     seminar_publish(seminar=seminar)
 
     seminar_publish(seminar=seminar)
-    again = speaker_invites_queue(seminar=seminar)
+    again = seminar_speakers_invite(seminar=seminar)
 
     assert again == []
     assert OutgoingEmail.objects.count() == 1
@@ -136,8 +142,8 @@ def test_a_draft_or_cancelled_seminar_invites_nobody(enqueued):
     cancelled = _seminar(status=Seminar.Status.CANCELLED)
     _speakers(cancelled)
 
-    assert speaker_invites_queue(seminar=draft) == []
-    assert speaker_invites_queue(seminar=cancelled) == []
+    assert seminar_speakers_invite(seminar=draft) == []
+    assert seminar_speakers_invite(seminar=cancelled) == []
     assert OutgoingEmail.objects.count() == 0
 
 
@@ -148,7 +154,7 @@ def test_a_finished_seminar_invites_nobody(enqueued):
     )
     _speakers(seminar)
 
-    assert speaker_invites_queue(seminar=seminar) == []
+    assert seminar_speakers_invite(seminar=seminar) == []
     assert OutgoingEmail.objects.count() == 0
 
 
@@ -156,7 +162,7 @@ def test_a_speaker_without_their_own_link_gets_the_meeting_url(enqueued):
     seminar = _seminar()
     link = SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email="ana@example.es"))
 
-    email = speaker_invite_queue(link=link)
+    email = _invite(link=link)
 
     _calendar, event = _event(email)
     assert str(event["LOCATION"]) == MEETING_URL
@@ -167,7 +173,7 @@ def test_without_any_link_the_email_says_one_will_follow(enqueued):
     seminar = _seminar(meeting_url="", meeting_passcode="", venue="Japan House London")
     link = SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email="ana@example.es"))
 
-    email = speaker_invite_queue(link=link)
+    email = _invite(link=link)
 
     _calendar, event = _event(email)
     assert str(event["LOCATION"]) == "Japan House London"
@@ -180,7 +186,7 @@ def test_the_invite_email_gives_role_times_link_passcode_page_and_contact(enqueu
     seminar = _seminar(title="Onsen & <ryokan>")
     taro, _silent = _speakers(seminar)
 
-    email = speaker_invite_queue(link=taro)
+    email = _invite(link=taro)
 
     assert email.body_text == (
         "Dear Taro Suzuki,\n"
@@ -222,7 +228,7 @@ def test_the_invite_is_written_in_the_seminar_language(enqueued):
     seminar = _seminar(language="ja")
     taro, _silent = _speakers(seminar)
 
-    email = speaker_invite_queue(link=taro)
+    email = _invite(link=taro)
 
     assert email.language == "ja"
     # Dates follow the active language (the new strings await their Japanese translation).
@@ -300,7 +306,7 @@ def test_sent_invites_carry_a_request_calendar_part(enqueued, mailoutbox):
 def test_a_new_join_link_is_sent_as_an_update_at_a_higher_sequence(enqueued):
     seminar = _seminar()
     taro, _silent = _speakers(seminar)
-    invite = speaker_invite_queue(link=taro)
+    invite = _invite(link=taro)
     taro.join_url = "https://zoom.example/s/new-link-777"
     taro.save()
 
@@ -354,7 +360,7 @@ def test_a_removed_speaker_gets_a_cancel_at_a_higher_sequence(enqueued):
     seminar = _seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
-    _sent(speaker_invite_queue(link=taro))
+    _sent(_invite(link=taro))
     taro.delete()
 
     (email,) = seminar_speakers_notify(seminar=seminar, removed=[speaker])
@@ -383,7 +389,7 @@ def test_removing_a_speaker_before_their_invite_went_out_withdraws_it(enqueued):
     seminar = _seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
-    invite = speaker_invite_queue(link=taro)
+    invite = _invite(link=taro)
     taro.delete()
 
     emails = seminar_speakers_notify(seminar=seminar, removed=[speaker])
@@ -398,7 +404,7 @@ def test_removing_a_speaker_who_was_never_invited_sends_nothing(enqueued):
     seminar = _seminar()
     speaker = SpeakerFactory(email="late@example.jp")
 
-    assert speaker_removed_queue(seminar=seminar, speaker=speaker) is None
+    assert seminar_speakers_notify(seminar=seminar, removed=[speaker]) == []
     assert OutgoingEmail.objects.count() == 0
 
 
@@ -406,7 +412,7 @@ def test_a_speaker_removed_and_added_again_is_invited_again_above_the_cancel(enq
     seminar = _seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
-    _sent(speaker_invite_queue(link=taro))
+    _sent(_invite(link=taro))
     taro.delete()
     seminar_speakers_notify(seminar=seminar, removed=[speaker])
     again = SeminarSpeakerFactory(seminar=seminar, speaker=speaker)
@@ -426,7 +432,7 @@ def test_removals_go_before_invites_so_invites_carry_the_latest_sequence(enqueue
     seminar = _seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
-    _sent(speaker_invite_queue(link=taro))
+    _sent(_invite(link=taro))
     taro.delete()
     newcomer = SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email="n@ex.jp"))
 
@@ -467,13 +473,13 @@ def test_a_link_of_another_seminar_is_refused(enqueued):
 
 
 def test_removing_a_speaker_withdraws_a_queued_change_email_and_cancels_a_sent_one(enqueued):
-    from notifications.seminar_changes import seminar_change_notices_send
+    from notifications.services import seminar_change_notices_send
     from webinars.services import seminar_update
 
     seminar = _seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
-    OutgoingEmail.objects.filter(pk=speaker_invite_queue(link=taro).pk).update(status="failed")
+    OutgoingEmail.objects.filter(pk=_invite(link=taro).pk).update(status="failed")
     seminar = Seminar.objects.get(pk=seminar.pk)
     seminar_update(seminar=seminar, venue="JLGC, 15 Whitehall")
     seminar_change_notices_send(now=seminar.starts_at)

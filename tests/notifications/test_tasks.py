@@ -10,13 +10,8 @@ from django.core.management import call_command
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import (
-    email_queue,
-    emails_claim,
-    emails_deliver_due,
-    emails_requeue_stuck,
-    registration_email_queue,
-)
+from notifications.services import email_queue, emails_deliver_due, registration_email_queue
+from notifications.services.delivery import emails_claim, emails_requeue_stuck
 from notifications.tasks import deliver_due_emails, deliver_email, deliver_email_batch
 from tests.factories import RegistrationFactory
 from webinars.models import RegistrationToken
@@ -521,7 +516,7 @@ def test_each_row_is_marked_sent_before_the_next_message_starts(enqueued, mailou
 
 
 def test_the_sent_mark_statement_names_the_models_table_and_columns():
-    from notifications.services import _MARK_SENT_SQL
+    from notifications.services.delivery import _MARK_SENT_SQL
 
     fields = {field.column for field in OutgoingEmail._meta.concrete_fields}
     assert f'UPDATE "{OutgoingEmail._meta.db_table}" SET' in _MARK_SENT_SQL

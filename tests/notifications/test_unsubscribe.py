@@ -7,19 +7,19 @@ from django.core import signing
 from django.test import Client
 from django.urls import reverse
 
-from notifications.announcements import (
+from notifications.mail import build_message
+from notifications.models import EmailOptOut, OutgoingEmail
+from notifications.services import (
     email_opt_in,
     email_opt_out,
     is_opted_out,
     masked_email,
+    registration_email_queue,
+    reminders_dispatch,
     unsubscribe_email,
-    unsubscribe_token,
     unsubscribe_url,
 )
-from notifications.mail import build_message
-from notifications.models import EmailOptOut, OutgoingEmail
-from notifications.reminders import reminders_dispatch
-from notifications.services import registration_email_queue
+from notifications.services.unsubscribes import unsubscribe_token
 from tests.factories import RecordingFactory, RegistrationFactory, SeminarFactory
 from webinars.services import recording_publish, seminar_cancel
 

@@ -76,9 +76,9 @@ def _sequence(seminar: Seminar) -> int:
 
 def _invited(link: SeminarSpeaker) -> OutgoingEmail:
     """Queue the link's invite as publishing would, and record it as delivered."""
-    from notifications.speaker_notices import speaker_invite_queue
+    from webinars.services import seminar_speakers_notify
 
-    email = speaker_invite_queue(link=link)
+    (email,) = seminar_speakers_notify(seminar=link.seminar, added=[link])
     OutgoingEmail.objects.filter(pk=email.pk).update(status=OutgoingEmail.Status.SENT)
     return email
 

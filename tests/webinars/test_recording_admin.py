@@ -794,7 +794,7 @@ def test_publish_queues_the_follow_ups_and_says_how_many(organiser_client, monke
         queued_for.append(recording.pk)
         return recording.seminar.registrations.count()
 
-    monkeypatch.setattr("notifications.recording_notices.recording_followups_queue", fake_queue)
+    monkeypatch.setattr("notifications.services.recording_followups_queue", fake_queue)
 
     response = _action(organiser_client, "publish_recordings", recording)
 
@@ -828,9 +828,7 @@ def test_unpublish_hides_the_recording(organiser_client):
 
 
 def test_save_and_publish_button_saves_then_publishes(organiser_client, monkeypatch):
-    monkeypatch.setattr(
-        "notifications.recording_notices.recording_followups_queue", lambda *, recording: 0
-    )
+    monkeypatch.setattr("notifications.services.recording_followups_queue", lambda *, recording: 0)
     recording = RecordingFactory(unpublished=True)
 
     response = organiser_client.post(
@@ -1015,7 +1013,7 @@ def test_save_and_publish_by_someone_who_may_only_add_saves_without_publishing(
 ):
     queued = []
     monkeypatch.setattr(
-        "notifications.recording_notices.recording_followups_queue",
+        "notifications.services.recording_followups_queue",
         lambda *, recording: queued.append(recording.pk) or 0,
     )
     seminar = SeminarFactory(past=True)

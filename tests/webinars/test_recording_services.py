@@ -64,7 +64,7 @@ def followups(monkeypatch):
         calls.append(recording.pk)
         return 3
 
-    monkeypatch.setattr("notifications.recording_notices.recording_followups_queue", queue)
+    monkeypatch.setattr("notifications.services.recording_followups_queue", queue)
     return calls
 
 
@@ -155,7 +155,7 @@ def test_a_failing_followup_queue_rolls_the_publication_back(frozen_now, monkeyp
     def broken(*, recording):
         raise RuntimeError("template missing")
 
-    monkeypatch.setattr("notifications.recording_notices.recording_followups_queue", broken)
+    monkeypatch.setattr("notifications.services.recording_followups_queue", broken)
     with pytest.raises(RuntimeError):
         recording_publish(recording=recording)
 

@@ -26,6 +26,7 @@ from webinars.models.registrations import (
     RegistrationQuerySet,
     RegistrationQuestion,
     RegistrationToken,
+    registration_token_hash,
 )
 
 __all__ = [
@@ -49,5 +50,6 @@ __all__ = [
     "Topic",
     "TranscriptCue",
     "default_reminder_offsets",
+    "registration_token_hash",
     "validate_reminder_offsets",
 ]

@@ -1,5 +1,9 @@
 """Registrations: a person's place at a seminar, its links and join clicks."""
 
+import hashlib
+import secrets
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -168,6 +172,30 @@ class Registration(models.Model):
         return self.status == self.Status.CANCELLED
 
 
+def registration_token_hash(token: str) -> str:
+    """What is stored of a link token: its SHA-256, never the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class RegistrationTokenManager(models.Manager["RegistrationToken"]):
+    """The one place link tokens are minted: for one registration, or for a batch of emails."""
+
+    def issue(self, *, registration: Registration) -> str:
+        """A new link token for ``registration``; only its hash is stored."""
+        token = secrets.token_urlsafe(32)
+        self.create(registration=registration, token_hash=registration_token_hash(token))
+        return token
+
+    def issue_many(self, *, registration_ids: Sequence[int]) -> list[str]:
+        """One new token per id, in order (an id may repeat), written in one INSERT."""
+        tokens = [secrets.token_urlsafe(32) for _ in registration_ids]
+        self.bulk_create(
+            self.model(registration_id=registration_id, token_hash=registration_token_hash(token))
+            for registration_id, token in zip(registration_ids, tokens, strict=True)
+        )
+        return tokens
+
+
 class RegistrationToken(models.Model):
     """The secret behind a registration's manage (/r/…) and join (/j/…) links.
 
@@ -179,6 +207,8 @@ class RegistrationToken(models.Model):
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RegistrationTokenManager()
 
     class Meta:
         verbose_name = _("registration link")

@@ -34,6 +34,7 @@ from webinars.services.seminars import (
     seminar_duplicate,
     seminar_publish,
     seminar_sequence_raise,
+    seminar_speakers_invite,
     seminar_update,
 )
 from webinars.services.speakers import seminar_speakers_notify
@@ -65,6 +66,7 @@ __all__ = [
     "seminar_duplicate",
     "seminar_publish",
     "seminar_sequence_raise",
+    "seminar_speakers_invite",
     "seminar_speakers_notify",
     "seminar_update",
 ]

@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import services as notices
 from webinars.cache import catalogue_changed
 from webinars.errors import RecordingNotPublishable
 from webinars.models import Recording, RecordingView, Seminar, Speaker, TranscriptCue
@@ -75,10 +76,8 @@ def recording_publish(*, recording: Recording, now: datetime | None = None) -> i
     fields = ["published_at", "updated_at"]
     queued = 0
     if current.followups_queued_at is None:
-        from notifications.recording_notices import recording_followups_queue
-
         # In this transaction (outbox): a publish that rolls back sends nothing.
-        queued = recording_followups_queue(recording=current)
+        queued = notices.recording_followups_queue(recording=current)
         current.followups_queued_at = now
         fields.append("followups_queued_at")
     current.save(update_fields=fields)

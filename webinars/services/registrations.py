@@ -18,6 +18,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import AudienceType, User
+from notifications import services as notices
 from webinars import selectors
 from webinars.cache import catalogue_changed
 from webinars.errors import (
@@ -30,17 +31,12 @@ from webinars.errors import (
 from webinars.models import JoinClick, Registration, RegistrationToken, Seminar
 from webinars.services.seminars import seminar_sequence_raise
 
+EmailKind = notices.EmailKind
+
 # Test-only switches, used by tests/integration/test_registration_concurrency.py to show
 # that the race the row lock prevents is real. Never change them in application code.
 _LOCK_SEMINAR_ROW = True
 _AFTER_SEAT_COUNT_HOOK = None  # called between counting seats and inserting the row
-
-# Email kinds (notifications.models.OutgoingEmail.Kind values), named here so this
-# module does not import the notifications app at load time.
-EMAIL_CONFIRMED = "registration_confirmed"
-EMAIL_WAITLISTED = "registration_waitlisted"
-EMAIL_PROMOTED = "waitlist_promoted"
-EMAIL_CANCELLED = "registration_cancelled"
 
 # PostgreSQL's SQLSTATE for "lock_not_available" (raised when lock_timeout expires).
 LOCK_NOT_AVAILABLE = "55P03"
@@ -63,19 +59,14 @@ class RegistrationResult:
 
 def registration_token_issue(*, registration: Registration) -> str:
     """Mint a new link token for a registration; only its SHA-256 is stored."""
-    token = secrets.token_urlsafe(32)
-    RegistrationToken.objects.create(
-        registration=registration, token_hash=selectors.registration_token_hash(token)
-    )
-    return token
+    return RegistrationToken.objects.issue(registration=registration)
 
 
-def _queue_email(*, registration: Registration, kind: str, invite: bool = True) -> None:
-    """Queue one lifecycle email; its link token is minted when it is sent, never stored."""
-    # Imported here: notifications depends on webinars, not the other way round at load time.
-    from notifications.services import registration_email_queue
-
-    registration_email_queue(registration=registration, kind=kind, invite=invite)
+def _confirmation_kind(registration: Registration) -> str:
+    """The email that confirms a live registration: its place, or its place on the waitlist."""
+    if registration.is_confirmed:
+        return EmailKind.REGISTRATION_CONFIRMED
+    return EmailKind.REGISTRATION_WAITLISTED
 
 
 def _lock_timeout() -> None:
@@ -140,8 +131,9 @@ def _resend_if_due(registration: Registration) -> bool:
         seconds=settings.CONFIRMATION_RESEND_SECONDS
     ):
         return False
-    kind = EMAIL_CONFIRMED if registration.is_confirmed else EMAIL_WAITLISTED
-    _queue_email(registration=registration, kind=kind)
+    notices.registration_email_queue(
+        registration=registration, kind=_confirmation_kind(registration)
+    )
     registration.confirmation_sent_at = now
     registration.save(update_fields=["confirmation_sent_at", "updated_at"])
     return True
@@ -273,8 +265,9 @@ def _register(*, seminar: Seminar, email: str, fields: dict[str, object]) -> Reg
                 confirmation_sent_at=now,
                 **fields,
             )
-            kind = EMAIL_CONFIRMED if registration.is_confirmed else EMAIL_WAITLISTED
-            _queue_email(registration=registration, kind=kind)
+            notices.registration_email_queue(
+                registration=registration, kind=_confirmation_kind(registration)
+            )
             # For the registrant's browser (the redirect to the manage page) only.
             token = registration_token_issue(registration=registration)
             if registration.is_confirmed and _fills_last_seat(seminar, total):
@@ -322,7 +315,7 @@ def _confirm(registration: Registration) -> None:
     registration.promoted_at = now
     registration.confirmation_sent_at = now
     registration.save(update_fields=["status", "promoted_at", "confirmation_sent_at", "updated_at"])
-    _queue_email(registration=registration, kind=EMAIL_PROMOTED)
+    notices.registration_email_queue(registration=registration, kind=EmailKind.WAITLIST_PROMOTED)
 
 
 def registration_cancel(*, registration: Registration) -> Registration | None:
@@ -348,7 +341,9 @@ def registration_cancel(*, registration: Registration) -> Registration | None:
                 # A personal CANCEL needs a higher SEQUENCE than the invite it withdraws.
                 seminar_sequence_raise(seminar=seminar)
             current.seminar = seminar
-            _queue_email(registration=current, kind=EMAIL_CANCELLED, invite=had_invite)
+            notices.registration_email_queue(
+                registration=current, kind=EmailKind.REGISTRATION_CANCELLED, invite=had_invite
+            )
             promoted = _promote_next(seminar)
             if had_invite and promoted is None:
                 catalogue_changed()  # a seat came free: a full seminar may be open again

@@ -1,15 +1,20 @@
 """Write operations on the catalogue. Views and the admin call these, never ``save()`` alone."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from notifications import services as notices
 from webinars.cache import catalogue_changed
 from webinars.errors import SeminarAlreadyCancelled, SeminarNotPublishable
 from webinars.models import AudienceQuota, Seminar, SeminarSpeaker
+from webinars.services.recordings import recordings_search_reindex
+
+if TYPE_CHECKING:
+    from notifications.models import OutgoingEmail
 
 # Changes to these fields must reach attendees' calendars.
 CALENDAR_FIELDS = frozenset(Seminar.TIME_FIELDS + Seminar.DELIVERY_FIELDS)
@@ -62,13 +67,9 @@ def seminar_update(*, seminar: Seminar, **changes: Any) -> Seminar:
     current.save()
     current.refresh_from_db()
     if calendar_changed:
-        from notifications.seminar_changes import seminar_change_record
-
         # Attendees hear of it in one email once the edits stop (coalesced), not per save.
-        seminar_change_record(seminar=current, before=before)
+        notices.seminar_change_record(seminar=current, before=before)
     if changed & SEARCHED_FIELDS:
-        from webinars.services.recordings import recordings_search_reindex
-
         recordings_search_reindex(seminar=current)
     _copy_into(current, seminar)
     catalogue_changed()
@@ -90,6 +91,32 @@ def seminar_sequence_raise(*, seminar: Seminar) -> Seminar:
     return seminar
 
 
+def seminar_speakers_invite(
+    *, seminar: Seminar, links: list[SeminarSpeaker] | None = None
+) -> list["OutgoingEmail"]:
+    """Invite the speakers of a published, upcoming seminar who have an email and no invite.
+
+    ``links`` narrows it to some of the seminar's speaker links (all when None). Call in
+    the transaction that locked the seminar. A speaker taken off the seminar (sent a
+    CANCEL) and added again gets an invite at a raised SEQUENCE, so it outranks the
+    CANCEL their calendar holds.
+    """
+    if not seminar_speakers_announced(seminar):
+        return []
+    uninvited = notices.speaker_links_uninvited(seminar=seminar, links=links)
+    if not uninvited:
+        return []
+    cancelled = notices.speaker_ids_cancelled(seminar=seminar)
+    if any(link.speaker_id in cancelled for link in uninvited):
+        seminar_sequence_raise(seminar=seminar)
+    return notices.speaker_invites_queue(seminar=seminar, links=uninvited)
+
+
+def seminar_speakers_announced(seminar: Seminar) -> bool:
+    """Only a published seminar that has not ended has speakers to tell."""
+    return seminar.is_published and not seminar.is_past
+
+
 @transaction.atomic
 def seminar_publish(*, seminar: Seminar) -> Seminar:
     """Make a draft visible to the public and open for registration."""
@@ -103,10 +130,8 @@ def seminar_publish(*, seminar: Seminar) -> Seminar:
     current.status = Seminar.Status.PUBLISHED
     current.published_at = timezone.now()
     current.save(update_fields=["status", "published_at", "updated_at"])
-    from notifications.speaker_notices import speaker_invites_queue
-
     # Speakers added while it was a draft get their invite now, in this transaction.
-    speaker_invites_queue(seminar=current)
+    seminar_speakers_invite(seminar=current)
     _copy_into(current, seminar)
     catalogue_changed()
     return seminar
@@ -133,11 +158,10 @@ def seminar_cancel(*, seminar: Seminar, message: str = "") -> Seminar:
     current.save(update_fields=fields)
     current.refresh_from_db()
     if was_published:
-        # Imported here: notifications depends on webinars, not the other way round at load.
-        from notifications.seminar_notices import seminar_cancelled_emails_queue
-
         # In this transaction: a cancel that rolls back leaves no email behind.
-        seminar_cancelled_emails_queue(seminar=current, message=current.cancellation_message)
+        notices.seminar_cancelled_emails_queue(
+            seminar=current, message=current.cancellation_message
+        )
     _copy_into(current, seminar)
     catalogue_changed()
     return seminar

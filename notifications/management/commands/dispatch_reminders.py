@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from notifications.reminders import reminders_dispatch, reminders_dispatch_summary
+from notifications.services import reminders_dispatch, reminders_dispatch_summary
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from notifications.seminar_changes import (
+from notifications.services import (
     seminar_change_notices_run,
     seminar_change_notices_summary,
 )

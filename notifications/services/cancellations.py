@@ -11,7 +11,8 @@ from django.utils import translation
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail
-from notifications.services import email_queue, render_email, zoned_times
+from notifications.services.outbox import email_queue
+from notifications.services.rendering import render_email, seminar_email_context
 from webinars.models import Registration, Seminar, SeminarSpeaker, Speaker
 
 
@@ -157,15 +158,14 @@ def _render(
     extra: dict | None = None,
 ) -> dict[str, str]:
     """Subject and bodies from ``templates/notifications/email/<template>.*``."""
-    context = {
-        "seminar": seminar,
-        "name": name,
-        "message": message,
-        "times": zoned_times(
-            seminar.starts_at, seminar.ends_at, seminar.timezone, own_zone=own_zone
-        ),
-        "seminar_url": seminar.public_url,
-        "contact_email": settings.ORGANISER_CONTACT_EMAIL,
-        "has_invite": has_invite,
-    } | (extra or {})
+    # No clock-change note: the seminar will not take place.
+    context = seminar_email_context(
+        seminar=seminar,
+        own_zone=own_zone,
+        clock_change_note=False,
+        name=name,
+        message=message,
+        has_invite=has_invite,
+        **(extra or {}),
+    )
     return render_email(template, context)

@@ -1,10 +1,12 @@
 """Speakers' own calendar invites: sent when they join a published seminar, updated, withdrawn.
 
 A speaker's invite carries their speaker join link (``SeminarSpeaker.join_url``, else
-the seminar's meeting URL), never a registrant's. The seminar services call these
-inside their own transaction with the seminar row locked, so the outbox rows are
-written (or rolled back) with the change that causes them. Each row has a dedupe
-key, so running a notice twice sends nothing new:
+the seminar's meeting URL), never a registrant's. The seminar services
+(:mod:`webinars.services.speakers`) decide who is told and raise the calendar
+SEQUENCE first where a client needs it; the functions here read what the outbox
+already holds and write the emails at the seminar's current SEQUENCE, in the
+caller's transaction. Each row has a dedupe key, so running a notice twice sends
+nothing new:
 
 - ``speaker-invite:<seminar>:<speaker>:<link>``: one invite per speaker link, so a
   speaker removed and added again (a new link row) is invited again;
@@ -12,8 +14,11 @@ key, so running a notice twice sends nothing new:
 - ``speaker-removed:<seminar>:<speaker>:<sequence>``: likewise.
 
 Emails to the seminar's whole audience (changed, cancelled) live in
-:mod:`notifications.seminar_changes` and :mod:`notifications.seminar_notices`.
+:mod:`notifications.services.seminar_changes` and
+:mod:`notifications.services.cancellations`.
 """
+
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, prefetch_related_objects
@@ -21,56 +26,67 @@ from django.utils import translation
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail
-from notifications.services import email_queue, render_email, zoned_times
+from notifications.services.outbox import email_queue
+from notifications.services.rendering import render_email, seminar_email_context
 from webinars.models import Seminar, SeminarSpeaker, Speaker
-from webinars.services import seminar_sequence_raise
-from webinars.timezones import uk_clock_change_note
 
 Kind = OutgoingEmail.Kind
 # Rows that never reached the speaker: withdrawing them leaves nothing to take back.
 _NOT_DELIVERED = (OutgoingEmail.Status.CANCELLED, OutgoingEmail.Status.FAILED)
 
 
-def speaker_invites_queue(*, seminar: Seminar) -> list[OutgoingEmail]:
-    """Invite each speaker of a published seminar who has an email and no invite for their link.
+def speaker_links_uninvited(
+    *, seminar: Seminar, links: Iterable[SeminarSpeaker] | None = None
+) -> list[SeminarSpeaker]:
+    """The ``links`` (all the seminar's when None) whose speaker has an email and no invite yet.
 
-    ``seminar_publish`` calls it, so speakers added while the seminar was a draft hear
-    of it once it is public. Reads do not grow with the speakers (their links with
-    the speakers, the series, the invites already written); each email then costs
-    its own outbox write.
+    Reads the seminar's links with their speakers once (shared by every invite's text)
+    and the invites already written, whatever the number of speakers.
     """
-    if not _announced(seminar):
-        return []
-    links = _load_speakers(seminar)
-    return _invites_queue(seminar=seminar, links=[link for link in links if _email_of(link)])
+    loaded = _load_speakers(seminar)
+    candidates = [link for link in (loaded if links is None else links) if _email_of(link)]
+    written = set(
+        OutgoingEmail.objects.filter(
+            dedupe_key__in=[_invite_key(link) for link in candidates]
+        ).values_list("dedupe_key", flat=True)
+    )
+    return [link for link in candidates if _invite_key(link) not in written]
 
 
-def speaker_invite_queue(*, link: SeminarSpeaker) -> OutgoingEmail | None:
-    """Invite one speaker just added to a published seminar; None when there is nobody to tell."""
-    seminar = link.seminar
-    if not _announced(seminar) or not _email_of(link):
-        return None
+def speaker_ids_cancelled(*, seminar: Seminar) -> set[int]:
+    """Speakers of ``seminar`` who were sent a CANCEL when taken off it."""
+    prefix = f"speaker-removed:{seminar.pk}:"
+    keys = OutgoingEmail.objects.filter(
+        seminar=seminar, kind=Kind.SPEAKER_CANCEL, dedupe_key__startswith=prefix
+    ).values_list("dedupe_key", flat=True)
+    return {int(key.removeprefix(prefix).split(":")[0]) for key in keys}
+
+
+def speaker_invited(*, link: SeminarSpeaker) -> bool:
+    """Whether an invite for this speaker link is in the outbox (whatever became of it)."""
+    return OutgoingEmail.objects.filter(dedupe_key=_invite_key(link)).exists()
+
+
+def speaker_invites_queue(*, seminar: Seminar, links: list[SeminarSpeaker]) -> list[OutgoingEmail]:
+    """Invite the speakers of ``links`` (see :func:`speaker_links_uninvited`), one calendar book."""
     _load_speakers(seminar)
-    emails = _invites_queue(seminar=seminar, links=[link])
-    return emails[0] if emails else None
+    book = InviteBook()
+    return [
+        _invite_email(
+            seminar=seminar,
+            link=link,
+            book=book,
+            kind=Kind.SPEAKER_INVITE,
+            dedupe_key=_invite_key(link),
+        )
+        for link in links
+    ]
 
 
-def speaker_update_queue(*, link: SeminarSpeaker) -> OutgoingEmail | None:
-    """Send a speaker their new join link as an updated invite (REQUEST at a raised SEQUENCE).
-
-    Call after ``link.join_url`` changed on a published seminar. A speaker who has no
-    invite for this link yet (an email added since) gets the invite instead.
-    """
+def speaker_update_queue(*, link: SeminarSpeaker) -> OutgoingEmail:
+    """Send an invited speaker their new join link: REQUEST at the seminar's (raised) SEQUENCE."""
     seminar = link.seminar
-    if not _announced(seminar) or not _email_of(link):
-        return None
     _load_speakers(seminar)
-    invite_key = _invite_key(link)
-    if not OutgoingEmail.objects.filter(dedupe_key=invite_key).exists():
-        emails = _invites_queue(seminar=seminar, links=[link])
-        return emails[0] if emails else None
-    # Clients ignore an update whose SEQUENCE did not grow.
-    seminar_sequence_raise(seminar=seminar)
     return _invite_email(
         seminar=seminar,
         link=link,
@@ -80,16 +96,12 @@ def speaker_update_queue(*, link: SeminarSpeaker) -> OutgoingEmail | None:
     )
 
 
-def speaker_removed_queue(*, seminar: Seminar, speaker: Speaker) -> OutgoingEmail | None:
-    """Take a removed speaker's invite back: a polite email and a ``METHOD:CANCEL``.
+def speaker_invites_withdraw(*, seminar: Seminar, speaker: Speaker) -> bool:
+    """Withdraw a removed speaker's emails still queued; True when one had reached them.
 
-    Call after the speaker's link to a published seminar was deleted. Their invites
-    still waiting in the outbox are withdrawn; if none had gone out, nothing is sent
-    (they never heard of it). The CANCEL goes at a raised SEQUENCE, which clients
-    need to accept it.
+    True means their calendar holds the seminar, so they are owed a CANCEL
+    (:func:`speaker_removed_queue`); False means they never heard of it.
     """
-    if not _announced(seminar) or not speaker.email.strip():
-        return None
     theirs = OutgoingEmail.objects.filter(seminar=seminar).filter(
         Q(
             kind=Kind.SPEAKER_INVITE,
@@ -99,8 +111,8 @@ def speaker_removed_queue(*, seminar: Seminar, speaker: Speaker) -> OutgoingEmai
             kind=Kind.SPEAKER_UPDATE,
             dedupe_key__startswith=f"speaker-update:{seminar.pk}:{speaker.pk}:",
         )
-        # The "seminar changed" email to a speaker (notifications.seminar_changes) also
-        # carries an invite: a queued one must not go out, a sent one needs the CANCEL.
+        # The "seminar changed" email to a speaker (notifications.services.seminar_changes)
+        # also carries an invite: a queued one must not go out, a sent one needs the CANCEL.
         | Q(
             kind=Kind.SPEAKER_UPDATE,
             dedupe_key__startswith=f"seminar-changed:{seminar.pk}:",
@@ -110,10 +122,16 @@ def speaker_removed_queue(*, seminar: Seminar, speaker: Speaker) -> OutgoingEmai
     theirs.filter(status=OutgoingEmail.Status.QUEUED).update(
         status=OutgoingEmail.Status.CANCELLED, last_error="the speaker was removed"
     )
-    if not theirs.exclude(status__in=_NOT_DELIVERED).exists():
-        return None
+    return theirs.exclude(status__in=_NOT_DELIVERED).exists()
+
+
+def speaker_removed_queue(*, seminar: Seminar, speaker: Speaker) -> OutgoingEmail:
+    """Take a removed speaker's invite back: a polite email and a ``METHOD:CANCEL``.
+
+    The CANCEL goes at the seminar's SEQUENCE, which the caller has raised (clients
+    ignore a CANCEL whose SEQUENCE did not grow).
+    """
     _load_speakers(seminar)
-    seminar_sequence_raise(seminar=seminar)
     language = _language(seminar)
     with translation.override(language):
         calendar_body = InviteBook().invite(
@@ -135,33 +153,6 @@ def speaker_removed_queue(*, seminar: Seminar, speaker: Speaker) -> OutgoingEmai
         dedupe_key=f"speaker-removed:{seminar.pk}:{speaker.pk}:{seminar.sequence}",
         **rendered,
     )
-
-
-def _invites_queue(*, seminar: Seminar, links: list[SeminarSpeaker]) -> list[OutgoingEmail]:
-    """Invites for ``links`` (speakers with an email) not invited yet, in one calendar book."""
-    written = set(
-        OutgoingEmail.objects.filter(
-            dedupe_key__in=[_invite_key(link) for link in links]
-        ).values_list("dedupe_key", flat=True)
-    )
-    links = [link for link in links if _invite_key(link) not in written]
-    if not links:
-        return []
-    removed = _removed_speaker_ids(seminar)
-    if any(link.speaker_id in removed for link in links):
-        # A speaker taken off and added back holds a CANCEL: the new invite must outrank it.
-        seminar_sequence_raise(seminar=seminar)
-    book = InviteBook()
-    return [
-        _invite_email(
-            seminar=seminar,
-            link=link,
-            book=book,
-            kind=Kind.SPEAKER_INVITE,
-            dedupe_key=_invite_key(link),
-        )
-        for link in links
-    ]
 
 
 def _invite_email(
@@ -203,25 +194,12 @@ def _invite_email(
     )
 
 
-def _announced(seminar: Seminar) -> bool:
-    """Only a published seminar that has not ended has speakers to tell."""
-    return seminar.is_published and not seminar.is_past
-
-
 def _email_of(link: SeminarSpeaker) -> str:
     return link.speaker.email.strip()
 
 
 def _invite_key(link: SeminarSpeaker) -> str:
     return f"speaker-invite:{link.seminar_id}:{link.speaker_id}:{link.pk}"
-
-
-def _removed_speaker_ids(seminar: Seminar) -> set[int]:
-    prefix = f"speaker-removed:{seminar.pk}:"
-    keys = OutgoingEmail.objects.filter(
-        seminar=seminar, kind=Kind.SPEAKER_CANCEL, dedupe_key__startswith=prefix
-    ).values_list("dedupe_key", flat=True)
-    return {int(key.removeprefix(prefix).split(":")[0]) for key in keys}
 
 
 def _load_speakers(seminar: Seminar) -> list[SeminarSpeaker]:
@@ -246,12 +224,5 @@ def _render(
     template: str, *, seminar: Seminar, name: str, extra: dict | None = None
 ) -> dict[str, str]:
     """Subject and bodies from ``templates/notifications/email/<template>.*``."""
-    context = {
-        "seminar": seminar,
-        "name": name,
-        "times": zoned_times(seminar.starts_at, seminar.ends_at, seminar.timezone),
-        "clock_change_note": uk_clock_change_note(seminar.starts_at),
-        "seminar_url": seminar.public_url,
-        "contact_email": settings.ORGANISER_CONTACT_EMAIL,
-    } | (extra or {})
+    context = seminar_email_context(seminar=seminar, name=name, **(extra or {}))
     return render_email(template, context)

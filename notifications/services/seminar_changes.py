@@ -19,22 +19,17 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Prefetch
-from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail, SeminarChangeNotice
-from notifications.services import (
-    LINK_TOKEN_PLACEHOLDER,
-    email_queue,
-    render_email,
-    zoned_times,
-)
+from notifications.services.links import registration_links
+from notifications.services.outbox import email_queue
+from notifications.services.rendering import render_email, seminar_email_context, zoned_times
 from webinars.models import Registration, Seminar, SeminarSpeaker
 from webinars.timezones import (
     time_format,
-    uk_clock_change_note,
     uk_zone_name,
     zoned_span,
 )
@@ -293,10 +288,8 @@ def _registrant_email(
     # The registrations were read for this seminar: spare a query per row.
     registration.seminar = seminar
     language = registration.language or settings.LANGUAGE_CODE
-    token = LINK_TOKEN_PLACEHOLDER
     with translation.override(language):
-        manage_url = settings.SITE_URL + reverse("webinars:registration_manage", args=[token])
-        join_url = settings.SITE_URL + reverse("webinars:registration_join", args=[token])
+        manage_url, join_url = registration_links()
         calendar_body = book.invite(
             seminar=seminar,
             method="REQUEST",
@@ -393,26 +386,22 @@ def _render(
     Call inside ``translation.override`` of the reader's language.
     """
     was_starts, was_ends = change.was("starts_at"), change.was("ends_at")
-    context = {
-        "seminar": seminar,
-        "name": name,
-        "time_changed": change.time_changed,
-        "times": zoned_times(
-            seminar.starts_at, seminar.ends_at, seminar.timezone, own_zone=own_zone
-        ),
-        "was_times": zoned_times(was_starts, was_ends, change.was("timezone"), own_zone=own_zone),
-        "start_was": _start_text(was_starts, change.was("timezone"), other=seminar.starts_at),
-        "start_now": _start_text(seminar.starts_at, seminar.timezone, other=was_starts),
-        "new_uk_start": _start_text(seminar.starts_at, uk_zone_name(), other=None),
-        "start_changed": change.start_changed,
-        "clock_change_note": uk_clock_change_note(seminar.starts_at),
-        "delivery_changes": _delivery_changes(seminar=seminar, change=change),
-        "meeting_url_changed": "meeting_url" in change.changed,
-        "passcode_changed": "meeting_passcode" in change.changed,
-        "seminar_url": seminar.public_url,
-        "contact_email": settings.ORGANISER_CONTACT_EMAIL,
-        "has_invite": True,
-    } | extra
+    context = seminar_email_context(
+        seminar=seminar,
+        own_zone=own_zone,
+        name=name,
+        time_changed=change.time_changed,
+        was_times=zoned_times(was_starts, was_ends, change.was("timezone"), own_zone=own_zone),
+        start_was=_start_text(was_starts, change.was("timezone"), other=seminar.starts_at),
+        start_now=_start_text(seminar.starts_at, seminar.timezone, other=was_starts),
+        new_uk_start=_start_text(seminar.starts_at, uk_zone_name(), other=None),
+        start_changed=change.start_changed,
+        delivery_changes=_delivery_changes(seminar=seminar, change=change),
+        meeting_url_changed="meeting_url" in change.changed,
+        passcode_changed="meeting_passcode" in change.changed,
+        has_invite=True,
+        **extra,
+    )
     return render_email(template, context)
 
 

@@ -17,20 +17,17 @@ from django.db.models import OuterRef, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from notifications.announcements import (
+from notifications.mail import header_text
+from notifications.models import OutgoingEmail
+from notifications.services.links import LINK_TOKEN_PLACEHOLDER
+from notifications.services.outbox import deliver_after_commit
+from notifications.services.rendering import render_email, seminar_email_context
+from notifications.services.unsubscribes import (
     UNSUBSCRIBE_PLACEHOLDER,
     opted_out_exists,
     recipient_bodies_fill,
     unsubscribe_headers,
     unsubscribe_url,
-)
-from notifications.mail import header_text
-from notifications.models import OutgoingEmail
-from notifications.services import (
-    LINK_TOKEN_PLACEHOLDER,
-    deliver_after_commit,
-    render_email,
-    times_for,
 )
 from webinars.models import Recording, RecordingChapter, Registration
 
@@ -153,23 +150,23 @@ def _render(details: _RecordingDetails, *, registration: Registration, language:
         watch_url = settings.SITE_URL + reverse(
             "webinars:registration_recording", args=[LINK_TOKEN_PLACEHOLDER]
         )
-        context = {
-            "seminar": seminar,
-            "recording": recording,
-            "name": _NAME_PLACEHOLDER,
-            "attended": registration.attended,
-            "times": times_for(registration),
-            "duration": recording.duration,
-            "chapters": details.chapters,
-            "materials": details.material_titles,
-            "access": recording.access,
-            "audience_types": details.audience_type_names,
-            "watch_url": watch_url,
-            "recording_url": recording.public_url,
-            "seminar_url": seminar.public_url,
-            "contact_email": settings.ORGANISER_CONTACT_EMAIL,
-            "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
-        }
+        # No clock-change note: the seminar is over.
+        context = seminar_email_context(
+            seminar=seminar,
+            own_zone=registration.time_zone,
+            clock_change_note=False,
+            recording=recording,
+            name=_NAME_PLACEHOLDER,
+            attended=registration.attended,
+            duration=recording.duration,
+            chapters=details.chapters,
+            materials=details.material_titles,
+            access=recording.access,
+            audience_types=details.audience_type_names,
+            watch_url=watch_url,
+            recording_url=recording.public_url,
+            unsubscribe_url=UNSUBSCRIBE_PLACEHOLDER,
+        )
         rendered = render_email("recording_available", context)
     rendered["subject"] = header_text(rendered["subject"])[:300]
     return rendered

@@ -14,23 +14,17 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext, ngettext
 
 from notifications.invites import InviteBook
 from notifications.mail import header_text
 from notifications.models import OutgoingEmail
-from notifications.services import (
-    LINK_TOKEN_PLACEHOLDER,
-    deliver_after_commit,
-    registration_invite,
-    tidy_text,
-    times_for,
-)
+from notifications.services.links import registration_links
+from notifications.services.outbox import deliver_after_commit
+from notifications.services.registrations import registration_invite
+from notifications.services.rendering import render_email, seminar_email_context
 from webinars.models import Registration, Seminar, SeminarSpeaker
-from webinars.timezones import uk_clock_change_note
 
 logger = logging.getLogger(__name__)
 
@@ -206,10 +200,8 @@ def _reminder_row(
     """The rendered reminder, with the join and manage links and a current invite."""
     seminar = registration.seminar
     language = registration.language or settings.LANGUAGE_CODE
-    token = LINK_TOKEN_PLACEHOLDER
     with translation.override(language):
-        manage_url = settings.SITE_URL + reverse("webinars:registration_manage", args=[token])
-        join_url = settings.SITE_URL + reverse("webinars:registration_join", args=[token])
+        manage_url, join_url = registration_links()
         # The confirmation's invite: METHOD:REQUEST at the seminar's current SEQUENCE.
         calendar_method, calendar_body = registration_invite(
             registration=registration,
@@ -223,24 +215,18 @@ def _reminder_row(
             minutes_left = offset
         else:
             minutes_left = max(int((seminar.starts_at - now).total_seconds() // 60), 1)
-        context = {
-            "registration": registration,
-            "seminar": seminar,
-            "name": registration.name,
-            "starts_in": starts_in_text(minutes_left),
-            "times": times_for(registration),
-            "clock_change_note": uk_clock_change_note(seminar.starts_at),
-            "manage_url": manage_url,
-            "join_url": join_url,
-            "join_opens_minutes": settings.JOIN_OPENS_MINUTES_BEFORE,
-            "seminar_url": seminar.public_url,
-            "contact_email": settings.ORGANISER_CONTACT_EMAIL,
-            "has_invite": bool(calendar_body),
-        }
-        template = "notifications/email/reminder"
-        subject = render_to_string(f"{template}.subject.txt", context)
-        body_text = render_to_string(f"{template}.txt", context)
-        body_html = render_to_string(f"{template}.html", context)
+        context = seminar_email_context(
+            seminar=seminar,
+            own_zone=registration.time_zone,
+            registration=registration,
+            name=registration.name,
+            starts_in=starts_in_text(minutes_left),
+            manage_url=manage_url,
+            join_url=join_url,
+            join_opens_minutes=settings.JOIN_OPENS_MINUTES_BEFORE,
+            has_invite=bool(calendar_body),
+        )
+        rendered = render_email("reminder", context)
     return OutgoingEmail(
         kind=OutgoingEmail.Kind.REMINDER,
         to_email=registration.email.strip(),
@@ -248,9 +234,9 @@ def _reminder_row(
         language=language,
         registration=registration,
         seminar=seminar,
-        subject=header_text(subject)[:300],
-        body_text=tidy_text(body_text),
-        body_html=body_html,
+        subject=header_text(rendered["subject"])[:300],
+        body_text=rendered["body_text"],
+        body_html=rendered["body_html"],
         calendar_method=calendar_method,
         calendar_body=calendar_body,
         dedupe_key=reminder_dedupe_key(registration_id=registration.pk, offset=offset),

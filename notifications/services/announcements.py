@@ -1,40 +1,37 @@
-"""Organiser announcements to a seminar's registrants, and unsubscribing from them.
+"""Organiser announcements to a seminar's registrants.
 
 An announcement is written as a draft in the admin, previewed, then sent once:
 :func:`announcement_send` writes one outbox row per distinct address in the same
 transaction that marks it sent, so it can never go out twice. Each row carries a
-``List-Unsubscribe`` header (RFC 2369) with one-click unsubscribing (RFC 8058): the
-link holds the signed, lower-cased address, so it works without signing in, and keeps
-working in old emails (no expiry). An unsubscribed address gets no more
-announcements; confirmations, reminders and change notices are transactional and
-still go out, without the header.
+one-click ``List-Unsubscribe`` header (:mod:`notifications.services.unsubscribes`);
+unsubscribed addresses get no more announcements.
 """
 
 import hashlib
 from collections import Counter
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.conf import settings
-from django.core import signing
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.html import escape
 from django.utils.translation import gettext_lazy
 
 from notifications.mail import header_text
-from notifications.models import Announcement, EmailOptOut, OutgoingEmail
-from notifications.services import deliver_after_commit, tidy_text, times_for
+from notifications.models import Announcement, OutgoingEmail
+from notifications.services.outbox import deliver_after_commit
+from notifications.services.rendering import render_email, seminar_email_context
+from notifications.services.unsubscribes import (
+    UNSUBSCRIBE_PLACEHOLDER,
+    opted_out_exists,
+    recipient_bodies_fill,
+    unsubscribe_headers,
+    unsubscribe_url,
+)
 from webinars.models import Registration, Seminar
-from webinars.timezones import uk_clock_change_note
 
-UNSUBSCRIBE_SALT = "kizuna.notifications.unsubscribe"
-ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
 # Statuses an announcement may be sent to; confirmed unless the organiser says otherwise.
 ANNOUNCEMENT_STATUSES = (
     Registration.Status.CONFIRMED,
@@ -52,8 +49,6 @@ _STATUS_PREFERENCE = {
     Registration.Status.WAITLISTED: 1,
     Registration.Status.CANCELLED: 2,
 }
-# Stands in for the recipient's unsubscribe link while one rendering serves many people.
-UNSUBSCRIBE_PLACEHOLDER = "kizuna-unsubscribe-url-placeholder"
 
 
 class AnnouncementError(Exception):
@@ -82,98 +77,6 @@ class AnnouncementWithoutRecipients(AnnouncementError):
         "Nobody would receive this announcement: no registrant with the chosen statuses and "
         "audience types (who has not unsubscribed). Nothing was sent."
     )
-
-
-# --- Unsubscribe links ---------------------------------------------------------
-
-
-def _signer() -> signing.Signer:
-    # A Signer, not a TimestampSigner: the link in an email years old must still work.
-    # Keys rotated through SECRET_KEY_FALLBACKS keep verifying old links.
-    return signing.Signer(salt=UNSUBSCRIBE_SALT)
-
-
-def unsubscribe_token(*, email: str) -> str:
-    """The URL-safe signed token for ``email`` (case does not matter)."""
-    return _signer().sign_object(email.strip().lower())
-
-
-def unsubscribe_email(*, token: str) -> str | None:
-    """The address a token was made for, or None when the token is forged or damaged."""
-    try:
-        email = _signer().unsign_object(token)
-    except (signing.BadSignature, ValueError, UnicodeDecodeError):
-        return None
-    return email if isinstance(email, str) and email else None
-
-
-def unsubscribe_url(*, email: str) -> str:
-    """The absolute unsubscribe link for ``email``, as the emails carry it."""
-    path = reverse("notifications:unsubscribe", args=[unsubscribe_token(email=email)])
-    return settings.SITE_URL + path
-
-
-def unsubscribe_headers(*, url: str) -> dict[str, str]:
-    """``List-Unsubscribe`` with one-click (RFC 8058) for a non-transactional email."""
-    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": ONE_CLICK_BODY}
-
-
-def masked_email(email: str) -> str:
-    """``a***@example.org``: enough for people to recognise their address, not to read it."""
-    local, at, domain = email.rpartition("@")
-    if not at:
-        return "***"
-    return f"{local[:1]}***@{domain}"
-
-
-# --- Opting out and in -----------------------------------------------------------
-
-
-def is_opted_out(*, email: str) -> bool:
-    return EmailOptOut.objects.filter(email__iexact=email.strip()).exists()
-
-
-def opted_out_exists(email_ref: F) -> Exists:
-    """True in a query where the address ``email_ref`` (e.g. ``OuterRef("email")``) unsubscribed.
-
-    Case-insensitive, like every opt-out check, and one subquery: the recipient lists
-    stay one query whatever the number of registrants.
-    """
-    return Exists(
-        EmailOptOut.objects.annotate(lower_email=Lower("email")).filter(
-            lower_email=Lower(email_ref)
-        )
-    )
-
-
-def email_opt_out(*, email: str, source: str) -> EmailOptOut:
-    """Stop announcements and recording follow-ups to ``email``; repeating changes nothing.
-
-    ``source`` records how: "one-click", "page" or "admin".
-    """
-    email = email.strip().lower()
-    # Non-transactional mail still waiting in the outbox (queued, or retrying after a
-    # temporary SMTP failure) must not reach someone who has just said stop.
-    OutgoingEmail.objects.filter(
-        kind__in=[OutgoingEmail.Kind.ANNOUNCEMENT, OutgoingEmail.Kind.RECORDING_AVAILABLE],
-        status=OutgoingEmail.Status.QUEUED,
-        to_email__iexact=email,
-    ).update(status=OutgoingEmail.Status.CANCELLED, last_error="the recipient unsubscribed")
-    existing = EmailOptOut.objects.filter(email__iexact=email).first()
-    if existing is not None:
-        return existing
-    try:
-        # A savepoint: a concurrent opt-out of the same address wins, and ours returns it.
-        with transaction.atomic():
-            return EmailOptOut.objects.create(email=email, source=source[:20])
-    except IntegrityError:
-        return EmailOptOut.objects.get(email__iexact=email)
-
-
-def email_opt_in(*, email: str) -> bool:
-    """Send announcements to ``email`` again; False when it had not opted out."""
-    deleted, _by_model = EmailOptOut.objects.filter(email__iexact=email.strip()).delete()
-    return bool(deleted)
 
 
 # --- Who receives an announcement ------------------------------------------------
@@ -252,20 +155,6 @@ def opted_out_count(*, announcement: Announcement) -> int:
 # --- Rendering and sending ---------------------------------------------------------
 
 
-def recipient_bodies_fill(
-    *, body_text: str, body_html: str, values: Mapping[str, str]
-) -> tuple[str, str]:
-    """Text and HTML bodies with each placeholder replaced by this recipient's value.
-
-    One rendering serves everyone reading the same wording; the placeholders stand in
-    for what differs per person (name, unsubscribe link). Values are escaped in the HTML.
-    """
-    for placeholder, value in values.items():
-        body_text = body_text.replace(placeholder, value)
-        body_html = body_html.replace(placeholder, escape(value))
-    return body_text, body_html
-
-
 @dataclass(frozen=True)
 class RenderedAnnouncement:
     subject: str
@@ -293,23 +182,20 @@ def announcement_render(
     seminar = registration.seminar
     language = registration.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        context = {
-            "announcement": announcement,
-            "seminar": seminar,
-            "subject": announcement.subject,
-            "message": announcement.body.strip(),
-            "times": times_for(registration),
-            "clock_change_note": uk_clock_change_note(seminar.starts_at),
-            "seminar_url": seminar.public_url,
-            "contact_email": settings.ORGANISER_CONTACT_EMAIL,
-            "unsubscribe_url": unsubscribe or UNSUBSCRIBE_PLACEHOLDER,
-        }
-        path = "notifications/email/announcement"
-        return RenderedAnnouncement(
-            subject=header_text(render_to_string(f"{path}.subject.txt", context))[:300],
-            body_text=tidy_text(render_to_string(f"{path}.txt", context)),
-            body_html=render_to_string(f"{path}.html", context),
+        context = seminar_email_context(
+            seminar=seminar,
+            own_zone=registration.time_zone,
+            announcement=announcement,
+            subject=announcement.subject,
+            message=announcement.body.strip(),
+            unsubscribe_url=unsubscribe or UNSUBSCRIBE_PLACEHOLDER,
         )
+        rendered = render_email("announcement", context)
+    return RenderedAnnouncement(
+        subject=header_text(rendered["subject"])[:300],
+        body_text=rendered["body_text"],
+        body_html=rendered["body_html"],
+    )
 
 
 def announcement_dedupe_key(*, announcement_id: int, email: str) -> str:

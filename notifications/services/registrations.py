@@ -1,0 +1,104 @@
+"""Registration lifecycle emails: confirmed, waitlisted, promoted, cancelled."""
+
+from django.conf import settings
+from django.utils import translation
+
+from notifications.invites import InviteBook
+from notifications.models import OutgoingEmail
+from notifications.services.links import registration_links
+from notifications.services.outbox import email_queue
+from notifications.services.rendering import render_email, seminar_email_context
+from webinars.models import Registration
+
+REGISTRATION_KINDS = (
+    OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
+    OutgoingEmail.Kind.REGISTRATION_WAITLISTED,
+    OutgoingEmail.Kind.WAITLIST_PROMOTED,
+    OutgoingEmail.Kind.REGISTRATION_CANCELLED,
+)
+_KINDS_WITH_JOIN_LINK = (
+    OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
+    OutgoingEmail.Kind.WAITLIST_PROMOTED,
+)
+
+
+def registration_email_queue(
+    *, registration: Registration, kind: str, invite: bool = True
+) -> OutgoingEmail:
+    """Render and queue one registration lifecycle email, with its calendar invite.
+
+    Call inside the transaction that changed the registration. The manage/join links
+    carry ``LINK_TOKEN_PLACEHOLDER``: the real token is minted at sending time
+    (:func:`~notifications.services.links.with_link_token`), so no usable link is ever
+    stored in the outbox. Confirmed and promoted emails carry a ``METHOD:REQUEST``
+    invite, a cancellation carries
+    ``METHOD:CANCEL`` (one SEQUENCE above the seminar's while the seminar goes
+    ahead, so clients accept it), a waitlisted email carries none.
+    """
+    if kind not in REGISTRATION_KINDS:
+        raise ValueError(f"Not a registration email kind: {kind!r}")
+    seminar = registration.seminar
+    language = registration.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        manage_url, join_url = registration_links(join=kind in _KINDS_WITH_JOIN_LINK)
+        calendar_method, calendar_body = "", ""
+        if invite:
+            # invite=False: e.g. cancelling a waiting-list place, which never had an invite.
+            calendar_method, calendar_body = registration_invite(
+                registration=registration, kind=kind, join_url=join_url, manage_url=manage_url
+            )
+        context = seminar_email_context(
+            seminar=seminar,
+            own_zone=registration.time_zone,
+            registration=registration,
+            name=registration.name,
+            manage_url=manage_url,
+            join_url=join_url,
+            join_opens_minutes=settings.JOIN_OPENS_MINUTES_BEFORE,
+            has_invite=bool(calendar_body),
+            calendar_method=calendar_method,
+        )
+        rendered = render_email(kind, context)
+    return email_queue(
+        kind=kind,
+        to_email=registration.email,
+        to_name=registration.name,
+        language=language,
+        calendar_method=calendar_method,
+        calendar_body=calendar_body,
+        registration=registration,
+        seminar=seminar,
+        **rendered,
+    )
+
+
+def registration_invite(
+    *,
+    registration: Registration,
+    kind: str,
+    join_url: str | None,
+    manage_url: str,
+    book: InviteBook | None = None,
+) -> tuple[str, str]:
+    """The (method, calendar) of a registration email; a fan-out passes its ``book``."""
+    seminar = registration.seminar
+    if kind == OutgoingEmail.Kind.REGISTRATION_WAITLISTED:
+        return "", ""
+    if kind == OutgoingEmail.Kind.REGISTRATION_CANCELLED:
+        method = "CANCEL"
+        # registration_cancel has already raised the seminar's sequence for this CANCEL
+        # (clients ignore one whose SEQUENCE did not grow).
+        join_url = None
+    else:
+        method = "REQUEST"
+    fields = {
+        "seminar": seminar,
+        "method": method,
+        "attendee_email": registration.email,
+        "attendee_name": registration.name,
+        "join_url": join_url,
+        "manage_url": manage_url if method == "REQUEST" else None,
+        "sequence": seminar.sequence,
+    }
+    # A one-off book builds the same bytes as build_invite (notifications.invites).
+    return method, (book or InviteBook()).invite(**fields)
