@@ -34,9 +34,10 @@ run: install migrate ## Start the web server, a Celery worker and beat, with dem
 test: install ## Run the whole test suite (PYTEST_ARGS="-k name" to narrow it)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install ## ruff check and ruff format --check
+lint: install ## ruff check, ruff format --check and the import contracts (ARCHITECTURE.md)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 fmt: install ## Fix what ruff can and format the code
 	$(BIN)/ruff check --fix .
