@@ -118,3 +118,18 @@ def _media_in_tmp(settings, tmp_path):
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def organiser(db):
+    """A JLGC organiser (staff, "Organisers" group), as the admin tests sign in."""
+    from tests.factories import OrganiserFactory
+
+    return OrganiserFactory()
+
+
+@pytest.fixture
+def organiser_client(client, organiser):
+    """The test client, signed in as :func:`organiser`."""
+    client.force_login(organiser)
+    return client

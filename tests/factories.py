@@ -1,13 +1,24 @@
 from datetime import UTC, datetime, timedelta
 
 import factory
+from django.contrib.auth.models import Group
 from django.utils import timezone as dj_timezone
 
 from accounts.models import AudienceType, User
+from notifications.models import (
+    Announcement,
+    EmailOptOut,
+    OutgoingEmail,
+    PeriodicTaskRun,
+    SeminarChangeNotice,
+)
 from webinars.models import (
+    AudienceQuota,
+    JoinClick,
     Recording,
     RecordingChapter,
     RecordingMaterial,
+    RecordingView,
     Registration,
     RegistrationQuestion,
     Seminar,
@@ -15,6 +26,7 @@ from webinars.models import (
     Series,
     Speaker,
     Topic,
+    TranscriptCue,
 )
 
 
@@ -40,6 +52,18 @@ class UserFactory(factory.django.DjangoModelFactory):
     def saved(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+
+class OrganiserFactory(UserFactory):
+    """A JLGC organiser: staff, in the "Organisers" group (permissions from a migration)."""
+
+    email = "organiser@jlgc.example"
+    is_staff = True
+
+    @factory.post_generation
+    def organiser_group(obj, create, extracted, **kwargs):
+        if create:
+            obj.groups.add(Group.objects.get(name="Organisers"))
 
 
 class TopicFactory(factory.django.DjangoModelFactory):
@@ -193,6 +217,104 @@ class RecordingMaterialFactory(factory.django.DjangoModelFactory):
     content_type = "application/pdf"
     size = factory.LazyAttribute(lambda o: o.file.size if o.file else 0)
     position = factory.Sequence(int)
+
+
+class AudienceQuotaFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AudienceQuota
+
+    seminar = factory.SubFactory(SeminarFactory)
+    audience_type = factory.SubFactory(AudienceTypeFactory)
+    seats = 10
+
+
+class JoinClickFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = JoinClick
+
+    registration = factory.SubFactory(RegistrationFactory)
+    redirected = True
+
+
+class TranscriptCueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TranscriptCue
+
+    recording = factory.SubFactory(RecordingFactory)
+    position = factory.Sequence(int)
+    starts_at = factory.LazyAttribute(lambda o: timedelta(seconds=5 * o.position))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(seconds=4))
+    text = factory.Sequence(lambda n: f"Line {n} of the transcript.")
+
+
+class RecordingViewFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = RecordingView
+
+    recording = factory.SubFactory(RecordingFactory)
+    viewer_key = factory.Sequence(lambda n: f"viewer-{n}")
+    day = factory.LazyFunction(lambda: dj_timezone.localdate())
+
+
+class OutgoingEmailFactory(factory.django.DjangoModelFactory):
+    """A queued registration confirmation, due now."""
+
+    class Meta:
+        model = OutgoingEmail
+
+    kind = OutgoingEmail.Kind.REGISTRATION_CONFIRMED
+    to_email = factory.Sequence(lambda n: f"recipient{n}@example.org")
+    to_name = "Kenji Sato"
+    language = "en"
+    subject = "You are registered"
+    body_text = "See you there.\n"
+    status = OutgoingEmail.Status.QUEUED
+    next_attempt_at = factory.LazyFunction(dj_timezone.now)
+
+
+class EmailOptOutFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EmailOptOut
+
+    email = factory.Sequence(lambda n: f"unsubscribed{n}@example.org")
+    source = "page"
+
+
+class AnnouncementFactory(factory.django.DjangoModelFactory):
+    """A draft announcement to a seminar's confirmed registrants."""
+
+    class Meta:
+        model = Announcement
+        skip_postgeneration_save = True
+
+    seminar = factory.SubFactory(SeminarFactory)
+    subject = "A note before the seminar"
+    body = "Please join five minutes early."
+    statuses = factory.LazyFunction(lambda: [Registration.Status.CONFIRMED])
+
+    @factory.post_generation
+    def audience_types(obj, create, extracted, **kwargs):
+        if create and extracted:
+            obj.audience_types.set(extracted)
+
+
+class SeminarChangeNoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SeminarChangeNotice
+
+    seminar = factory.SubFactory(SeminarFactory)
+    before = factory.LazyFunction(dict)
+    due_at = factory.LazyFunction(dj_timezone.now)
+
+
+class PeriodicTaskRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = PeriodicTaskRun
+        django_get_or_create = ("name",)
+
+    name = "dispatch-reminders"
+    last_started_at = factory.LazyFunction(dj_timezone.now)
+    last_finished_at = factory.LazyAttribute(lambda o: o.last_started_at)
 
 
 def london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:

@@ -1,5 +1,4 @@
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from accounts.models import AudienceType, User
@@ -33,14 +32,6 @@ def _change_data(user: User, **overrides) -> dict[str, object]:
     }
     data.update(overrides)
     return data
-
-
-@pytest.fixture
-def organiser_client(client):
-    organiser = UserFactory(email="organiser@jlgc.example", is_staff=True)
-    organiser.groups.add(Group.objects.get(name="Organisers"))
-    client.force_login(organiser)
-    return client
 
 
 def test_pytest_django_admin_user_signs_in_with_email(admin_user):

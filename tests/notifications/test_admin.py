@@ -4,20 +4,12 @@ from django.urls import reverse
 
 from notifications.models import OutgoingEmail
 from notifications.services import email_queue
-from tests.factories import SeminarFactory, UserFactory
+from tests.factories import SeminarFactory
 
 pytestmark = pytest.mark.django_db
 
 Status = OutgoingEmail.Status
 CHANGELIST = "admin:notifications_outgoingemail_changelist"
-
-
-@pytest.fixture
-def organiser_client(client):
-    organiser = UserFactory(email="organiser@jlgc.example", is_staff=True)
-    organiser.groups.add(Group.objects.get(name="Organisers"))
-    client.force_login(organiser)
-    return client
 
 
 def _email(**kwargs) -> OutgoingEmail:

@@ -497,19 +497,6 @@ def test_two_sends_at_once_write_the_announcement_once(enqueued):
 # --- Admin: write, preview, send ---------------------------------------------------
 
 
-@pytest.fixture
-def organiser(db):
-    user = UserFactory(email="organiser@jlgc.example", is_staff=True)
-    user.groups.add(Group.objects.get(name="Organisers"))
-    return user
-
-
-@pytest.fixture
-def organiser_client(client, organiser):
-    client.force_login(organiser)
-    return client
-
-
 ADD = "admin:notifications_announcement_add"
 
 

@@ -5,7 +5,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.auth.models import Group
 from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -141,14 +140,6 @@ def _new_quotas(*quotas: tuple[str, object]) -> dict[str, object]:
         data[f"audience_quotas-{index}-audience_type"] = AudienceType.objects.get(slug=slug).pk
         data[f"audience_quotas-{index}-seats"] = str(seats)
     return data
-
-
-@pytest.fixture
-def organiser_client(client):
-    organiser = UserFactory(email="organiser@jlgc.example", is_staff=True)
-    organiser.groups.add(Group.objects.get(name="Organisers"))
-    client.force_login(organiser)
-    return client
 
 
 # --- Branding -------------------------------------------------------------

@@ -1,7 +1,7 @@
 from pathlib import Path
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, ManagementUtility, call_command
 from django.urls import reverse
@@ -316,14 +316,6 @@ def test_command_exits_non_zero_with_a_single_stderr_line(seminar, tmp_path, cap
 
 
 # --- Admin page ------------------------------------------------------------------
-
-
-@pytest.fixture
-def organiser_client(client):
-    organiser = UserFactory(email="organiser@jlgc.example", is_staff=True)
-    organiser.groups.add(Group.objects.get(name="Organisers"))
-    client.force_login(organiser)
-    return client
 
 
 def _import_url(seminar) -> str:

@@ -3,7 +3,7 @@ import io
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from tests.factories import (
@@ -219,14 +219,6 @@ def test_registrants_csv_query_count_does_not_grow_with_rows(
 
 
 # --- Admin downloads -----------------------------------------------------------
-
-
-@pytest.fixture
-def organiser_client(client):
-    organiser = UserFactory(email="organiser@jlgc.example", is_staff=True)
-    organiser.groups.add(Group.objects.get(name="Organisers"))
-    client.force_login(organiser)
-    return client
 
 
 def test_seminar_registrants_csv_view_downloads_that_seminars_registrants(

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Permission
 from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -33,19 +33,6 @@ VTT = (
     b"00:04.500 --> 00:09.000\nOnsen towns are busy in winter.\n"
 )
 INLINE_PREFIXES = ("chapters", "materials")
-
-
-@pytest.fixture
-def organiser(db):
-    user = UserFactory(email="organiser@jlgc.example", is_staff=True)
-    user.groups.add(Group.objects.get(name="Organisers"))
-    return user
-
-
-@pytest.fixture
-def organiser_client(client, organiser):
-    client.force_login(organiser)
-    return client
 
 
 def stored_files() -> list[str]:

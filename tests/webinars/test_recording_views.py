@@ -10,7 +10,6 @@ from urllib.parse import quote, urlencode
 import pytest
 import time_machine
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -18,6 +17,7 @@ from django.utils import timezone
 
 from tests.factories import (
     AudienceTypeFactory,
+    OrganiserFactory,
     RecordingChapterFactory,
     RecordingFactory,
     RecordingMaterialFactory,
@@ -113,12 +113,6 @@ def academic():
     return AudienceTypeFactory(name="Academic", slug="academic")
 
 
-def organiser():
-    user = UserFactory(email="organiser@jlgc.example", is_staff=True)
-    user.groups.add(Group.objects.get(name="Organisers"))
-    return user
-
-
 def guest_link(client, seminar: Seminar, status=Registration.Status.CONFIRMED, **kwargs):
     """A guest registration whose emailed recording link was opened in ``client``'s browser."""
     registration = RegistrationFactory(seminar=seminar, status=status, **kwargs)
@@ -154,7 +148,7 @@ def become(client, viewer: str, seminars: list[Seminar], *, media, academic) -> 
             guest_link(client, seminar, status=status, email="guest@example.org")
         return
     if viewer == "organiser":
-        client.force_login(organiser())
+        client.force_login(OrganiserFactory())
         return
     user = UserFactory(
         email=f"{viewer}@example.org",
@@ -555,7 +549,7 @@ def test_uploaded_video_without_transcript_has_no_captions_track(client):
 
 def test_organiser_preview_of_an_unpublished_recording_says_so_and_is_not_counted(client):
     recording = make_recording(unpublished=True)
-    client.force_login(organiser())
+    client.force_login(OrganiserFactory())
 
     response = client.get(watch_url(recording))
 
@@ -667,7 +661,7 @@ def test_refused_and_head_requests_are_not_counted(client):
 
 def test_organisers_watching_a_published_recording_are_not_counted(client):
     recording = make_recording()
-    client.force_login(organiser())
+    client.force_login(OrganiserFactory())
 
     assert client.get(watch_url(recording)).status_code == 200
 

@@ -13,7 +13,6 @@ from tests.factories import (
     RegistrationQuestionFactory,
     SeminarFactory,
     SeriesFactory,
-    UserFactory,
 )
 from webinars.models import Registration, RegistrationQuestion, Seminar
 
@@ -22,14 +21,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:webinars_registration_changelist")
 WAITLISTED = Registration.Status.WAITLISTED
 CONFIRMED = Registration.Status.CONFIRMED
-
-
-@pytest.fixture
-def organiser_client(client):
-    organiser = UserFactory(email="organiser@jlgc.example", is_staff=True)
-    organiser.groups.add(Group.objects.get(name="Organisers"))
-    client.force_login(organiser)
-    return client
 
 
 def _messages(response) -> list[str]:
