@@ -1,10 +1,19 @@
+from datetime import UTC, datetime
+
 import pytest
 from django.contrib.auth.models import Group
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from notifications.models import OutgoingEmail
-from notifications.services import email_queue
-from tests.factories import SeminarFactory
+from accounts.models import AudienceType
+from notifications.models import Announcement, EmailOptOut, OutgoingEmail
+from notifications.services import (
+    announcement_send,
+    email_opt_out,
+    email_queue,
+)
+from tests.factories import RegistrationFactory, SeminarFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -139,3 +148,275 @@ def test_change_notices_and_scheduler_runs_are_visible_but_read_only(organiser_c
     assert change.status_code == 403
     assert PeriodicTaskRun.objects.count() == 1
     assert SeminarChangeNotice.objects.get().outcome == ""
+
+
+pytestmark = pytest.mark.django_db
+
+SENT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+
+BODY = "Dear all,\nThe slides are at https://example.org/slides?a=1&b=2\n<b>See you</b> soon."
+
+
+def _seminar(**kwargs):
+    defaults = {
+        "title": "Tourism in Tottori",
+        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
+        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
+        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
+    }
+    return SeminarFactory(**(defaults | kwargs))
+
+
+def _types():
+    return (
+        AudienceType.objects.get(slug="travel-agent"),
+        AudienceType.objects.get(slug="media"),
+    )
+
+
+def _announcement(seminar, *, statuses=("confirmed",), audience_types=(), **kwargs):
+    announcement = Announcement.objects.create(
+        seminar=seminar,
+        subject=kwargs.pop("subject", "Slides for Thursday"),
+        body=kwargs.pop("body", BODY),
+        statuses=list(statuses),
+        **kwargs,
+    )
+    announcement.audience_types.set(audience_types)
+    return announcement
+
+
+def _audience(seminar):
+    """Confirmed and waitlisted people of two audience types, and one cancelled."""
+    agent, media = _types()
+    people = {
+        "agent-confirmed": ("confirmed", agent),
+        "media-confirmed": ("confirmed", media),
+        "agent-waiting": ("waitlisted", agent),
+        "media-waiting": ("waitlisted", media),
+        "agent-gone": ("cancelled", agent),
+    }
+    return {
+        key: RegistrationFactory(
+            seminar=seminar, email=f"{key}@example.org", status=status, audience_type=kind
+        )
+        for key, (status, kind) in people.items()
+    }
+
+
+# --- Admin: write, preview, send ---------------------------------------------------
+
+
+ADD = "admin:notifications_announcement_add"
+
+
+def _preview(announcement) -> str:
+    return reverse("admin:notifications_announcement_preview", args=[announcement.pk])
+
+
+def test_organisers_may_write_and_send_announcements_and_manage_opt_outs():
+    codenames = set(
+        Group.objects.get(name="Organisers")
+        .permissions.filter(content_type__model__in=["announcement", "emailoptout"])
+        .values_list("codename", flat=True)
+    )
+    assert codenames == {
+        "view_announcement",
+        "add_announcement",
+        "change_announcement",
+        "view_emailoptout",
+        "add_emailoptout",
+        "delete_emailoptout",
+    }
+
+
+def test_add_form_takes_the_seminar_from_the_address_and_ticks_confirmed(organiser_client):
+    seminar = _seminar()
+
+    response = organiser_client.get(reverse(ADD), {"seminar": seminar.pk})
+
+    assert response.status_code == 200
+    form = response.context["adminform"].form
+    assert str(form["seminar"].value()) == str(seminar.pk)
+    assert form["statuses"].value() == ["confirmed"]
+    body = response.content.decode()
+    assert f'<option value="{seminar.pk}" selected>Tourism in Tottori</option>' in body
+    assert 'name="statuses" value="confirmed" id="id_statuses_0" checked' in body
+
+
+def test_admin_add_preview_send_flow(organiser_client, organiser, enqueued):
+    seminar = _seminar()
+    _audience(seminar)
+    agent, _media = _types()
+
+    response = organiser_client.post(
+        reverse(ADD),
+        {
+            "seminar": seminar.pk,
+            "subject": "Slides for Thursday",
+            "body": BODY,
+            "statuses": ["waitlisted", "confirmed"],
+            "audience_types": [agent.pk],
+        },
+    )
+
+    announcement = Announcement.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == _preview(announcement)
+    assert announcement.statuses == ["confirmed", "waitlisted"]
+    assert list(announcement.audience_types.all()) == [agent]
+    assert announcement.created_by == organiser
+    assert announcement.sent_at is None
+    assert OutgoingEmail.objects.count() == 0
+
+    preview = organiser_client.get(_preview(announcement))
+
+    assert preview.status_code == 200
+    assert preview.context["recipient_count"] == 2
+    assert [(g.status, g.audience_type, g.count) for g in preview.context["breakdown"]] == [
+        ("Confirmed", "Travel agent", 1),
+        ("Waitlisted", "Travel agent", 1),
+    ]
+    assert preview.context["reader"].email == "agent-confirmed@example.org"
+    assert preview.context["rendered"].subject == "Slides for Thursday"
+    page = preview.content.decode()
+    assert 'value="Send to 2 people"' in page
+    assert "The slides are at https://example.org/slides?a=1&amp;b=2" in page
+    assert "srcdoc=" in page
+    assert OutgoingEmail.objects.count() == 0
+
+    sent = organiser_client.post(_preview(announcement), follow=True)
+
+    assert [str(m) for m in sent.context["messages"]] == [
+        "Sent to 2 people: the emails are in the outbox."
+    ]
+    assert sorted(OutgoingEmail.objects.values_list("to_email", flat=True)) == [
+        "agent-confirmed@example.org",
+        "agent-waiting@example.org",
+    ]
+    announcement.refresh_from_db()
+    assert announcement.recipient_count == 2
+    assert announcement.sent_at is not None
+    assert "Send to" not in sent.content.decode()
+    assert "It cannot be sent again." in sent.content.decode()
+
+    again = organiser_client.post(_preview(announcement), follow=True)
+
+    assert [str(m) for m in again.context["messages"]] == [
+        "This announcement was already sent; it was not sent again."
+    ]
+    assert OutgoingEmail.objects.count() == 2
+
+
+def test_a_sent_announcement_is_read_only(organiser_client, enqueued):
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar)
+    announcement = _announcement(seminar)
+    announcement_send(announcement=announcement, now=SENT_AT)
+    url = reverse("admin:notifications_announcement_change", args=[announcement.pk])
+
+    page = organiser_client.get(url)
+
+    assert page.status_code == 200
+    assert 'name="subject"' not in page.content.decode()
+    assert "Confirmed" in page.content.decode()
+    organiser_client.post(url, {"subject": "Changed", "body": "x", "statuses": ["confirmed"]})
+    announcement.refresh_from_db()
+    assert announcement.subject == "Slides for Thursday"
+
+
+@pytest.mark.parametrize(
+    ("seminar_kwargs", "statuses", "field", "error"),
+    [
+        ({}, [], "statuses", "Choose at least one registration status to write to."),
+        (
+            {"draft": True},
+            ["confirmed"],
+            "seminar",
+            "The seminar is a draft: publish it before writing to its registrants.",
+        ),
+    ],
+)
+def test_admin_form_explains_what_is_missing(
+    organiser_client, seminar_kwargs, statuses, field, error
+):
+    seminar = _seminar(**seminar_kwargs)
+
+    response = organiser_client.post(
+        reverse(ADD),
+        {"seminar": seminar.pk, "subject": "Hello", "body": "Hi", "statuses": statuses},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {field: [error]}
+    assert Announcement.objects.count() == 0
+
+
+def test_preview_with_nobody_to_send_to_says_so_and_refuses_to_send(organiser_client, enqueued):
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar, email="kenji@example.org")
+    email_opt_out(email="kenji@example.org", source="page")
+    announcement = _announcement(seminar)
+
+    preview = organiser_client.get(_preview(announcement))
+
+    assert preview.context["recipient_count"] == 0
+    assert preview.context["opted_out_count"] == 1
+    assert preview.context["reader_is_example"] is True
+    page = preview.content.decode()
+    assert "Nobody would receive this announcement" in page
+    assert "1 address that matches unsubscribed from announcements and is left out." in page
+    assert "Send to" not in page
+
+    refused = organiser_client.post(_preview(announcement), follow=True)
+
+    assert [str(m) for m in refused.context["messages"]] == [
+        "Nobody would receive this announcement: no registrant with the chosen statuses and "
+        "audience types (who has not unsubscribed). Nothing was sent."
+    ]
+    assert OutgoingEmail.objects.count() == 0
+    announcement.refresh_from_db()
+    assert announcement.sent_at is None
+
+
+def test_staff_without_announcement_permissions_cannot_preview_or_send(client, enqueued):
+    seminar = _seminar()
+    RegistrationFactory(seminar=seminar)
+    announcement = _announcement(seminar)
+    client.force_login(UserFactory(is_staff=True))
+
+    assert client.get(_preview(announcement)).status_code == 403
+    assert client.post(_preview(announcement)).status_code == 403
+    assert OutgoingEmail.objects.count() == 0
+
+
+def _preview_queries(organiser_client, number: int, registrants: int) -> int:
+    seminar = _seminar(slug=f"preview-{number}")
+    agent, media = _types()
+    for n in range(registrants):
+        RegistrationFactory(seminar=seminar, audience_type=agent if n % 2 else media)
+    announcement = _announcement(seminar, audience_types=[agent, media])
+    with CaptureQueriesContext(connection) as queries:
+        response = organiser_client.get(_preview(announcement))
+    assert response.context["recipient_count"] == registrants
+    return len(queries)
+
+
+def test_preview_queries_do_not_grow_with_recipients(organiser_client):
+    assert _preview_queries(organiser_client, 1, 1) == _preview_queries(organiser_client, 2, 30)
+
+
+def test_organiser_records_an_opt_out_in_lower_case_once(organiser_client):
+    add = reverse("admin:notifications_emailoptout_add")
+
+    response = organiser_client.post(add, {"email": "Kenji@Example.org"})
+
+    assert response.status_code == 302
+    assert list(EmailOptOut.objects.values_list("email", "source")) == [
+        ("kenji@example.org", "admin")
+    ]
+    again = organiser_client.post(add, {"email": "KENJI@example.org"})
+    assert again.context["adminform"].form.errors == {
+        "email": ["This address has already unsubscribed."]
+    }
+    assert EmailOptOut.objects.count() == 1

@@ -1,25 +1,24 @@
-import re
-import smtplib
+import email
+import email.policy
+import socket
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
-from celery.exceptions import SoftTimeLimitExceeded
+from aiosmtpd.controller import Controller
 from django.core import mail
-from django.core.management import call_command
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
 from notifications.services import email_queue, emails_deliver_due, registration_email_queue
-from notifications.services.delivery import emails_claim, emails_requeue_stuck
-from notifications.tasks import deliver_due_emails, deliver_email, deliver_email_batch
+from notifications.services.delivery import emails_claim
+from notifications.tasks import deliver_email, deliver_email_batch
 from tests.factories import RegistrationFactory
-from webinars.models import RegistrationToken
-from webinars.selectors import registration_by_token
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
 Status = OutgoingEmail.Status
 
 
@@ -36,172 +35,10 @@ def _email(**kwargs) -> OutgoingEmail:
     return email_queue(**(fields | kwargs))
 
 
-def _reply(code: int) -> smtplib.SMTPResponseException:
-    return smtplib.SMTPDataError(code, b"reply text")
-
-
 @pytest.fixture
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def test_deliver_email_sends_once_and_a_second_run_skips(clock, enqueued, mailoutbox):
-    email = _email()
-
-    assert deliver_email(email.pk) == "sent"
-    assert deliver_email(email.pk) == "skipped"
-
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == ["Ayumi <ayumi@example.org>"]
-    email.refresh_from_db()
-    assert email.status == Status.SENT
-    assert email.sent_at == NOW
-    assert email.attempts == 1
-    assert enqueued == []
-
-
-def test_deliver_email_of_a_missing_row_does_nothing(enqueued, mailoutbox):
-    assert deliver_email(987654) == "skipped"
-    assert mailoutbox == []
-
-
-@pytest.mark.parametrize("status", [Status.SENT, Status.FAILED, Status.CANCELLED])
-def test_deliver_email_never_sends_a_finished_row(enqueued, mailoutbox, status):
-    email = _email()
-    OutgoingEmail.objects.filter(pk=email.pk).update(status=status)
-
-    assert deliver_email(email.pk) == "skipped"
-    assert mailoutbox == []
-
-
-def test_deliver_email_skips_a_row_another_worker_is_sending(clock, enqueued, mailoutbox):
-    email = _email()
-    OutgoingEmail.objects.filter(pk=email.pk).update(status=Status.SENDING, updated_at=NOW)
-
-    assert deliver_email(email.pk) == "skipped"
-    assert mailoutbox == []
-
-
-def test_deliver_email_takes_over_a_row_whose_sending_lease_expired(clock, enqueued, mailoutbox):
-    email = _email()
-    OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=Status.SENDING, updated_at=NOW - timedelta(minutes=11), attempts=1
-    )
-
-    assert deliver_email(email.pk) == "sent"
-    email.refresh_from_db()
-    assert email.status == Status.SENT
-    assert email.attempts == 2
-
-
-def test_deliver_email_skips_a_row_whose_retry_is_not_due(clock, enqueued, mailoutbox):
-    email = _email()
-    OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=NOW + timedelta(minutes=5))
-
-    assert deliver_email(email.pk) == "skipped"
-    assert mailoutbox == []
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        _reply(421),
-        smtplib.SMTPSenderRefused(451, b"try later", "seminars@kizuna.example"),
-        smtplib.SMTPServerDisconnected("gone"),
-        ConnectionRefusedError("refused"),
-        TimeoutError("timed out"),
-        smtplib.SMTPRecipientsRefused({"ayumi@example.org": (450, b"mailbox busy")}),
-    ],
-    ids=["421", "sender-451", "disconnected", "refused", "timeout", "recipient-450"],
-)
-def test_temporary_failure_is_retried_with_backoff(clock, enqueued, scripted_backend, error):
-    email = _email()
-    scripted_backend.failures = [error]
-
-    assert deliver_email(email.pk) == "retrying"
-
-    email.refresh_from_db()
-    assert email.status == Status.QUEUED
-    assert email.attempts == 1
-    assert email.next_attempt_at == NOW + timedelta(seconds=30)
-    assert email.last_error.startswith(type(error).__name__)
-    assert enqueued == [(email.pk, 30)]
-
-
-def test_backoff_doubles_then_is_capped(clock, enqueued, scripted_backend, settings):
-    settings.EMAIL_MAX_ATTEMPTS = 10
-    settings.EMAIL_RETRY_MAX_SECONDS = 300
-    email = _email()
-    scripted_backend.failures = [_reply(451) for _ in range(5)]
-    delays = []
-    for _ in range(5):
-        attempted_at = datetime.now(UTC)
-        assert deliver_email(email.pk) == "retrying"
-        email.refresh_from_db()
-        delays.append((email.next_attempt_at - attempted_at).total_seconds())
-        clock.move_to(email.next_attempt_at)
-
-    assert delays == [30, 60, 120, 240, 300]
-    assert [countdown for _id, countdown in enqueued] == [30, 60, 120, 240, 300]
-    assert email.attempts == 5
-
-
-def test_retry_further_than_15_minutes_is_left_to_the_periodic_pass(
-    clock, enqueued, scripted_backend, settings
-):
-    settings.EMAIL_MAX_ATTEMPTS = 10
-    email = _email()
-    OutgoingEmail.objects.filter(pk=email.pk).update(attempts=5)
-    scripted_backend.failures = [_reply(421)]
-
-    assert deliver_email(email.pk) == "retrying"
-
-    email.refresh_from_db()
-    assert email.attempts == 6
-    assert email.next_attempt_at == NOW + timedelta(seconds=30 * 2**5)
-    assert enqueued == []
-
-
-@pytest.mark.parametrize(
-    "error",
-    [
-        _reply(554),
-        smtplib.SMTPRecipientsRefused({"ayumi@example.org": (550, b"no such user")}),
-        smtplib.SMTPSenderRefused(553, b"not allowed", "seminars@kizuna.example"),
-    ],
-    ids=["554", "recipient-550", "sender-553"],
-)
-def test_permanent_failure_fails_at_once_without_retry(clock, enqueued, scripted_backend, error):
-    email = _email()
-    scripted_backend.failures = [error]
-
-    assert deliver_email(email.pk) == "failed"
-
-    email.refresh_from_db()
-    assert email.status == Status.FAILED
-    assert email.attempts == 1
-    assert email.last_error.startswith(type(error).__name__)
-    assert enqueued == []
-    assert deliver_email(email.pk) == "skipped"
-    assert scripted_backend.sends == 1
-
-
-def test_last_allowed_attempt_failing_marks_the_row_failed(
-    clock, enqueued, scripted_backend, settings
-):
-    settings.EMAIL_MAX_ATTEMPTS = 4
-    email = _email()
-    OutgoingEmail.objects.filter(pk=email.pk).update(attempts=3)
-    scripted_backend.failures = [_reply(421)]
-
-    assert deliver_email(email.pk) == "failed"
-
-    email.refresh_from_db()
-    assert email.status == Status.FAILED
-    assert email.attempts == 4
-    assert email.last_error == "SMTPDataError: (421, b'reply text') (gave up after 4 attempts)"
-    assert enqueued == []
 
 
 def test_periodic_pass_sends_due_rows_over_one_connection_per_batch(
@@ -222,19 +59,6 @@ def test_periodic_pass_sends_due_rows_over_one_connection_per_batch(
     assert set(
         OutgoingEmail.objects.filter(pk__in=[e.pk for e in due]).values_list("status", flat=True)
     ) == {Status.SENT}
-
-
-def test_periodic_pass_counts_failures_and_retries_and_keeps_going(
-    clock, enqueued, scripted_backend
-):
-    for n in range(3):
-        _email(to_email=f"p{n}@example.org")
-    scripted_backend.failures = [_reply(550), _reply(421)]
-
-    result = deliver_due_emails()
-
-    assert result == {"delivered": 1, "failed": 1, "retrying": 1, "requeued": 0}
-    assert enqueued == []
 
 
 def test_periodic_pass_requeues_rows_stuck_in_sending_and_sends_them(
@@ -266,18 +90,6 @@ def test_periodic_pass_requeues_rows_stuck_in_sending_and_sends_them(
     }
 
 
-def test_deliver_outbox_command_prints_the_summary(clock, enqueued, scripted_backend, capsys):
-    for n in range(4):
-        _email(to_email=f"c{n}@example.org")
-    scripted_backend.failures = [_reply(421), _reply(554)]
-
-    call_command("deliver_outbox")
-
-    assert capsys.readouterr().out == "Delivered 2, failed 1, retrying 1\n"
-    assert call_command("deliver_outbox") is None
-    assert capsys.readouterr().out == "Delivered 0, failed 0, retrying 0\n"
-
-
 def test_periodic_pass_leaves_rows_queued_when_the_mail_server_is_unreachable(
     clock, enqueued, scripted_backend, monkeypatch
 ):
@@ -294,50 +106,6 @@ def test_periodic_pass_leaves_rows_queued_when_the_mail_server_is_unreachable(
     email.refresh_from_db()
     assert email.status == Status.QUEUED
     assert email.attempts == 0
-
-
-# --- Batches ----------------------------------------------------------------------------
-
-
-def _registration_email(address: str) -> OutgoingEmail:
-    registration = RegistrationFactory(email=address, name="Mio")
-    return registration_email_queue(
-        registration=registration, kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED
-    )
-
-
-def test_batch_sends_its_rows_over_one_connection_and_a_second_run_sends_nothing(
-    clock, enqueued, scripted_backend
-):
-    emails = [_email(to_email=f"b{n}@example.org") for n in range(3)]
-    ids = [email.pk for email in emails]
-
-    first = deliver_email_batch(ids)
-    second = deliver_email_batch(ids)
-
-    assert first == {"delivered": 3, "failed": 0, "retrying": 0, "skipped": 0}
-    assert second == {"delivered": 0, "failed": 0, "retrying": 0, "skipped": 3}
-    assert [message.to for message in mail.outbox] == [
-        [f"Ayumi <b{n}@example.org>"] for n in range(3)
-    ]
-    assert (scripted_backend.opened, scripted_backend.sends) == (1, 3)
-    assert (
-        list(OutgoingEmail.objects.filter(pk__in=ids).values_list("status", "attempts", "sent_at"))
-        == [(Status.SENT, 1, NOW)] * 3
-    )
-    assert enqueued == []
-
-
-def test_batches_with_overlapping_ids_send_each_row_once(clock, enqueued, scripted_backend):
-    ids = [_email(to_email=f"o{n}@example.org").pk for n in range(4)]
-
-    assert deliver_email_batch(ids[:3])["delivered"] == 3
-    assert deliver_email_batch(ids[1:])["delivered"] == 1
-    assert emails_deliver_due().delivered == 0
-
-    assert sorted(message.to[0] for message in mail.outbox) == [
-        f"Ayumi <o{n}@example.org>" for n in range(4)
-    ]
 
 
 def test_claim_skips_rows_another_batch_claimed_and_rows_not_due(clock, enqueued):
@@ -358,163 +126,6 @@ def test_claim_skips_rows_another_batch_claimed_and_rows_not_due(clock, enqueued
     }
 
 
-def test_batch_queries_are_a_claim_one_token_insert_and_one_update_per_row(
-    clock, enqueued, mailoutbox, django_assert_num_queries
-):
-    ids = [_registration_email(f"q{n}@example.org").pk for n in range(5)]
-
-    # Claim: savepoint, SELECT ... FOR UPDATE, UPDATE, release; one INSERT of the
-    # link tokens; then one UPDATE per row sent.
-    with django_assert_num_queries(4 + 1 + 5):
-        assert deliver_email_batch(ids)["delivered"] == 5
-
-    assert RegistrationToken.objects.count() == 5
-
-
-def test_batch_gives_each_email_its_own_working_link_token(clock, enqueued, mailoutbox):
-    emails = [_registration_email(f"t{n}@example.org") for n in range(3)]
-
-    deliver_email_batch([email.pk for email in emails])
-
-    tokens = []
-    for message, email in zip(mailoutbox, emails, strict=True):
-        (token,) = re.findall(r"https://kizuna\.example/j/([A-Za-z0-9_-]{40,})/", message.body)
-        assert registration_by_token(token) == email.registration
-        calendar_part = next(
-            part for part in message.message().walk() if part.get_content_type() == "text/calendar"
-        )
-        (event,) = Calendar.from_ical(calendar_part.get_payload(decode=True)).walk("VEVENT")
-        assert str(event["LOCATION"]) == f"https://kizuna.example/j/{token}/"
-        tokens.append(token)
-    assert len(set(tokens)) == 3
-
-
-def test_batch_retries_a_temporary_failure_alone_and_fails_a_permanent_one(
-    clock, enqueued, scripted_backend
-):
-    ids = [_email(to_email=f"r{n}@example.org").pk for n in range(4)]
-    scripted_backend.failures = [_reply(421), _reply(550)]
-
-    assert deliver_email_batch(ids) == {"delivered": 2, "failed": 1, "retrying": 1, "skipped": 0}
-
-    statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
-    assert [statuses[pk] for pk in ids] == [Status.QUEUED, Status.FAILED, Status.SENT, Status.SENT]
-    assert OutgoingEmail.objects.get(pk=ids[0]).next_attempt_at == NOW + timedelta(seconds=30)
-    assert enqueued == [(ids[0], 30)]
-    # A fresh connection after each failure: the server may have dropped the session.
-    assert scripted_backend.opened == 3
-
-
-def test_connection_lost_mid_batch_leaves_the_untried_rows_queued_for_the_pass(
-    clock, enqueued, scripted_backend, monkeypatch
-):
-    ids = [_email(to_email=f"l{n}@example.org").pk for n in range(4)]
-    scripted_backend.failures = [smtplib.SMTPServerDisconnected("gone")]
-    opens = []
-
-    def open_once(self):
-        opens.append(1)
-        if len(opens) > 1:
-            raise ConnectionRefusedError("server down")
-        return True
-
-    monkeypatch.setattr(scripted_backend, "open", open_once)
-
-    assert deliver_email_batch(ids) == {"delivered": 0, "failed": 0, "retrying": 4, "skipped": 0}
-
-    rows = OutgoingEmail.objects.filter(pk__in=ids).order_by("pk")
-    assert list(rows.values_list("status", "attempts", "next_attempt_at")) == [
-        (Status.QUEUED, 1, NOW + timedelta(seconds=30)),
-        (Status.QUEUED, 0, NOW),
-        (Status.QUEUED, 0, NOW),
-        (Status.QUEUED, 0, NOW),
-    ]
-    assert mail.outbox == []
-    assert enqueued == [(ids[0], 30)]
-
-
-def test_soft_time_limit_mid_batch_puts_the_unsent_rows_back(
-    clock, enqueued, scripted_backend, monkeypatch
-):
-    ids = [_email(to_email=f"s{n}@example.org").pk for n in range(3)]
-    send = scripted_backend.send_messages
-
-    def send_then_time_out(self, messages):
-        if scripted_backend.sends:
-            raise SoftTimeLimitExceeded()
-        return send(self, messages)
-
-    monkeypatch.setattr(scripted_backend, "send_messages", send_then_time_out)
-
-    with pytest.raises(SoftTimeLimitExceeded):
-        deliver_email_batch(ids)
-
-    rows = OutgoingEmail.objects.filter(pk__in=ids).order_by("pk")
-    assert list(rows.values_list("status", "attempts")) == [
-        (Status.SENT, 1),
-        (Status.QUEUED, 1),
-        (Status.QUEUED, 0),
-    ]
-    assert len(mail.outbox) == 1
-
-
-def test_unreachable_server_at_batch_start_claims_nothing_for_good(
-    clock, enqueued, scripted_backend, monkeypatch
-):
-    ids = [_email(to_email=f"u{n}@example.org").pk for n in range(2)]
-
-    def unreachable(self):
-        raise ConnectionRefusedError("no server")
-
-    monkeypatch.setattr(scripted_backend, "open", unreachable)
-
-    assert deliver_email_batch(ids) == {"delivered": 0, "failed": 0, "retrying": 2, "skipped": 0}
-    assert list(OutgoingEmail.objects.values_list("status", "attempts")) == [(Status.QUEUED, 0)] * 2
-
-
-@pytest.mark.parametrize(
-    ("lease_seconds", "outcome", "requeued"), [(60, "sent", 1), (600, "skipped", 0)]
-)
-def test_the_sending_lease_is_read_from_settings(
-    clock, enqueued, mailoutbox, settings, lease_seconds, outcome, requeued
-):
-    settings.EMAIL_SENDING_LEASE_SECONDS = lease_seconds
-    taken = _email(to_email="taken@example.org")
-    stuck = _email(to_email="stuck@example.org")
-    OutgoingEmail.objects.filter(pk__in=[taken.pk, stuck.pk]).update(
-        status=Status.SENDING, attempts=1, updated_at=NOW - timedelta(minutes=2)
-    )
-
-    assert deliver_email(taken.pk) == outcome
-    assert emails_requeue_stuck(now=NOW) == requeued
-
-
-def test_each_row_is_marked_sent_before_the_next_message_starts(enqueued, mailoutbox, monkeypatch):
-    # A worker killed between two messages must leave nothing sent but unrecorded.
-    from django.core.mail.backends.locmem import EmailBackend
-
-    statuses_seen_at_send = []
-    send_messages = EmailBackend.send_messages
-
-    def recording_send(self, messages):
-        statuses_seen_at_send.append(
-            list(OutgoingEmail.objects.order_by("pk").values_list("status", flat=True))
-        )
-        return send_messages(self, messages)
-
-    monkeypatch.setattr(EmailBackend, "send_messages", recording_send)
-    ids = [_email(to_email=f"row{n}@example.org").pk for n in range(3)]
-
-    assert deliver_email_batch(ids)["delivered"] == 3
-
-    assert statuses_seen_at_send == [
-        [Status.SENDING, Status.SENDING, Status.SENDING],
-        [Status.SENT, Status.SENDING, Status.SENDING],
-        [Status.SENT, Status.SENT, Status.SENDING],
-    ]
-    assert len(mailoutbox) == 3
-
-
 def test_the_sent_mark_statement_names_the_models_table_and_columns():
     from notifications.services.delivery import _MARK_SENT_SQL
 
@@ -523,3 +134,129 @@ def test_the_sent_mark_statement_names_the_models_table_and_columns():
     for column in ("status", "sent_at", "updated_at", "id"):
         assert column in fields
         assert f'"{column}" = %s' in _MARK_SENT_SQL
+
+
+pytestmark = pytest.mark.django_db
+
+Status = OutgoingEmail.Status
+
+
+class RecordingHandler:
+    """Accepts mail, except for addresses that start with "busy" (450) or "gone" (550)."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], bytes]] = []
+        self.sessions: set[int] = set()
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        self.sessions.add(id(session))
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address.startswith("busy"):
+            return "450 Mailbox busy, try later"
+        if address.startswith("gone"):
+            return "550 No such user"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), envelope.original_content))
+        return "250 Message accepted"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server(settings):
+    handler = RecordingHandler()
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
+    controller.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = controller.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 5
+    yield handler
+    controller.stop()
+
+
+def _queue(address: str) -> OutgoingEmail:
+    registration = RegistrationFactory(email=address, name="Mio")
+    return registration_email_queue(
+        registration=registration, kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED
+    )
+
+
+def test_invite_arrives_over_smtp_as_a_meeting_request(smtp_server, enqueued):
+    outbox_email = _queue("mio@example.org")
+
+    assert deliver_email(outbox_email.pk) == "sent"
+
+    ((recipients, raw),) = smtp_server.messages
+    assert recipients == ["mio@example.org"]
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert message["To"] == "Mio <mio@example.org>"
+    calendar_part = next(
+        part for part in message.walk() if part.get_content_type() == "text/calendar"
+    )
+    assert calendar_part.get_param("method") == "REQUEST"
+    assert Calendar.from_ical(calendar_part.get_content())["METHOD"] == "REQUEST"
+
+
+def test_periodic_pass_over_one_smtp_session_with_4xx_and_5xx_refusals(smtp_server, enqueued):
+    delivered = [_queue(f"ok{n}@example.org") for n in range(3)]
+    busy = _queue("busy@example.org")
+    gone = _queue("gone@example.org")
+
+    result = emails_deliver_due(batch_size=10)
+
+    assert (result.delivered, result.failed, result.retrying) == (3, 1, 1)
+    assert sorted(recipients[0] for recipients, _raw in smtp_server.messages) == [
+        f"ok{n}@example.org" for n in range(3)
+    ]
+    statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
+    assert [statuses[e.pk] for e in delivered] == [Status.SENT] * 3
+    assert statuses[busy.pk] == Status.QUEUED
+    assert statuses[gone.pk] == Status.FAILED
+    # ok0–ok2 and busy share the batch's session; after the 450 a fresh one sends to gone.
+    assert len(smtp_server.sessions) == 2
+
+
+def test_unreachable_smtp_server_is_a_temporary_failure(settings, enqueued):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = _free_port()
+    settings.EMAIL_TIMEOUT = 2
+    outbox_email = _queue("mio@example.org")
+
+    assert deliver_email(outbox_email.pk) == "retrying"
+
+    outbox_email.refresh_from_db()
+    assert outbox_email.status == Status.QUEUED
+    assert outbox_email.last_error.startswith("ConnectionRefusedError")
+
+
+def test_a_batch_goes_over_one_smtp_session_each_message_once(smtp_server, enqueued):
+    ids = [_queue(f"batch{n}@example.org").pk for n in range(4)]
+
+    assert deliver_email_batch(ids)["delivered"] == 4
+    assert deliver_email_batch(ids)["skipped"] == 4
+
+    assert [recipients for recipients, _raw in smtp_server.messages] == [
+        [f"batch{n}@example.org"] for n in range(4)
+    ]
+    assert len(smtp_server.sessions) == 1
+    message_ids = {
+        email.message_from_bytes(raw, policy=email.policy.default)["Message-ID"]
+        for _recipients, raw in smtp_server.messages
+    }
+    assert len(message_ids) == 4
