@@ -182,7 +182,7 @@ def _search_page(query: str) -> tuple[int, list]:
     from django.core.paginator import Paginator
 
     from webinars.recording_access import ANONYMOUS
-    from webinars.recording_selectors import recordings_archive, transcript_matches
+    from webinars.selectors.recordings import recordings_archive, transcript_matches
 
     page = Paginator(recordings_archive(viewer=ANONYMOUS, query=query), PAGE_SIZE).get_page(1)
     cards = list(page.object_list)

@@ -10,7 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from webinars import recording_selectors
+from webinars import selectors
 from webinars.forms import MAX_SEARCH_LENGTH, CatalogueFilterForm, SearchField
 from webinars.models import Topic
 from webinars.recording_access import ANONYMOUS, Viewer
@@ -40,4 +40,4 @@ class RecordingFilterForm(CatalogueFilterForm):
     def topic_choices(self) -> QuerySet[Topic]:
         # Only topics of recordings this viewer may watch: a restricted recording's topic
         # would tell anonymous visitors (and the cached page) that it exists.
-        return recording_selectors.recording_topics(self.viewer)
+        return selectors.recording_topics(self.viewer)

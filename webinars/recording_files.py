@@ -26,7 +26,7 @@ from django.views.decorators.http import require_safe
 
 from webinars.models import Recording, RecordingMaterial
 from webinars.recording_access import access_denial, viewer_for
-from webinars.recording_selectors import recording_for_page
+from webinars.selectors.recordings import recording_for_page
 
 # Public recordings may sit in the browser's cache for a while; the rest never do.
 PUBLIC_MAX_AGE = 3600

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from webinars import recording_selectors, selectors
+from webinars import selectors
 from webinars.cache import cache_public_page
 from webinars.forms import CatalogueFilterForm, SeminarFilterForm
 from webinars.recording_access import viewer_for
@@ -36,7 +36,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "next_seminars": selectors.seminars_next(limit=HOME_SEMINARS),
             "series_list": selectors.series_overview(),
             "topics": selectors.topics_in_use(upcoming_only=True),
-            "latest_recordings": recording_selectors.recordings_latest(
+            "latest_recordings": selectors.recordings_latest(
                 viewer=viewer_for(request), limit=HOME_RECORDINGS
             ),
         },
@@ -105,9 +105,7 @@ def seminar_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(_("No seminar found."))
     # The same for every visitor (the page is cached): whether a recording exists and who
     # may watch it; the watch page decides for each viewer.
-    recording = (
-        recording_selectors.published_recording_of_seminar(seminar) if seminar.is_past else None
-    )
+    recording = selectors.published_recording_of_seminar(seminar) if seminar.is_past else None
     return render(
         request,
         "webinars/seminar_detail.html",
@@ -129,9 +127,7 @@ def series_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # One more than shown tells whether to link to the full past list.
     past_seminars = list(selectors.seminars_past(series=series)[: SERIES_PAST_SEMINARS + 1])
     recordings = list(
-        recording_selectors.series_recordings(series, viewer=viewer_for(request))[
-            : SERIES_RECORDINGS + 1
-        ]
+        selectors.series_recordings(series, viewer=viewer_for(request))[: SERIES_RECORDINGS + 1]
     )
     return render(
         request,
@@ -154,9 +150,7 @@ def speaker_detail(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404(_("No speaker found."))
     # One more than shown tells whether to link to the archive, searched for the speaker.
     recordings = list(
-        recording_selectors.speaker_recordings(speaker, viewer=viewer_for(request))[
-            : SPEAKER_RECORDINGS + 1
-        ]
+        selectors.speaker_recordings(speaker, viewer=viewer_for(request))[: SPEAKER_RECORDINGS + 1]
     )
     return render(
         request,

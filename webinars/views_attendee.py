@@ -35,7 +35,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from webinars import ical, recording_selectors, timezones
+from webinars import ical, selectors, timezones
 from webinars.errors import RegistrationBusy
 from webinars.forms_attendee import RegistrationDetailsForm
 from webinars.models import Registration, RegistrationQuerySet, Seminar, SeminarSpeaker
@@ -380,7 +380,7 @@ def grant_recording_link(request: HttpRequest, registration: Registration) -> bo
 def _recording_after_the_end(request: HttpRequest, registration: Registration) -> dict:
     """After the end the join link leads to the recording once it is published, and opens
     it in this browser as the emailed recording link does."""
-    recording = recording_selectors.published_recording_of_seminar(registration.seminar)
+    recording = selectors.published_recording_of_seminar(registration.seminar)
     if recording is None:
         return {"recording": None}
     grant_recording_link(request, registration)
@@ -451,7 +451,7 @@ def my_seminars(request: HttpRequest) -> HttpResponse:
     """``/me/``: the signed-in person's seminars, and their private calendar feed."""
     feed_url = _feed_url(request.user)
     groups = my_seminars_grouped(request.user)
-    recordings = recording_selectors.recordings_of_seminars(
+    recordings = selectors.recordings_of_seminars(
         [registration.seminar_id for registration in groups.past], viewer=viewer_for(request)
     )
     return render(

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from webinars import recording_selectors
+from webinars import selectors
 from webinars.cache import cache_public_page
 from webinars.forms_recordings import RecordingFilterForm
 from webinars.models import Recording
@@ -49,7 +49,7 @@ def recording_list(request: HttpRequest) -> HttpResponse:
     form = RecordingFilterForm(request.GET, viewer=viewer)
 
     def extra_context(filters: dict, page_recordings: list[Recording]) -> dict:
-        matches = recording_selectors.transcript_matches(page_recordings, filters["query"])
+        matches = selectors.transcript_matches(page_recordings, filters["query"])
         applied = form.applied_query()
         # Built from what the form applied, never from the raw address: the page is
         # cached under the parameters it reads, so anything else must not reach it.
@@ -63,7 +63,7 @@ def recording_list(request: HttpRequest) -> HttpResponse:
     return listing_page(
         request,
         form=form,
-        selector=functools.partial(recording_selectors.recordings_archive, viewer=viewer),
+        selector=functools.partial(selectors.recordings_archive, viewer=viewer),
         template="webinars/recording_list.html",
         items_name="recordings",
         extra_context=extra_context,
@@ -123,7 +123,7 @@ def _denied(request: HttpRequest, recording: Recording, reason: str) -> HttpResp
     seminar = recording.seminar
     next_seminar = None
     if recording.access == Recording.Access.REGISTRANTS:
-        next_seminar = recording_selectors.next_seminar_in_series(seminar.series)
+        next_seminar = selectors.next_seminar_in_series(seminar.series)
     return render(
         request,
         "webinars/recording_denied.html",
@@ -146,14 +146,14 @@ def recording_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
     Unpublished recordings are 404 except for organisers, who preview them (uncounted).
     """
-    recording = recording_selectors.recording_for_page(slug)
+    recording = selectors.recording_for_page(slug)
     viewer = viewer_for(request)
     if recording is None or not (recording.is_published or viewer.is_organiser):
         raise Http404(_("No recording found."))
     reason = access_denial(recording, viewer)
     if reason is not None:
         return _denied(request, recording, reason)
-    recording_selectors.recording_with_contents(recording)
+    selectors.recording_with_contents(recording)
     if _counts_as_a_view(request, recording, viewer):
         today = timezone.localdate()
         recording_view_record(
@@ -170,7 +170,7 @@ def recording_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "materials": recording.materials.all(),
             "cues": recording.cues.all(),
             "start_seconds": _start_seconds(request, recording),
-            "related": recording_selectors.recordings_related(
+            "related": selectors.recordings_related(
                 recording, viewer=viewer, limit=RELATED_RECORDINGS
             ),
         },
@@ -189,7 +189,7 @@ def registration_recording(request: HttpRequest, token: str) -> HttpResponse:
     access = access_by_token(token)
     registration = access.registration
     grant_recording_link(request, registration)
-    recording = recording_selectors.published_recording_of_seminar(registration.seminar)
+    recording = selectors.published_recording_of_seminar(registration.seminar)
     if recording is None:
         messages.info(request, _("The recording of this seminar is not published yet."))
         return redirect(access.manage_url)

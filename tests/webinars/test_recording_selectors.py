@@ -20,10 +20,10 @@ from tests.factories import (
     SpeakerFactory,
     TopicFactory,
 )
-from webinars import recording_selectors
+from webinars import selectors
 from webinars.models import Recording
 from webinars.recording_access import ANONYMOUS, Viewer
-from webinars.recording_selectors import SearchTerm, search_terms
+from webinars.selectors.recordings import SearchTerm, search_terms
 from webinars.services import recording_search_index, recording_transcript_attach
 from webinars.vtt import parse_vtt
 
@@ -86,7 +86,7 @@ def titles(recordings) -> list[str]:
 
 
 def archive(query=None, viewer=ANONYMOUS, **filters) -> list[str]:
-    return titles(recording_selectors.recordings_archive(viewer=viewer, query=query, **filters))
+    return titles(selectors.recordings_archive(viewer=viewer, query=query, **filters))
 
 
 # --- Terms ------------------------------------------------------------------------------
@@ -310,16 +310,16 @@ def test_search_never_lists_what_the_searcher_cannot_watch(kumamoto):
 
 
 def test_transcript_matches_give_the_first_cue_with_every_term(kumamoto):
-    found = recording_selectors.transcript_matches([kumamoto], '"local attractions" keep')
+    found = selectors.transcript_matches([kumamoto], '"local attractions" keep')
 
     cue = found[kumamoto.pk]
     assert (cue.seconds, cue.text) == (
         70,
         "Kumamoto Castle reopened its keep in 2021, one of the great local attractions.",
     )
-    assert recording_selectors.transcript_matches([kumamoto], "kumamoto")[kumamoto.pk].seconds == 1
-    assert recording_selectors.transcript_matches([kumamoto], "Beppu") == {}
-    assert recording_selectors.transcript_matches([kumamoto], "") == {}
+    assert selectors.transcript_matches([kumamoto], "kumamoto")[kumamoto.pk].seconds == 1
+    assert selectors.transcript_matches([kumamoto], "Beppu") == {}
+    assert selectors.transcript_matches([kumamoto], "") == {}
 
 
 # --- Filters ----------------------------------------------------------------------------------
@@ -348,7 +348,7 @@ def test_recording_topics_are_those_of_published_recordings():
     recording("Unpublished", unpublished=True).seminar.topics.set([hidden])
     SeminarFactory().topics.set([hidden])
 
-    assert list(recording_selectors.recording_topics(ANONYMOUS)) == [shown]
+    assert list(selectors.recording_topics(ANONYMOUS)) == [shown]
 
 
 def test_recording_topics_are_those_of_recordings_the_viewer_may_watch():
@@ -356,8 +356,8 @@ def test_recording_topics_are_those_of_recordings_the_viewer_may_watch():
     recording("Public").seminar.topics.set([public])
     recording("Members", access=Recording.Access.SIGNED_IN).seminar.topics.set([members])
 
-    assert list(recording_selectors.recording_topics(ANONYMOUS)) == [public]
-    assert list(recording_selectors.recording_topics(Viewer(user_id=1))) == [members, public]
+    assert list(selectors.recording_topics(ANONYMOUS)) == [public]
+    assert list(selectors.recording_topics(Viewer(user_id=1))) == [members, public]
 
 
 # --- Other pages' lists -------------------------------------------------------------------------
@@ -374,13 +374,11 @@ def test_related_are_same_series_or_shared_topic_watchable_newest_first():
     recording("Same series, members", days_ago=2, seminar__series=series, access="signed_in")
     recording("Same series, hidden", days_ago=2, seminar__series=series, unpublished=True)
 
-    assert titles(recording_selectors.recordings_related(main, viewer=ANONYMOUS)) == [
+    assert titles(selectors.recordings_related(main, viewer=ANONYMOUS)) == [
         "Shared topic",
         "Same series",
     ]
-    assert titles(recording_selectors.recordings_related(main, viewer=ANONYMOUS, limit=1)) == [
-        "Shared topic"
-    ]
+    assert titles(selectors.recordings_related(main, viewer=ANONYMOUS, limit=1)) == ["Shared topic"]
 
 
 def test_latest_series_and_speaker_recordings_are_watchable_only():
@@ -395,16 +393,16 @@ def test_latest_series_and_speaker_recordings_are_watchable_only():
         SeminarSpeakerFactory(seminar=made.seminar, speaker=speaker)
     recording("Elsewhere", days_ago=0.5)
 
-    assert titles(recording_selectors.recordings_latest(viewer=ANONYMOUS, limit=2)) == [
+    assert titles(selectors.recordings_latest(viewer=ANONYMOUS, limit=2)) == [
         "Elsewhere",
         "Newest open",
     ]
-    assert titles(recording_selectors.series_recordings(series, viewer=ANONYMOUS)) == [
+    assert titles(selectors.series_recordings(series, viewer=ANONYMOUS)) == [
         "Newest open",
         "Open",
     ]
     member = Viewer(user_id=1)
-    assert titles(recording_selectors.speaker_recordings(speaker, viewer=member)) == [
+    assert titles(selectors.speaker_recordings(speaker, viewer=member)) == [
         "Newest open",
         "Members",
         "Open",
@@ -416,12 +414,12 @@ def test_recordings_of_seminars_and_published_recording_of_seminar():
     hidden = recording("Hidden", unpublished=True)
     seminar_ids = [members.seminar_id, hidden.seminar_id]
 
-    assert list(recording_selectors.recordings_of_seminars(seminar_ids, viewer=ANONYMOUS)) == []
-    assert list(
-        recording_selectors.recordings_of_seminars(seminar_ids, viewer=Viewer(user_id=1))
-    ) == [members]
-    assert recording_selectors.published_recording_of_seminar(members.seminar) == members
-    assert recording_selectors.published_recording_of_seminar(hidden.seminar) is None
+    assert list(selectors.recordings_of_seminars(seminar_ids, viewer=ANONYMOUS)) == []
+    assert list(selectors.recordings_of_seminars(seminar_ids, viewer=Viewer(user_id=1))) == [
+        members
+    ]
+    assert selectors.published_recording_of_seminar(members.seminar) == members
+    assert selectors.published_recording_of_seminar(hidden.seminar) is None
 
 
 def test_next_seminar_in_series_skips_past_cancelled_and_draft_seminars():
@@ -434,8 +432,8 @@ def test_next_seminar_in_series_skips_past_cancelled_and_draft_seminars():
     SeminarFactory(series=series, starts_at=now + timedelta(days=9))
     SeminarFactory(starts_at=now + timedelta(days=3))
 
-    assert recording_selectors.next_seminar_in_series(series) == expected
-    assert recording_selectors.next_seminar_in_series(SeriesFactory()) is None
+    assert selectors.next_seminar_in_series(series) == expected
+    assert selectors.next_seminar_in_series(SeriesFactory()) is None
 
 
 def test_recordings_of_seminars_lists_those_seminars_watchable_newest_first():
@@ -443,7 +441,7 @@ def test_recordings_of_seminars_lists_those_seminars_watchable_newest_first():
     members = recording("Mine, members only", access="signed_in")
     recording("Not mine")
 
-    found = recording_selectors.recordings_of_seminars(
+    found = selectors.recordings_of_seminars(
         [made.seminar_id for made in [*mine, members]], viewer=ANONYMOUS
     )
 

@@ -30,7 +30,7 @@ from webinars.models import (
     TranscriptCue,
 )
 from webinars.recording_access import ANONYMOUS
-from webinars.recording_selectors import recordings_archive
+from webinars.selectors.recordings import recordings_archive
 
 pytestmark = pytest.mark.django_db
 

@@ -7,13 +7,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.factories import SeminarFactory
-from tests.webinars.test_recording_admin import (  # noqa: F401 (fixtures)
+from tests.webinars.test_recording_admin import (
     MP4,
     PDF,
     VTT,
     management_data,
-    organiser,
-    organiser_client,
     recording_form_data,
     stored_files,
 )

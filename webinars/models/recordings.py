@@ -19,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AudienceType
 from webinars.models.catalogue import Seminar
 
+# The PostgreSQL text-search configuration of the archive's search vector (stemming for
+# English text; Japanese has no spaces for the parser to split on, so selectors match it
+# by substring). The services build the vector and the selectors query it with it.
+SEARCH_CONFIG = "english"
+
 
 def private_storage() -> Storage:
     # A callable, so migrations do not freeze the storage's location.

@@ -15,11 +15,8 @@ from notifications import services as notices
 from webinars.cache import catalogue_changed
 from webinars.errors import RecordingNotPublishable
 from webinars.models import Recording, RecordingView, Seminar, Speaker, TranscriptCue
+from webinars.models.recordings import SEARCH_CONFIG
 from webinars.vtt import Cue
-
-# The PostgreSQL text-search configuration of the archive (stemming for English text;
-# Japanese has no spaces for the parser to split on, so selectors match it by substring).
-SEARCH_CONFIG = "english"
 
 
 def _locked(recording: Recording) -> Recording:

@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from webinars import embeds, vtt
 from webinars.models import Recording, RecordingMaterial
-from webinars.recording_selectors import search_terms
+from webinars.selectors.recordings import search_terms
 
 register = template.Library()
 

@@ -40,8 +40,9 @@ from webinars.models import (
     Topic,
     TranscriptCue,
 )
+from webinars.models.recordings import SEARCH_CONFIG
 from webinars.recording_access import Viewer, recordings_watchable
-from webinars.selectors import (
+from webinars.selectors.catalogue import (
     MAX_QUERY_TERMS,
     search_text_normalised,
     seminar_filtered,
@@ -49,7 +50,6 @@ from webinars.selectors import (
     speaker_matches,
     visible_seminars,
 )
-from webinars.services.recordings import SEARCH_CONFIG
 
 # A term longer than this is cut: no word or phrase anyone searches for is longer.
 MAX_TERM_LENGTH = 60
