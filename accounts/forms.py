@@ -5,6 +5,7 @@ helpers and keep the model's limits (max lengths, choices) in one place.
 """
 
 from django import forms
+from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import get_language
@@ -12,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.models import AudienceType, Language, User
-from accounts.validators import time_zone_choices
+from accounts.validators import time_zone_choices, validate_single_line
 
 DEFAULT_TIME_ZONE = "Europe/London"
 
@@ -77,11 +78,36 @@ def audience_type_field(*, queryset: QuerySet[AudienceType]) -> forms.ModelChoic
     )
 
 
-def model_form_field(name: str) -> forms.Field:
-    """The form field the ``User`` model would give, so lengths and choices stay in sync."""
-    field = User._meta.get_field(name).formfield()
-    assert field is not None  # every PROFILE_FIELDS entry is an editable model field
+class SingleLineTextField(forms.CharField):
+    """One line of text about a person (a name, an organisation, a job title).
+
+    The one rule for every form where people give their details (sign-up, profile,
+    registration, a registration's details): tabs become spaces and the ends are trimmed;
+    line breaks and other control characters are refused (``validate_single_line``).
+    """
+
+    default_validators = [validate_single_line]
+
+    def to_python(self, value: object) -> str:
+        return super().to_python(value).replace("\t", " ").strip()
+
+
+def person_field(model: type[models.Model], name: str, **kwargs: object) -> forms.Field:
+    """The form field for a person detail of ``model``: its length and choices, one rule.
+
+    Text details get :class:`SingleLineTextField`; ``kwargs`` (a label, say) override.
+    """
+    model_field = model._meta.get_field(name)
+    if isinstance(model_field, models.CharField) and not model_field.choices:
+        kwargs.setdefault("form_class", SingleLineTextField)
+    field = model_field.formfield(**kwargs)
+    assert field is not None  # only editable model fields are person details
     return field
+
+
+def model_form_field(name: str) -> forms.Field:
+    """The form field of the ``User`` model's profile detail ``name`` (see :func:`person_field`)."""
+    return person_field(User, name)
 
 
 # Lets browsers and password managers fill in what they already know.
@@ -155,6 +181,11 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = PROFILE_FIELDS
+        field_classes = {
+            "full_name": SingleLineTextField,
+            "organisation": SingleLineTextField,
+            "job_title": SingleLineTextField,
+        }
         help_texts = {
             "preferred_language": _("Emails from us will be in this language."),
         }

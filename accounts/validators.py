@@ -1,3 +1,4 @@
+import re
 import zoneinfo
 from functools import cache
 
@@ -32,3 +33,26 @@ def validate_time_zone(value: str) -> None:
 
 def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(available_time_zones())]
+
+
+# Line breaks of every kind: CR, LF, NEL, and the Unicode line and paragraph separators.
+LINE_BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
+# C0/C1 controls (tab and the line breaks are dealt with separately), and the
+# bidirectional overrides that can make text read differently from what it is.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def validate_single_line(value: str) -> None:
+    """One line of plain text about a person: no line breaks, no control characters.
+
+    Names, organisations and job titles go into email headers and calendar
+    parameters; refusing these characters, with a message that says which, is clearer
+    to the person than silently changing what they typed.
+    """
+    if LINE_BREAKS.search(value):
+        raise ValidationError(_("Please keep this on one line."), code="line_break")
+    if CONTROL_CHARACTERS.search(value):
+        raise ValidationError(
+            _("Please remove control characters (invisible formatting or direction marks)."),
+            code="control_characters",
+        )

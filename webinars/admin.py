@@ -31,14 +31,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AudienceTypeAdmin, ControlCharacterFreeSearchMixin
 from accounts.models import AudienceType
 from accounts.validators import available_time_zones
-from webinars.admin_forms import (
-    AttendanceImportForm,
-    AudienceQuotaFormSet,
-    CancelSeminarsForm,
-    RegistrationQuestionForm,
-    SeminarAdminForm,
-    SpeakerAdminForm,
-)
 from webinars.attendance_import import AttendanceReportError, attendance_import, parse_report
 from webinars.cache import catalogue_changed
 from webinars.errors import (
@@ -50,6 +42,13 @@ from webinars.errors import (
     SeminarError,
 )
 from webinars.exports import answer_text, registrants_csv_response
+from webinars.forms.catalogue import (
+    AudienceQuotaFormSet,
+    CancelSeminarsForm,
+    SeminarAdminForm,
+    SpeakerAdminForm,
+)
+from webinars.forms.registrations import AttendanceImportForm, RegistrationQuestionForm
 from webinars.models import (
     AudienceQuota,
     Registration,

@@ -1,6 +1,6 @@
 """The organiser admin for recordings: video, chapters, transcript, materials, publication.
 
-Uploads are checked in the forms (``webinars.admin_recording_forms``), so a refused file is
+Uploads are checked in the forms (``webinars.forms.recordings``), so a refused file is
 never stored; consent, transcripts, publication and the search index go through
 ``webinars.services``. Replaced, cleared and deleted files leave storage once the
 change commits.
@@ -26,14 +26,14 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ControlCharacterFreeSearchMixin
 from webinars.admin import CatalogueChangeAdminMixin
-from webinars.admin_recording_forms import (
+from webinars.errors import RecordingNotPublishable
+from webinars.forms.recordings import (
     UNBOUNDED_FILE_NAME,
     VIDEO_OFFSET_OVERRIDES,
     RecordingAdminForm,
     RecordingMaterialForm,
     file_widget,
 )
-from webinars.errors import RecordingNotPublishable
 from webinars.models import Recording, RecordingChapter, RecordingMaterial, Seminar
 from webinars.services import (
     private_file_delete_after_commit,

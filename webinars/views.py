@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from webinars import selectors
 from webinars.cache import cache_public_page
-from webinars.forms import CatalogueFilterForm, SeminarFilterForm
+from webinars.forms.catalogue import CatalogueFilterForm, SeminarFilterForm
 from webinars.recording_access import viewer_for
 
 PAGE_SIZE = 12

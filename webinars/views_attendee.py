@@ -37,7 +37,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.models import User
 from webinars import ical, selectors, timezones
 from webinars.errors import RegistrationBusy
-from webinars.forms_attendee import RegistrationDetailsForm
+from webinars.forms.registrations import RegistrationDetailsForm
 from webinars.models import Registration, RegistrationQuerySet, Seminar, SeminarSpeaker
 from webinars.recording_access import can_watch, grant_registration, viewer_for
 from webinars.selectors import registration_by_token

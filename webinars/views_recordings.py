@@ -25,7 +25,7 @@ from django.views.decorators.http import require_safe
 
 from webinars import selectors
 from webinars.cache import cache_public_page
-from webinars.forms_recordings import RecordingFilterForm
+from webinars.forms.recordings import RecordingFilterForm
 from webinars.models import Recording
 from webinars.ratelimit import client_ip
 from webinars.recording_access import Viewer, access_denial, viewer_for

@@ -22,7 +22,7 @@ from webinars.errors import (
     RegistrationClosed,
     RegistrationFull,
 )
-from webinars.forms_registration import (
+from webinars.forms.registrations import (
     RegistrationForm,
     one_click_data,
     profile_ready_for_one_click,

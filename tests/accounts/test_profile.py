@@ -176,3 +176,36 @@ def test_profile_rejects_other_methods(client, person):
     response = client.put(PROFILE_URL)
 
     assert response.status_code == 405
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("Taro\r\nBcc: x@example.org", "Please keep this on one line."),
+        (
+            "Taro\u202eoraT",
+            "Please remove control characters (invisible formatting or direction marks).",
+        ),
+    ],
+)
+@pytest.mark.parametrize("field", ["full_name", "organisation", "job_title"])
+def test_profile_refuses_line_breaks_and_control_characters_as_registration_does(
+    client, person, field, value, message
+):
+    client.force_login(person)
+
+    response = client.post(PROFILE_URL, profile_data(**{field: value}))
+
+    assert response.status_code == 200
+    assert response.context["form"].errors[field] == [message]
+    person.refresh_from_db()
+    assert getattr(person, field) != value
+
+
+def test_profile_turns_tabs_into_spaces_as_registration_does(client, person):
+    client.force_login(person)
+
+    client.post(PROFILE_URL, profile_data(full_name="Taro\tYamada"))
+
+    person.refresh_from_db()
+    assert person.full_name == "Taro Yamada"

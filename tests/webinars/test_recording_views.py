@@ -31,7 +31,7 @@ from tests.factories import (
     london,
 )
 from webinars import embeds
-from webinars.forms_recordings import RecordingFilterForm
+from webinars.forms.recordings import RecordingFilterForm
 from webinars.models import Recording, RecordingView, Registration, Seminar
 from webinars.services import (
     recording_search_index,

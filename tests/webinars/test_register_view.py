@@ -304,10 +304,12 @@ def test_injection_attempts_are_stored_harmlessly_and_reach_no_header_or_calenda
     )
 
     refused = client.post(url(seminar), form_data(name="Aiko\r\nBcc: evil@example.org"))
+    # Control characters in a person's details are refused too (one rule, accounts.forms).
+    refused_control = client.post(url(seminar), form_data(name="Aiko\x1b[31m"))
     accepted = client.post(
         url(seminar),
         form_data(
-            name="<img src=x onerror=alert(1)> Aiko\x00",
+            name="<img src=x onerror=alert(1)> Aiko",
             organisation="ACME;ATTENDEE:mailto:evil@example.org",
             **{f"question_{question.pk}": "x\r\nEND:VEVENT\r\nBEGIN:VEVENT"},
         ),
@@ -315,6 +317,8 @@ def test_injection_attempts_are_stored_harmlessly_and_reach_no_header_or_calenda
 
     assert refused.status_code == 200
     assert "Please keep this on one line." in refused.content.decode()
+    assert refused_control.status_code == 200
+    assert "Please remove control characters" in refused_control.content.decode()
     assert accepted.status_code == 302
     registration = Registration.objects.get()
     assert registration.name == "<img src=x onerror=alert(1)> Aiko"

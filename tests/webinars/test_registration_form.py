@@ -3,7 +3,7 @@ import pytest
 from accounts.models import AudienceType
 from tests.factories import RegistrationQuestionFactory, SeminarFactory, UserFactory
 from webinars import selectors
-from webinars.forms_registration import (
+from webinars.forms.registrations import (
     RegistrationForm,
     clean_multi_line,
     clean_single_line,
@@ -206,21 +206,32 @@ def test_email_with_header_injection_is_refused(seminar):
     assert "email" in form.errors
 
 
-def test_control_characters_are_removed_and_markup_kept_as_text(seminar):
+def test_control_characters_are_removed_from_answers_and_markup_kept_as_text(seminar):
     question = RegistrationQuestionFactory(seminar=seminar, kind=Kind.LONG_TEXT)
     form = make_form(
         seminar,
         base_data(
-            name="Ai\x00ko\x1b[31m \u202eTanaka\tSan",
+            name="Aiko Tanaka\tSan",
             organisation="<script>alert(1)</script>",
             **{f"question_{question.pk}": "BEGIN:VEVENT\x07\r\nEND:VCALENDAR\x7f"},
         ),
     )
 
     assert form.is_valid(), form.errors
-    assert form.cleaned_data["name"] == "Aiko[31m Tanaka San"
+    assert form.cleaned_data["name"] == "Aiko Tanaka San"
     assert form.cleaned_data["organisation"] == "<script>alert(1)</script>"
     assert form.answers() == {str(question.pk): "BEGIN:VEVENT\nEND:VCALENDAR"}
+
+
+@pytest.mark.parametrize("field", ["name", "organisation", "job_title"])
+@pytest.mark.parametrize("value", ["Ai\x07ko", "Aiko\x1b[31m", "\u202eTanaka"])
+def test_control_characters_in_person_details_are_refused_with_a_message(seminar, field, value):
+    # The one rule of every form where people give their details (accounts.forms).
+    form = make_form(seminar, base_data(**{field: value}))
+
+    assert form.errors[field] == [
+        "Please remove control characters (invisible formatting or direction marks)."
+    ]
 
 
 def test_clean_helpers():

@@ -400,7 +400,7 @@ def test_a_broken_zip_is_not_an_office_document():
     ids=["html-as-mp4", "empty", "extension", "oversized"],
 )
 @pytest.mark.django_db
-def test_refused_video_upload_stores_nothing(organiser_client, settings, name, data, message):  # noqa: F811
+def test_refused_video_upload_stores_nothing(organiser_client, settings, name, data, message):
     settings.RECORDING_VIDEO_MAX_MB = 1
     seminar = SeminarFactory(past=True)
 
@@ -442,7 +442,7 @@ def test_refused_video_upload_stores_nothing(organiser_client, settings, name, d
     ids=["pdf-as-pptx", "zip-as-docx", "oversized", "html-as-pdf"],
 )
 @pytest.mark.django_db
-def test_refused_material_stores_nothing(organiser_client, settings, name, data, message):  # noqa: F811
+def test_refused_material_stores_nothing(organiser_client, settings, name, data, message):
     settings.RECORDING_MATERIAL_MAX_MB = 1
     seminar = SeminarFactory(past=True)
 

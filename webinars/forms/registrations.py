@@ -1,45 +1,52 @@
-"""The public registration form: who you are, the seminar's own questions, consents.
+"""Forms of registering: the registration form, the attendee's details, and the organisers'
+questions and attendance import.
 
-Every text field is length-limited and cleaned the same way: control characters are
-removed, and single-line fields refuse line breaks outright, so nothing typed here can
-start a new email header or calendar property. Markup is left as typed and escaped
-wherever it is shown.
+Every text field is length-limited. A person's details (name, organisation, job title)
+follow the one rule of every form where people give them
+(:class:`accounts.forms.SingleLineTextField`): line breaks and control characters are
+refused with a message that says which. Answers to the seminar's questions keep line
+breaks where they may (long answers), refuse them where not, and lose other control
+characters. So nothing typed here can start a new email header or calendar property.
+Markup is left as typed and escaped wherever it is shown.
 """
 
 import re
+from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.utils.html import escape
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accounts.forms import audience_type_field
+from accounts.forms import audience_type_field, person_field
 from accounts.models import AudienceType, User
-from accounts.validators import validate_time_zone
+from accounts.validators import CONTROL_CHARACTERS, LINE_BREAKS, validate_time_zone
+from webinars.attendance_import import MAX_REPORT_BYTES
 from webinars.models import Registration, RegistrationQuestion, Seminar
 
 SHORT_ANSWER_MAX_LENGTH = 300
-LONG_ANSWER_MAX_LENGTH = 3000
-QUESTION_FIELD_PREFIX = "question_"
-YES, NO = "yes", "no"
 
-# Line breaks of every kind: CR, LF, NEL, and the Unicode line and paragraph separators.
-LINE_BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
-# C0/C1 controls (tab and newline are dealt with separately), and the bidirectional
-# overrides that can make text read differently from what it is.
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+LONG_ANSWER_MAX_LENGTH = 3000
+
+
+QUESTION_FIELD_PREFIX = "question_"
+
+
+YES, NO = "yes", "no"
 
 
 def clean_single_line(value: str) -> str:
-    """Refuse line breaks; drop other control characters; tabs become spaces."""
+    """An answer's one line: refuse line breaks; drop other control characters; tabs to spaces."""
     if LINE_BREAKS.search(value):
         raise forms.ValidationError(_("Please keep this on one line."), code="line_break")
     return CONTROL_CHARACTERS.sub("", value.replace("\t", " ")).strip()
 
 
 def clean_multi_line(value: str) -> str:
-    """Keep line breaks (as \\n) and tabs; drop other control characters."""
+    """An answer's text: keep line breaks (as \\n) and tabs; drop other control characters."""
     value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = re.sub("[\x85\u2028\u2029]", "\n", value)
     return CONTROL_CHARACTERS.sub("", value).strip()
@@ -104,18 +111,14 @@ def _answer_value(question: RegistrationQuestion, value: object) -> object:
 class RegistrationForm(forms.Form):
     """Registration for one seminar; ``user`` (signed in) fixes the email to the account's."""
 
-    name = SingleLineField(label=_("Full name"), max_length=_model_max_length("name"), strip=True)
+    name = person_field(Registration, "name", label=_("Full name"))
     email = forms.EmailField(
         label=_("Email"),
         max_length=_model_max_length("email"),
         help_text=_("Your confirmation, calendar invite and joining link are sent here."),
     )
-    organisation = SingleLineField(
-        label=_("Organisation"), max_length=_model_max_length("organisation"), required=False
-    )
-    job_title = SingleLineField(
-        label=_("Job title"), max_length=_model_max_length("job_title"), required=False
-    )
+    organisation = person_field(Registration, "organisation", label=_("Organisation"))
+    job_title = person_field(Registration, "job_title", label=_("Job title"))
     country = forms.ChoiceField(label=_("Country"), required=False)
     # The queryset is replaced per seminar in __init__.
     audience_type = audience_type_field(queryset=AudienceType.objects.none())
@@ -251,3 +254,96 @@ def one_click_data(user: User) -> dict[str, object]:
         "privacy_consent": "on",
         "recording_followup_opt_in": "on",
     }
+
+
+DETAIL_FIELDS = ("name", "organisation", "job_title", "country")
+
+
+# Lets browsers fill in what they already know.
+AUTOCOMPLETE = {
+    "name": "name",
+    "organisation": "organization",
+    "job_title": "organization-title",
+    "country": "country",
+}
+
+
+def _model_field(name: str) -> forms.Field:
+    """The ``Registration`` model's field, so lengths stay in one place (one rule for text)."""
+    return person_field(Registration, name)
+
+
+class RegistrationDetailsForm(forms.Form):
+    name = _model_field("name")
+    organisation = _model_field("organisation")
+    job_title = _model_field("job_title")
+    country = _model_field("country")
+    marketing_opt_in = forms.BooleanField(
+        label=_("Email me about future seminars"),
+        required=False,
+    )
+    recording_followup_opt_in = forms.BooleanField(
+        label=_("Email me when the recording of this seminar is published"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, registration: Registration, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "initial",
+            {
+                "name": registration.name,
+                "organisation": registration.organisation,
+                "job_title": registration.job_title,
+                "country": registration.country.code or "",
+                "marketing_opt_in": registration.marketing_opt_in,
+                "recording_followup_opt_in": registration.recording_followup_opt_in,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["name"].label = _("Your name")
+        self.fields["country"].choices = [("", _("Choose a country…")), *countries]
+        for name, token in AUTOCOMPLETE.items():
+            self.fields[name].widget.attrs["autocomplete"] = token
+
+
+class RegistrationQuestionForm(forms.ModelForm):
+    """A question row of the seminar's inline; the model's clean() checks choice options."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()
+        # Options of a text or yes/no question would be silently ignored: say so instead.
+        kind, choices = cleaned_data.get("kind"), cleaned_data.get("choices", "")
+        if kind and kind not in RegistrationQuestion.CHOICE_KINDS and choices.strip():
+            self.add_error(
+                "choices", gettext("Only single and multiple choice questions have options.")
+            )
+        return cleaned_data
+
+
+class AttendanceImportForm(forms.Form):
+    """A Zoom or Teams participant report to mark a seminar's attendance from."""
+
+    report = forms.FileField(
+        label=_("Participant report (CSV)"),
+        help_text=_(
+            "Zoom: Reports, Usage, Participants, Export (with or without meeting data). "
+            "Microsoft Teams: the meeting's Attendance tab, Download (CSV)."
+        ),
+    )
+    mark_absent = forms.BooleanField(
+        label=_(
+            "Mark confirmed registrants who are not in the report as “did not attend” "
+            "(anyone already marked as attended keeps that mark)"
+        ),
+        required=False,
+        initial=True,
+    )
+
+    def clean_report(self) -> Any:
+        report = self.cleaned_data["report"]
+        if report.size > MAX_REPORT_BYTES:
+            raise forms.ValidationError(
+                gettext("The file is larger than %(size)d MB: it is not a participant report.")
+                % {"size": MAX_REPORT_BYTES // (1024 * 1024)}
+            )
+        return report

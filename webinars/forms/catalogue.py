@@ -1,19 +1,134 @@
-"""Forms of the organiser admin: model forms that name the field at fault, and action forms.
+"""Forms of the catalogue: the public filters, and the organisers' seminar and speaker forms.
 
-The model forms carry no ``Meta``: the ModelAdmin that uses one supplies model and fields.
+The filter and search forms of the lists (the recording archive's builds on them) read a
+query string anyone can type or mangle, so they never fail: a value they do not know
+(``?series=nope``, ``?prefecture=JP-99``) is ignored, and the search text is cleaned and
+shortened rather than rejected.
+
+The admin model forms carry no ``Meta``: the ModelAdmin that uses one supplies model and fields.
 """
 
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
+from django.forms.utils import ErrorDict
+from django.http import QueryDict
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from webinars.models import RegistrationQuestion
+from accounts.models import Language
+from webinars import selectors
+from webinars.models import Series, Topic
+from webinars.prefectures import Prefecture
+
+MAX_SEARCH_LENGTH = 100
+
+
+class SearchField(forms.CharField):
+    """Free text for a search: NFKC-normalised, control characters dropped, cut to a
+    sensible length."""
+
+    def to_python(self, value: Any) -> str:
+        text = selectors.search_text_normalised(super().to_python(value))
+        return " ".join(text.split())[:MAX_SEARCH_LENGTH]
+
+
+# Form fields whose selector argument has another name; the others keep theirs.
+FILTER_ARGUMENTS = {"q": "query", "audience": "audience_type"}
+
+
+class CatalogueFilterForm(forms.Form):
+    """Search and filters of a catalogue list: a search, series, topic and prefecture.
+
+    Subclasses add fields and say which topics to offer (``topic_choices``).
+    """
+
+    q = SearchField(
+        label=_("Search"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "maxlength": MAX_SEARCH_LENGTH,
+                "placeholder": _("Title, speaker, region…"),
+                "autocomplete": "off",
+            }
+        ),
+    )
+    series = forms.ChoiceField(label=_("Series"), required=False)
+    topic = forms.ChoiceField(label=_("Topic"), required=False)
+    prefecture = forms.ChoiceField(
+        label=_("Prefecture"),
+        required=False,
+        choices=[("", _("All prefectures")), *Prefecture.choices],
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["series"].choices = [
+            ("", _("All series")),
+            *Series.objects.order_by("position", "name").values_list("slug", "name"),
+        ]
+        self.fields["topic"].choices = [
+            ("", _("All topics")),
+            *self.topic_choices().values_list("slug", "name"),
+        ]
+
+    def topic_choices(self) -> QuerySet[Topic]:
+        raise NotImplementedError
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        if self.is_bound:
+            # Invalid filters are ignored rather than reported: show the form as applied,
+            # with the unknown values unselected and the search text as cleaned.
+            self.data = {name: self.cleaned_data.get(name) or "" for name in self.fields}
+            self._errors = ErrorDict()
+
+    def applied_query(self) -> QueryDict:
+        """The applied filters as a query string, e.g. for pagination links."""
+        self.is_valid()
+        query = QueryDict(mutable=True)
+        for name in self.fields:
+            if self.cleaned_data.get(name):
+                query[name] = self.cleaned_data[name]
+        return query
+
+    def filters(self) -> dict[str, str | None]:
+        """The selector arguments from the valid part of the input; anything invalid is left out."""
+        self.is_valid()
+        data = getattr(self, "cleaned_data", {})
+        return {FILTER_ARGUMENTS.get(name, name): data.get(name) or None for name in self.fields}
+
+
+class SeminarFilterForm(CatalogueFilterForm):
+    audience = forms.ChoiceField(label=_("Audience"), required=False)
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=[("", _("Any language")), *Language.choices],
+    )
+    field_order = ["q", "series", "audience", "topic", "prefecture", "language"]
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["audience"].choices = [
+            ("", _("Any audience")),
+            *selectors.audience_types_offered().values_list("slug", "name"),
+        ]
+
+    def topic_choices(self) -> QuerySet[Topic]:
+        return selectors.topics_in_use()
+
 
 # The same wording as the models' CheckConstraints, so one translation covers both.
 ENDS_BEFORE_START = _("The seminar must end after it starts.")
+
+
 REGISTRATION_CLOSES_BEFORE_OPENING = _("Registration must close after it opens.")
+
+
 JET_YEARS_REVERSED = _("The JET end year cannot be before the start year.")
 
 
@@ -106,48 +221,3 @@ class CancelSeminarsForm(forms.Form):
             "recording of an earlier session…). Attendees see it with the cancellation notice."
         ),
     )
-
-
-class RegistrationQuestionForm(forms.ModelForm):
-    """A question row of the seminar's inline; the model's clean() checks choice options."""
-
-    def clean(self) -> dict[str, Any]:
-        cleaned_data = super().clean()
-        # Options of a text or yes/no question would be silently ignored: say so instead.
-        kind, choices = cleaned_data.get("kind"), cleaned_data.get("choices", "")
-        if kind and kind not in RegistrationQuestion.CHOICE_KINDS and choices.strip():
-            self.add_error(
-                "choices", gettext("Only single and multiple choice questions have options.")
-            )
-        return cleaned_data
-
-
-class AttendanceImportForm(forms.Form):
-    """A Zoom or Teams participant report to mark a seminar's attendance from."""
-
-    report = forms.FileField(
-        label=_("Participant report (CSV)"),
-        help_text=_(
-            "Zoom: Reports, Usage, Participants, Export (with or without meeting data). "
-            "Microsoft Teams: the meeting's Attendance tab, Download (CSV)."
-        ),
-    )
-    mark_absent = forms.BooleanField(
-        label=_(
-            "Mark confirmed registrants who are not in the report as “did not attend” "
-            "(anyone already marked as attended keeps that mark)"
-        ),
-        required=False,
-        initial=True,
-    )
-
-    def clean_report(self) -> Any:
-        from webinars.attendance_import import MAX_REPORT_BYTES
-
-        report = self.cleaned_data["report"]
-        if report.size > MAX_REPORT_BYTES:
-            raise forms.ValidationError(
-                gettext("The file is larger than %(size)d MB: it is not a participant report.")
-                % {"size": MAX_REPORT_BYTES // (1024 * 1024)}
-            )
-        return report

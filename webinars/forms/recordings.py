@@ -1,7 +1,9 @@
-"""Forms of the recording admin: video, transcript, consent and material uploads.
+"""Forms of the recording archive: its filters, and the organisers' recording and material forms.
 
-Uploads are checked in ``clean`` (``webinars.uploads``), so a refused file is never
-stored; the admin (``webinars.admin_recordings``) saves through the services.
+The archive's filter form, like the seminar lists' (whose base it shares), never fails:
+an unknown series, topic or prefecture is ignored and the search text is cleaned and
+shortened. Uploads are checked in ``clean`` (``webinars.uploads``), so a refused file is
+never stored; the admin (``webinars.admin.recordings``) saves through the services.
 """
 
 import re
@@ -13,21 +15,57 @@ from django.contrib.admin.widgets import AdminFileWidget
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from webinars import selectors
 from webinars.embeds import parse_video_url, watch_url
-from webinars.models import Recording
+from webinars.forms.catalogue import MAX_SEARCH_LENGTH, CatalogueFilterForm, SearchField
+from webinars.models import Recording, Topic
+from webinars.recording_access import ANONYMOUS, Viewer
 from webinars.uploads import UploadInfo, accepted_extensions, validate_upload
 from webinars.vtt import Cue, VttError, format_offset, parse_vtt
+
+
+class RecordingFilterForm(CatalogueFilterForm):
+    """No audience filter (who may watch is decided per viewer) nor language."""
+
+    q = SearchField(
+        label=_("Search recordings"),
+        required=False,
+        help_text=_("Words said in the seminar, a title or a speaker. Use quotes for a phrase."),
+        widget=forms.TextInput(
+            attrs={
+                "type": "search",
+                "maxlength": MAX_SEARCH_LENGTH,
+                "placeholder": _("e.g. “local attractions”, onsen, Kumamoto"),
+                "autocomplete": "off",
+            }
+        ),
+    )
+
+    def __init__(self, *args: Any, viewer: Viewer = ANONYMOUS, **kwargs: Any):
+        self.viewer = viewer
+        super().__init__(*args, **kwargs)
+
+    def topic_choices(self) -> QuerySet[Topic]:
+        # Only topics of recordings this viewer may watch: a restricted recording's topic
+        # would tell anonymous visitors (and the cached page) that it exists.
+        return selectors.recording_topics(self.viewer)
+
 
 # m:ss (minutes may pass 59) or h:mm:ss, as organisers read times off a video player.
 _OFFSET = re.compile(
     r"(?:(?P<hours>\d{1,3}):(?P<minutes>[0-5]\d)|(?P<total_minutes>\d{1,4})):"
     r"(?P<seconds>[0-5]\d)"
 )
+
+
 BOTH_VIDEO_SOURCES = _("Give either an embed URL or an uploaded video file, not both.")
+
+
 # The model's max_length bounds the stored name, which is random and short; the original
 # name is kept sanitised and shortened elsewhere, so a long one must not be refused.
 UNBOUNDED_FILE_NAME = {"max_length": None}
