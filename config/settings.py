@@ -81,7 +81,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "webinars.context_processors.site",
+                "config.context_processors.site",
             ],
         },
     },
@@ -196,7 +196,7 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Recordings, transcripts and materials: outside both roots above, so no URL maps onto
-# them; only access-checked views in webinars.recording_files serve these files.
+# them; only access-checked views in webinars.views.recording_files serve these files.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

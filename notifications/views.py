@@ -26,7 +26,7 @@ from notifications.services import (
     masked_email,
     unsubscribe_email,
 )
-from webinars.views_attendee import personal_page
+from webinars.views.attendee import personal_page
 
 
 def _invalid_link(request: HttpRequest) -> HttpResponse:

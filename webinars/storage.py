@@ -11,7 +11,7 @@ class PrivateFileStorage(FileSystemStorage):
     The root is read from the setting, not fixed when the storage is made: file fields
     resolve their storage once, when the models load, and must still follow the setting
     when it changes (each test gets its own folder). No URL maps onto these files; only
-    the access-checked views in ``webinars.recording_files`` serve them.
+    the access-checked views in ``webinars.views.recording_files`` serve them.
     """
 
     @cached_property

@@ -503,7 +503,7 @@ def record_search_index(monkeypatch) -> list[tuple[str, str, list[str]]]:
         chapters = list(recording.chapters.values_list("title", flat=True))
         seen.append((recording.title, recording.transcript_text, chapters))
 
-    monkeypatch.setattr("webinars.admin_recordings.recording_search_index", index)
+    monkeypatch.setattr("webinars.admin.recordings.recording_search_index", index)
     monkeypatch.setattr("webinars.services.recordings.recording_search_index", index)
     return seen
 
@@ -961,7 +961,7 @@ def test_the_admin_deletes_replaced_files_through_the_service(organiser_client, 
     old_name = recording.video_file.name
     deleted = []
     monkeypatch.setattr(
-        "webinars.admin_recordings.private_file_delete_after_commit",
+        "webinars.admin.recordings.private_file_delete_after_commit",
         lambda *, storage, name: deleted.append(name),
     )
 

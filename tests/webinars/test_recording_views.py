@@ -38,7 +38,7 @@ from webinars.services import (
     recording_transcript_attach,
     registration_token_issue,
 )
-from webinars.views_attendee import grant_recording_link
+from webinars.views.attendee import grant_recording_link
 from webinars.vtt import parse_vtt
 
 pytestmark = pytest.mark.django_db

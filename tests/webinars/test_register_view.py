@@ -191,7 +191,7 @@ def test_lock_timeout_shows_try_again_with_503(client, monkeypatch):
     def busy(**kwargs):
         raise RegistrationBusy
 
-    monkeypatch.setattr("webinars.views_registration.registration_create", busy)
+    monkeypatch.setattr("webinars.views.registration.registration_create", busy)
 
     response = client.post(url(seminar), form_data())
 

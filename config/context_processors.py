@@ -1,3 +1,5 @@
+"""Template context every page needs: the site address and whom to write to."""
+
 from django.conf import settings
 from django.http import HttpRequest
 

@@ -30,8 +30,8 @@ from webinars.models import Recording
 from webinars.ratelimit import client_ip
 from webinars.recording_access import Viewer, access_denial, viewer_for
 from webinars.services import recording_view_record
-from webinars.views import listing_page
-from webinars.views_attendee import access_by_token, grant_recording_link, personal_page
+from webinars.views.catalogue import listing_page
+from webinars.views.attendee import access_by_token, grant_recording_link, personal_page
 
 RELATED_RECORDINGS = 4
 # ?t= beyond a day is not a time into any seminar's recording.

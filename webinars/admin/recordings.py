@@ -25,7 +25,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ControlCharacterFreeSearchMixin
-from webinars.admin import CatalogueChangeAdminMixin
+from webinars.admin.mixins import CatalogueChangeAdminMixin
 from webinars.errors import RecordingNotPublishable
 from webinars.forms.recordings import (
     UNBOUNDED_FILE_NAME,

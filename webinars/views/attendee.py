@@ -1,4 +1,4 @@
-"""A registrant's own pages: manage, cancel, invite download, join, my seminars, my feed.
+"""A registrant's own pages: manage, cancel, invite download, join.
 
 A registration is reached two ways. Emails carry secret links (``/r/<token>/`` to
 manage, ``/j/<token>/`` to join); only the token's hash is stored, so the site can
@@ -18,57 +18,33 @@ The seminar's meeting URL and passcode never appear in any page: the join view
 only ever sends the meeting URL as a redirect's ``Location``.
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Prefetch, Q
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.models import User
+from config.http import personal_page
 from webinars import ical, selectors, timezones
 from webinars.errors import RegistrationBusy
 from webinars.forms.registrations import RegistrationDetailsForm
-from webinars.models import Registration, RegistrationQuerySet, Seminar, SeminarSpeaker
+from webinars.models import Registration, RegistrationQuerySet, Seminar
 from webinars.recording_access import can_watch, grant_registration, viewer_for
 from webinars.selectors import registration_by_token
 from webinars.services.registrations import (
-    calendar_token_renew,
     join_click_record,
     registration_cancel,
     registration_update_details,
 )
-
-# The private feed keeps recent seminars, as the public feeds do.
-FEED_HISTORY = timedelta(days=90)
-FEED_REFRESH_INTERVAL = timedelta(hours=1)
-
-
-# --- Headers ----------------------------------------------------------------
-
-
-def personal_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Mark a response as one person's own: not stored, not indexed, no referrer."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "private, no-store"
-        response["Referrer-Policy"] = "strict-origin"
-        response["X-Robots-Tag"] = "noindex"
-        return response
-
-    return wrapper
-
 
 # --- Finding the registration -------------------------------------------------
 
@@ -190,7 +166,8 @@ def _can_cancel(registration: Registration) -> bool:
     return not (registration.is_cancelled or seminar.is_cancelled or seminar.is_past)
 
 
-def _absolute(path: str) -> str:
+def absolute_url(path: str) -> str:
+    """``path`` as a full address on this site (emails and feeds need the host)."""
     return settings.SITE_URL + path
 
 
@@ -297,8 +274,8 @@ def _invite(request: HttpRequest, access: Access) -> HttpResponse:
             organizer_name=ical.organizer_name(seminar),
             attendee_email=registration.email,
             attendee_name=registration.name,
-            join_url=_absolute(access.join_url),
-            manage_url=_absolute(access.manage_url),
+            join_url=absolute_url(access.join_url),
+            manage_url=absolute_url(access.manage_url),
         )
     response = HttpResponse(body, content_type=ical.calendar_content_type("REQUEST"))
     response["Content-Disposition"] = 'attachment; filename="invite.ics"'
@@ -400,142 +377,3 @@ def registration_join(request: HttpRequest, token: str) -> HttpResponse:
 def my_registration_join(request: HttpRequest, pk: int) -> HttpResponse:
     """``/me/registrations/<id>/join/``: the join link of a signed-in person."""
     return _join(request, _access_by_account(request, pk))
-
-
-# --- My seminars -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class MySeminars:
-    upcoming: list[Registration]
-    waitlisted: list[Registration]
-    past: list[Registration]
-
-
-def my_seminars_grouped(user: User, *, now: datetime | None = None) -> MySeminars:
-    """A person's live registrations in one query, grouped as the page lists them.
-
-    Waitlisted places at seminars that have ended are left out: they lead nowhere.
-    """
-    now = now or timezone.now()
-    registrations = (
-        registrations_of_user(user)
-        .live()
-        .exclude(seminar__status=Seminar.Status.DRAFT)
-        .select_related("seminar__series", "audience_type")
-        .order_by("seminar__starts_at", "pk")
-    )
-    upcoming, waitlisted, past = [], [], []
-    for registration in registrations:
-        if registration.seminar.ends_at <= now:
-            if registration.is_confirmed:
-                past.append(registration)
-        elif registration.is_confirmed:
-            upcoming.append(registration)
-        else:
-            waitlisted.append(registration)
-    past.reverse()  # most recent first
-    return MySeminars(upcoming=upcoming, waitlisted=waitlisted, past=past)
-
-
-def _feed_url(user: User) -> str:
-    if not user.calendar_token:
-        return ""
-    return _absolute(reverse("webinars:my_calendar", args=[user.calendar_token]))
-
-
-@personal_page
-@login_required
-@require_safe
-def my_seminars(request: HttpRequest) -> HttpResponse:
-    """``/me/``: the signed-in person's seminars, and their private calendar feed."""
-    feed_url = _feed_url(request.user)
-    groups = my_seminars_grouped(request.user)
-    recordings = selectors.recordings_of_seminars(
-        [registration.seminar_id for registration in groups.past], viewer=viewer_for(request)
-    )
-    return render(
-        request,
-        "webinars/my_seminars.html",
-        {
-            "groups": groups,
-            "recordings": recordings,
-            "feed_url": feed_url,
-            "webcal_url": feed_url.replace("https://", "webcal://", 1).replace(
-                "http://", "webcal://", 1
-            ),
-        },
-    )
-
-
-@personal_page
-@login_required
-@require_POST
-def my_calendar_renew(request: HttpRequest) -> HttpResponse:
-    """Create the private feed's address, or replace it so the old one stops working."""
-    had_feed = bool(request.user.calendar_token)
-    calendar_token_renew(user=request.user)
-    if had_feed:
-        messages.success(
-            request,
-            _(
-                "Your calendar feed has a new address. The old one no longer works: "
-                "subscribe again with the new one."
-            ),
-        )
-    else:
-        messages.success(request, _("Your private calendar feed is ready."))
-    return redirect("webinars:my_seminars")
-
-
-@personal_page
-@require_safe
-def my_calendar(request: HttpRequest, token: str) -> HttpResponse:
-    """``/me/calendar/<token>.ics``: a private feed of the person's confirmed seminars.
-
-    Calendar apps fetch it without a session, so the token in the address is the key.
-    Events link to the account join route (``/me/registrations/<id>/join/``), never to
-    a ``/j/<token>/`` link: those tokens are stored only as hashes, and minting new ones
-    would write on every GET. The account route asks for a sign-in, so a leaked feed
-    address shows someone's seminars but never lets anyone into a meeting. Cancelled
-    seminars stay (``STATUS:CANCELLED``) so subscribed calendars drop them.
-    """
-    user = User.objects.filter(calendar_token=token).first() if token else None
-    if user is None or not user.is_active:
-        raise Http404(_("This calendar feed address is not valid."))
-    registrations = (
-        registrations_of_user(user)
-        .confirmed()
-        .filter(
-            seminar__status__in=[Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED],
-            seminar__ends_at__gte=timezone.now() - FEED_HISTORY,
-        )
-        .select_related("seminar__series")
-        .prefetch_related(
-            Prefetch(
-                "seminar__speaker_links",
-                queryset=SeminarSpeaker.objects.select_related("speaker"),
-            )
-        )
-        .order_by("seminar__starts_at", "pk")
-    )
-    seminars: dict[int, Seminar] = {}
-    join_urls: dict[int, str] = {}
-    for registration in registrations:
-        seminar = registration.seminar
-        if seminar.pk in seminars:
-            continue
-        seminars[seminar.pk] = seminar
-        join_urls[seminar.pk] = _absolute(
-            reverse("webinars:my_registration_join", args=[registration.pk])
-        )
-    with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-        body = ical.build_calendar(
-            seminars=seminars.values(),
-            name=_("My JLGC seminars"),
-            refresh_interval=FEED_REFRESH_INTERVAL,
-            join_urls=join_urls,
-        )
-    response = HttpResponse(body, content_type=ical.ICALENDAR_CONTENT_TYPE)
-    response["Content-Disposition"] = 'inline; filename="my-seminars.ics"'
-    return response

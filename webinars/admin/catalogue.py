@@ -1,0 +1,170 @@
+"""The catalogue admin around seminars: speakers, series, topics and audience types."""
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin
+from django.db.models import Count, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import AudienceTypeAdmin, ControlCharacterFreeSearchMixin
+from accounts.models import AudienceType
+from webinars.admin.mixins import URL_FIELDS_ASSUME_HTTPS, CatalogueChangeAdminMixin, in_zone
+from webinars.forms.catalogue import (
+    SpeakerAdminForm,
+)
+from webinars.models import (
+    SeminarSpeaker,
+    Series,
+    Speaker,
+    Topic,
+)
+from webinars.services import (
+    recordings_search_reindex,
+)
+
+
+class SeminarSpeakerInline(admin.TabularInline):
+    model = SeminarSpeaker
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    fields = ["speaker", "role", "position", "join_url"]
+    autocomplete_fields = ["speaker"]
+    ordering = ["position", "pk"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("speaker")
+
+
+class SpeakerSeminarInline(admin.TabularInline):
+    """The speaker's seminars, for reference; they are edited on the seminar."""
+
+    model = SeminarSpeaker
+    fk_name = "speaker"
+    fields = ["seminar_link", "seminar_starts", "seminar_status", "role"]
+    readonly_fields = fields
+    ordering = ["-seminar__starts_at"]
+    extra = 0
+    can_delete = False
+    verbose_name = _("seminar")
+    verbose_name_plural = _("seminars")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("seminar")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("seminar"))
+    def seminar_link(self, link: SeminarSpeaker) -> SafeString:
+        url = reverse("admin:webinars_seminar_change", args=[link.seminar_id])
+        return format_html('<a href="{}">{}</a>', url, link.seminar.title)
+
+    @admin.display(description=_("starts (UK time)"))
+    def seminar_starts(self, link: SeminarSpeaker) -> str:
+        return in_zone(link.seminar.starts_at, settings.UK_TIME_ZONE, "D j M Y, H:i T")
+
+    @admin.display(description=_("status"))
+    def seminar_status(self, link: SeminarSpeaker) -> str:
+        return link.seminar.get_status_display()
+
+
+@admin.register(Speaker)
+class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
+    form = SpeakerAdminForm
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = ["name", "name_ja", "organisation", "is_jet_participant", "jet_prefecture"]
+    list_filter = ["is_jet_participant", "jet_prefecture"]
+    search_fields = ["name", "name_ja", "slug", "organisation"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [SpeakerSeminarInline]
+    # Recordings are found by their speakers' names and organisations.
+    SEARCHED_FIELDS = frozenset({"name", "name_ja", "organisation"})
+    fieldsets = [
+        (
+            _("Profile"),
+            {"fields": ["name", "name_ja", "slug", "title", "organisation", "bio", "photo"]},
+        ),
+        (_("Contact and links"), {"fields": ["email", "website", "links"]}),
+        (
+            _("JET Programme"),
+            {
+                "fields": [
+                    "is_jet_participant",
+                    "jet_prefecture",
+                    "jet_municipality",
+                    "jet_year_from",
+                    "jet_year_to",
+                ]
+            },
+        ),
+    ]
+
+    def save_model(self, request: HttpRequest, obj: Speaker, form: ModelForm, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        if change and self.SEARCHED_FIELDS.intersection(form.changed_data):
+            recordings_search_reindex(speaker=obj)
+
+
+@admin.register(Series)
+class SeriesAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "seminar_count", "position", "add_seminar_link"]
+    list_editable = ["position"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["default_audience_types"]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "tagline", "description", "position"]}),
+        (
+            _("Defaults for its seminars"),
+            {"fields": ["default_audience_types", "reminder_offsets_minutes"]},
+        ),
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(seminar_count=Count("seminars"))
+
+    @admin.display(description=_("seminars"), ordering="seminar_count")
+    def seminar_count(self, obj: Series) -> int:
+        return obj.seminar_count
+
+    @admin.display(description=_("new seminar"))
+    def add_seminar_link(self, obj: Series) -> SafeString:
+        url = f"{reverse('admin:webinars_seminar_add')}?series={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, gettext("Add a seminar"))
+
+
+@admin.register(Topic)
+class TopicAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "seminar_count"]
+    search_fields = ["name", "slug"]
+    # The seminar count's GROUP BY drops Meta.ordering, and the topic autocomplete pages
+    # through this queryset: without an ordering its pages are unstable.
+    ordering = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).annotate(seminar_count=Count("seminars"))
+
+    @admin.display(description=_("seminars"), ordering="seminar_count")
+    def seminar_count(self, obj: Topic) -> int:
+        return obj.seminar_count
+
+
+# Audience types belong to accounts, whose admin must not depend on webinars; their names
+# appear on public pages, so here they gain the catalogue's cache invalidation.
+admin.site.unregister(AudienceType)
+
+
+@admin.register(AudienceType)
+class CatalogueAudienceTypeAdmin(CatalogueChangeAdminMixin, AudienceTypeAdmin):
+    pass

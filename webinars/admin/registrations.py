@@ -1,0 +1,371 @@
+"""The registrations admin, and a seminar's registrants from its own admin page.
+
+Organisers see, search and export registrations, mark and import attendance and
+promote from the waiting list; every change goes through ``webinars.services``.
+"""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import models
+from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.forms import Textarea
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ControlCharacterFreeSearchMixin
+from webinars.attendance_import import AttendanceReportError, attendance_import, parse_report
+from webinars.errors import (
+    RegistrationClosed,
+    RegistrationError,
+    RegistrationFull,
+    RegistrationNotWaitlisted,
+)
+from webinars.exports import answer_text, registrants_csv_response
+from webinars.forms.catalogue import (
+    AudienceQuotaFormSet,
+)
+from webinars.forms.registrations import AttendanceImportForm, RegistrationQuestionForm
+from webinars.models import (
+    AudienceQuota,
+    Registration,
+    RegistrationQuestion,
+    Seminar,
+)
+from webinars.services import (
+    attendance_mark,
+    registration_promote,
+)
+
+
+class AudienceQuotaInline(admin.TabularInline):
+    model = AudienceQuota
+    formset = AudienceQuotaFormSet
+    fields = ["audience_type", "seats"]
+    extra = 0
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("audience_type")
+
+
+class RegistrationQuestionInline(admin.TabularInline):
+    model = RegistrationQuestion
+    form = RegistrationQuestionForm
+    fields = ["position", "label", "kind", "choices", "required", "help_text"]
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 30})}}
+    ordering = ["position", "pk"]
+    extra = 0
+
+
+def registration_count(status: str) -> Coalesce:
+    """A seminar's registrations with one status, as a subquery (no GROUP BY on the list)."""
+    counts = (
+        Registration.objects.filter(seminar=OuterRef("pk"), status=status)
+        .order_by()
+        .values("seminar")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
+
+
+class SeminarRegistrantsAdminMixin:
+    """A seminar's registrants, from its admin: CSV export, attendance import, announcements.
+
+    The seminar admin's URLs and actions (``SeminarAdmin.get_urls``, ``actions``) name
+    these views and actions.
+    """
+
+    def _seminar_for_registrations(
+        self, request: HttpRequest, object_id: str, registration_permission: str
+    ) -> Seminar:
+        seminar = self.get_object(request, object_id)
+        if seminar is None:
+            raise Http404(gettext("No such seminar."))
+        if not (
+            self.has_view_permission(request, seminar)
+            and request.user.has_perm(f"webinars.{registration_permission}_registration")
+        ):
+            raise PermissionDenied
+        return seminar
+
+    def registrants_csv_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        seminar = self._seminar_for_registrations(request, object_id, "view")
+        return registrants_csv_response(
+            Registration.objects.filter(seminar=seminar), name=seminar.slug
+        )
+
+    def import_attendance_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        seminar = self._seminar_for_registrations(request, object_id, "change")
+        summary = None
+        if request.method == "POST":
+            form = AttendanceImportForm(request.POST, request.FILES)
+            if form.is_valid():
+                try:
+                    report = parse_report(form.cleaned_data["report"].read())
+                except AttendanceReportError as error:
+                    form.add_error("report", str(error))
+                else:
+                    summary = attendance_import(
+                        seminar=seminar,
+                        report=report,
+                        mark_absent=form.cleaned_data["mark_absent"],
+                    )
+                    form = AttendanceImportForm()
+        else:
+            form = AttendanceImportForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Import attendance: %(title)s") % {"title": seminar.title},
+            "opts": self.opts,
+            "original": seminar,
+            "form": form,
+            "summary": summary,
+            "registrations_url": (
+                f"{reverse('admin:webinars_registration_changelist')}"
+                f"?seminar__id__exact={seminar.pk}"
+            ),
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/webinars/seminar/import_attendance.html", context)
+
+    @admin.action(description=_("Export registrants (CSV)"), permissions=["view"])
+    def export_registrants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        if not request.user.has_perm("webinars.view_registration"):
+            raise PermissionDenied
+        seminars = list(queryset.values_list("slug", flat=True)[:2])
+        name = seminars[0] if len(seminars) == 1 else "selection"
+        return registrants_csv_response(
+            Registration.objects.filter(seminar__in=queryset.values("pk")), name=name
+        )
+
+    @admin.action(description=_("Write to registrants"), permissions=["write_to_registrants"])
+    def write_to_registrants(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Open a new announcement for the one selected seminar that has registrants."""
+        seminars = list(queryset[:2])
+        if len(seminars) != 1:
+            self.message_user(
+                request,
+                gettext("Select exactly one seminar to write to its registrants."),
+                messages.ERROR,
+            )
+            return None
+        (seminar,) = seminars
+        # A draft, or a draft cancelled before publication, never had registrants.
+        if seminar.published_at is None:
+            self.message_user(
+                request,
+                gettext("“%(title)s” is a draft: it has no registrants to write to.")
+                % {"title": seminar.title},
+                messages.ERROR,
+            )
+            return None
+        url = reverse("admin:notifications_announcement_add")
+        return HttpResponseRedirect(f"{url}?seminar={seminar.pk}")
+
+    def has_write_to_registrants_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("notifications.add_announcement")
+
+
+@admin.register(Registration)
+class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
+    """Registrations by seminar: attendance, promotion from the waitlist and CSV export.
+
+    Registrations are made through the registration form (seats, emails, consent) and are
+    never deleted here; the person's consents are theirs to change, from their manage link.
+    """
+
+    list_display = [
+        "name",
+        "email",
+        "audience_type",
+        "status",
+        "attended",
+        "created_at",
+        "seminar",
+    ]
+    list_select_related = ["seminar", "audience_type"]
+    list_filter = [
+        ("seminar", admin.RelatedOnlyFieldListFilter),
+        "status",
+        "audience_type",
+        "attended",
+        "seminar__series",
+    ]
+    search_fields = ["name", "email", "organisation"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at", "-pk"]
+    actions = [
+        "mark_attended",
+        "mark_did_not_attend",
+        "mark_attendance_unknown",
+        "promote_from_waitlist",
+        "export_csv",
+    ]
+    readonly_fields = [
+        "seminar",
+        "email",
+        "audience_type",
+        "status",
+        "user",
+        "answers_display",
+        "privacy_notice_version",
+        "privacy_consented_at",
+        "marketing_opt_in",
+        "recording_followup_opt_in",
+        "created_at",
+        "confirmation_sent_at",
+        "promoted_at",
+        "cancelled_at",
+        "join_click_count",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "seminar",
+                    "status",
+                    "attended",
+                    "created_at",
+                    "promoted_at",
+                    "cancelled_at",
+                ]
+            },
+        ),
+        (
+            _("Registrant"),
+            {
+                "fields": [
+                    "name",
+                    "email",
+                    "organisation",
+                    "job_title",
+                    "country",
+                    "audience_type",
+                    "language",
+                    "time_zone",
+                    "user",
+                ]
+            },
+        ),
+        (_("Answers"), {"fields": ["answers_display"]}),
+        (
+            _("Consent"),
+            {
+                "fields": [
+                    "privacy_notice_version",
+                    "privacy_consented_at",
+                    "marketing_opt_in",
+                    "recording_followup_opt_in",
+                ]
+            },
+        ),
+        (_("Emails and joining"), {"fields": ["confirmation_sent_at", "join_click_count"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("answers"))
+    def answers_display(self, obj: Registration) -> SafeString | str:
+        answers = obj.answers if isinstance(obj.answers, dict) else {}
+        questions = obj.seminar.questions.all()
+        rows = [
+            (question.label, answer_text(answers.get(str(question.pk)))) for question in questions
+        ]
+        if not rows:
+            return "—"
+        return format_html("<dl>{}</dl>", format_html_join("", "<dt>{}</dt><dd>{}</dd>", rows))
+
+    @admin.display(description=_("join clicks"))
+    def join_click_count(self, obj: Registration) -> int:
+        return obj.join_clicks.count()
+
+    # --- Actions ---------------------------------------------------------------
+
+    def _mark(self, request: HttpRequest, queryset: QuerySet, attended: str) -> None:
+        changed = attendance_mark(
+            registrations=list(queryset.select_related(None).only("pk")), attended=attended
+        )
+        label = Registration.Attendance(attended).label
+        self.message_user(
+            request,
+            ngettext(
+                "Marked %(count)d registration as “%(attended)s”.",
+                "Marked %(count)d registrations as “%(attended)s”.",
+                changed,
+            )
+            % {"count": changed, "attended": label},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Mark as attended"), permissions=["change"])
+    def mark_attended(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, Registration.Attendance.YES)
+
+    @admin.action(description=_("Mark as did not attend"), permissions=["change"])
+    def mark_did_not_attend(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, Registration.Attendance.NO)
+
+    @admin.action(description=_("Mark attendance unknown"), permissions=["change"])
+    def mark_attendance_unknown(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self._mark(request, queryset, Registration.Attendance.UNKNOWN)
+
+    @admin.action(description=_("Promote from waitlist"), permissions=["change"])
+    def promote_from_waitlist(self, request: HttpRequest, queryset: QuerySet) -> None:
+        promoted, refused = [], []
+        for registration in queryset.select_related("seminar").order_by("created_at", "pk"):
+            try:
+                registration_promote(registration=registration)
+            except RegistrationNotWaitlisted:
+                reason = gettext("not on the waitlist (%(status)s)") % {
+                    "status": registration.get_status_display()
+                }
+                refused.append((registration.name, registration.email, reason))
+            except RegistrationFull:
+                reason = gettext("no seat left: raise the seminar's capacity first")
+                refused.append((registration.name, registration.email, reason))
+            except RegistrationClosed:
+                reason = gettext("the seminar is a draft, cancelled or over")
+                refused.append((registration.name, registration.email, reason))
+            except RegistrationError as error:
+                refused.append((registration.name, registration.email, str(error)))
+            else:
+                promoted.append(registration)
+        if promoted:
+            self.message_user(
+                request,
+                ngettext(
+                    "Promoted %(count)d registration from the waitlist; they are told by email.",
+                    "Promoted %(count)d registrations from the waitlist; they are told by email.",
+                    len(promoted),
+                )
+                % {"count": len(promoted)},
+                messages.SUCCESS,
+            )
+        if refused:
+            self.message_user(
+                request,
+                "{} {}".format(
+                    gettext("Not promoted:"),
+                    "; ".join(f"{name} <{email}>: {reason}" for name, email, reason in refused),
+                ),
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Export as CSV"), permissions=["view"])
+    def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:
+        return registrants_csv_response(
+            Registration.objects.filter(pk__in=queryset.values("pk")), name="selection"
+        )

@@ -1,0 +1,499 @@
+"""The seminar admin: plan, publish, change, cancel and duplicate seminars.
+
+Every change to a seminar goes through ``webinars.services`` (so a published seminar's
+calendar ``sequence`` grows when attendees must hear of a change), and every save or delete
+here invalidates the cached public pages once the transaction commits.
+"""
+
+import math
+from typing import Any
+
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.db.models import QuerySet
+from django.forms import Field, ModelForm
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import timezone as dj_timezone
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from accounts.admin import ControlCharacterFreeSearchMixin
+from accounts.validators import available_time_zones
+from webinars.admin.catalogue import SeminarSpeakerInline
+from webinars.admin.mixins import (
+    URL_FIELDS_ASSUME_HTTPS,
+    CatalogueChangeAdminMixin,
+    WhenListFilter,
+    in_zone,
+    span_in_zone,
+)
+from webinars.admin.recordings import seminar_recording_link
+from webinars.admin.registrations import (
+    AudienceQuotaInline,
+    RegistrationQuestionInline,
+    SeminarRegistrantsAdminMixin,
+    registration_count,
+)
+from webinars.errors import (
+    SeminarAlreadyCancelled,
+    SeminarError,
+)
+from webinars.forms.catalogue import (
+    CancelSeminarsForm,
+    SeminarAdminForm,
+)
+from webinars.models import (
+    Registration,
+    Seminar,
+    SeminarSpeaker,
+    Series,
+    Speaker,
+)
+from webinars.services import (
+    recordings_search_reindex,
+    seminar_cancel,
+    seminar_create,
+    seminar_duplicate,
+    seminar_publish,
+    seminar_speakers_notify,
+    seminar_update,
+)
+
+# Set by the services or the publish/cancel actions, never typed in.
+SEMINAR_LIFECYCLE_FIELDS = (
+    "status",
+    "uid",
+    "sequence",
+    "published_at",
+    "cancelled_at",
+    "cancellation_message",
+)
+
+
+SEMINAR_DATETIME_FIELDS = (
+    "starts_at",
+    "ends_at",
+    "registration_opens_at",
+    "registration_closes_at",
+)
+
+
+# Filled in by the database, not by a service call.
+_AUTOMATIC_FIELDS = ("id", "created_at", "updated_at")
+
+
+@admin.register(Seminar)
+class SeminarAdmin(
+    SeminarRegistrantsAdminMixin,
+    ControlCharacterFreeSearchMixin,
+    CatalogueChangeAdminMixin,
+    admin.ModelAdmin,
+):
+    form = SeminarAdminForm
+    formfield_overrides = URL_FIELDS_ASSUME_HTTPS
+    list_display = [
+        "title",
+        "series",
+        "starts_in_uk",
+        "starts_in_japan",
+        "status",
+        "sequence",
+        "capacity",
+        "registrations_summary",
+    ]
+    list_select_related = ["series"]
+    list_filter = ["status", WhenListFilter, "series", "language", "prefecture", "topics"]
+    search_fields = [
+        "title",
+        "slug",
+        "summary",
+        "speaker_links__speaker__name",
+        "speaker_links__speaker__name_ja",
+    ]
+    date_hierarchy = "starts_at"
+    ordering = ["-starts_at"]
+    prepopulated_fields = {"slug": ["title"]}
+    autocomplete_fields = ["topics"]
+    filter_horizontal = ["allowed_audience_types"]
+    readonly_fields = [*SEMINAR_LIFECYCLE_FIELDS, "times_overview"]
+    inlines = [SeminarSpeakerInline, AudienceQuotaInline, RegistrationQuestionInline]
+    actions = [
+        "publish_seminars",
+        "cancel_seminars",
+        "duplicate_seminars",
+        "export_registrants",
+        "write_to_registrants",
+    ]
+    # The seminar's own change form plus its "Recording" button (webinars.admin.recordings).
+    change_form_template = "admin/webinars/recording/seminar_change_form.html"
+
+    def get_fieldsets(self, request: HttpRequest, obj: Seminar | None = None) -> list[tuple]:
+        when_description = gettext(
+            "Enter the start and end in %(zone)s time, the time zone of this admin, whatever "
+            "the seminar's own time zone: for example, 19:00 in Tokyo is entered as 10:00 "
+            "while UK clocks are on GMT and as 11:00 while they are on BST. The seminar's time "
+            "zone does not move the seminar: it is the zone in which its pages and calendar "
+            "invites present the times. After saving, check the times shown below."
+        ) % {"zone": dj_timezone.get_current_timezone_name()}
+        when_fields = ["starts_at", "ends_at", "timezone"]
+        if obj is not None:
+            when_fields.append("times_overview")
+        publication_fields = ["status"]
+        if obj is not None:
+            publication_fields += [
+                "published_at",
+                "cancelled_at",
+                "cancellation_message",
+                "uid",
+                "sequence",
+            ]
+        return [
+            (
+                _("Basics"),
+                {
+                    "fields": [
+                        "title",
+                        "slug",
+                        "series",
+                        "summary",
+                        "description",
+                        "cover_image",
+                        "cover_image_alt",
+                        "topics",
+                        "prefecture",
+                        "partner_organisations",
+                        "language",
+                    ]
+                },
+            ),
+            (_("When"), {"fields": when_fields, "description": when_description}),
+            (
+                _("Delivery"),
+                {
+                    "fields": ["platform", "meeting_url", "meeting_passcode", "venue"],
+                    "description": _(
+                        "Attendees never see the meeting URL: they get a personal join link. "
+                        "Changing the time or the delivery of a published seminar updates "
+                        "everyone's calendar entry."
+                    ),
+                },
+            ),
+            (
+                _("Registration"),
+                {
+                    "fields": [
+                        "capacity",
+                        "waitlist_enabled",
+                        "registration_opens_at",
+                        "registration_closes_at",
+                        "allowed_audience_types",
+                        "reminder_offsets_minutes",
+                    ]
+                },
+            ),
+            (
+                _("Publication"),
+                {
+                    "fields": publication_fields,
+                    "description": _(
+                        "New seminars are drafts. Publish or cancel them with the actions of "
+                        "the seminar list."
+                    ),
+                },
+            ),
+        ]
+
+    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs: Any) -> Field | None:
+        if db_field.name in SEMINAR_DATETIME_FIELDS:
+            kwargs["help_text"] = gettext("In %(zone)s time.") % {
+                "zone": dj_timezone.get_current_timezone_name()
+            }
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """``?series=<id>`` preselects that series' default audience types."""
+        initial = super().get_changeform_initial_data(request)
+        series_id = str(initial.get("series", ""))
+        if series_id.isdigit() and "allowed_audience_types" not in initial:
+            series = Series.objects.filter(pk=series_id).first()
+            if series is not None:
+                initial["allowed_audience_types"] = list(
+                    series.default_audience_types.values_list("pk", flat=True)
+                )
+        return initial
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("series")
+            .annotate(
+                confirmed_count=registration_count(Registration.Status.CONFIRMED),
+                waitlisted_count=registration_count(Registration.Status.WAITLISTED),
+            )
+        )
+
+    def view_on_site(self, obj: Seminar) -> str | None:
+        # Drafts (and drafts cancelled before publication) have no public page.
+        if not Seminar.objects.visible().filter(pk=obj.pk).exists():
+            return None
+        return obj.get_absolute_url()
+
+    def has_delete_permission(self, request: HttpRequest, obj: Seminar | None = None) -> bool:
+        # A published seminar is in people's calendars: it is cancelled, never deleted.
+        if obj is not None and obj.status != Seminar.Status.DRAFT:
+            return False
+        return super().has_delete_permission(request, obj)
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Seminar | None = None,
+    ) -> HttpResponse:
+        if obj is not None:
+            context["recording_link"] = seminar_recording_link(request, obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        actions = super().get_actions(request)
+        # Bulk deletion would take published seminars with it; drafts are deleted one by one.
+        actions.pop("delete_selected", None)
+        return actions
+
+    # --- Display -------------------------------------------------------------
+
+    @admin.display(description=_("starts (UK time)"), ordering="starts_at")
+    def starts_in_uk(self, obj: Seminar) -> str:
+        return in_zone(obj.starts_at, settings.UK_TIME_ZONE, "D j M Y, H:i T")
+
+    @admin.display(description=_("Japan time"), ordering="starts_at")
+    def starts_in_japan(self, obj: Seminar) -> str:
+        return in_zone(obj.starts_at, settings.JAPAN_TIME_ZONE, "D j M, H:i T")
+
+    @admin.display(description=_("times as attendees see them"))
+    def times_overview(self, obj: Seminar) -> SafeString | str:
+        if not (obj.starts_at and obj.ends_at) or obj.timezone not in available_time_zones():
+            return "—"
+        zones = dict.fromkeys([obj.timezone, settings.UK_TIME_ZONE, settings.JAPAN_TIME_ZONE])
+        rows = ((zone, span_in_zone(obj.starts_at, obj.ends_at, zone)) for zone in zones)
+        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
+
+    @admin.display(description=_("registrations"), ordering="confirmed_count")
+    def registrations_summary(self, obj: Seminar) -> SafeString:
+        text = gettext("%(confirmed)d confirmed, %(waitlisted)d waitlisted") % {
+            "confirmed": obj.confirmed_count,
+            "waitlisted": obj.waitlisted_count,
+        }
+        url = f"{reverse('admin:webinars_registration_changelist')}?seminar__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, text)
+
+    # --- Registrants: export and attendance import ----------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "<path:object_id>/registrants.csv",
+                self.admin_site.admin_view(self.registrants_csv_view),
+                name="{}_{}_registrants_csv".format(*info),
+            ),
+            path(
+                "<path:object_id>/import-attendance/",
+                self.admin_site.admin_view(self.import_attendance_view),
+                name="{}_{}_import_attendance".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    # --- Saving through the services ------------------------------------------
+
+    def save_model(self, request: HttpRequest, obj: Seminar, form: ModelForm, change: bool) -> None:
+        if change:
+            model_fields = {field.name for field in Seminar._meta.concrete_fields}
+            changes = {
+                name: getattr(obj, name) for name in form.changed_data if name in model_fields
+            }
+            if changes:
+                sequence = obj.sequence
+                seminar_update(seminar=obj, **changes)
+                if obj.is_published and obj.sequence > sequence:
+                    self._tell_when_change_notice_goes(request, obj)
+            return
+        created = seminar_create(
+            **{
+                field.name: getattr(obj, field.name)
+                for field in Seminar._meta.concrete_fields
+                if field.name not in _AUTOMATIC_FIELDS
+            }
+        )
+        # The admin goes on with `obj` (the inline formsets and m2m saving point at it),
+        # so it must become the row the service saved.
+        obj.pk = created.pk
+        obj._state.adding = False
+        obj._state.db = created._state.db
+        obj.refresh_from_db()
+
+    def _tell_when_change_notice_goes(self, request: HttpRequest, seminar: Seminar) -> None:
+        """Say when registrants and speakers hear of a time or delivery change (coalesced)."""
+        notice = seminar.change_notices.filter(sent_at__isnull=True).first()
+        if notice is None:
+            return
+        seconds = (notice.due_at - dj_timezone.now()).total_seconds()
+        minutes = max(1, math.ceil(seconds / 60))
+        self.message_user(
+            request,
+            ngettext(
+                "Registrants and speakers will be emailed about this change in about "
+                "%(minutes)d minute (further edits before then go into the same email).",
+                "Registrants and speakers will be emailed about this change in about "
+                "%(minutes)d minutes (further edits before then go into the same email).",
+                minutes,
+            )
+            % {"minutes": minutes},
+            messages.INFO,
+        )
+
+    def save_formset(
+        self, request: HttpRequest, form: ModelForm, formset: Any, change: bool
+    ) -> None:
+        if formset.model is not SeminarSpeaker:
+            super().save_formset(request, form, formset, change)
+            return
+        # A row whose speaker was swapped keeps its pk: the old speaker is removed, the new one
+        # added. Read the old speaker before saving overwrites the form's instance.
+        replaced = {
+            row.instance.pk: row.initial["speaker"]
+            for row in formset.initial_forms
+            if "speaker" in row.changed_data and row not in formset.deleted_forms
+        }
+        super().save_formset(request, form, formset, change)
+        if formset.has_changed():
+            # The speakers' names are part of the recording's search text.
+            recordings_search_reindex(seminar=form.instance)
+        added = list(formset.new_objects)
+        updated = []
+        removed_ids = [link.speaker_id for link in formset.deleted_objects]
+        for link, fields in formset.changed_objects:
+            if link.pk in replaced:
+                removed_ids.append(replaced[link.pk])
+                added.append(link)
+            elif "join_url" in fields:
+                updated.append(link)
+        if added or updated or removed_ids:
+            seminar_speakers_notify(
+                seminar=form.instance,
+                added=added,
+                updated=updated,
+                removed=list(Speaker.objects.filter(pk__in=removed_ids).order_by("pk")),
+            )
+
+    # --- Actions ---------------------------------------------------------------
+
+    @admin.action(description=_("Publish selected seminars"), permissions=["change"])
+    def publish_seminars(self, request: HttpRequest, queryset: QuerySet) -> None:
+        published, already_published = 0, []
+        for seminar in queryset.order_by("starts_at", "pk"):
+            if seminar.is_published:
+                already_published.append(seminar.title)
+                continue
+            try:
+                seminar_publish(seminar=seminar)
+            except SeminarError as error:
+                self.message_user(
+                    request,
+                    gettext("“%(title)s” was not published: %(reason)s")
+                    % {"title": seminar.title, "reason": error},
+                    messages.ERROR,
+                )
+            else:
+                published += 1
+        if published:
+            self.message_user(
+                request,
+                ngettext("Published %(count)d seminar.", "Published %(count)d seminars.", published)
+                % {"count": published},
+                messages.SUCCESS,
+            )
+        if already_published:
+            self.message_user(
+                request,
+                gettext("Already published: %(titles)s.")
+                % {"titles": ", ".join(f"“{title}”" for title in already_published)},
+                messages.INFO,
+            )
+
+    @admin.action(description=_("Cancel selected seminars…"), permissions=["change"])
+    def cancel_seminars(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Ask for the message to registrants first; cancel on the confirmed POST."""
+        seminars = list(queryset.select_related("series").order_by("starts_at", "pk"))
+        if "confirm" in request.POST:
+            form = CancelSeminarsForm(request.POST)
+            if form.is_valid():
+                self._cancel(request, seminars, message=form.cleaned_data["message"])
+                return None
+        else:
+            form = CancelSeminarsForm()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Cancel seminars"),
+            "opts": self.opts,
+            "seminars": seminars,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "cancel_seminars",
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(
+            request, "admin/webinars/seminar/cancel_seminars_confirmation.html", context
+        )
+
+    def _cancel(self, request: HttpRequest, seminars: list[Seminar], *, message: str) -> None:
+        cancelled, already_cancelled = 0, []
+        for seminar in seminars:
+            try:
+                seminar_cancel(seminar=seminar, message=message)
+            except SeminarAlreadyCancelled:
+                already_cancelled.append(seminar.title)
+            else:
+                cancelled += 1
+        if cancelled:
+            self.message_user(
+                request,
+                ngettext("Cancelled %(count)d seminar.", "Cancelled %(count)d seminars.", cancelled)
+                % {"count": cancelled},
+                messages.SUCCESS,
+            )
+        if already_cancelled:
+            self.message_user(
+                request,
+                gettext("Already cancelled, left unchanged: %(titles)s.")
+                % {"titles": ", ".join(f"“{title}”" for title in already_cancelled)},
+                messages.WARNING,
+            )
+
+    @admin.action(description=_("Duplicate selected seminars"), permissions=["add"])
+    def duplicate_seminars(self, request: HttpRequest, queryset: QuerySet) -> None:
+        copies = [
+            seminar_duplicate(seminar=seminar) for seminar in queryset.order_by("starts_at", "pk")
+        ]
+        links = format_html_join(
+            ", ",
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:webinars_seminar_change", args=[copy.pk]), copy.title)
+                for copy in copies
+            ),
+        )
+        summary = ngettext(
+            "Created %(count)d draft copy:", "Created %(count)d draft copies:", len(copies)
+        ) % {"count": len(copies)}
+        self.message_user(request, format_html("{} {}", summary, links), messages.SUCCESS)
