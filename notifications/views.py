@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.http import personal_page
 from notifications.services import (
     ONE_CLICK_BODY,
     email_opt_in,
@@ -26,7 +27,6 @@ from notifications.services import (
     masked_email,
     unsubscribe_email,
 )
-from webinars.views.attendee import personal_page
 
 
 def _invalid_link(request: HttpRequest) -> HttpResponse:

@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
-from webinars.views.attendee import absolute_url, registrations_of_user
 
 from accounts.models import User
 from config.http import personal_page
@@ -26,6 +25,7 @@ from webinars.recording_access import viewer_for
 from webinars.services.registrations import (
     calendar_token_renew,
 )
+from webinars.views.attendee import absolute_url, registrations_of_user
 
 # The private feed keeps recent seminars, as the public feeds do.
 FEED_HISTORY = timedelta(days=90)

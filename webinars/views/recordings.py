@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from config.http import personal_page
 from webinars import selectors
 from webinars.cache import cache_public_page
 from webinars.forms.recordings import RecordingFilterForm
@@ -30,8 +31,8 @@ from webinars.models import Recording
 from webinars.ratelimit import client_ip
 from webinars.recording_access import Viewer, access_denial, viewer_for
 from webinars.services import recording_view_record
+from webinars.views.attendee import access_by_token, grant_recording_link
 from webinars.views.catalogue import listing_page
-from webinars.views.attendee import access_by_token, grant_recording_link, personal_page
 
 RELATED_RECORDINGS = 4
 # ?t= beyond a day is not a time into any seminar's recording.
