@@ -113,7 +113,7 @@ def create_archive(*, recordings: int, cues: int, now: datetime) -> str:
     """``recordings`` past seminars with a public recording and transcript; the planted slug."""
     from django.db import transaction
 
-    from webinars.management.commands.seed_demo import seed_series, seed_topics
+    from webinars.demo import seed_series, seed_topics
     from webinars.models import Recording, Seminar, TranscriptCue
     from webinars.services import recording_search_index
 

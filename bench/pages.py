@@ -222,7 +222,7 @@ def create_bench_seminars(*, now: datetime) -> list[str]:
     from django.db import transaction
 
     from webinars.cache import catalogue_changed
-    from webinars.management.commands.seed_demo import seed_series, seed_topics
+    from webinars.demo import seed_series, seed_topics
     from webinars.models import Seminar, SeminarSpeaker, Speaker
     from webinars.prefectures import Prefecture
 

@@ -216,7 +216,7 @@ def register_all(
 def create_bench_seminar(*, slug: str, capacity: int, now: datetime) -> tuple[int, int]:
     """A published seminar next week with a waiting list; (seminar id, an allowed audience id)."""
     from webinars import services
-    from webinars.management.commands.seed_demo import seed_series
+    from webinars.demo import seed_series
     from webinars.models import Seminar
 
     series = seed_series()["japan-local-attraction-seminars"]

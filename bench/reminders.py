@@ -171,7 +171,7 @@ def create_seminar_with_registrations(*, registrations: int, now: datetime) -> i
 
     from accounts.models import AudienceType
     from webinars import services
-    from webinars.management.commands.seed_demo import seed_series
+    from webinars.demo import seed_series
     from webinars.models import Registration, Seminar
 
     series = seed_series()["japan-local-attraction-seminars"]

@@ -13,8 +13,8 @@ from accounts.models import User
 from notifications.models import OutgoingEmail
 from webinars import services
 from webinars.cache import catalogue_version
-from webinars.management.commands.seed_demo import slides_pdf
-from webinars.management.demo_dates import AroundUkClockChange, last_sunday
+from webinars.demo.dates import AroundUkClockChange, last_sunday
+from webinars.demo.recordings import slides_pdf
 from webinars.models import (
     Recording,
     RecordingChapter,

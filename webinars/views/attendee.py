@@ -157,7 +157,6 @@ def _seminar_context(access: Access) -> dict[str, object]:
         "seminar": seminar,
         "spans": spans,
         "reader_zone": reader_zone,
-        "shown_zones": " ".join(span.zone for span in spans),
     }
 
 

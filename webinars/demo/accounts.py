@@ -1,0 +1,55 @@
+"""The demo organiser: a staff user in the Organisers group, with a login that always works."""
+
+from allauth.account.models import EmailAddress
+from django.contrib.auth.models import Group
+
+from accounts.models import User
+from webinars.demo.rows import upsert
+
+ORGANISER_EMAIL = "organiser@example.org"
+ORGANISER_PASSWORD = "kizuna-demo"
+ORGANISER_NAME = "Demo Organiser"
+ORGANISERS_GROUP = "Organisers"
+
+
+class DemoSetupError(Exception):
+    """The database lacks what the demo builds on (run ``manage.py migrate`` first)."""
+
+
+def seed_organiser() -> User:
+    """A staff user in the Organisers group who can sign in to the admin and the site.
+
+    The password is reset to the demo password whenever it differs, so the printed login
+    always works.
+    """
+    group = Group.objects.filter(name=ORGANISERS_GROUP).first()
+    if group is None:
+        raise DemoSetupError(
+            f'The "{ORGANISERS_GROUP}" group is missing: run "manage.py migrate" first.'
+        )
+    organiser = User.objects.filter(email__iexact=ORGANISER_EMAIL).first()
+    if organiser is None:
+        organiser = User.objects.create_user(
+            email=ORGANISER_EMAIL,
+            password=ORGANISER_PASSWORD,
+            full_name=ORGANISER_NAME,
+            is_staff=True,
+        )
+    elif not (
+        organiser.is_staff and organiser.is_active and organiser.check_password(ORGANISER_PASSWORD)
+    ):
+        organiser.is_staff = True
+        organiser.is_active = True
+        organiser.set_password(ORGANISER_PASSWORD)
+        organiser.save()
+    organiser.groups.add(group)
+    # allauth signs in only with a verified address (mandatory verification).
+    EmailAddress.objects.filter(user=organiser, primary=True).exclude(email=organiser.email).update(
+        primary=False
+    )
+    upsert(
+        EmailAddress,
+        lookup={"user": organiser, "email": organiser.email},
+        values={"verified": True, "primary": True},
+    )
+    return organiser
