@@ -1,11 +1,9 @@
-import re
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.utils import translation
-from icalendar import Calendar, Event
 
 from tests.factories import (
     SeminarFactory,
@@ -14,6 +12,7 @@ from tests.factories import (
     SpeakerFactory,
     london,
 )
+from tests.utils import event_by_uid, only_event, parse_ics, unfolded_lines, vtimezone_ids
 from webinars import ical
 from webinars.models import Seminar, SeminarSpeaker
 from webinars.services import seminar_cancel, seminar_update
@@ -52,54 +51,6 @@ def _frozen_now():
 
 
 # Helpers shared with test_feeds.py -------------------------------------------------------
-
-
-def _unfolded_lines(data: bytes) -> list[str]:
-    return data.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")
-
-
-def assert_every_tzid_has_vtimezone(data: bytes) -> None:
-    """Read the raw text (not via icalendar): each TZID used has exactly one VTIMEZONE."""
-    lines = _unfolded_lines(data)
-    used = set()
-    for line in lines:
-        name_and_params = line.split(":", 1)[0]
-        used.update(re.findall(r";TZID=([^;:]+)", name_and_params))
-    defined = [line.removeprefix("TZID:") for line in lines if line.startswith("TZID:")]
-    assert len(defined) == len(set(defined)), f"duplicate VTIMEZONE: {defined}"
-    assert used <= set(defined), f"TZIDs without VTIMEZONE: {used - set(defined)}"
-
-
-def parse_ics(data: bytes, *, method: str) -> Calendar:
-    """Parse like a client would and check what every Kizuna calendar must have."""
-    assert data.endswith(b"\r\n")
-    for line in data.split(b"\r\n"):
-        assert len(line) <= 75, f"line not folded: {line!r}"
-    calendar = Calendar.from_ical(data)
-    assert calendar.name == "VCALENDAR"
-    assert str(calendar["VERSION"]) == "2.0"
-    assert str(calendar["PRODID"]) == "-//JLGC//Kizuna//EN"
-    assert str(calendar["METHOD"]) == method
-    assert "UID" not in calendar  # no random calendar-level UID: output stays stable
-    assert calendar.get_missing_tzids() == set()
-    assert_every_tzid_has_vtimezone(data)
-    calendar.validate()
-    return calendar
-
-
-def only_event(calendar: Calendar) -> Event:
-    assert len(calendar.events) == 1
-    return calendar.events[0]
-
-
-def event_by_uid(calendar: Calendar, uid: str) -> Event:
-    matches = [event for event in calendar.events if str(event["UID"]) == uid]
-    assert len(matches) == 1
-    return matches[0]
-
-
-def vtimezone_ids(calendar: Calendar) -> list[str]:
-    return [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")]
 
 
 # Time zones ------------------------------------------------------------------------------
@@ -411,7 +362,7 @@ def test_title_with_crlf_cannot_inject_a_property():
     event = only_event(calendar)
     assert "ATTENDEE" not in event
     assert str(event["SUMMARY"]) == "Kyushu ATTENDEE:mailto:evil@example.com"
-    assert not any(line.startswith("ATTENDEE") for line in _unfolded_lines(raw))
+    assert not any(line.startswith("ATTENDEE") for line in unfolded_lines(raw))
 
 
 def test_organiser_text_round_trips_escaped():
@@ -434,7 +385,7 @@ def test_organiser_text_round_trips_escaped():
     description = str(event["DESCRIPTION"])
     assert "Line one\nDTSTART:20300101T000000Z\nLine three\n" in description
     assert f"\n{summary}\n" in description
-    assert "DTSTART:20300101T000000Z" not in _unfolded_lines(raw)
+    assert "DTSTART:20300101T000000Z" not in unfolded_lines(raw)
     assert sorted(event.keys()) == EVENT_PROPERTIES
     assert all(not isinstance(value, list) for value in event.values())
 
@@ -585,7 +536,7 @@ def test_attendee_name_cannot_inject_parameters_or_properties():
     attendee = event["ATTENDEE"]
     assert str(attendee) == "mailto:hanako@example.co.uk"
     assert attendee.params["CN"] == "Eve 'X' ATTENDEE:mailto:evil@example.com"
-    assert not any(line.startswith("ATTENDEE:") for line in _unfolded_lines(raw))
+    assert not any(line.startswith("ATTENDEE:") for line in unfolded_lines(raw))
 
 
 def test_email_address_with_line_break_is_refused():

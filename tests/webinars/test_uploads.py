@@ -7,14 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.factories import SeminarFactory
-from tests.webinars.test_recording_admin import (
-    MP4,
-    PDF,
-    VTT,
-    management_data,
-    recording_form_data,
-    stored_files,
-)
+from tests.utils import MP4, PDF, VTT, management_data, recording_form_data, stored_files
 from webinars.models import Recording, RecordingMaterial
 from webinars.uploads import UploadInfo, sanitise_file_name, validate_upload
 

@@ -3,7 +3,6 @@ import io
 
 import pytest
 from django.contrib.auth.models import Group
-from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from accounts.models import AudienceType
@@ -14,6 +13,7 @@ from tests.factories import (
     SeminarFactory,
     SeriesFactory,
 )
+from tests.utils import messages_of, seminar_form_data
 from webinars.models import Registration, RegistrationQuestion, Seminar
 
 pytestmark = pytest.mark.django_db
@@ -21,10 +21,6 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = reverse("admin:webinars_registration_changelist")
 WAITLISTED = Registration.Status.WAITLISTED
 CONFIRMED = Registration.Status.CONFIRMED
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
 
 
 def _listed(response) -> list[str]:
@@ -203,7 +199,7 @@ def test_attendance_actions_mark_the_selected_registrations(
 
     response = _action(organiser_client, action, *selected)
 
-    assert _messages(response) == [f"Marked 2 registrations as “{label}”."]
+    assert messages_of(response) == [f"Marked 2 registrations as “{label}”."]
     assert [Registration.objects.get(pk=r.pk).attended for r in selected] == [attended, attended]
     assert Registration.objects.get(pk=untouched.pk).attended == start
 
@@ -221,7 +217,7 @@ def test_promote_action_confirms_waitlisted_registrations_and_queues_their_email
     with django_capture_on_commit_callbacks():
         response = _action(organiser_client, "promote_from_waitlist", waitlisted)
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Promoted 1 registration from the waitlist; they are told by email."
     ]
     assert Registration.objects.get(pk=waitlisted.pk).status == CONFIRMED
@@ -242,7 +238,7 @@ def test_promote_action_reports_who_could_not_be_promoted_and_why(
     with django_capture_on_commit_callbacks():
         response = _action(organiser_client, "promote_from_waitlist", confirmed, first)
 
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Not promoted: Aiko Tanaka <aiko@example.jp>: not on the waitlist (Confirmed); "
         "Oliver Bennett <oliver@example.org>: no seat left: raise the seminar's capacity first"
     ]
@@ -297,9 +293,8 @@ def test_seminar_changelist_shows_registration_counts_without_extra_queries(
 
 def _seminar_post(seminar: Seminar, questions: list[dict[str, str]]) -> dict[str, object]:
     """The seminar change form's data, unchanged, with new question rows."""
-    from tests.webinars.test_admin import _form_data
 
-    data = _form_data(seminar)
+    data = seminar_form_data(seminar)
     data.update(
         {
             "questions-TOTAL_FORMS": str(len(questions)),

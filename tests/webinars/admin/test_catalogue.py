@@ -10,14 +10,14 @@ from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
 from tests.factories import SeminarSpeakerFactory, SpeakerFactory, UserFactory
-from tests.webinars.test_admin import (
-    CHANGELIST,
-    STARTS,
-    _change_url,
-    _form_data,
-    _form_errors,
-    _messages,
-    _seminar,
+from tests.utils import (
+    SEMINAR_CHANGELIST,
+    SEMINAR_STARTS,
+    form_errors,
+    messages_of,
+    seminar_change_url,
+    seminar_form_data,
+    upcoming_seminar,
 )
 from webinars.models import Seminar, SeminarSpeaker
 
@@ -59,8 +59,8 @@ def _rows(*rows: SeminarSpeaker | dict) -> dict[str, object]:
 
 
 def _post(client, seminar: Seminar, **overrides):
-    response = client.post(_change_url(seminar), _form_data(seminar, **overrides))
-    assert response.status_code == 302, _form_errors(response)
+    response = client.post(seminar_change_url(seminar), seminar_form_data(seminar, **overrides))
+    assert response.status_code == 302, form_errors(response)
     return response
 
 
@@ -87,7 +87,7 @@ def _invited(link: SeminarSpeaker) -> OutgoingEmail:
 
 
 def test_adding_a_speaker_to_a_published_seminar_queues_their_invite(admin_client):
-    seminar = _seminar(title="Kyushu by rail", sequence=2)
+    seminar = upcoming_seminar(title="Kyushu by rail", sequence=2)
     speaker = SpeakerFactory(name="Taro Suzuki", email="taro@example.jp")
 
     _post(admin_client, seminar, **_rows({"speaker": speaker.pk, "join_url": SPEAKER_LINK}))
@@ -106,7 +106,7 @@ def test_adding_a_speaker_to_a_published_seminar_queues_their_invite(admin_clien
 
 
 def test_adding_a_speaker_without_an_email_sends_nothing(admin_client):
-    seminar = _seminar()
+    seminar = upcoming_seminar()
 
     _post(admin_client, seminar, **_rows({"speaker": SpeakerFactory(email="").pk}))
 
@@ -115,20 +115,22 @@ def test_adding_a_speaker_without_an_email_sends_nothing(admin_client):
 
 
 def test_adding_a_speaker_to_a_draft_invites_them_only_on_publishing(admin_client):
-    seminar = _seminar(draft=True)
+    seminar = upcoming_seminar(draft=True)
     speaker = SpeakerFactory(email="taro@example.jp")
 
     _post(admin_client, seminar, **_rows({"speaker": speaker.pk}))
 
     assert OutgoingEmail.objects.count() == 0
-    admin_client.post(CHANGELIST, {"action": "publish_seminars", "_selected_action": [seminar.pk]})
+    admin_client.post(
+        SEMINAR_CHANGELIST, {"action": "publish_seminars", "_selected_action": [seminar.pk]}
+    )
     assert list(OutgoingEmail.objects.values_list("kind", "to_email")) == [
         (Kind.SPEAKER_INVITE, "taro@example.jp")
     ]
 
 
 def test_changing_a_join_link_sends_an_update_at_a_higher_sequence(admin_client):
-    seminar = _seminar(sequence=2)
+    seminar = upcoming_seminar(sequence=2)
     link = SeminarSpeakerFactory(
         seminar=seminar, speaker=SpeakerFactory(email="taro@example.jp"), join_url=SPEAKER_LINK
     )
@@ -144,7 +146,7 @@ def test_changing_a_join_link_sends_an_update_at_a_higher_sequence(admin_client)
 
 
 def test_changing_only_a_speaker_role_sends_nothing(admin_client):
-    seminar = _seminar(sequence=2)
+    seminar = upcoming_seminar(sequence=2)
     link = SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email="taro@example.jp"))
     _invited(link)
 
@@ -156,7 +158,7 @@ def test_changing_only_a_speaker_role_sends_nothing(admin_client):
 
 
 def test_removing_a_speaker_sends_a_cancel_at_a_higher_sequence(admin_client):
-    seminar = _seminar(sequence=2)
+    seminar = upcoming_seminar(sequence=2)
     speaker = SpeakerFactory(email="taro@example.jp")
     link = SeminarSpeakerFactory(seminar=seminar, speaker=speaker)
     _invited(link)
@@ -179,7 +181,7 @@ def test_removing_a_speaker_sends_a_cancel_at_a_higher_sequence(admin_client):
 
 
 def test_swapping_the_speaker_of_a_row_removes_one_and_invites_the_other(admin_client):
-    seminar = _seminar(sequence=2)
+    seminar = upcoming_seminar(sequence=2)
     link = SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email="old@example.jp"))
     _invited(link)
     newcomer = SpeakerFactory(email="new@example.jp")
@@ -208,12 +210,12 @@ def test_a_time_change_says_when_registrants_and_speakers_are_emailed(
     frozen_admin_client, settings
 ):
     settings.SEMINAR_CHANGE_NOTICE_DELAY_SECONDS = 180
-    seminar = _seminar(title="Kyushu by rail")
+    seminar = upcoming_seminar(title="Kyushu by rail")
 
     response = _post(frozen_admin_client, seminar, starts_at_1="11:00:00", ends_at_1="12:30:00")
 
     assert _sequence(seminar) == 1
-    assert _messages(response)[0] == (
+    assert messages_of(response)[0] == (
         "Registrants and speakers will be emailed about this change in about 3 minutes "
         "(further edits before then go into the same email)."
     )
@@ -221,11 +223,11 @@ def test_a_time_change_says_when_registrants_and_speakers_are_emailed(
 
 def test_a_change_notice_nearly_due_says_about_one_minute(frozen_admin_client, settings):
     settings.SEMINAR_CHANGE_NOTICE_DELAY_SECONDS = 20
-    seminar = _seminar()
+    seminar = upcoming_seminar()
 
     response = _post(frozen_admin_client, seminar, meeting_url="https://zoom.example/j/42")
 
-    assert "emailed about this change in about 1 minute (further" in _messages(response)[0]
+    assert "emailed about this change in about 1 minute (further" in messages_of(response)[0]
 
 
 @pytest.mark.parametrize(
@@ -237,11 +239,11 @@ def test_a_change_notice_nearly_due_says_about_one_minute(frozen_admin_client, s
     ids=["cosmetic-change", "draft"],
 )
 def test_other_saves_do_not_mention_a_change_email(admin_client, fields, changes):
-    seminar = _seminar(**fields)
+    seminar = upcoming_seminar(**fields)
 
     response = _post(admin_client, seminar, **changes)
 
-    assert not [text for text in _messages(response) if "emailed about this change" in text]
+    assert not [text for text in messages_of(response) if "emailed about this change" in text]
     assert seminar.change_notices.count() == 0
 
 
@@ -251,12 +253,12 @@ def test_other_saves_do_not_mention_a_change_email(admin_client, fields, changes
 def _write(client, seminars: list[Seminar]):
     # As the changelist's action bar posts it ("index" says which bar was used).
     data = {"action": "write_to_registrants", "index": "0"}
-    return client.post(CHANGELIST, data | {"_selected_action": [s.pk for s in seminars]})
+    return client.post(SEMINAR_CHANGELIST, data | {"_selected_action": [s.pk for s in seminars]})
 
 
 @pytest.mark.parametrize("status", [Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED])
 def test_write_to_registrants_opens_an_announcement_for_the_seminar(admin_client, status):
-    seminar = _seminar(status=status)
+    seminar = upcoming_seminar(status=status)
 
     response = _write(admin_client, [seminar])
 
@@ -267,31 +269,31 @@ def test_write_to_registrants_opens_an_announcement_for_the_seminar(admin_client
 
 
 def test_write_to_registrants_refuses_a_draft(admin_client):
-    seminar = _seminar(draft=True, title="Not yet")
+    seminar = upcoming_seminar(draft=True, title="Not yet")
 
     response = _write(admin_client, [seminar])
 
-    assert (response.status_code, response["Location"]) == (302, CHANGELIST)
-    assert _messages(response) == ["“Not yet” is a draft: it has no registrants to write to."]
+    assert (response.status_code, response["Location"]) == (302, SEMINAR_CHANGELIST)
+    assert messages_of(response) == ["“Not yet” is a draft: it has no registrants to write to."]
 
 
 def test_write_to_registrants_refuses_several_seminars(admin_client):
-    seminars = [_seminar(), _seminar(starts_at=STARTS + timedelta(days=7))]
+    seminars = [upcoming_seminar(), upcoming_seminar(starts_at=SEMINAR_STARTS + timedelta(days=7))]
 
     response = _write(admin_client, seminars)
 
-    assert (response.status_code, response["Location"]) == (302, CHANGELIST)
-    assert _messages(response) == ["Select exactly one seminar to write to its registrants."]
+    assert (response.status_code, response["Location"]) == (302, SEMINAR_CHANGELIST)
+    assert messages_of(response) == ["Select exactly one seminar to write to its registrants."]
 
 
 def test_write_to_registrants_with_nothing_selected_explains(admin_client):
-    _seminar()
+    upcoming_seminar()
 
     response = _write(admin_client, [])
 
     # Django's own check: the action never runs.
-    assert (response.status_code, response["Location"]) == (302, CHANGELIST)
-    assert _messages(response) == [
+    assert (response.status_code, response["Location"]) == (302, SEMINAR_CHANGELIST)
+    assert messages_of(response) == [
         "Items must be selected in order to perform actions on them. No items have been changed."
     ]
 
@@ -304,10 +306,10 @@ def test_write_to_registrants_is_offered_only_to_those_who_may_announce(client):
         )
     )
     client.force_login(staff)
-    _seminar()
+    upcoming_seminar()
 
     def offered() -> list[str]:
-        response = client.get(CHANGELIST)
+        response = client.get(SEMINAR_CHANGELIST)
         return [value for value, _label in response.context["action_form"].fields["action"].choices]
 
     assert "write_to_registrants" not in offered()

@@ -1,10 +1,7 @@
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.contrib.auth.models import Permission
-from django.contrib.messages import get_messages
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -19,69 +16,22 @@ from tests.factories import (
     SeriesFactory,
     UserFactory,
 )
+from tests.utils import (
+    MP4,
+    PDF,
+    VTT,
+    management_data,
+    messages_of,
+    recording_form_data,
+    stored_files,
+)
 from webinars.models import Recording, RecordingMaterial, TranscriptCue
 
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:webinars_recording_changelist")
 ADD = reverse("admin:webinars_recording_add")
-MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-VTT = (
-    b"WEBVTT\n\n"
-    b"00:00.000 --> 00:04.000\n<v Aiko Tanaka>Welcome to Kumamoto &amp; Aso.\n\n"
-    b"00:04.500 --> 00:09.000\nOnsen towns are busy in winter.\n"
-)
 INLINE_PREFIXES = ("chapters", "materials")
-
-
-def stored_files() -> list[str]:
-    """Every file in the test's private storage (tests/conftest.py gives each test its own)."""
-    root = Path(settings.PRIVATE_MEDIA_ROOT)
-    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
-
-
-def messages_of(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def management_data(prefix: str, *, total: int = 0, initial: int = 0) -> dict[str, object]:
-    return {
-        f"{prefix}-TOTAL_FORMS": total,
-        f"{prefix}-INITIAL_FORMS": initial,
-        f"{prefix}-MIN_NUM_FORMS": 0,
-        f"{prefix}-MAX_NUM_FORMS": 1000,
-    }
-
-
-def recording_form_data(seminar=None, recording: Recording | None = None, **overrides) -> dict:
-    """What the recording add/change form posts, with empty inlines unless overridden."""
-    data: dict[str, object] = {
-        "title": "Onsen towns of Kyushu",
-        "slug": "onsen-towns-of-kyushu",
-        "description": "The whole seminar.",
-        "embed_url": "",
-        "duration": "58:00",
-        "access": "public",
-        "speakers_consented": "on",
-        "speaker_consent_note": "Consent forms signed 12 May.",
-    }
-    if seminar is not None:
-        data["seminar"] = seminar.pk
-    if recording is not None:
-        data.update(
-            title=recording.title,
-            slug=recording.slug,
-            description=recording.description,
-            access=recording.access,
-            speaker_consent_note=recording.speaker_consent_note,
-        )
-        if not recording.speakers_consented:
-            del data["speakers_consented"]
-    for prefix in INLINE_PREFIXES:
-        data.update(management_data(prefix))
-    data.update(overrides)
-    return {key: value for key, value in data.items() if value is not None}
 
 
 def change_url(recording: Recording) -> str:

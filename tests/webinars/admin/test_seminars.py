@@ -1,11 +1,9 @@
 import io
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
@@ -21,105 +19,28 @@ from tests.factories import (
     UserFactory,
     london,
 )
+from tests.utils import (
+    SEMINAR_CHANGELIST,
+    SEMINAR_ENDS,
+    SEMINAR_STARTS,
+    form_errors,
+    messages_of,
+    seminar_change_url,
+    seminar_form_data,
+    upcoming_seminar,
+)
 from webinars.cache import catalogue_version
 from webinars.models import AudienceQuota, Seminar, Series, Speaker, Topic
 
 pytestmark = pytest.mark.django_db
 
-CHANGELIST = reverse("admin:webinars_seminar_changelist")
 ADD = reverse("admin:webinars_seminar_add")
-# Far enough ahead to be upcoming whenever the tests run; a Tuesday in GMT.
-STARTS = london(2031, 3, 4, 10)
-ENDS = london(2031, 3, 4, 11, 30)
-
-
-def _change_url(seminar: Seminar) -> str:
-    return reverse("admin:webinars_seminar_change", args=[seminar.pk])
-
-
-def _seminar(**fields) -> Seminar:
-    fields.setdefault("starts_at", STARTS)
-    fields.setdefault("ends_at", fields["starts_at"] + timedelta(hours=1, minutes=30))
-    return SeminarFactory(**fields)
-
-
-def _london_parts(prefix: str, moment: datetime | None) -> dict[str, str]:
-    """The admin's split date/time inputs, in London wall-clock time."""
-    if moment is None:
-        return {f"{prefix}_0": "", f"{prefix}_1": ""}
-    local = moment.astimezone(ZoneInfo("Europe/London"))
-    return {f"{prefix}_0": local.strftime("%Y-%m-%d"), f"{prefix}_1": local.strftime("%H:%M:%S")}
-
-
-def _form_data(seminar: Seminar | None = None, **overrides) -> dict[str, object]:
-    """What the seminar add/change form posts: the seminar's own values unless overridden."""
-    if seminar is None:
-        seminar = Seminar(
-            title="Onsen towns of Kyushu",
-            slug="onsen-towns-of-kyushu",
-            series=SeriesFactory(),
-            summary="Hot springs, old inns and how to sell them to UK travellers.",
-            starts_at=STARTS,
-            ends_at=ENDS,
-        )
-    data = {
-        "title": seminar.title,
-        "slug": seminar.slug,
-        "series": seminar.series_id,
-        "summary": seminar.summary,
-        "description": seminar.description,
-        "cover_image_alt": seminar.cover_image_alt,
-        "topics": [topic.pk for topic in seminar.topics.all()] if seminar.pk else [],
-        "prefecture": seminar.prefecture,
-        "partner_organisations": seminar.partner_organisations,
-        "language": seminar.language,
-        **_london_parts("starts_at", seminar.starts_at),
-        **_london_parts("ends_at", seminar.ends_at),
-        "timezone": seminar.timezone,
-        "platform": seminar.platform,
-        "meeting_url": seminar.meeting_url,
-        "meeting_passcode": seminar.meeting_passcode,
-        "venue": seminar.venue,
-        "capacity": "" if seminar.capacity is None else seminar.capacity,
-        **_london_parts("registration_opens_at", seminar.registration_opens_at),
-        **_london_parts("registration_closes_at", seminar.registration_closes_at),
-        "allowed_audience_types": (
-            [audience.pk for audience in seminar.allowed_audience_types.all()] if seminar.pk else []
-        ),
-        "speaker_links-TOTAL_FORMS": "0",
-        "speaker_links-INITIAL_FORMS": "0",
-        "speaker_links-MIN_NUM_FORMS": "0",
-        "speaker_links-MAX_NUM_FORMS": "1000",
-        "audience_quotas-TOTAL_FORMS": "0",
-        "audience_quotas-INITIAL_FORMS": "0",
-        "audience_quotas-MIN_NUM_FORMS": "0",
-        "audience_quotas-MAX_NUM_FORMS": "1000",
-        "questions-TOTAL_FORMS": "0",
-        "questions-INITIAL_FORMS": "0",
-        "questions-MIN_NUM_FORMS": "0",
-        "questions-MAX_NUM_FORMS": "1000",
-        "_save": "Save",
-    }
-    if seminar.waitlist_enabled:
-        data["waitlist_enabled"] = "on"
-    data.update(overrides)
-    return data
 
 
 def _png(name: str) -> SimpleUploadedFile:
     buffer = io.BytesIO()
     Image.new("RGB", (4, 3), "teal").save(buffer, format="PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
-
-
-def _messages(response) -> list[str]:
-    return [str(message) for message in get_messages(response.wsgi_request)]
-
-
-def _form_errors(response) -> dict[str, list[str]]:
-    return {
-        name: list(errors) for name, errors in response.context["adminform"].form.errors.items()
-    }
 
 
 def _quota_errors(response) -> tuple[list[str], list[dict[str, list[str]]]]:
@@ -158,10 +79,10 @@ def test_admin_is_branded_for_organisers(admin_client):
 
 
 def test_changelist_shows_start_in_uk_and_japan_time(admin_client):
-    _seminar(title="Winter seminar", starts_at=london(2031, 1, 14, 10))
-    _seminar(title="Summer seminar", starts_at=london(2031, 7, 1, 10))
+    upcoming_seminar(title="Winter seminar", starts_at=london(2031, 1, 14, 10))
+    upcoming_seminar(title="Summer seminar", starts_at=london(2031, 7, 1, 10))
 
-    response = admin_client.get(CHANGELIST)
+    response = admin_client.get(SEMINAR_CHANGELIST)
 
     html = response.content.decode()
     assert '<td class="field-starts_in_uk">Tue 14 Jan 2031, 10:00 GMT</td>' in html
@@ -171,10 +92,10 @@ def test_changelist_shows_start_in_uk_and_japan_time(admin_client):
 
 
 def test_changelist_lists_newest_first(admin_client):
-    _seminar(title="Earlier", starts_at=STARTS)
-    _seminar(title="Later", starts_at=STARTS + timedelta(days=30))
+    upcoming_seminar(title="Earlier", starts_at=SEMINAR_STARTS)
+    upcoming_seminar(title="Later", starts_at=SEMINAR_STARTS + timedelta(days=30))
 
-    response = admin_client.get(CHANGELIST)
+    response = admin_client.get(SEMINAR_CHANGELIST)
 
     assert [seminar.title for seminar in response.context["cl"].result_list] == [
         "Later",
@@ -184,20 +105,20 @@ def test_changelist_lists_newest_first(admin_client):
 
 @pytest.mark.parametrize(("when", "titles"), [("upcoming", ["Next"]), ("past", ["Last"])])
 def test_changelist_filters_upcoming_and_past(admin_client, when, titles):
-    _seminar(title="Next")
+    upcoming_seminar(title="Next")
     SeminarFactory(title="Last", past=True)
 
-    response = admin_client.get(CHANGELIST, {"when": when})
+    response = admin_client.get(SEMINAR_CHANGELIST, {"when": when})
 
     assert [seminar.title for seminar in response.context["cl"].result_list] == titles
 
 
 def test_changelist_search_finds_seminars_by_speaker_name(admin_client):
-    seminar = _seminar(title="Snow festivals")
-    _seminar(title="Rice terraces")
+    seminar = upcoming_seminar(title="Snow festivals")
+    upcoming_seminar(title="Rice terraces")
     SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(name="Aiko Tanaka"))
 
-    response = admin_client.get(CHANGELIST, {"q": "tanaka"})
+    response = admin_client.get(SEMINAR_CHANGELIST, {"q": "tanaka"})
 
     assert [seminar.title for seminar in response.context["cl"].result_list] == ["Snow festivals"]
 
@@ -206,12 +127,12 @@ def test_changelist_search_finds_seminars_by_speaker_name(admin_client):
 # and PostgreSQL answers a NUL in a query parameter with DataError, so a 500.
 @pytest.mark.parametrize("control_character", ["\x01", "\x1b"])
 def test_changelist_search_takes_control_characters_as_spaces(admin_client, control_character):
-    seminar = _seminar(title="Snow festivals")
-    _seminar(title="Rice terraces")
+    seminar = upcoming_seminar(title="Snow festivals")
+    upcoming_seminar(title="Rice terraces")
     SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(name="Aiko Tanaka"))
 
-    alone = admin_client.get(CHANGELIST, {"q": control_character})
-    between_words = admin_client.get(CHANGELIST, {"q": f"aiko{control_character}tanaka"})
+    alone = admin_client.get(SEMINAR_CHANGELIST, {"q": control_character})
+    between_words = admin_client.get(SEMINAR_CHANGELIST, {"q": f"aiko{control_character}tanaka"})
 
     assert (alone.status_code, between_words.status_code) == (200, 200)
     assert sorted(seminar.title for seminar in alone.context["cl"].result_list) == [
@@ -223,23 +144,23 @@ def test_changelist_search_takes_control_characters_as_spaces(admin_client, cont
 
 
 def test_changelist_search_with_a_nul_byte_lists_everything_and_says_why(admin_client):
-    _seminar(title="Snow festivals")
-    _seminar(title="Rice terraces")
+    upcoming_seminar(title="Snow festivals")
+    upcoming_seminar(title="Rice terraces")
 
-    response = admin_client.get(CHANGELIST, {"q": "snow\x00"})
+    response = admin_client.get(SEMINAR_CHANGELIST, {"q": "snow\x00"})
 
     assert response.status_code == 200
     assert sorted(seminar.title for seminar in response.context["cl"].result_list) == [
         "Rice terraces",
         "Snow festivals",
     ]
-    assert _messages(response) == ["Null characters are not allowed."]
+    assert messages_of(response) == ["Null characters are not allowed."]
 
 
 @pytest.mark.parametrize(
     ("url_name", "make"),
     [
-        ("admin:webinars_series_changelist", lambda: _seminar().series),
+        ("admin:webinars_series_changelist", lambda: upcoming_seminar().series),
         ("admin:webinars_speaker_changelist", SpeakerFactory),
         ("admin:webinars_topic_changelist", TopicFactory),
         ("admin:accounts_audiencetype_changelist", lambda: None),
@@ -302,11 +223,11 @@ def test_every_kizuna_admin_strips_control_characters_from_searches():
 
 def test_changelist_filters_by_topic(admin_client):
     onsen = TopicFactory(name="Onsen", slug="onsen")
-    seminar = _seminar(title="Hot springs")
+    seminar = upcoming_seminar(title="Hot springs")
     seminar.topics.add(onsen)
-    _seminar(title="Castles")
+    upcoming_seminar(title="Castles")
 
-    response = admin_client.get(CHANGELIST, {"topics__id__exact": onsen.pk})
+    response = admin_client.get(SEMINAR_CHANGELIST, {"topics__id__exact": onsen.pk})
 
     assert [seminar.title for seminar in response.context["cl"].result_list] == ["Hot springs"]
 
@@ -317,11 +238,11 @@ def test_changelist_query_count_does_not_grow_with_seminars(
 ):
     series = SeriesFactory()
     for _ in range(count):
-        _seminar(series=series, capacity=50)
+        upcoming_seminar(series=series, capacity=50)
     SeminarSpeakerFactory(seminar=Seminar.objects.first())
 
     with django_assert_max_num_queries(10):
-        response = admin_client.get(CHANGELIST)
+        response = admin_client.get(SEMINAR_CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count
 
@@ -331,10 +252,10 @@ def test_organiser_changelist_query_count_does_not_grow_with_seminars(
     organiser_client, django_assert_max_num_queries, count
 ):
     for _ in range(count):
-        _seminar()
+        upcoming_seminar()
 
     with django_assert_max_num_queries(12):
-        response = organiser_client.get(CHANGELIST)
+        response = organiser_client.get(SEMINAR_CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count
 
@@ -343,7 +264,7 @@ def test_organiser_changelist_query_count_does_not_grow_with_seminars(
 @pytest.mark.parametrize(
     ("url_name", "make"),
     [
-        ("admin:webinars_series_changelist", lambda: _seminar().series),
+        ("admin:webinars_series_changelist", lambda: upcoming_seminar().series),
         ("admin:webinars_speaker_changelist", SpeakerFactory),
         ("admin:webinars_topic_changelist", TopicFactory),
     ],
@@ -382,12 +303,14 @@ def test_add_form_says_in_which_zone_times_are_entered(admin_client):
 def test_add_interprets_times_as_london_time_whatever_the_seminar_zone(
     admin_client, day, expected_utc
 ):
-    data = _form_data(starts_at_0=day, starts_at_1="10:00:00", ends_at_0=day, ends_at_1="11:00:00")
+    data = seminar_form_data(
+        starts_at_0=day, starts_at_1="10:00:00", ends_at_0=day, ends_at_1="11:00:00"
+    )
     data["timezone"] = "Asia/Tokyo"
 
     response = admin_client.post(ADD, data)
 
-    assert response.status_code == 302, _form_errors(response)
+    assert response.status_code == 302, form_errors(response)
     seminar = Seminar.objects.get()
     assert (seminar.starts_at, seminar.timezone) == (expected_utc, "Asia/Tokyo")
 
@@ -396,7 +319,7 @@ def test_add_creates_a_draft_with_topics_speakers_and_quotas(admin_client):
     topic = TopicFactory(name="Onsen", slug="onsen")
     first, second = SpeakerFactory(name="Aiko Tanaka"), SpeakerFactory(name="Tom Baker")
     audience = AudienceType.objects.get(slug="travel-agent")
-    data = _form_data(
+    data = seminar_form_data(
         topics=[topic.pk],
         allowed_audience_types=[audience.pk],
         **{
@@ -415,7 +338,7 @@ def test_add_creates_a_draft_with_topics_speakers_and_quotas(admin_client):
 
     response = admin_client.post(ADD, data)
 
-    assert response.status_code == 302, _form_errors(response)
+    assert response.status_code == 302, form_errors(response)
     seminar = Seminar.objects.get()
     assert (seminar.title, seminar.status, seminar.sequence, seminar.published_at) == (
         "Onsen towns of Kyushu",
@@ -423,7 +346,7 @@ def test_add_creates_a_draft_with_topics_speakers_and_quotas(admin_client):
         0,
         None,
     )
-    assert (seminar.starts_at, seminar.ends_at) == (STARTS, ENDS)
+    assert (seminar.starts_at, seminar.ends_at) == (SEMINAR_STARTS, SEMINAR_ENDS)
     assert list(seminar.topics.all()) == [topic]
     assert list(seminar.allowed_audience_types.all()) == [audience]
     assert list(seminar.speaker_links.values_list("speaker__name", "role")) == [
@@ -434,35 +357,37 @@ def test_add_creates_a_draft_with_topics_speakers_and_quotas(admin_client):
 
 
 def test_add_and_change_store_the_cover_image(admin_client):
-    data = _form_data(cover_image=_png("kyushu.png"), cover_image_alt="Steam rising from a bath")
+    data = seminar_form_data(
+        cover_image=_png("kyushu.png"), cover_image_alt="Steam rising from a bath"
+    )
 
     response = admin_client.post(ADD, data)
 
-    assert response.status_code == 302, _form_errors(response)
+    assert response.status_code == 302, form_errors(response)
     seminar = Seminar.objects.get()
     assert seminar.cover_image.name == "seminars/kyushu.png"
     assert seminar.cover_image.read().startswith(b"\x89PNG")
 
     response = admin_client.post(
-        _change_url(seminar), _form_data(seminar, cover_image=_png("beppu.png"))
+        seminar_change_url(seminar), seminar_form_data(seminar, cover_image=_png("beppu.png"))
     )
 
-    assert response.status_code == 302, _form_errors(response)
+    assert response.status_code == 302, form_errors(response)
     seminar.refresh_from_db()
     assert seminar.cover_image.name == "seminars/beppu.png"
 
 
 def test_meeting_url_without_a_scheme_is_taken_as_https(admin_client):
-    response = admin_client.post(ADD, _form_data(meeting_url="zoom.example/j/123"))
+    response = admin_client.post(ADD, seminar_form_data(meeting_url="zoom.example/j/123"))
 
-    assert response.status_code == 302, _form_errors(response)
+    assert response.status_code == 302, form_errors(response)
     assert Seminar.objects.get().meeting_url == "https://zoom.example/j/123"
 
 
 def test_add_invalidates_the_catalogue_cache_after_commit(
     admin_client, django_capture_on_commit_callbacks
 ):
-    data = _form_data()
+    data = seminar_form_data()
     before = catalogue_version()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -486,23 +411,24 @@ def test_add_from_a_series_preselects_its_default_audience_types(admin_client):
 
 
 def test_changing_the_time_of_a_published_seminar_bumps_sequence(admin_client):
-    seminar = _seminar(title="Kyushu by rail")
+    seminar = upcoming_seminar(title="Kyushu by rail")
 
     response = admin_client.post(
-        _change_url(seminar),
-        _form_data(seminar, starts_at_1="11:00:00", ends_at_1="12:30:00"),
+        seminar_change_url(seminar),
+        seminar_form_data(seminar, starts_at_1="11:00:00", ends_at_1="12:30:00"),
     )
 
-    assert response.status_code == 302, _form_errors(response)
+    assert response.status_code == 302, form_errors(response)
     seminar.refresh_from_db()
-    assert (seminar.sequence, seminar.starts_at) == (1, STARTS + timedelta(hours=1))
+    assert (seminar.sequence, seminar.starts_at) == (1, SEMINAR_STARTS + timedelta(hours=1))
 
 
 def test_changing_the_meeting_url_of_a_published_seminar_bumps_sequence(admin_client):
-    seminar = _seminar()
+    seminar = upcoming_seminar()
 
     admin_client.post(
-        _change_url(seminar), _form_data(seminar, meeting_url="https://zoom.example/j/42")
+        seminar_change_url(seminar),
+        seminar_form_data(seminar, meeting_url="https://zoom.example/j/42"),
     )
 
     seminar.refresh_from_db()
@@ -510,33 +436,37 @@ def test_changing_the_meeting_url_of_a_published_seminar_bumps_sequence(admin_cl
 
 
 def test_changing_the_title_of_a_published_seminar_keeps_sequence(admin_client):
-    seminar = _seminar()
+    seminar = upcoming_seminar()
 
-    response = admin_client.post(_change_url(seminar), _form_data(seminar, title="A new title"))
+    response = admin_client.post(
+        seminar_change_url(seminar), seminar_form_data(seminar, title="A new title")
+    )
 
-    assert response.status_code == 302, _form_errors(response)
+    assert response.status_code == 302, form_errors(response)
     seminar.refresh_from_db()
     assert (seminar.sequence, seminar.title) == (0, "A new title")
 
 
 def test_changing_the_time_of_a_draft_keeps_sequence(admin_client):
-    seminar = _seminar(draft=True)
+    seminar = upcoming_seminar(draft=True)
 
-    admin_client.post(_change_url(seminar), _form_data(seminar, starts_at_1="11:00:00"))
+    admin_client.post(
+        seminar_change_url(seminar), seminar_form_data(seminar, starts_at_1="11:00:00")
+    )
 
     seminar.refresh_from_db()
-    assert (seminar.sequence, seminar.starts_at) == (0, STARTS + timedelta(hours=1))
+    assert (seminar.sequence, seminar.starts_at) == (0, SEMINAR_STARTS + timedelta(hours=1))
 
 
 def test_change_invalidates_the_catalogue_cache_after_commit(
     admin_client, django_capture_on_commit_callbacks
 ):
-    seminar = _seminar()
-    data = _form_data(seminar, summary="A better summary.")
+    seminar = upcoming_seminar()
+    data = seminar_form_data(seminar, summary="A better summary.")
     before = catalogue_version()
 
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(_change_url(seminar), data)
+        admin_client.post(seminar_change_url(seminar), data)
 
     assert catalogue_version() != before
 
@@ -544,13 +474,13 @@ def test_change_invalidates_the_catalogue_cache_after_commit(
 def test_changing_only_topics_invalidates_the_catalogue_cache_after_commit(
     admin_client, django_capture_on_commit_callbacks
 ):
-    seminar = _seminar()
+    seminar = upcoming_seminar()
     onsen = TopicFactory(name="Onsen", slug="onsen")
-    data = _form_data(seminar, topics=[onsen.pk])
+    data = seminar_form_data(seminar, topics=[onsen.pk])
     before = catalogue_version()
 
     with django_capture_on_commit_callbacks(execute=True):
-        admin_client.post(_change_url(seminar), data)
+        admin_client.post(seminar_change_url(seminar), data)
 
     assert list(seminar.topics.all()) == [onsen]
     assert seminar.updated_at == Seminar.objects.get(pk=seminar.pk).updated_at
@@ -558,10 +488,11 @@ def test_changing_only_topics_invalidates_the_catalogue_cache_after_commit(
 
 
 def test_status_and_calendar_fields_cannot_be_posted(admin_client):
-    seminar = _seminar(draft=True)
+    seminar = upcoming_seminar(draft=True)
 
     admin_client.post(
-        _change_url(seminar), _form_data(seminar, status="published", sequence="7", uid="x")
+        seminar_change_url(seminar),
+        seminar_form_data(seminar, status="published", sequence="7", uid="x"),
     )
 
     seminar.refresh_from_db()
@@ -569,9 +500,9 @@ def test_status_and_calendar_fields_cannot_be_posted(admin_client):
 
 
 def test_change_page_shows_the_times_in_the_seminar_zone_uk_and_japan(admin_client):
-    seminar = _seminar(timezone="Asia/Tokyo")
+    seminar = upcoming_seminar(timezone="Asia/Tokyo")
 
-    response = admin_client.get(_change_url(seminar))
+    response = admin_client.get(seminar_change_url(seminar))
 
     html = response.content.decode()
     assert (
@@ -582,9 +513,9 @@ def test_change_page_shows_the_times_in_the_seminar_zone_uk_and_japan(admin_clie
 
 @pytest.mark.parametrize("status", [Seminar.Status.PUBLISHED, Seminar.Status.CANCELLED])
 def test_announced_seminar_has_a_view_on_site_link(admin_client, status):
-    seminar = _seminar(slug="kyushu-by-rail", status=status)
+    seminar = upcoming_seminar(slug="kyushu-by-rail", status=status)
 
-    response = admin_client.get(_change_url(seminar))
+    response = admin_client.get(seminar_change_url(seminar))
 
     assert '<a href="/seminars/kyushu-by-rail/" class="viewsitelink">' in response.content.decode()
 
@@ -595,9 +526,9 @@ def test_announced_seminar_has_a_view_on_site_link(admin_client, status):
     ids=["draft", "cancelled-before-publication"],
 )
 def test_unannounced_seminar_has_no_view_on_site_link(admin_client, fields):
-    seminar = _seminar(**fields)
+    seminar = upcoming_seminar(**fields)
 
-    response = admin_client.get(_change_url(seminar))
+    response = admin_client.get(seminar_change_url(seminar))
 
     assert response.status_code == 200
     assert "viewsitelink" not in response.content.decode()
@@ -607,46 +538,50 @@ def test_unannounced_seminar_has_no_view_on_site_link(admin_client, fields):
 
 
 def test_add_with_end_before_start_shows_the_error_on_the_end(admin_client):
-    response = admin_client.post(ADD, _form_data(ends_at_0="2031-03-04", ends_at_1="09:00:00"))
+    response = admin_client.post(
+        ADD, seminar_form_data(ends_at_0="2031-03-04", ends_at_1="09:00:00")
+    )
 
     assert response.status_code == 200
-    assert _form_errors(response) == {"ends_at": ["The seminar must end after it starts."]}
+    assert form_errors(response) == {"ends_at": ["The seminar must end after it starts."]}
     assert "The seminar must end after it starts." in response.content.decode()
     assert Seminar.objects.count() == 0
 
 
 def test_change_with_end_equal_to_start_shows_the_error(admin_client):
-    seminar = _seminar()
+    seminar = upcoming_seminar()
 
-    response = admin_client.post(_change_url(seminar), _form_data(seminar, ends_at_1="10:00:00"))
+    response = admin_client.post(
+        seminar_change_url(seminar), seminar_form_data(seminar, ends_at_1="10:00:00")
+    )
 
-    assert _form_errors(response) == {"ends_at": ["The seminar must end after it starts."]}
+    assert form_errors(response) == {"ends_at": ["The seminar must end after it starts."]}
     seminar.refresh_from_db()
-    assert seminar.ends_at == ENDS
+    assert seminar.ends_at == SEMINAR_ENDS
 
 
 def test_add_with_unknown_time_zone_shows_the_error(admin_client):
-    response = admin_client.post(ADD, _form_data(timezone="Europe/Londn"))
+    response = admin_client.post(ADD, seminar_form_data(timezone="Europe/Londn"))
 
     message = "“Europe/Londn” is not a known time zone. Use an IANA name such as Europe/London."
-    assert _form_errors(response) == {"timezone": [message]}
+    assert form_errors(response) == {"timezone": [message]}
     assert message in response.content.decode()
 
 
 def test_add_with_a_taken_slug_shows_the_error(admin_client):
-    _seminar(slug="onsen-towns-of-kyushu")
+    upcoming_seminar(slug="onsen-towns-of-kyushu")
 
-    response = admin_client.post(ADD, _form_data())
+    response = admin_client.post(ADD, seminar_form_data())
 
-    assert _form_errors(response) == {"slug": ["Seminar with this Slug already exists."]}
+    assert form_errors(response) == {"slug": ["Seminar with this Slug already exists."]}
     assert "Seminar with this Slug already exists." in response.content.decode()
     assert Seminar.objects.count() == 1
 
 
 def test_add_with_negative_capacity_shows_the_error(admin_client):
-    response = admin_client.post(ADD, _form_data(capacity="-1"))
+    response = admin_client.post(ADD, seminar_form_data(capacity="-1"))
 
-    assert _form_errors(response) == {
+    assert form_errors(response) == {
         "capacity": ["Ensure this value is greater than or equal to 0."]
     }
     assert "Ensure this value is greater than or equal to 0." in response.content.decode()
@@ -654,7 +589,7 @@ def test_add_with_negative_capacity_shows_the_error(admin_client):
 
 def test_add_with_a_quota_over_capacity_shows_the_error_on_its_row(admin_client):
     response = admin_client.post(
-        ADD, _form_data(capacity="100", **_new_quotas(("travel-agent", 60), ("media", 101)))
+        ADD, seminar_form_data(capacity="100", **_new_quotas(("travel-agent", 60), ("media", 101)))
     )
 
     assert response.status_code == 200
@@ -668,7 +603,7 @@ def test_add_with_a_quota_over_capacity_shows_the_error_on_its_row(admin_client)
 
 def test_add_with_quotas_adding_up_to_more_than_capacity_shows_the_error(admin_client):
     response = admin_client.post(
-        ADD, _form_data(capacity="100", **_new_quotas(("travel-agent", 60), ("media", 60)))
+        ADD, seminar_form_data(capacity="100", **_new_quotas(("travel-agent", 60), ("media", 60)))
     )
 
     message = "The quotas add up to 120 seats, more than the seminar's capacity of 100."
@@ -680,7 +615,7 @@ def test_add_with_quotas_adding_up_to_more_than_capacity_shows_the_error(admin_c
 def test_add_with_quotas_filling_the_capacity_exactly_saves_them(admin_client):
     response = admin_client.post(
         ADD,
-        _form_data(
+        seminar_form_data(
             capacity="100",
             **_new_quotas(("travel-agent", 60), ("media", 40), ("academic", 0)),
         ),
@@ -696,7 +631,7 @@ def test_add_with_quotas_filling_the_capacity_exactly_saves_them(admin_client):
 
 def test_add_without_capacity_accepts_any_quota(admin_client):
     response = admin_client.post(
-        ADD, _form_data(capacity="", **_new_quotas(("travel-agent", 500), ("media", 500)))
+        ADD, seminar_form_data(capacity="", **_new_quotas(("travel-agent", 500), ("media", 500)))
     )
 
     assert response.status_code == 302, _quota_errors(response)
@@ -704,7 +639,7 @@ def test_add_without_capacity_accepts_any_quota(admin_client):
 
 
 def test_add_with_a_negative_quota_shows_the_error_on_its_row(admin_client):
-    response = admin_client.post(ADD, _form_data(capacity="", **_new_quotas(("media", -1))))
+    response = admin_client.post(ADD, seminar_form_data(capacity="", **_new_quotas(("media", -1))))
 
     assert _quota_errors(response) == (
         [],
@@ -715,7 +650,7 @@ def test_add_with_a_negative_quota_shows_the_error_on_its_row(admin_client):
 
 def test_add_with_an_audience_type_twice_shows_the_error(admin_client):
     response = admin_client.post(
-        ADD, _form_data(capacity="", **_new_quotas(("media", 10), ("media", 20)))
+        ADD, seminar_form_data(capacity="", **_new_quotas(("media", 10), ("media", 20)))
     )
 
     non_form_errors, rows = _quota_errors(response)
@@ -726,7 +661,7 @@ def test_add_with_an_audience_type_twice_shows_the_error(admin_client):
 
 
 def test_change_lowering_capacity_below_a_quota_shows_the_error(admin_client):
-    seminar = _seminar(capacity=100)
+    seminar = upcoming_seminar(capacity=100)
     quota = AudienceQuota.objects.create(
         seminar=seminar, audience_type=AudienceType.objects.get(slug="media"), seats=80
     )
@@ -740,7 +675,7 @@ def test_change_lowering_capacity_below_a_quota_shows_the_error(admin_client):
     }
 
     response = admin_client.post(
-        _change_url(seminar), _form_data(seminar, capacity="50", **existing_row)
+        seminar_change_url(seminar), seminar_form_data(seminar, capacity="50", **existing_row)
     )
 
     assert _quota_errors(response) == (
@@ -752,7 +687,7 @@ def test_change_lowering_capacity_below_a_quota_shows_the_error(admin_client):
 
 
 def test_change_deleting_a_quota_frees_its_seats_for_another(admin_client):
-    seminar = _seminar(capacity=100)
+    seminar = upcoming_seminar(capacity=100)
     quota = AudienceQuota.objects.create(
         seminar=seminar, audience_type=AudienceType.objects.get(slug="media"), seats=80
     )
@@ -768,7 +703,7 @@ def test_change_deleting_a_quota_frees_its_seats_for_another(admin_client):
         "audience_quotas-1-seats": "90",
     }
 
-    response = admin_client.post(_change_url(seminar), _form_data(seminar, **rows))
+    response = admin_client.post(seminar_change_url(seminar), seminar_form_data(seminar, **rows))
 
     assert response.status_code == 302, _quota_errors(response)
     assert list(seminar.audience_quotas.values_list("audience_type__slug", "seats")) == [
@@ -779,7 +714,7 @@ def test_change_deleting_a_quota_frees_its_seats_for_another(admin_client):
 def test_add_with_registration_closing_before_it_opens_shows_the_error(admin_client):
     response = admin_client.post(
         ADD,
-        _form_data(
+        seminar_form_data(
             registration_opens_at_0="2031-02-20",
             registration_opens_at_1="09:00:00",
             registration_closes_at_0="2031-02-10",
@@ -787,7 +722,7 @@ def test_add_with_registration_closing_before_it_opens_shows_the_error(admin_cli
         ),
     )
 
-    assert _form_errors(response) == {
+    assert form_errors(response) == {
         "registration_closes_at": ["Registration must close after it opens."]
     }
     assert "Registration must close after it opens." in response.content.decode()
@@ -797,7 +732,7 @@ def test_add_with_a_time_that_does_not_exist_in_london_shows_the_error(admin_cli
     # 01:30 on 30 March 2031 is skipped when UK clocks go forward.
     response = admin_client.post(
         ADD,
-        _form_data(
+        seminar_form_data(
             starts_at_0="2031-03-30",
             starts_at_1="01:30:00",
             ends_at_0="2031-03-30",
@@ -805,7 +740,7 @@ def test_add_with_a_time_that_does_not_exist_in_london_shows_the_error(admin_cli
         ),
     )
 
-    assert list(_form_errors(response)) == ["starts_at"]
+    assert list(form_errors(response)) == ["starts_at"]
     assert (
         "couldn\N{RIGHT SINGLE QUOTATION MARK}t be interpreted in time zone Europe/London"
         in response.content.decode()
@@ -816,7 +751,7 @@ def test_add_with_a_time_that_does_not_exist_in_london_shows_the_error(admin_cli
 
 
 def test_a_draft_can_be_deleted(admin_client):
-    seminar = _seminar(draft=True)
+    seminar = upcoming_seminar(draft=True)
 
     response = admin_client.post(
         reverse("admin:webinars_seminar_delete", args=[seminar.pk]), {"post": "yes"}
@@ -827,7 +762,7 @@ def test_a_draft_can_be_deleted(admin_client):
 
 
 def test_a_published_seminar_cannot_be_deleted(admin_client):
-    seminar = _seminar()
+    seminar = upcoming_seminar()
 
     response = admin_client.post(
         reverse("admin:webinars_seminar_delete", args=[seminar.pk]), {"post": "yes"}
@@ -838,7 +773,7 @@ def test_a_published_seminar_cannot_be_deleted(admin_client):
 
 
 def test_bulk_delete_is_not_offered(admin_client):
-    response = admin_client.get(CHANGELIST)
+    response = admin_client.get(SEMINAR_CHANGELIST)
 
     actions = [value for value, _label in response.context["action_form"].fields["action"].choices]
     assert actions == [
@@ -856,14 +791,17 @@ def test_bulk_delete_is_not_offered(admin_client):
 
 def _run_action(client, action: str, seminars: list[Seminar], **extra):
     data = {"action": action, "_selected_action": [seminar.pk for seminar in seminars], **extra}
-    return client.post(CHANGELIST, data)
+    return client.post(SEMINAR_CHANGELIST, data)
 
 
 def test_publish_action_publishes_drafts_and_explains_refusals(admin_client):
-    drafts = [_seminar(draft=True, title="Draft one"), _seminar(draft=True, title="Draft two")]
-    cancelled = _seminar(draft=True, title="Called off", status=Seminar.Status.CANCELLED)
+    drafts = [
+        upcoming_seminar(draft=True, title="Draft one"),
+        upcoming_seminar(draft=True, title="Draft two"),
+    ]
+    cancelled = upcoming_seminar(draft=True, title="Called off", status=Seminar.Status.CANCELLED)
     ended = SeminarFactory(draft=True, past=True, title="Last year")
-    published = _seminar(title="Already out")
+    published = upcoming_seminar(title="Already out")
 
     response = _run_action(admin_client, "publish_seminars", [*drafts, cancelled, ended, published])
 
@@ -873,7 +811,7 @@ def test_publish_action_publishes_drafts_and_explains_refusals(admin_client):
         "Draft one",
         "Draft two",
     ]
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "“Last year” was not published: A seminar that has already ended cannot be published.",
         "“Called off” was not published: A cancelled seminar cannot be published again.",
         "Published 2 seminars.",
@@ -884,7 +822,7 @@ def test_publish_action_publishes_drafts_and_explains_refusals(admin_client):
 def test_publish_action_invalidates_the_catalogue_cache(
     admin_client, django_capture_on_commit_callbacks
 ):
-    seminar = _seminar(draft=True)
+    seminar = upcoming_seminar(draft=True)
     before = catalogue_version()
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -894,8 +832,8 @@ def test_publish_action_invalidates_the_catalogue_cache(
 
 
 def test_cancel_action_first_asks_for_a_message(admin_client):
-    seminar = _seminar(title="Kyushu by rail")
-    already = _seminar(title="Snow festivals", status=Seminar.Status.CANCELLED)
+    seminar = upcoming_seminar(title="Kyushu by rail")
+    already = upcoming_seminar(title="Snow festivals", status=Seminar.Status.CANCELLED)
 
     response = _run_action(admin_client, "cancel_seminars", [seminar, already])
 
@@ -914,7 +852,7 @@ def test_cancel_action_first_asks_for_a_message(admin_client):
 
 
 def test_cancel_action_requires_the_message(admin_client):
-    seminar = _seminar()
+    seminar = upcoming_seminar()
 
     response = _run_action(admin_client, "cancel_seminars", [seminar], confirm="yes", message=" ")
 
@@ -925,9 +863,9 @@ def test_cancel_action_requires_the_message(admin_client):
 
 
 def test_cancel_action_cancels_with_the_message_and_reports_already_cancelled(admin_client):
-    published = _seminar(title="Kyushu by rail")
-    draft = _seminar(title="Draft", draft=True)
-    already = _seminar(title="Snow festivals", status=Seminar.Status.CANCELLED)
+    published = upcoming_seminar(title="Kyushu by rail")
+    draft = upcoming_seminar(title="Draft", draft=True)
+    already = upcoming_seminar(title="Snow festivals", status=Seminar.Status.CANCELLED)
 
     response = _run_action(
         admin_client,
@@ -946,21 +884,21 @@ def test_cancel_action_cancels_with_the_message_and_reports_already_cancelled(ad
         "The speaker cannot travel.",
     )
     assert (draft.status, draft.sequence) == ("cancelled", 0)
-    assert _messages(response) == [
+    assert messages_of(response) == [
         "Cancelled 2 seminars.",
         "Already cancelled, left unchanged: “Snow festivals”.",
     ]
 
 
 def test_duplicate_action_makes_draft_copies_and_links_to_them(admin_client):
-    seminar = _seminar(title="Kyushu by rail", slug="kyushu-by-rail")
+    seminar = upcoming_seminar(title="Kyushu by rail", slug="kyushu-by-rail")
 
     response = _run_action(admin_client, "duplicate_seminars", [seminar])
 
     copy = Seminar.objects.get(slug="kyushu-by-rail-copy")
     assert (copy.status, copy.title) == ("draft", "Kyushu by rail (copy)")
     link = f'<a href="/admin/webinars/seminar/{copy.pk}/change/">Kyushu by rail (copy)</a>'
-    assert _messages(response) == [f"Created 1 draft copy: {link}"]
+    assert messages_of(response) == [f"Created 1 draft copy: {link}"]
     # The link survives the redirect as markup, not as escaped text.
     assert link in admin_client.get(response["Location"]).content.decode()
 
@@ -969,24 +907,24 @@ def test_duplicate_action_makes_draft_copies_and_links_to_them(admin_client):
 
 
 def test_organiser_can_open_the_seminar_list_and_add_page(organiser_client):
-    _seminar()
+    upcoming_seminar()
 
-    assert organiser_client.get(CHANGELIST).status_code == 200
+    assert organiser_client.get(SEMINAR_CHANGELIST).status_code == 200
     assert organiser_client.get(ADD).status_code == 200
 
 
 def test_organiser_can_publish(organiser_client):
-    seminar = _seminar(draft=True)
+    seminar = upcoming_seminar(draft=True)
 
     response = _run_action(organiser_client, "publish_seminars", [seminar])
 
     seminar.refresh_from_db()
     assert seminar.status == "published"
-    assert _messages(response) == ["Published 1 seminar."]
+    assert messages_of(response) == ["Published 1 seminar."]
 
 
 def test_organiser_can_add_a_seminar(organiser_client):
-    response = organiser_client.post(ADD, _form_data())
+    response = organiser_client.post(ADD, seminar_form_data())
 
     assert response.status_code == 302
     assert Seminar.objects.get().title == "Onsen towns of Kyushu"
@@ -1011,14 +949,14 @@ def test_organiser_can_look_up_speakers_for_the_inline(organiser_client):
 def test_staff_outside_the_organisers_group_cannot_open_seminars(client):
     client.force_login(UserFactory(is_staff=True))
 
-    assert client.get(CHANGELIST).status_code == 403
+    assert client.get(SEMINAR_CHANGELIST).status_code == 403
 
 
 # --- Other catalogue models ---------------------------------------------------
 
 
 def test_speaker_page_lists_their_seminars_read_only(admin_client):
-    seminar = _seminar(title="Kyushu by rail")
+    seminar = upcoming_seminar(title="Kyushu by rail")
     link = SeminarSpeakerFactory(seminar=seminar)
 
     response = admin_client.get(reverse("admin:webinars_speaker_change", args=[link.speaker_id]))
@@ -1042,7 +980,7 @@ def test_speaker_jet_years_in_reverse_order_show_the_error(admin_client):
         },
     )
 
-    assert _form_errors(response) == {
+    assert form_errors(response) == {
         "jet_year_to": ["The JET end year cannot be before the start year."]
     }
     assert Speaker.objects.count() == 0
@@ -1050,8 +988,8 @@ def test_speaker_jet_years_in_reverse_order_show_the_error(admin_client):
 
 def test_series_list_counts_seminars_and_links_to_add_one(admin_client):
     series = SeriesFactory(name="Japan Local Attraction Seminars")
-    _seminar(series=series)
-    _seminar(series=series)
+    upcoming_seminar(series=series)
+    upcoming_seminar(series=series)
 
     response = admin_client.get(reverse("admin:webinars_series_changelist"))
 
@@ -1099,7 +1037,7 @@ def test_saving_catalogue_models_invalidates_the_cache(
     with django_capture_on_commit_callbacks(execute=True):
         response = admin_client.post(reverse(url_name), data)
 
-    assert response.status_code == 302, _form_errors(response)
+    assert response.status_code == 302, form_errors(response)
     assert model.objects.filter(slug=data["slug"]).exists()
     assert catalogue_version() != before
 
@@ -1126,7 +1064,7 @@ def test_series_reminder_offsets_are_validated(admin_client):
         },
     )
 
-    assert _form_errors(response) == {
+    assert form_errors(response) == {
         "reminder_offsets_minutes": [
             "Give reminder offsets as whole minutes before the start, e.g. [1440, 60]."
         ]

@@ -10,11 +10,7 @@ from tests.factories import (
     RegistrationFactory,
     UserFactory,
 )
-from tests.webinars.test_recording_admin import (
-    MP4,
-    PDF,
-    VTT,
-)
+from tests.utils import MP4, PDF, VTT
 from webinars.models import Recording, Registration
 from webinars.recording_access import SESSION_GRANTS_KEY
 

@@ -13,7 +13,7 @@ from tests.factories import (
     TopicFactory,
     london,
 )
-from tests.webinars.test_ical import event_by_uid, only_event, parse_ics, vtimezone_ids
+from tests.utils import event_by_uid, only_event, parse_ics, vtimezone_ids
 from webinars.models import Seminar
 from webinars.services import seminar_cancel
 

@@ -1,0 +1,224 @@
+"""Helpers shared by test modules: reading calendars, admin forms, uploads, messages."""
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.urls import reverse
+from icalendar import Calendar, Event
+
+from tests.factories import (
+    SeminarFactory,
+    SeriesFactory,
+    london,
+)
+from webinars.models import (
+    Recording,
+    Seminar,
+)
+
+
+def unfolded_lines(data: bytes) -> list[str]:
+    """The content lines of a calendar, folds undone (RFC 5545 3.1)."""
+    return data.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "").split("\r\n")
+
+
+def assert_every_tzid_has_vtimezone(data: bytes) -> None:
+    """Read the raw text (not via icalendar): each TZID used has exactly one VTIMEZONE."""
+    lines = unfolded_lines(data)
+    used = set()
+    for line in lines:
+        name_and_params = line.split(":", 1)[0]
+        used.update(re.findall(r";TZID=([^;:]+)", name_and_params))
+    defined = [line.removeprefix("TZID:") for line in lines if line.startswith("TZID:")]
+    assert len(defined) == len(set(defined)), f"duplicate VTIMEZONE: {defined}"
+    assert used <= set(defined), f"TZIDs without VTIMEZONE: {used - set(defined)}"
+
+
+def parse_ics(data: bytes, *, method: str) -> Calendar:
+    """Parse like a client would and check what every Kizuna calendar must have."""
+    assert data.endswith(b"\r\n")
+    for line in data.split(b"\r\n"):
+        assert len(line) <= 75, f"line not folded: {line!r}"
+    calendar = Calendar.from_ical(data)
+    assert calendar.name == "VCALENDAR"
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"]) == "-//JLGC//Kizuna//EN"
+    assert str(calendar["METHOD"]) == method
+    assert "UID" not in calendar  # no random calendar-level UID: output stays stable
+    assert calendar.get_missing_tzids() == set()
+    assert_every_tzid_has_vtimezone(data)
+    calendar.validate()
+    return calendar
+
+
+def only_event(calendar: Calendar) -> Event:
+    assert len(calendar.events) == 1
+    return calendar.events[0]
+
+
+def event_by_uid(calendar: Calendar, uid: str) -> Event:
+    matches = [event for event in calendar.events if str(event["UID"]) == uid]
+    assert len(matches) == 1
+    return matches[0]
+
+
+def vtimezone_ids(calendar: Calendar) -> list[str]:
+    return [str(zone["TZID"]) for zone in calendar.walk("VTIMEZONE")]
+
+
+MP4 = b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00" * 64
+
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+VTT = (
+    b"WEBVTT\n\n"
+    b"00:00.000 --> 00:04.000\n<v Aiko Tanaka>Welcome to Kumamoto &amp; Aso.\n\n"
+    b"00:04.500 --> 00:09.000\nOnsen towns are busy in winter.\n"
+)
+
+
+def stored_files() -> list[str]:
+    """Every file in the test's private storage (tests/conftest.py gives each test its own)."""
+    root = Path(settings.PRIVATE_MEDIA_ROOT)
+    return sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
+
+
+def messages_of(response) -> list[str]:
+    return [str(message) for message in get_messages(response.wsgi_request)]
+
+
+def management_data(prefix: str, *, total: int = 0, initial: int = 0) -> dict[str, object]:
+    return {
+        f"{prefix}-TOTAL_FORMS": total,
+        f"{prefix}-INITIAL_FORMS": initial,
+        f"{prefix}-MIN_NUM_FORMS": 0,
+        f"{prefix}-MAX_NUM_FORMS": 1000,
+    }
+
+
+INLINE_PREFIXES = ("chapters", "materials")
+
+
+def recording_form_data(seminar=None, recording: Recording | None = None, **overrides) -> dict:
+    """What the recording add/change form posts, with empty inlines unless overridden."""
+    data: dict[str, object] = {
+        "title": "Onsen towns of Kyushu",
+        "slug": "onsen-towns-of-kyushu",
+        "description": "The whole seminar.",
+        "embed_url": "",
+        "duration": "58:00",
+        "access": "public",
+        "speakers_consented": "on",
+        "speaker_consent_note": "Consent forms signed 12 May.",
+    }
+    if seminar is not None:
+        data["seminar"] = seminar.pk
+    if recording is not None:
+        data.update(
+            title=recording.title,
+            slug=recording.slug,
+            description=recording.description,
+            access=recording.access,
+            speaker_consent_note=recording.speaker_consent_note,
+        )
+        if not recording.speakers_consented:
+            del data["speakers_consented"]
+    for prefix in INLINE_PREFIXES:
+        data.update(management_data(prefix))
+    data.update(overrides)
+    return {key: value for key, value in data.items() if value is not None}
+
+
+SEMINAR_CHANGELIST = reverse("admin:webinars_seminar_changelist")
+
+
+# Far enough ahead to be upcoming whenever the tests run; a Tuesday in GMT.
+SEMINAR_STARTS = london(2031, 3, 4, 10)
+
+
+SEMINAR_ENDS = london(2031, 3, 4, 11, 30)
+
+
+def seminar_change_url(seminar: Seminar) -> str:
+    return reverse("admin:webinars_seminar_change", args=[seminar.pk])
+
+
+def upcoming_seminar(**fields) -> Seminar:
+    fields.setdefault("starts_at", SEMINAR_STARTS)
+    fields.setdefault("ends_at", fields["starts_at"] + timedelta(hours=1, minutes=30))
+    return SeminarFactory(**fields)
+
+
+def london_parts(prefix: str, moment: datetime | None) -> dict[str, str]:
+    """The admin's split date/time inputs, in London wall-clock time."""
+    if moment is None:
+        return {f"{prefix}_0": "", f"{prefix}_1": ""}
+    local = moment.astimezone(ZoneInfo("Europe/London"))
+    return {f"{prefix}_0": local.strftime("%Y-%m-%d"), f"{prefix}_1": local.strftime("%H:%M:%S")}
+
+
+def seminar_form_data(seminar: Seminar | None = None, **overrides) -> dict[str, object]:
+    """What the seminar add/change form posts: the seminar's own values unless overridden."""
+    if seminar is None:
+        seminar = Seminar(
+            title="Onsen towns of Kyushu",
+            slug="onsen-towns-of-kyushu",
+            series=SeriesFactory(),
+            summary="Hot springs, old inns and how to sell them to UK travellers.",
+            starts_at=SEMINAR_STARTS,
+            ends_at=SEMINAR_ENDS,
+        )
+    data = {
+        "title": seminar.title,
+        "slug": seminar.slug,
+        "series": seminar.series_id,
+        "summary": seminar.summary,
+        "description": seminar.description,
+        "cover_image_alt": seminar.cover_image_alt,
+        "topics": [topic.pk for topic in seminar.topics.all()] if seminar.pk else [],
+        "prefecture": seminar.prefecture,
+        "partner_organisations": seminar.partner_organisations,
+        "language": seminar.language,
+        **london_parts("starts_at", seminar.starts_at),
+        **london_parts("ends_at", seminar.ends_at),
+        "timezone": seminar.timezone,
+        "platform": seminar.platform,
+        "meeting_url": seminar.meeting_url,
+        "meeting_passcode": seminar.meeting_passcode,
+        "venue": seminar.venue,
+        "capacity": "" if seminar.capacity is None else seminar.capacity,
+        **london_parts("registration_opens_at", seminar.registration_opens_at),
+        **london_parts("registration_closes_at", seminar.registration_closes_at),
+        "allowed_audience_types": (
+            [audience.pk for audience in seminar.allowed_audience_types.all()] if seminar.pk else []
+        ),
+        "speaker_links-TOTAL_FORMS": "0",
+        "speaker_links-INITIAL_FORMS": "0",
+        "speaker_links-MIN_NUM_FORMS": "0",
+        "speaker_links-MAX_NUM_FORMS": "1000",
+        "audience_quotas-TOTAL_FORMS": "0",
+        "audience_quotas-INITIAL_FORMS": "0",
+        "audience_quotas-MIN_NUM_FORMS": "0",
+        "audience_quotas-MAX_NUM_FORMS": "1000",
+        "questions-TOTAL_FORMS": "0",
+        "questions-INITIAL_FORMS": "0",
+        "questions-MIN_NUM_FORMS": "0",
+        "questions-MAX_NUM_FORMS": "1000",
+        "_save": "Save",
+    }
+    if seminar.waitlist_enabled:
+        data["waitlist_enabled"] = "on"
+    data.update(overrides)
+    return data
+
+
+def form_errors(response) -> dict[str, list[str]]:
+    return {
+        name: list(errors) for name, errors in response.context["adminform"].form.errors.items()
+    }
