@@ -1,7 +1,7 @@
 """Helpers shared by test modules: reading calendars, admin forms, uploads, messages."""
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -222,3 +222,27 @@ def form_errors(response) -> dict[str, list[str]]:
     return {
         name: list(errors) for name, errors in response.context["adminform"].form.errors.items()
     }
+
+
+# Friday 23 October 2026, 10:00 BST = 18:00 JST: two days before the UK clocks go back.
+TOTTORI_STARTS = datetime(2026, 10, 23, 9, 0, tzinfo=UTC)
+MEETING_URL = "https://zoom.example/j/987654321"
+
+
+def tottori_seminar(**overrides: object) -> Seminar:
+    """The notification tests' seminar: "Tourism in Tottori", an hour from 10:00 BST on
+    Friday 23 October 2026, calendar sequence 3, with a meeting link and passcode."""
+    defaults = {
+        "title": "Tourism in Tottori",
+        "starts_at": TOTTORI_STARTS,
+        "ends_at": TOTTORI_STARTS + timedelta(hours=1),
+        "sequence": 3,
+        "meeting_url": MEETING_URL,
+        "meeting_passcode": "s3cret-pass",
+    }
+    return SeminarFactory(**(defaults | overrides))
+
+
+# The project's root folder and the test data files (CSV reports and the like).
+BASE_DIR = Path(__file__).resolve().parent.parent
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"

@@ -14,6 +14,7 @@ from notifications.services import (
     email_queue,
 )
 from tests.factories import RegistrationFactory, SeminarFactory, UserFactory
+from tests.utils import tottori_seminar
 
 pytestmark = pytest.mark.django_db
 
@@ -150,21 +151,9 @@ def test_change_notices_and_scheduler_runs_are_visible_but_read_only(organiser_c
     assert SeminarChangeNotice.objects.get().outcome == ""
 
 
-pytestmark = pytest.mark.django_db
-
 SENT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 BODY = "Dear all,\nThe slides are at https://example.org/slides?a=1&b=2\n<b>See you</b> soon."
-
-
-def _seminar(**kwargs):
-    defaults = {
-        "title": "Tourism in Tottori",
-        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
-        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
-        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
-    }
-    return SeminarFactory(**(defaults | kwargs))
 
 
 def _types():
@@ -231,7 +220,7 @@ def test_organisers_may_write_and_send_announcements_and_manage_opt_outs():
 
 
 def test_add_form_takes_the_seminar_from_the_address_and_ticks_confirmed(organiser_client):
-    seminar = _seminar()
+    seminar = tottori_seminar()
 
     response = organiser_client.get(reverse(ADD), {"seminar": seminar.pk})
 
@@ -245,7 +234,7 @@ def test_add_form_takes_the_seminar_from_the_address_and_ticks_confirmed(organis
 
 
 def test_admin_add_preview_send_flow(organiser_client, organiser, enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
     agent, _media = _types()
 
@@ -309,7 +298,7 @@ def test_admin_add_preview_send_flow(organiser_client, organiser, enqueued):
 
 
 def test_a_sent_announcement_is_read_only(organiser_client, enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar)
     announcement = _announcement(seminar)
     announcement_send(announcement=announcement, now=SENT_AT)
@@ -340,7 +329,7 @@ def test_a_sent_announcement_is_read_only(organiser_client, enqueued):
 def test_admin_form_explains_what_is_missing(
     organiser_client, seminar_kwargs, statuses, field, error
 ):
-    seminar = _seminar(**seminar_kwargs)
+    seminar = tottori_seminar(**seminar_kwargs)
 
     response = organiser_client.post(
         reverse(ADD),
@@ -353,7 +342,7 @@ def test_admin_form_explains_what_is_missing(
 
 
 def test_preview_with_nobody_to_send_to_says_so_and_refuses_to_send(organiser_client, enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
     email_opt_out(email="kenji@example.org", source="page")
     announcement = _announcement(seminar)
@@ -380,7 +369,7 @@ def test_preview_with_nobody_to_send_to_says_so_and_refuses_to_send(organiser_cl
 
 
 def test_staff_without_announcement_permissions_cannot_preview_or_send(client, enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar)
     announcement = _announcement(seminar)
     client.force_login(UserFactory(is_staff=True))
@@ -391,7 +380,7 @@ def test_staff_without_announcement_permissions_cannot_preview_or_send(client, e
 
 
 def _preview_queries(organiser_client, number: int, registrants: int) -> int:
-    seminar = _seminar(slug=f"preview-{number}")
+    seminar = tottori_seminar(slug=f"preview-{number}")
     agent, media = _types()
     for n in range(registrants):
         RegistrationFactory(seminar=seminar, audience_type=agent if n % 2 else media)

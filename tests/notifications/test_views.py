@@ -173,6 +173,3 @@ def test_subscribe_again_is_post_only_and_checks_the_token(client):
     )
     assert client.post(forged).status_code == 404
     assert is_opted_out(email=EMAIL) is True
-
-
-pytestmark = pytest.mark.django_db

@@ -1,12 +1,7 @@
-from pathlib import Path
-
 import pytest
-from django.contrib.auth.models import Permission
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import CommandError, ManagementUtility, call_command
-from django.urls import reverse
 
-from tests.factories import RegistrationFactory, SeminarFactory, UserFactory
+from tests.factories import RegistrationFactory, SeminarFactory
+from tests.utils import FIXTURES_DIR
 from webinars.attendance_import import (
     TEAMS_ATTENDANCE,
     ZOOM_MEETING_REPORT,
@@ -20,10 +15,14 @@ from webinars.models import Registration
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "attendance"
+FIXTURES = FIXTURES_DIR / "attendance"
+
 ATTENDED = Registration.Attendance.YES
+
 ABSENT = Registration.Attendance.NO
+
 UNKNOWN = Registration.Attendance.UNKNOWN
+
 # Every full report (Zoom and Teams) has the same participants: the host, four registrants
 # (Oliver's email in mixed case), a guest without an email and Priya, whose registration
 # was cancelled.
@@ -241,162 +240,3 @@ def test_summary_lines_list_at_most_twenty_unknown_emails(seminar):
     assert "Unknown emails: 25" in lines
     assert "  p19@example.org" in lines
     assert "  p20@example.org" not in lines
-
-
-# --- Management command ----------------------------------------------------------
-
-
-def test_command_imports_and_prints_the_summary(seminar, registrations, capsys):
-    call_command(
-        "import_attendance",
-        "onsen-towns-of-kyushu",
-        str(FIXTURES / "teams_attendance_utf16.csv"),
-        "--mark-absent",
-    )
-
-    out = capsys.readouterr().out.splitlines()
-    assert out == [
-        "Onsen towns of Kyushu",
-        "Format: Microsoft Teams attendance report",
-        "Rows read: 7",
-        "Matched registrations: 4",
-        "Unknown emails: 2",
-        "  events@jlgc.example",
-        "  priya.shah@example.com",
-        "Rows without an email: 1",
-        "Malformed rows: 0",
-        "Marked as attended: 4",
-        "Marked as did not attend: 1",
-    ]
-    assert _attendance(registrations)["emma"] == ABSENT
-
-
-def test_command_without_mark_absent_flag_leaves_missing_registrants(seminar, registrations):
-    call_command(
-        "import_attendance", "onsen-towns-of-kyushu", str(FIXTURES / "zoom_participants.csv")
-    )
-
-    assert _attendance(registrations)["emma"] == UNKNOWN
-    assert _attendance(registrations)["aiko"] == ATTENDED
-
-
-@pytest.mark.parametrize(
-    ("slug", "path", "message"),
-    [
-        ("no-such-seminar", "zoom_participants.csv", "No seminar with the slug 'no-such-seminar'."),
-        ("onsen-towns-of-kyushu", "missing.csv", "Cannot read {dir}/missing.csv: No such file"),
-        ("onsen-towns-of-kyushu", "", "Cannot read {dir}: Is a directory."),
-        ("onsen-towns-of-kyushu", "teams_legacy.csv", "{dir}/teams_legacy.csv: This is an older"),
-    ],
-    ids=["unknown-seminar", "missing-file", "directory", "legacy-teams"],
-)
-def test_command_fails_with_one_clear_line_on_bad_input(seminar, slug, path, message):
-    with pytest.raises(CommandError) as raised:
-        call_command("import_attendance", slug, str(FIXTURES / path) if path else str(FIXTURES))
-
-    assert str(raised.value).startswith(message.format(dir=FIXTURES))
-    assert "\n" not in str(raised.value)
-
-
-def test_command_exits_non_zero_with_a_single_stderr_line(seminar, tmp_path, capsys):
-    report = tmp_path / "notes.csv"
-    report.write_text("Name,Organisation\nAiko,Example\n")
-    utility = ManagementUtility(
-        ["manage.py", "import_attendance", "onsen-towns-of-kyushu", str(report)]
-    )
-
-    with pytest.raises(SystemExit) as exited:
-        utility.execute()
-
-    assert exited.value.code == 1
-    assert capsys.readouterr().err == (
-        f"CommandError: {report}: Unrecognised format: expected a Zoom participants report or "
-        "a Microsoft Teams attendance report (CSV with a name and an email column).\n"
-    )
-
-
-# --- Admin page ------------------------------------------------------------------
-
-
-def _import_url(seminar) -> str:
-    return reverse("admin:webinars_seminar_import_attendance", args=[seminar.pk])
-
-
-def test_admin_import_page_offers_the_form_with_mark_absent_checked(organiser_client, seminar):
-    response = organiser_client.get(_import_url(seminar))
-
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert 'name="report"' in html
-    assert 'name="mark_absent" id="id_mark_absent" checked' in html
-
-
-def test_admin_import_page_imports_and_shows_the_summary(organiser_client, seminar, registrations):
-    upload = SimpleUploadedFile("participants.csv", _report("zoom_meeting_report.csv"))
-
-    response = organiser_client.post(_import_url(seminar), {"report": upload, "mark_absent": "on"})
-
-    assert response.status_code == 200
-    summary = response.context["summary"]
-    assert (summary.rows_read, summary.matched, summary.marked_attended, summary.marked_absent) == (
-        8,
-        4,
-        4,
-        1,
-    )
-    html = response.content.decode()
-    assert "<li>priya.shah@example.com</li>" in html
-    assert _attendance(registrations)["emma"] == ABSENT
-
-
-def test_admin_import_page_shows_an_unrecognised_file_as_a_form_error(
-    organiser_client, seminar, registrations
-):
-    upload = SimpleUploadedFile("legacy.csv", _report("teams_legacy.csv"))
-
-    response = organiser_client.post(_import_url(seminar), {"report": upload})
-
-    assert response.status_code == 200
-    assert response.context["summary"] is None
-    assert (
-        response.context["form"]
-        .errors["report"][0]
-        .startswith("This is an older Microsoft Teams attendance list")
-    )
-    assert _attendance(registrations)["aiko"] == UNKNOWN
-
-
-def test_admin_import_page_needs_the_change_registration_permission(client, seminar):
-    viewer = UserFactory(email="viewer@jlgc.example", is_staff=True)
-    viewer.user_permissions.add(
-        *Permission.objects.filter(codename__in=["view_seminar", "view_registration"])
-    )
-    client.force_login(viewer)
-
-    assert client.get(_import_url(seminar)).status_code == 403
-
-
-def test_admin_import_page_of_an_unknown_seminar_is_404(organiser_client):
-    response = organiser_client.get(
-        reverse("admin:webinars_seminar_import_attendance", args=[999999])
-    )
-
-    assert response.status_code == 404
-
-
-def test_import_that_matches_nobody_marks_nobody_absent(seminar, registrations):
-    other_meeting = (
-        b"Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\r\n"
-        b"Tom Reid,tom.reid@example.org,,,30,Yes\r\n"
-    )
-
-    summary = attendance_import(
-        seminar=seminar, report=parse_report(other_meeting), mark_absent=True
-    )
-
-    assert (summary.matched, summary.marked_absent, summary.absent_skipped) == (0, 0, True)
-    assert summary.lines()[-1] == (
-        "No registrant of this seminar is in the report, so nobody was marked as absent: "
-        "is it the report of this seminar's meeting?"
-    )
-    assert _attendance(registrations)["emma"] == UNKNOWN

@@ -3,14 +3,11 @@ import io
 from datetime import UTC, datetime
 
 import pytest
-from django.contrib.auth.models import Permission
-from django.urls import reverse
 
 from tests.factories import (
     RegistrationFactory,
     RegistrationQuestionFactory,
     SeminarFactory,
-    UserFactory,
 )
 from webinars.exports import neutralise_formula, registrants_csv
 from webinars.models import JoinClick, Registration, RegistrationQuestion
@@ -29,6 +26,7 @@ HEADER_BEFORE_QUESTIONS = [
     "Attended",
     "Registered at (UK time)",
 ]
+
 HEADER_AFTER_QUESTIONS = [
     "Privacy notice version",
     "Privacy notice accepted at (UK time)",
@@ -36,8 +34,10 @@ HEADER_AFTER_QUESTIONS = [
     "Recording follow-up opt-in",
     "Join clicks",
 ]
+
 # 09:30 UTC on 2 July is 10:30 in London (BST); 09:30 UTC on 2 December is 09:30 (GMT).
 SUMMER = datetime(2031, 7, 2, 9, 30, tzinfo=UTC)
+
 WINTER = datetime(2031, 12, 2, 9, 30, tzinfo=UTC)
 
 
@@ -216,63 +216,3 @@ def test_registrants_csv_query_count_does_not_grow_with_rows(
         data = registrants_csv(Registration.objects.all())
 
     assert len(_rows(data)) == 21
-
-
-# --- Admin downloads -----------------------------------------------------------
-
-
-def test_seminar_registrants_csv_view_downloads_that_seminars_registrants(
-    organiser_client, seminar
-):
-    RegistrationFactory(seminar=seminar, name="Aiko Tanaka")
-    RegistrationFactory(name="Someone Else")
-
-    response = organiser_client.get(
-        reverse("admin:webinars_seminar_registrants_csv", args=[seminar.pk])
-    )
-
-    assert response.status_code == 200
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"].startswith(
-        'attachment; filename="registrants-onsen-towns-of-kyushu-'
-    )
-    assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
-    assert [row[1] for row in _rows(response.content)[1:]] == ["Aiko Tanaka"]
-
-
-def test_seminar_registrants_csv_view_is_linked_from_the_seminar_page(organiser_client, seminar):
-    response = organiser_client.get(reverse("admin:webinars_seminar_change", args=[seminar.pk]))
-
-    html = response.content.decode()
-    assert f'href="/admin/webinars/seminar/{seminar.pk}/registrants.csv"' in html
-    assert f'href="/admin/webinars/seminar/{seminar.pk}/import-attendance/"' in html
-
-
-def test_seminar_registrants_csv_view_needs_the_view_registration_permission(client, seminar):
-    staff = UserFactory(email="catalogue@jlgc.example", is_staff=True)
-    staff.user_permissions.add(Permission.objects.get(codename="view_seminar"))
-    client.force_login(staff)
-
-    response = client.get(reverse("admin:webinars_seminar_registrants_csv", args=[seminar.pk]))
-
-    assert response.status_code == 403
-
-
-def test_seminar_changelist_action_exports_the_selected_seminars(organiser_client, seminar):
-    other = SeminarFactory(title="Sake breweries of Niigata")
-    unselected = SeminarFactory()
-    RegistrationFactory(seminar=seminar, name="Aiko Tanaka")
-    RegistrationFactory(seminar=other, name="Oliver Bennett")
-    RegistrationFactory(seminar=unselected, name="Not Exported")
-
-    response = organiser_client.post(
-        reverse("admin:webinars_seminar_changelist"),
-        {"action": "export_registrants", "_selected_action": [seminar.pk, other.pk]},
-    )
-
-    assert response.status_code == 200
-    assert 'filename="registrants-selection-' in response["Content-Disposition"]
-    assert sorted(row[1] for row in _rows(response.content)[1:]) == [
-        "Aiko Tanaka",
-        "Oliver Bennett",
-    ]

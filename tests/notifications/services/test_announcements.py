@@ -23,7 +23,8 @@ from notifications.services import (
 )
 from notifications.services.announcements import announcement_dedupe_key
 from notifications.services.unsubscribes import opted_out_exists, recipient_bodies_fill
-from tests.factories import RegistrationFactory, SeminarFactory
+from tests.factories import RegistrationFactory
+from tests.utils import tottori_seminar
 from webinars.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -31,16 +32,6 @@ pytestmark = pytest.mark.django_db
 SENT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 BODY = "Dear all,\nThe slides are at https://example.org/slides?a=1&b=2\n<b>See you</b> soon."
-
-
-def _seminar(**kwargs):
-    defaults = {
-        "title": "Tourism in Tottori",
-        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
-        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
-        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
-    }
-    return SeminarFactory(**(defaults | kwargs))
 
 
 def _types():
@@ -88,9 +79,9 @@ def _emails(registrations):
 
 
 def test_recipients_are_the_chosen_statuses_of_the_chosen_audience_types():
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
-    RegistrationFactory(seminar=_seminar(), email="other-seminar@example.org")
+    RegistrationFactory(seminar=tottori_seminar(), email="other-seminar@example.org")
     agent, media = _types()
 
     confirmed_only = _announcement(seminar)
@@ -124,7 +115,7 @@ def test_recipients_are_the_chosen_statuses_of_the_chosen_audience_types():
 
 
 def test_recipients_leave_out_unsubscribed_addresses_whatever_their_case():
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
     EmailOptOut.objects.create(email="Media-Confirmed@Example.ORG", source="admin")
     email_opt_out(email="agent-waiting@example.org", source="page")
@@ -138,7 +129,7 @@ def test_recipients_leave_out_unsubscribed_addresses_whatever_their_case():
 
 
 def test_opted_out_exists_matches_an_opt_out_stored_in_any_case():
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
     RegistrationFactory(seminar=seminar, email="aiko@example.org")
     EmailOptOut.objects.create(email="kenji@EXAMPLE.org", source="admin")
@@ -153,11 +144,11 @@ def test_opted_out_exists_matches_an_opt_out_stored_in_any_case():
 
 
 def test_opted_out_count_counts_each_unsubscribed_address_once():
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="twice@example.org", status="cancelled")
     RegistrationFactory(seminar=seminar, email="twice@example.org")
     RegistrationFactory(seminar=seminar, email="stays@example.org")
-    RegistrationFactory(seminar=_seminar(), email="elsewhere@example.org")
+    RegistrationFactory(seminar=tottori_seminar(), email="elsewhere@example.org")
     for email in ("Twice@Example.ORG", "elsewhere@example.org"):
         EmailOptOut.objects.create(email=email, source="admin")
 
@@ -181,7 +172,7 @@ def test_recipient_bodies_fill_puts_in_every_value_escaped_only_in_html():
 
 
 def test_an_address_registered_twice_is_one_recipient_as_its_current_registration():
-    seminar = _seminar()
+    seminar = tottori_seminar()
     cancelled = RegistrationFactory(seminar=seminar, email="twice@example.org", status="cancelled")
     current = RegistrationFactory(seminar=seminar, email="twice@example.org", status="confirmed")
     announcement = _announcement(seminar, statuses=["confirmed", "cancelled"])
@@ -203,7 +194,7 @@ def test_an_address_registered_twice_is_one_recipient_as_its_current_registratio
 def test_send_writes_one_outbox_row_per_recipient_and_marks_it_sent(
     enqueued, django_capture_on_commit_callbacks
 ):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     people = _audience(seminar)
     announcement = _announcement(seminar, statuses=["confirmed", "waitlisted"])
 
@@ -246,7 +237,7 @@ def test_send_writes_one_outbox_row_per_recipient_and_marks_it_sent(
 
 
 def test_email_text_keeps_the_message_and_html_escapes_it_with_links_and_line_breaks(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
     announcement = _announcement(seminar)
 
@@ -288,7 +279,7 @@ def test_email_text_keeps_the_message_and_html_escapes_it_with_links_and_line_br
 
 
 def test_each_recipient_reads_it_in_their_language_and_time_zone(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="london@example.org")
     RegistrationFactory(seminar=seminar, email="newyork@example.org", time_zone="America/New_York")
     RegistrationFactory(seminar=seminar, email="tokyo@example.org", language="ja")
@@ -316,7 +307,7 @@ def test_each_recipient_reads_it_in_their_language_and_time_zone(enqueued):
 
 
 def test_built_message_carries_one_click_unsubscribe_headers_and_the_link_works(client, enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="kenji@example.org", name="Kenji Sato")
     announcement = _announcement(seminar)
     announcement_send(announcement=announcement, now=SENT_AT)
@@ -346,7 +337,7 @@ def test_built_message_carries_one_click_unsubscribe_headers_and_the_link_works(
 
 
 def test_sending_twice_writes_nothing_new(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
     announcement = _announcement(seminar)
     announcement_send(announcement=announcement, now=SENT_AT)
@@ -382,7 +373,7 @@ def test_sending_twice_writes_nothing_new(enqueued):
 def test_send_refuses_what_cannot_go_out_and_leaves_the_draft(
     enqueued, seminar_kwargs, statuses, error
 ):
-    seminar = _seminar(**seminar_kwargs)
+    seminar = tottori_seminar(**seminar_kwargs)
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
     announcement = _announcement(seminar, statuses=statuses)
 
@@ -396,7 +387,7 @@ def test_send_refuses_what_cannot_go_out_and_leaves_the_draft(
 
 
 def test_send_to_a_cancelled_seminars_registrants_is_allowed(enqueued):
-    seminar = _seminar(status="cancelled")
+    seminar = tottori_seminar(status="cancelled")
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
     announcement = _announcement(seminar, subject="A new date")
 
@@ -405,7 +396,7 @@ def test_send_to_a_cancelled_seminars_registrants_is_allowed(enqueued):
 
 
 def test_an_address_too_long_for_the_key_column_gets_a_digest_key(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     email = "a" * 64 + "@" + "b" * 60 + "." + "c" * 60 + ".example.org"
     RegistrationFactory(seminar=seminar, email=email)
     announcement = _announcement(seminar)
@@ -421,7 +412,7 @@ def test_an_address_too_long_for_the_key_column_gets_a_digest_key(enqueued):
 
 def _announcement_for(seminar_number: int, registrants: int) -> Announcement:
     """A seminar whose registrants differ in audience type, language and zone; one opted out."""
-    seminar = _seminar(slug=f"count-{seminar_number}")
+    seminar = tottori_seminar(slug=f"count-{seminar_number}")
     agent, media = _types()
     for n in range(registrants):
         RegistrationFactory(
@@ -452,7 +443,7 @@ def test_send_queries_do_not_grow_with_recipients(enqueued, django_assert_max_nu
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_two_sends_at_once_write_the_announcement_once(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     for n in range(3):
         RegistrationFactory(seminar=seminar, email=f"guest{n}@example.org")
     announcement = _announcement(seminar)

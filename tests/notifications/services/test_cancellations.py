@@ -1,4 +1,3 @@
-from datetime import UTC, datetime
 from email.utils import parseaddr
 
 import pytest
@@ -14,10 +13,10 @@ from notifications.services import (
 )
 from tests.factories import (
     RegistrationFactory,
-    SeminarFactory,
     SeminarSpeakerFactory,
     SpeakerFactory,
 )
+from tests.utils import tottori_seminar
 from webinars.services import seminar_cancel
 
 pytestmark = pytest.mark.django_db
@@ -37,19 +36,6 @@ def enqueued(enqueued, monkeypatch):
         lambda email_ids: enqueued.extend((email_id, None) for email_id in email_ids),
     )
     return enqueued
-
-
-def _seminar(**kwargs):
-    defaults = {
-        "title": "Tourism in Tottori",
-        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
-        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
-        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
-        "sequence": 3,
-        "meeting_url": "https://zoom.example/j/987654321",
-        "meeting_passcode": "s3cret-pass",
-    }
-    return SeminarFactory(**(defaults | kwargs))
 
 
 def _audience(seminar):
@@ -83,7 +69,7 @@ def _by_recipient():
 
 
 def test_cancel_emails_every_live_registrant_and_each_speaker_with_an_email_once(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     confirmed, waitlisted, speaker = _audience(seminar)
 
     seminar_cancel(seminar=seminar, message=MESSAGE)
@@ -114,7 +100,7 @@ def test_cancel_emails_every_live_registrant_and_each_speaker_with_an_email_once
 
 
 def test_confirmed_registrants_get_a_cancel_with_the_same_uid_and_a_higher_sequence(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     registration = RegistrationFactory(seminar=seminar, email="hanako@example.org", name="Hanako")
     confirmation = registration_email_queue(
         registration=registration, kind=Kind.REGISTRATION_CONFIRMED
@@ -138,7 +124,7 @@ def test_confirmed_registrants_get_a_cancel_with_the_same_uid_and_a_higher_seque
 
 
 def test_waitlisted_registrants_get_the_message_without_a_calendar(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="waiting@example.org", status="waitlisted")
 
     seminar_cancel(seminar=seminar, message=MESSAGE)
@@ -151,7 +137,7 @@ def test_waitlisted_registrants_get_the_message_without_a_calendar(enqueued):
 
 
 def test_speakers_get_a_cancel_naming_them_and_no_join_link(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
 
     seminar_cancel(seminar=seminar, message=MESSAGE)
@@ -169,7 +155,7 @@ def test_speakers_get_a_cancel_naming_them_and_no_join_link(enqueued):
 
 
 def test_emails_carry_message_apology_times_page_and_contact_but_no_meeting_details(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
 
     seminar_cancel(seminar=seminar, message=MESSAGE)
@@ -194,7 +180,7 @@ def test_emails_carry_message_apology_times_page_and_contact_but_no_meeting_deta
 
 
 def test_message_and_title_are_escaped_in_html_and_kept_in_text(enqueued):
-    seminar = _seminar(title="Tea & <b>Tottori</b>")
+    seminar = tottori_seminar(title="Tea & <b>Tottori</b>")
     RegistrationFactory(seminar=seminar, name="<i>Hanako</i>")
 
     seminar_cancel(seminar=seminar, message="<script>alert(1)</script> & sorry")
@@ -211,7 +197,7 @@ def test_message_and_title_are_escaped_in_html_and_kept_in_text(enqueued):
 
 
 def test_no_message_leaves_out_the_message_heading(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar)
 
     seminar_cancel(seminar=seminar, message="   ")
@@ -222,7 +208,7 @@ def test_no_message_leaves_out_the_message_heading(enqueued):
 
 
 def test_cancelling_a_draft_sends_nothing(enqueued):
-    seminar = _seminar(status="draft", published_at=None)
+    seminar = tottori_seminar(status="draft", published_at=None)
     _audience(seminar)
 
     seminar_cancel(seminar=seminar, message=MESSAGE)
@@ -234,7 +220,7 @@ def test_cancelling_a_draft_sends_nothing(enqueued):
 def test_a_rolled_back_cancel_writes_and_enqueues_nothing(
     django_capture_on_commit_callbacks, enqueued
 ):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
 
     with (
@@ -256,7 +242,7 @@ def test_a_rolled_back_cancel_writes_and_enqueues_nothing(
 def test_delivery_is_enqueued_for_each_email_once_the_cancel_commits(
     django_capture_on_commit_callbacks, enqueued
 ):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -268,7 +254,7 @@ def test_delivery_is_enqueued_for_each_email_once_the_cancel_commits(
 
 
 def test_running_the_notice_again_adds_no_duplicates(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
     seminar_cancel(seminar=seminar, message=MESSAGE)
     first = sorted(OutgoingEmail.objects.values_list("pk", flat=True))
@@ -281,7 +267,7 @@ def test_running_the_notice_again_adds_no_duplicates(enqueued):
 
 
 def test_a_seminar_that_is_not_cancelled_is_refused(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
 
     with pytest.raises(ValueError, match="Only a cancelled seminar"):
         seminar_cancelled_emails_queue(seminar=seminar, message=MESSAGE)
@@ -289,7 +275,7 @@ def test_a_seminar_that_is_not_cancelled_is_refused(enqueued):
 
 def _reads_and_total(registrations: int) -> tuple[list[str], int]:
     """The queries a cancel makes besides outbox writes, and its total count."""
-    seminar = _seminar()
+    seminar = tottori_seminar()
     for n in range(registrations):
         RegistrationFactory(seminar=seminar, status="waitlisted" if n % 2 else "confirmed")
     SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email="s@example.jp"))
@@ -314,7 +300,7 @@ def test_queries_besides_outbox_writes_do_not_grow_with_registrations(enqueued):
 
 
 def test_sent_cancellations_carry_a_cancel_calendar_part(enqueued, mailoutbox):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     _audience(seminar)
     seminar_cancel(seminar=seminar, message=MESSAGE)
 
@@ -347,7 +333,7 @@ def test_a_cancellation_builds_its_cancel_calendar_once_for_everyone(enqueued, m
         return build_invite(**kwargs)
 
     monkeypatch.setattr(invites, "build_invite", counting_build_invite)
-    seminar = _seminar()
+    seminar = tottori_seminar()
     confirmed, _waitlisted, speaker = _audience(seminar)
 
     seminar_cancel(seminar=seminar, message=MESSAGE)

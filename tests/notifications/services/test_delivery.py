@@ -136,8 +136,6 @@ def test_the_sent_mark_statement_names_the_models_table_and_columns():
         assert f'"{column}" = %s' in _MARK_SENT_SQL
 
 
-pytestmark = pytest.mark.django_db
-
 Status = OutgoingEmail.Status
 
 

@@ -1,12 +1,12 @@
 import re
-from datetime import UTC, datetime
 
 import pytest
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
 from notifications.services import LINK_TOKEN_PLACEHOLDER, registration_email_queue
-from tests.factories import RegistrationFactory, SeminarFactory
+from tests.factories import RegistrationFactory
+from tests.utils import tottori_seminar
 
 pytestmark = pytest.mark.django_db
 
@@ -15,21 +15,8 @@ TOKEN = LINK_TOKEN_PLACEHOLDER
 Kind = OutgoingEmail.Kind
 
 
-def _seminar(**kwargs):
-    defaults = {
-        "title": "Tourism in Tottori",
-        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
-        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
-        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
-        "sequence": 3,
-        "meeting_url": "https://zoom.example/j/987654321",
-        "meeting_passcode": "s3cret-pass",
-    }
-    return SeminarFactory(**(defaults | kwargs))
-
-
 def _queue(kind, enqueued=None, **registration_kwargs):
-    registration_kwargs.setdefault("seminar", _seminar())
+    registration_kwargs.setdefault("seminar", tottori_seminar())
     registration_kwargs.setdefault("name", "Hanako Yamada")
     registration_kwargs.setdefault("email", "hanako@example.org")
     registration = RegistrationFactory(**registration_kwargs)

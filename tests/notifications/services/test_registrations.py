@@ -1,5 +1,5 @@
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from icalendar import Calendar
@@ -7,7 +7,8 @@ from icalendar import Calendar
 from notifications.models import OutgoingEmail
 from notifications.services import LINK_TOKEN_PLACEHOLDER, registration_email_queue
 from notifications.services.registrations import REGISTRATION_KINDS
-from tests.factories import RegistrationFactory, SeminarFactory
+from tests.factories import RegistrationFactory
+from tests.utils import tottori_seminar
 
 pytestmark = pytest.mark.django_db
 
@@ -16,21 +17,8 @@ TOKEN = LINK_TOKEN_PLACEHOLDER
 Kind = OutgoingEmail.Kind
 
 
-def _seminar(**kwargs):
-    defaults = {
-        "title": "Tourism in Tottori",
-        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
-        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
-        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
-        "sequence": 3,
-        "meeting_url": "https://zoom.example/j/987654321",
-        "meeting_passcode": "s3cret-pass",
-    }
-    return SeminarFactory(**(defaults | kwargs))
-
-
 def _queue(kind, enqueued=None, **registration_kwargs):
-    registration_kwargs.setdefault("seminar", _seminar())
+    registration_kwargs.setdefault("seminar", tottori_seminar())
     registration_kwargs.setdefault("name", "Hanako Yamada")
     registration_kwargs.setdefault("email", "hanako@example.org")
     registration = RegistrationFactory(**registration_kwargs)
@@ -65,7 +53,7 @@ def test_confirmed_email_subject_times_links_and_contact(enqueued):
 
 
 def test_confirmed_email_shows_the_seminar_zone_and_the_registrants_own_zone(enqueued):
-    seminar = _seminar(timezone="Europe/Paris")
+    seminar = tottori_seminar(timezone="Europe/Paris")
     email = _queue(Kind.REGISTRATION_CONFIRMED, seminar=seminar, time_zone="America/New_York")
 
     lines = [line for line in email.body_text.splitlines() if " time: " in line]
@@ -149,7 +137,7 @@ def test_cancelled_email_carries_the_sequence_the_cancel_service_raised(enqueued
 
 
 def test_cancelled_email_for_a_cancelled_seminar_keeps_its_sequence(enqueued):
-    seminar = _seminar(status="cancelled", sequence=5)
+    seminar = tottori_seminar(status="cancelled", sequence=5)
     email = _queue(Kind.REGISTRATION_CANCELLED, seminar=seminar, status="cancelled")
 
     _calendar, event = _event(email)
@@ -157,7 +145,7 @@ def test_cancelled_email_for_a_cancelled_seminar_keeps_its_sequence(enqueued):
 
 
 def test_names_and_titles_are_escaped_in_html_and_kept_in_text(enqueued):
-    seminar = _seminar(title="Tea & <b>Tottori</b>")
+    seminar = tottori_seminar(title="Tea & <b>Tottori</b>")
     email = _queue(Kind.REGISTRATION_CONFIRMED, seminar=seminar, name="<script>alert(1)</script>")
 
     assert "<script>" not in email.body_html

@@ -8,7 +8,8 @@ from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
 from notifications.services import emails_deliver_due
-from tests.factories import SeminarFactory, SeminarSpeakerFactory, SpeakerFactory
+from tests.factories import SeminarSpeakerFactory, SpeakerFactory
+from tests.utils import tottori_seminar
 from webinars.models import Seminar, SeminarSpeaker
 from webinars.services import (
     seminar_cancel,
@@ -29,19 +30,6 @@ def _before_the_seminar():
     # Three weeks before the seminar: upcoming, and the UK clock change is near it.
     with time_machine.travel(datetime(2026, 10, 1, 12, 0, tzinfo=UTC), tick=False):
         yield
-
-
-def _seminar(**kwargs) -> Seminar:
-    defaults = {
-        "title": "Tourism in Tottori",
-        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
-        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
-        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
-        "sequence": 3,
-        "meeting_url": MEETING_URL,
-        "meeting_passcode": "s3cret-pass",
-    }
-    return SeminarFactory(**(defaults | kwargs))
 
 
 def _invite(*, link: SeminarSpeaker) -> OutgoingEmail | None:
@@ -83,7 +71,7 @@ def _sequence(seminar: Seminar) -> int:
 
 
 def test_publishing_invites_each_speaker_with_an_email_once(enqueued):
-    seminar = _seminar(draft=True)
+    seminar = tottori_seminar(draft=True)
     taro, _silent = _speakers(seminar)
 
     seminar_publish(seminar=seminar)
@@ -112,7 +100,7 @@ def test_publishing_invites_each_speaker_with_an_email_once(enqueued):
 
 
 def test_publishing_is_idempotent(enqueued):
-    seminar = _seminar(draft=True)
+    seminar = tottori_seminar(draft=True)
     _speakers(seminar)
     seminar_publish(seminar=seminar)
 
@@ -127,7 +115,7 @@ def test_publishing_is_idempotent(enqueued):
 def test_the_invite_is_delivered_once_the_publication_commits(
     django_capture_on_commit_callbacks, enqueued
 ):
-    seminar = _seminar(draft=True)
+    seminar = tottori_seminar(draft=True)
     _speakers(seminar)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -137,9 +125,9 @@ def test_the_invite_is_delivered_once_the_publication_commits(
 
 
 def test_a_draft_or_cancelled_seminar_invites_nobody(enqueued):
-    draft = _seminar(draft=True)
+    draft = tottori_seminar(draft=True)
     _speakers(draft)
-    cancelled = _seminar(status=Seminar.Status.CANCELLED)
+    cancelled = tottori_seminar(status=Seminar.Status.CANCELLED)
     _speakers(cancelled)
 
     assert seminar_speakers_invite(seminar=draft) == []
@@ -148,7 +136,7 @@ def test_a_draft_or_cancelled_seminar_invites_nobody(enqueued):
 
 
 def test_a_finished_seminar_invites_nobody(enqueued):
-    seminar = _seminar(
+    seminar = tottori_seminar(
         starts_at=datetime(2026, 9, 1, 9, 0, tzinfo=UTC),
         ends_at=datetime(2026, 9, 1, 10, 0, tzinfo=UTC),
     )
@@ -159,7 +147,7 @@ def test_a_finished_seminar_invites_nobody(enqueued):
 
 
 def test_a_speaker_without_their_own_link_gets_the_meeting_url(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     link = SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email="ana@example.es"))
 
     email = _invite(link=link)
@@ -170,7 +158,7 @@ def test_a_speaker_without_their_own_link_gets_the_meeting_url(enqueued):
 
 
 def test_without_any_link_the_email_says_one_will_follow(enqueued):
-    seminar = _seminar(meeting_url="", meeting_passcode="", venue="Japan House London")
+    seminar = tottori_seminar(meeting_url="", meeting_passcode="", venue="Japan House London")
     link = SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email="ana@example.es"))
 
     email = _invite(link=link)
@@ -183,7 +171,7 @@ def test_without_any_link_the_email_says_one_will_follow(enqueued):
 
 
 def test_the_invite_email_gives_role_times_link_passcode_page_and_contact(enqueued):
-    seminar = _seminar(title="Onsen & <ryokan>")
+    seminar = tottori_seminar(title="Onsen & <ryokan>")
     taro, _silent = _speakers(seminar)
 
     email = _invite(link=taro)
@@ -225,7 +213,7 @@ def test_the_invite_email_gives_role_times_link_passcode_page_and_contact(enqueu
 
 
 def test_the_invite_is_written_in_the_seminar_language(enqueued):
-    seminar = _seminar(language="ja")
+    seminar = tottori_seminar(language="ja")
     taro, _silent = _speakers(seminar)
 
     email = _invite(link=taro)
@@ -238,7 +226,7 @@ def test_the_invite_is_written_in_the_seminar_language(enqueued):
 
 def test_invites_read_the_same_whatever_the_number_of_speakers(enqueued):
     def reads_and_total(count: int) -> tuple[list[str], int]:
-        seminar = _seminar(draft=True)
+        seminar = tottori_seminar(draft=True)
         for n in range(count):
             SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email=f"s{n}@ex.jp"))
         with CaptureQueriesContext(connection) as captured:
@@ -267,7 +255,7 @@ def test_a_fan_out_builds_one_calendar_per_distinct_join_link(enqueued, monkeypa
         return build_invite(**kwargs)
 
     monkeypatch.setattr(invites, "build_invite", counting_build_invite)
-    seminar = _seminar(draft=True)
+    seminar = tottori_seminar(draft=True)
     for n in range(3):
         SeminarSpeakerFactory(seminar=seminar, speaker=SpeakerFactory(email=f"s{n}@ex.jp"))
     SeminarSpeakerFactory(
@@ -287,7 +275,7 @@ def test_a_fan_out_builds_one_calendar_per_distinct_join_link(enqueued, monkeypa
 
 
 def test_sent_invites_carry_a_request_calendar_part(enqueued, mailoutbox):
-    seminar = _seminar(draft=True)
+    seminar = tottori_seminar(draft=True)
     _speakers(seminar)
     seminar_publish(seminar=seminar)
 
@@ -304,7 +292,7 @@ def test_sent_invites_carry_a_request_calendar_part(enqueued, mailoutbox):
 
 
 def test_a_new_join_link_is_sent_as_an_update_at_a_higher_sequence(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     taro, _silent = _speakers(seminar)
     invite = _invite(link=taro)
     taro.join_url = "https://zoom.example/s/new-link-777"
@@ -331,7 +319,7 @@ def test_a_new_join_link_is_sent_as_an_update_at_a_higher_sequence(enqueued):
 
 
 def test_a_new_join_link_for_a_speaker_never_invited_sends_the_invite(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     taro, _silent = _speakers(seminar)
 
     (email,) = seminar_speakers_notify(seminar=seminar, updated=[taro])
@@ -344,7 +332,7 @@ def test_a_new_join_link_for_a_speaker_never_invited_sends_the_invite(enqueued):
 
 
 def test_adding_a_speaker_to_a_published_seminar_invites_them(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     taro, _silent = _speakers(seminar)
 
     (email,) = seminar_speakers_notify(seminar=seminar, added=[taro])
@@ -357,7 +345,7 @@ def test_adding_a_speaker_to_a_published_seminar_invites_them(enqueued):
 
 
 def test_a_removed_speaker_gets_a_cancel_at_a_higher_sequence(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
     _sent(_invite(link=taro))
@@ -386,7 +374,7 @@ def test_a_removed_speaker_gets_a_cancel_at_a_higher_sequence(enqueued):
 
 
 def test_removing_a_speaker_before_their_invite_went_out_withdraws_it(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
     invite = _invite(link=taro)
@@ -401,7 +389,7 @@ def test_removing_a_speaker_before_their_invite_went_out_withdraws_it(enqueued):
 
 
 def test_removing_a_speaker_who_was_never_invited_sends_nothing(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     speaker = SpeakerFactory(email="late@example.jp")
 
     assert seminar_speakers_notify(seminar=seminar, removed=[speaker]) == []
@@ -409,7 +397,7 @@ def test_removing_a_speaker_who_was_never_invited_sends_nothing(enqueued):
 
 
 def test_a_speaker_removed_and_added_again_is_invited_again_above_the_cancel(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
     _sent(_invite(link=taro))
@@ -429,7 +417,7 @@ def test_a_speaker_removed_and_added_again_is_invited_again_above_the_cancel(enq
 
 
 def test_removals_go_before_invites_so_invites_carry_the_latest_sequence(enqueued):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
     _sent(_invite(link=taro))
@@ -446,7 +434,7 @@ def test_removals_go_before_invites_so_invites_carry_the_latest_sequence(enqueue
 
 @pytest.mark.parametrize("state", ["draft", "cancelled"])
 def test_changes_to_a_draft_or_cancelled_seminar_send_nothing(enqueued, state):
-    seminar = _seminar()
+    seminar = tottori_seminar()
     taro, _silent = _speakers(seminar)
     if state == "cancelled":
         seminar_cancel(seminar=seminar)
@@ -465,8 +453,8 @@ def test_changes_to_a_draft_or_cancelled_seminar_send_nothing(enqueued, state):
 
 
 def test_a_link_of_another_seminar_is_refused(enqueued):
-    seminar = _seminar()
-    other, _silent = _speakers(_seminar(slug="elsewhere"))
+    seminar = tottori_seminar()
+    other, _silent = _speakers(tottori_seminar(slug="elsewhere"))
 
     with pytest.raises(ValueError, match="belongs to another seminar"):
         seminar_speakers_notify(seminar=seminar, added=[other])
@@ -476,7 +464,7 @@ def test_removing_a_speaker_withdraws_a_queued_change_email_and_cancels_a_sent_o
     from notifications.services import seminar_change_notices_send
     from webinars.services import seminar_update
 
-    seminar = _seminar()
+    seminar = tottori_seminar()
     taro, _silent = _speakers(seminar)
     speaker = taro.speaker
     OutgoingEmail.objects.filter(pk=_invite(link=taro).pk).update(status="failed")

@@ -22,6 +22,7 @@ from notifications.services.unsubscribes import (
     unsubscribe_token,
 )
 from tests.factories import RecordingFactory, RegistrationFactory, SeminarFactory
+from tests.utils import tottori_seminar
 from webinars.services import recording_publish, seminar_cancel
 
 pytestmark = pytest.mark.django_db
@@ -120,21 +121,9 @@ def test_unsubscribing_withdraws_queued_recording_follow_ups_but_not_sent_or_oth
     assert reminder.status == "queued"
 
 
-pytestmark = pytest.mark.django_db
-
 SENT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 
 BODY = "Dear all,\nThe slides are at https://example.org/slides?a=1&b=2\n<b>See you</b> soon."
-
-
-def _seminar(**kwargs):
-    defaults = {
-        "title": "Tourism in Tottori",
-        # Friday 23 October 2026, 10:00 BST = 18:00 JST.
-        "starts_at": datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
-        "ends_at": datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
-    }
-    return SeminarFactory(**(defaults | kwargs))
 
 
 def _types():
@@ -177,7 +166,7 @@ def _audience(seminar):
 def test_unsubscribing_withdraws_announcements_still_waiting_but_not_other_mail(enqueued):
     from notifications.services import email_opt_out
 
-    seminar = _seminar()
+    seminar = tottori_seminar()
     people = _audience(seminar)
     announcement_send(announcement=_announcement(seminar), now=SENT_AT)
     reminder = OutgoingEmail.objects.create(

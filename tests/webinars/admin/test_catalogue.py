@@ -8,8 +8,15 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from icalendar import Calendar
 
+from accounts.models import AudienceType
 from notifications.models import OutgoingEmail
-from tests.factories import SeminarSpeakerFactory, SpeakerFactory, UserFactory
+from tests.factories import (
+    SeminarSpeakerFactory,
+    SeriesFactory,
+    SpeakerFactory,
+    TopicFactory,
+    UserFactory,
+)
 from tests.utils import (
     SEMINAR_CHANGELIST,
     SEMINAR_STARTS,
@@ -19,7 +26,8 @@ from tests.utils import (
     seminar_form_data,
     upcoming_seminar,
 )
-from webinars.models import Seminar, SeminarSpeaker
+from webinars.cache import catalogue_version
+from webinars.models import Seminar, SeminarSpeaker, Series, Speaker, Topic
 
 pytestmark = pytest.mark.django_db
 
@@ -319,3 +327,122 @@ def test_write_to_registrants_is_offered_only_to_those_who_may_announce(client):
     staff = type(staff).objects.get(pk=staff.pk)  # a fresh permission cache
     client.force_login(staff)
     assert "write_to_registrants" in offered()
+
+
+# --- Other catalogue models ---------------------------------------------------
+
+
+def test_speaker_page_lists_their_seminars_read_only(admin_client):
+    seminar = upcoming_seminar(title="Kyushu by rail")
+    link = SeminarSpeakerFactory(seminar=seminar)
+
+    response = admin_client.get(reverse("admin:webinars_speaker_change", args=[link.speaker_id]))
+
+    html = response.content.decode()
+    assert f'<a href="/admin/webinars/seminar/{seminar.pk}/change/">Kyushu by rail</a>' in html
+    assert "Tue 4 Mar 2031, 10:00 GMT" in html
+
+
+def test_speaker_jet_years_in_reverse_order_show_the_error(admin_client):
+    response = admin_client.post(
+        reverse("admin:webinars_speaker_add"),
+        {
+            "name": "Kate Jones",
+            "slug": "kate-jones",
+            "is_jet_participant": "on",
+            "jet_year_from": "2012",
+            "jet_year_to": "2010",
+            "seminar_links-TOTAL_FORMS": "0",
+            "seminar_links-INITIAL_FORMS": "0",
+        },
+    )
+
+    assert form_errors(response) == {
+        "jet_year_to": ["The JET end year cannot be before the start year."]
+    }
+    assert Speaker.objects.count() == 0
+
+
+def test_series_list_counts_seminars_and_links_to_add_one(admin_client):
+    series = SeriesFactory(name="Japan Local Attraction Seminars")
+    upcoming_seminar(series=series)
+    upcoming_seminar(series=series)
+
+    response = admin_client.get(reverse("admin:webinars_series_changelist"))
+
+    html = response.content.decode()
+    assert '<td class="field-seminar_count">2</td>' in html
+    assert f'<a href="/admin/webinars/seminar/add/?series={series.pk}">Add a seminar</a>' in html
+
+
+@pytest.mark.parametrize(
+    ("url_name", "data", "model"),
+    [
+        (
+            "admin:webinars_series_add",
+            {
+                "name": "JLGC Seminars",
+                "slug": "jlgc",
+                "position": "0",
+                "reminder_offsets_minutes": "[1440, 60]",
+            },
+            Series,
+        ),
+        ("admin:webinars_topic_add", {"name": "Onsen", "slug": "onsen"}, Topic),
+        (
+            "admin:webinars_speaker_add",
+            {
+                "name": "Kate Jones",
+                "slug": "kate-jones",
+                "seminar_links-TOTAL_FORMS": "0",
+                "seminar_links-INITIAL_FORMS": "0",
+            },
+            Speaker,
+        ),
+        (
+            "admin:accounts_audiencetype_add",
+            {"name": "Student", "slug": "student", "position": "200", "is_active": "on"},
+            AudienceType,
+        ),
+    ],
+)
+def test_saving_catalogue_models_invalidates_the_cache(
+    admin_client, django_capture_on_commit_callbacks, url_name, data, model
+):
+    before = catalogue_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(reverse(url_name), data)
+
+    assert response.status_code == 302, form_errors(response)
+    assert model.objects.filter(slug=data["slug"]).exists()
+    assert catalogue_version() != before
+
+
+def test_deleting_a_topic_invalidates_the_cache(admin_client, django_capture_on_commit_callbacks):
+    topic = TopicFactory()
+    before = catalogue_version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        admin_client.post(reverse("admin:webinars_topic_delete", args=[topic.pk]), {"post": "yes"})
+
+    assert Topic.objects.count() == 0
+    assert catalogue_version() != before
+
+
+def test_series_reminder_offsets_are_validated(admin_client):
+    response = admin_client.post(
+        reverse("admin:webinars_series_add"),
+        {
+            "name": "JLGC Seminars",
+            "slug": "jlgc",
+            "position": "0",
+            "reminder_offsets_minutes": "[-5]",
+        },
+    )
+
+    assert form_errors(response) == {
+        "reminder_offsets_minutes": [
+            "Give reminder offsets as whole minutes before the start, e.g. [1440, 60]."
+        ]
+    }

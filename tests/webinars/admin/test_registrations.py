@@ -2,7 +2,8 @@ import csv
 import io
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.models import AudienceType
@@ -12,8 +13,13 @@ from tests.factories import (
     RegistrationQuestionFactory,
     SeminarFactory,
     SeriesFactory,
+    UserFactory,
 )
-from tests.utils import messages_of, seminar_form_data
+from tests.utils import FIXTURES_DIR, messages_of, seminar_form_data
+from webinars.attendance_import import (
+    attendance_import,
+    parse_report,
+)
 from webinars.models import Registration, RegistrationQuestion, Seminar
 
 pytestmark = pytest.mark.django_db
@@ -370,3 +376,198 @@ def test_seminar_admin_refuses_options_on_a_text_question(admin_client):
     assert _question_errors(response) == [
         {"choices": ["Only single and multiple choice questions have options."]}
     ]
+
+
+def _rows(data: bytes) -> list[list[str]]:
+    assert data.startswith("\ufeff".encode())
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+
+
+@pytest.fixture
+def seminar():
+    return SeminarFactory(title="Onsen towns of Kyushu", slug="onsen-towns-of-kyushu")
+
+
+# --- Admin downloads -----------------------------------------------------------
+
+
+def test_seminar_registrants_csv_view_downloads_that_seminars_registrants(
+    organiser_client, seminar
+):
+    RegistrationFactory(seminar=seminar, name="Aiko Tanaka")
+    RegistrationFactory(name="Someone Else")
+
+    response = organiser_client.get(
+        reverse("admin:webinars_seminar_registrants_csv", args=[seminar.pk])
+    )
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    assert response["Content-Disposition"].startswith(
+        'attachment; filename="registrants-onsen-towns-of-kyushu-'
+    )
+    assert {"private", "no-store"} <= set(response["Cache-Control"].split(", "))
+    assert [row[1] for row in _rows(response.content)[1:]] == ["Aiko Tanaka"]
+
+
+def test_seminar_registrants_csv_view_is_linked_from_the_seminar_page(organiser_client, seminar):
+    response = organiser_client.get(reverse("admin:webinars_seminar_change", args=[seminar.pk]))
+
+    html = response.content.decode()
+    assert f'href="/admin/webinars/seminar/{seminar.pk}/registrants.csv"' in html
+    assert f'href="/admin/webinars/seminar/{seminar.pk}/import-attendance/"' in html
+
+
+def test_seminar_registrants_csv_view_needs_the_view_registration_permission(client, seminar):
+    staff = UserFactory(email="catalogue@jlgc.example", is_staff=True)
+    staff.user_permissions.add(Permission.objects.get(codename="view_seminar"))
+    client.force_login(staff)
+
+    response = client.get(reverse("admin:webinars_seminar_registrants_csv", args=[seminar.pk]))
+
+    assert response.status_code == 403
+
+
+def test_seminar_changelist_action_exports_the_selected_seminars(organiser_client, seminar):
+    other = SeminarFactory(title="Sake breweries of Niigata")
+    unselected = SeminarFactory()
+    RegistrationFactory(seminar=seminar, name="Aiko Tanaka")
+    RegistrationFactory(seminar=other, name="Oliver Bennett")
+    RegistrationFactory(seminar=unselected, name="Not Exported")
+
+    response = organiser_client.post(
+        reverse("admin:webinars_seminar_changelist"),
+        {"action": "export_registrants", "_selected_action": [seminar.pk, other.pk]},
+    )
+
+    assert response.status_code == 200
+    assert 'filename="registrants-selection-' in response["Content-Disposition"]
+    assert sorted(row[1] for row in _rows(response.content)[1:]) == [
+        "Aiko Tanaka",
+        "Oliver Bennett",
+    ]
+
+
+FIXTURES = FIXTURES_DIR / "attendance"
+
+ATTENDED = Registration.Attendance.YES
+
+ABSENT = Registration.Attendance.NO
+
+UNKNOWN = Registration.Attendance.UNKNOWN
+
+
+def _report(name: str) -> bytes:
+    return (FIXTURES / name).read_bytes()
+
+
+@pytest.fixture
+def registrations(seminar) -> dict[str, Registration]:
+    people = {
+        "aiko": ("aiko.tanaka@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
+        "oliver": ("oliver.bennett@example.co.uk", Registration.Status.CONFIRMED, ABSENT),
+        "sophie": ("sophie.clarke@example.org", Registration.Status.WAITLISTED, UNKNOWN),
+        "ken": ("ken.sato@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
+        "emma": ("emma.wilson@example.co.uk", Registration.Status.CONFIRMED, UNKNOWN),
+        "hiro": ("hiro.mori@example.jp", Registration.Status.CONFIRMED, ATTENDED),
+        "james": ("james.hall@example.org", Registration.Status.WAITLISTED, UNKNOWN),
+        "priya": ("priya.shah@example.com", Registration.Status.CANCELLED, UNKNOWN),
+    }
+    return {
+        key: RegistrationFactory(seminar=seminar, email=email, status=status, attended=attended)
+        for key, (email, status, attended) in people.items()
+    }
+
+
+def _attendance(registrations: dict[str, Registration]) -> dict[str, str]:
+    return {
+        key: Registration.objects.get(pk=registration.pk).attended
+        for key, registration in registrations.items()
+    }
+
+
+# --- Admin page ------------------------------------------------------------------
+
+
+def _import_url(seminar) -> str:
+    return reverse("admin:webinars_seminar_import_attendance", args=[seminar.pk])
+
+
+def test_admin_import_page_offers_the_form_with_mark_absent_checked(organiser_client, seminar):
+    response = organiser_client.get(_import_url(seminar))
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="report"' in html
+    assert 'name="mark_absent" id="id_mark_absent" checked' in html
+
+
+def test_admin_import_page_imports_and_shows_the_summary(organiser_client, seminar, registrations):
+    upload = SimpleUploadedFile("participants.csv", _report("zoom_meeting_report.csv"))
+
+    response = organiser_client.post(_import_url(seminar), {"report": upload, "mark_absent": "on"})
+
+    assert response.status_code == 200
+    summary = response.context["summary"]
+    assert (summary.rows_read, summary.matched, summary.marked_attended, summary.marked_absent) == (
+        8,
+        4,
+        4,
+        1,
+    )
+    html = response.content.decode()
+    assert "<li>priya.shah@example.com</li>" in html
+    assert _attendance(registrations)["emma"] == ABSENT
+
+
+def test_admin_import_page_shows_an_unrecognised_file_as_a_form_error(
+    organiser_client, seminar, registrations
+):
+    upload = SimpleUploadedFile("legacy.csv", _report("teams_legacy.csv"))
+
+    response = organiser_client.post(_import_url(seminar), {"report": upload})
+
+    assert response.status_code == 200
+    assert response.context["summary"] is None
+    assert (
+        response.context["form"]
+        .errors["report"][0]
+        .startswith("This is an older Microsoft Teams attendance list")
+    )
+    assert _attendance(registrations)["aiko"] == UNKNOWN
+
+
+def test_admin_import_page_needs_the_change_registration_permission(client, seminar):
+    viewer = UserFactory(email="viewer@jlgc.example", is_staff=True)
+    viewer.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_seminar", "view_registration"])
+    )
+    client.force_login(viewer)
+
+    assert client.get(_import_url(seminar)).status_code == 403
+
+
+def test_admin_import_page_of_an_unknown_seminar_is_404(organiser_client):
+    response = organiser_client.get(
+        reverse("admin:webinars_seminar_import_attendance", args=[999999])
+    )
+
+    assert response.status_code == 404
+
+
+def test_import_that_matches_nobody_marks_nobody_absent(seminar, registrations):
+    other_meeting = (
+        b"Name (Original Name),User Email,Join Time,Leave Time,Duration (Minutes),Guest\r\n"
+        b"Tom Reid,tom.reid@example.org,,,30,Yes\r\n"
+    )
+
+    summary = attendance_import(
+        seminar=seminar, report=parse_report(other_meeting), mark_absent=True
+    )
+
+    assert (summary.matched, summary.marked_absent, summary.absent_skipped) == (0, 0, True)
+    assert summary.lines()[-1] == (
+        "No registrant of this seminar is in the report, so nobody was marked as absent: "
+        "is it the report of this seminar's meeting?"
+    )
+    assert _attendance(registrations)["emma"] == UNKNOWN

@@ -4,9 +4,9 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+from tests.utils import BASE_DIR
+
 GOOD_SECRET_KEY = "k" * 20 + "q7RzX1vY3pW9sT5uN2mB8cL4dF6hJ0aG"  # 52 characters
 
 # Variables that would leak the caller's configuration into the child process.

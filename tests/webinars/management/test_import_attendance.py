@@ -1,0 +1,118 @@
+import pytest
+from django.core.management import CommandError, ManagementUtility, call_command
+
+from tests.factories import RegistrationFactory, SeminarFactory
+from tests.utils import FIXTURES_DIR
+from webinars.models import Registration
+
+pytestmark = pytest.mark.django_db
+
+FIXTURES = FIXTURES_DIR / "attendance"
+
+ATTENDED = Registration.Attendance.YES
+
+ABSENT = Registration.Attendance.NO
+
+UNKNOWN = Registration.Attendance.UNKNOWN
+
+
+@pytest.fixture
+def seminar():
+    return SeminarFactory(slug="onsen-towns-of-kyushu", title="Onsen towns of Kyushu")
+
+
+@pytest.fixture
+def registrations(seminar) -> dict[str, Registration]:
+    people = {
+        "aiko": ("aiko.tanaka@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
+        "oliver": ("oliver.bennett@example.co.uk", Registration.Status.CONFIRMED, ABSENT),
+        "sophie": ("sophie.clarke@example.org", Registration.Status.WAITLISTED, UNKNOWN),
+        "ken": ("ken.sato@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
+        "emma": ("emma.wilson@example.co.uk", Registration.Status.CONFIRMED, UNKNOWN),
+        "hiro": ("hiro.mori@example.jp", Registration.Status.CONFIRMED, ATTENDED),
+        "james": ("james.hall@example.org", Registration.Status.WAITLISTED, UNKNOWN),
+        "priya": ("priya.shah@example.com", Registration.Status.CANCELLED, UNKNOWN),
+    }
+    return {
+        key: RegistrationFactory(seminar=seminar, email=email, status=status, attended=attended)
+        for key, (email, status, attended) in people.items()
+    }
+
+
+def _attendance(registrations: dict[str, Registration]) -> dict[str, str]:
+    return {
+        key: Registration.objects.get(pk=registration.pk).attended
+        for key, registration in registrations.items()
+    }
+
+
+# --- Management command ----------------------------------------------------------
+
+
+def test_command_imports_and_prints_the_summary(seminar, registrations, capsys):
+    call_command(
+        "import_attendance",
+        "onsen-towns-of-kyushu",
+        str(FIXTURES / "teams_attendance_utf16.csv"),
+        "--mark-absent",
+    )
+
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        "Onsen towns of Kyushu",
+        "Format: Microsoft Teams attendance report",
+        "Rows read: 7",
+        "Matched registrations: 4",
+        "Unknown emails: 2",
+        "  events@jlgc.example",
+        "  priya.shah@example.com",
+        "Rows without an email: 1",
+        "Malformed rows: 0",
+        "Marked as attended: 4",
+        "Marked as did not attend: 1",
+    ]
+    assert _attendance(registrations)["emma"] == ABSENT
+
+
+def test_command_without_mark_absent_flag_leaves_missing_registrants(seminar, registrations):
+    call_command(
+        "import_attendance", "onsen-towns-of-kyushu", str(FIXTURES / "zoom_participants.csv")
+    )
+
+    assert _attendance(registrations)["emma"] == UNKNOWN
+    assert _attendance(registrations)["aiko"] == ATTENDED
+
+
+@pytest.mark.parametrize(
+    ("slug", "path", "message"),
+    [
+        ("no-such-seminar", "zoom_participants.csv", "No seminar with the slug 'no-such-seminar'."),
+        ("onsen-towns-of-kyushu", "missing.csv", "Cannot read {dir}/missing.csv: No such file"),
+        ("onsen-towns-of-kyushu", "", "Cannot read {dir}: Is a directory."),
+        ("onsen-towns-of-kyushu", "teams_legacy.csv", "{dir}/teams_legacy.csv: This is an older"),
+    ],
+    ids=["unknown-seminar", "missing-file", "directory", "legacy-teams"],
+)
+def test_command_fails_with_one_clear_line_on_bad_input(seminar, slug, path, message):
+    with pytest.raises(CommandError) as raised:
+        call_command("import_attendance", slug, str(FIXTURES / path) if path else str(FIXTURES))
+
+    assert str(raised.value).startswith(message.format(dir=FIXTURES))
+    assert "\n" not in str(raised.value)
+
+
+def test_command_exits_non_zero_with_a_single_stderr_line(seminar, tmp_path, capsys):
+    report = tmp_path / "notes.csv"
+    report.write_text("Name,Organisation\nAiko,Example\n")
+    utility = ManagementUtility(
+        ["manage.py", "import_attendance", "onsen-towns-of-kyushu", str(report)]
+    )
+
+    with pytest.raises(SystemExit) as exited:
+        utility.execute()
+
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == (
+        f"CommandError: {report}: Unrecognised format: expected a Zoom participants report or "
+        "a Microsoft Teams attendance report (CSV with a name and an email column).\n"
+    )
