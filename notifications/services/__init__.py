@@ -80,7 +80,8 @@ from notifications.services.unsubscribes import (
     unsubscribe_url,
 )
 
-# The kinds of email, for callers that name one (e.g. a registration's confirmation).
+# The outbox row these services return, and its kinds for callers that name one (e.g. a
+# registration's confirmation): the rest of the model stays behind this entry.
 EmailKind = OutgoingEmail.Kind
 
 __all__ = [
@@ -98,6 +99,7 @@ __all__ = [
     "DeliveryOutcome",
     "DeliveryPass",
     "EmailKind",
+    "OutgoingEmail",
     "RecipientGroup",
     "ReminderScan",
     "announcement_check",

@@ -13,7 +13,13 @@ from notifications.services import (
     email_opt_out,
     email_queue,
 )
-from tests.factories import RegistrationFactory, SeminarFactory, UserFactory
+from tests.factories import (
+    AnnouncementFactory,
+    RegistrationFactory,
+    SeminarChangeNoticeFactory,
+    SeminarFactory,
+    UserFactory,
+)
 from tests.utils import tottori_seminar
 
 pytestmark = pytest.mark.django_db
@@ -131,7 +137,7 @@ def test_change_notices_and_scheduler_runs_are_visible_but_read_only(organiser_c
     from notifications.scheduler import REMINDER_SCAN, periodic_task_run_record
 
     seminar = SeminarFactory(title="Snow festival")
-    SeminarChangeNotice.objects.create(seminar=seminar, before={}, due_at=seminar.starts_at)
+    SeminarChangeNoticeFactory(seminar=seminar, before={}, due_at=seminar.starts_at)
     periodic_task_run_record(name=REMINDER_SCAN)
 
     notices = organiser_client.get(reverse("admin:notifications_seminarchangenotice_changelist"))
@@ -164,7 +170,7 @@ def _types():
 
 
 def _announcement(seminar, *, statuses=("confirmed",), audience_types=(), **kwargs):
-    announcement = Announcement.objects.create(
+    announcement = AnnouncementFactory(
         seminar=seminar,
         subject=kwargs.pop("subject", "Slides for Thursday"),
         body=kwargs.pop("body", BODY),

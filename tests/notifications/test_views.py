@@ -11,6 +11,7 @@ from notifications.services import (
     is_opted_out,
 )
 from notifications.services.unsubscribes import unsubscribe_token
+from tests.factories import EmailOptOutFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -129,7 +130,7 @@ def test_one_click_post_as_multipart_form_data_unsubscribes_once(csrf_client):
 
 
 def test_unsubscribing_again_keeps_the_first_record(client):
-    EmailOptOut.objects.create(email="Kenji.Sato@Example.org", source="admin")
+    EmailOptOutFactory(email="Kenji.Sato@Example.org", source="admin")
 
     client.post(_path(), ONE_CLICK, content_type="application/x-www-form-urlencoded")
     page = client.get(_path())

@@ -5,12 +5,13 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import (
+    JoinClickFactory,
     RegistrationFactory,
     RegistrationQuestionFactory,
     SeminarFactory,
 )
 from webinars.exports import neutralise_formula, registrants_csv
-from webinars.models import JoinClick, Registration, RegistrationQuestion
+from webinars.models import Registration, RegistrationQuestion
 
 pytestmark = pytest.mark.django_db
 
@@ -97,8 +98,8 @@ def test_registrants_csv_has_the_header_and_a_row_with_answers_and_consents(semi
         attended=Registration.Attendance.YES,
     )
     _registered(registration, SUMMER)
-    JoinClick.objects.create(registration=registration, redirected=True)
-    JoinClick.objects.create(registration=registration, redirected=False)
+    JoinClickFactory(registration=registration, redirected=True)
+    JoinClickFactory(registration=registration, redirected=False)
 
     rows = _rows(registrants_csv(Registration.objects.all()))
 
@@ -210,7 +211,7 @@ def test_registrants_csv_query_count_does_not_grow_with_rows(
 ):
     for _ in range(20):
         registration = RegistrationFactory(seminar=seminar)
-        JoinClick.objects.create(registration=registration)
+        JoinClickFactory(registration=registration)
 
     with django_assert_max_num_queries(2):
         data = registrants_csv(Registration.objects.all())

@@ -1,6 +1,6 @@
 """Write operations on the catalogue. Views and the admin call these, never ``save()`` alone."""
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F
@@ -12,9 +12,6 @@ from webinars.cache import catalogue_changed
 from webinars.errors import SeminarAlreadyCancelled, SeminarNotPublishable
 from webinars.models import AudienceQuota, Seminar, SeminarSpeaker
 from webinars.services.recordings import recordings_search_reindex
-
-if TYPE_CHECKING:
-    from notifications.models import OutgoingEmail
 
 # Changes to these fields must reach attendees' calendars.
 CALENDAR_FIELDS = frozenset(Seminar.TIME_FIELDS + Seminar.DELIVERY_FIELDS)
@@ -93,7 +90,7 @@ def seminar_sequence_raise(*, seminar: Seminar) -> Seminar:
 
 def seminar_speakers_invite(
     *, seminar: Seminar, links: list[SeminarSpeaker] | None = None
-) -> list["OutgoingEmail"]:
+) -> list[notices.OutgoingEmail]:
     """Invite the speakers of a published, upcoming seminar who have an email and no invite.
 
     ``links`` narrows it to some of the seminar's speaker links (all when None). Call in

@@ -1,7 +1,6 @@
 """Write operations on a seminar's speakers, beyond the admin's own saving of the links."""
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 
@@ -13,9 +12,6 @@ from webinars.services.seminars import (
     seminar_speakers_invite,
 )
 
-if TYPE_CHECKING:
-    from notifications.models import OutgoingEmail
-
 
 @transaction.atomic
 def seminar_speakers_notify(
@@ -24,7 +20,7 @@ def seminar_speakers_notify(
     added: Iterable[SeminarSpeaker] = (),
     updated: Iterable[SeminarSpeaker] = (),
     removed: Iterable[Speaker] = (),
-) -> list["OutgoingEmail"]:
+) -> list[notices.OutgoingEmail]:
     """Tell speakers of a published seminar that they were added, moved to a new link, or removed.
 
     Call after the links were saved (``added`` and ``updated`` are saved links;
@@ -52,11 +48,11 @@ def seminar_speakers_notify(
     return emails
 
 
-def _speaker_add(*, seminar: Seminar, link: SeminarSpeaker) -> list["OutgoingEmail"]:
+def _speaker_add(*, seminar: Seminar, link: SeminarSpeaker) -> list[notices.OutgoingEmail]:
     return seminar_speakers_invite(seminar=seminar, links=[link])
 
 
-def _speaker_link_change(*, seminar: Seminar, link: SeminarSpeaker) -> list["OutgoingEmail"]:
+def _speaker_link_change(*, seminar: Seminar, link: SeminarSpeaker) -> list[notices.OutgoingEmail]:
     """The new join link as an updated invite; the invite itself if they had none yet."""
     if not link.speaker.email.strip():
         return []
@@ -67,7 +63,7 @@ def _speaker_link_change(*, seminar: Seminar, link: SeminarSpeaker) -> list["Out
     return [notices.speaker_update_queue(link=link)]
 
 
-def _speaker_remove(*, seminar: Seminar, speaker: Speaker) -> list["OutgoingEmail"]:
+def _speaker_remove(*, seminar: Seminar, speaker: Speaker) -> list[notices.OutgoingEmail]:
     """Withdraw what has not gone out; a CANCEL, at a raised SEQUENCE, if something had."""
     if not speaker.email.strip():
         return []

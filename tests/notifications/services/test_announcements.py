@@ -23,7 +23,7 @@ from notifications.services import (
 )
 from notifications.services.announcements import announcement_dedupe_key
 from notifications.services.unsubscribes import opted_out_exists, recipient_bodies_fill
-from tests.factories import RegistrationFactory
+from tests.factories import AnnouncementFactory, EmailOptOutFactory, RegistrationFactory
 from tests.utils import tottori_seminar
 from webinars.models import Registration
 
@@ -42,7 +42,7 @@ def _types():
 
 
 def _announcement(seminar, *, statuses=("confirmed",), audience_types=(), **kwargs):
-    announcement = Announcement.objects.create(
+    announcement = AnnouncementFactory(
         seminar=seminar,
         subject=kwargs.pop("subject", "Slides for Thursday"),
         body=kwargs.pop("body", BODY),
@@ -117,7 +117,7 @@ def test_recipients_are_the_chosen_statuses_of_the_chosen_audience_types():
 def test_recipients_leave_out_unsubscribed_addresses_whatever_their_case():
     seminar = tottori_seminar()
     _audience(seminar)
-    EmailOptOut.objects.create(email="Media-Confirmed@Example.ORG", source="admin")
+    EmailOptOutFactory(email="Media-Confirmed@Example.ORG", source="admin")
     email_opt_out(email="agent-waiting@example.org", source="page")
 
     announcement = _announcement(seminar, statuses=["confirmed", "waitlisted"])
@@ -132,7 +132,7 @@ def test_opted_out_exists_matches_an_opt_out_stored_in_any_case():
     seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
     RegistrationFactory(seminar=seminar, email="aiko@example.org")
-    EmailOptOut.objects.create(email="kenji@EXAMPLE.org", source="admin")
+    EmailOptOutFactory(email="kenji@EXAMPLE.org", source="admin")
 
     flags = dict(
         Registration.objects.annotate(out=opted_out_exists(OuterRef("email"))).values_list(
@@ -150,7 +150,7 @@ def test_opted_out_count_counts_each_unsubscribed_address_once():
     RegistrationFactory(seminar=seminar, email="stays@example.org")
     RegistrationFactory(seminar=tottori_seminar(), email="elsewhere@example.org")
     for email in ("Twice@Example.ORG", "elsewhere@example.org"):
-        EmailOptOut.objects.create(email=email, source="admin")
+        EmailOptOutFactory(email=email, source="admin")
 
     announcement = _announcement(seminar, statuses=["confirmed", "cancelled"])
 
@@ -422,7 +422,7 @@ def _announcement_for(seminar_number: int, registrants: int) -> Announcement:
             language="ja" if n % 3 else "en",
             time_zone="America/New_York" if n % 5 == 0 else "",
         )
-    EmailOptOut.objects.create(email=f"PERSON1@seminar{seminar_number}.example.org")
+    EmailOptOutFactory(email=f"PERSON1@seminar{seminar_number}.example.org")
     return _announcement(seminar, audience_types=[agent, media])
 
 

@@ -19,12 +19,14 @@ from notifications.services import (
 )
 from notifications.services.recordings import recording_followup_recipients
 from tests.factories import (
+    EmailOptOutFactory,
     RecordingChapterFactory,
     RecordingFactory,
+    RecordingMaterialFactory,
     RegistrationFactory,
     SeminarFactory,
 )
-from webinars.models import Recording, RecordingMaterial, RegistrationToken
+from webinars.models import Recording, RegistrationToken
 from webinars.selectors import registration_by_token
 from webinars.services import recording_publish, recording_unpublish
 
@@ -67,7 +69,7 @@ def _recording(slug: str = "tottori", **kwargs) -> Recording:
         recording=recording, starts_at=timedelta(minutes=12, seconds=30), title="Sand and sea"
     )
     # A row only: these tests read the title, not the file.
-    RecordingMaterial.objects.create(
+    RecordingMaterialFactory(
         recording=recording,
         title="Slides (PDF)",
         file="materials/slides.pdf",
@@ -97,7 +99,7 @@ def test_publish_writes_one_email_per_confirmed_opted_in_registrant_not_unsubscr
         seminar=seminar, email="no-thanks@example.org", recording_followup_opt_in=False
     )
     RegistrationFactory(seminar=seminar, email="stopped@example.org", attended="yes")
-    EmailOptOut.objects.create(email="Stopped@Example.ORG")
+    EmailOptOutFactory(email="Stopped@Example.ORG")
     RegistrationFactory(seminar=SeminarFactory(past=True), email="elsewhere@example.org")
 
     assert recording_publish(recording=recording) == 3
@@ -509,7 +511,7 @@ def _publishable(number: int, registrants: int) -> Recording:
             time_zone="America/New_York" if n % 5 == 0 else "",
         )
     RegistrationFactory(seminar=recording.seminar, recording_followup_opt_in=False)
-    EmailOptOut.objects.create(email=f"PERSON1@seminar{number}.example.org")
+    EmailOptOutFactory(email=f"PERSON1@seminar{number}.example.org")
     return recording
 
 

@@ -28,6 +28,7 @@ from notifications.services.seminar_changes import (
 )
 from notifications.tasks import send_seminar_change_notices
 from tests.factories import (
+    OutgoingEmailFactory,
     RegistrationFactory,
     SeminarFactory,
     SeminarSpeakerFactory,
@@ -512,7 +513,7 @@ def test_moving_the_start_withdraws_queued_reminders_and_the_scan_writes_them_an
         queued = _reminder(seminar, email="queued@example.org", status=Status.QUEUED)
         sent = _reminder(seminar, email="sent@example.org", status=Status.SENT)
         sending = _reminder(seminar, email="sending@example.org", status=Status.SENDING)
-    missed = OutgoingEmail.objects.create(
+    missed = OutgoingEmailFactory(
         kind=Kind.REMINDER,
         to_email="missed@example.org",
         seminar=seminar,

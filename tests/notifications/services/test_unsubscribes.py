@@ -6,7 +6,7 @@ import time_machine
 
 from accounts.models import AudienceType
 from notifications.mail import build_message
-from notifications.models import Announcement, OutgoingEmail
+from notifications.models import OutgoingEmail
 from notifications.services import (
     announcement_send,
     email_opt_in,
@@ -21,7 +21,13 @@ from notifications.services import (
 from notifications.services.unsubscribes import (
     unsubscribe_token,
 )
-from tests.factories import RecordingFactory, RegistrationFactory, SeminarFactory
+from tests.factories import (
+    AnnouncementFactory,
+    OutgoingEmailFactory,
+    RecordingFactory,
+    RegistrationFactory,
+    SeminarFactory,
+)
 from tests.utils import tottori_seminar
 from webinars.services import recording_publish, seminar_cancel
 
@@ -104,7 +110,7 @@ def test_unsubscribing_withdraws_queued_recording_follow_ups_but_not_sent_or_oth
     OutgoingEmail.objects.filter(to_email="aiko@example.org").update(
         status=OutgoingEmail.Status.SENT
     )
-    reminder = OutgoingEmail.objects.create(
+    reminder = OutgoingEmailFactory(
         kind=OutgoingEmail.Kind.REMINDER, to_email=EMAIL, subject="Reminder", body_text="Soon."
     )
 
@@ -134,7 +140,7 @@ def _types():
 
 
 def _announcement(seminar, *, statuses=("confirmed",), audience_types=(), **kwargs):
-    announcement = Announcement.objects.create(
+    announcement = AnnouncementFactory(
         seminar=seminar,
         subject=kwargs.pop("subject", "Slides for Thursday"),
         body=kwargs.pop("body", BODY),
@@ -169,7 +175,7 @@ def test_unsubscribing_withdraws_announcements_still_waiting_but_not_other_mail(
     seminar = tottori_seminar()
     people = _audience(seminar)
     announcement_send(announcement=_announcement(seminar), now=SENT_AT)
-    reminder = OutgoingEmail.objects.create(
+    reminder = OutgoingEmailFactory(
         kind=OutgoingEmail.Kind.REMINDER,
         to_email="agent-confirmed@example.org",
         subject="Reminder",

@@ -11,9 +11,11 @@ from tests.factories import (
     RecordingChapterFactory,
     RecordingFactory,
     RecordingMaterialFactory,
+    RecordingViewFactory,
     RegistrationFactory,
     SeminarFactory,
     SeriesFactory,
+    TranscriptCueFactory,
     UserFactory,
 )
 from tests.utils import (
@@ -500,7 +502,7 @@ def transcribed_recording(**fields) -> Recording:
         **fields,
     )
     for position, text in enumerate(recording.transcript_text.split("\n")):
-        TranscriptCue.objects.create(
+        TranscriptCueFactory(
             recording=recording,
             position=position,
             starts_at=timedelta(seconds=5 * position),
@@ -1037,11 +1039,10 @@ def test_there_is_no_bulk_delete_action(organiser_client):
 def test_list_shows_views_and_state_without_a_query_per_row(
     organiser_client, django_assert_max_num_queries
 ):
-    from webinars.models import RecordingView
 
     first = RecordingFactory(title="Kyushu onsen")
-    RecordingView.objects.create(recording=first, viewer_key="user:1", day="2026-01-01")
-    RecordingView.objects.create(recording=first, viewer_key="user:2", day="2026-01-01")
+    RecordingViewFactory(recording=first, viewer_key="user:1", day="2026-01-01")
+    RecordingViewFactory(recording=first, viewer_key="user:2", day="2026-01-01")
 
     with django_assert_max_num_queries(14) as one:
         response = organiser_client.get(CHANGELIST)

@@ -11,6 +11,7 @@ from PIL import Image
 from accounts.admin import ControlCharacterFreeSearchMixin
 from accounts.models import AudienceType
 from tests.factories import (
+    AudienceQuotaFactory,
     SeminarFactory,
     SeminarSpeakerFactory,
     SeriesFactory,
@@ -662,7 +663,7 @@ def test_add_with_an_audience_type_twice_shows_the_error(admin_client):
 
 def test_change_lowering_capacity_below_a_quota_shows_the_error(admin_client):
     seminar = upcoming_seminar(capacity=100)
-    quota = AudienceQuota.objects.create(
+    quota = AudienceQuotaFactory(
         seminar=seminar, audience_type=AudienceType.objects.get(slug="media"), seats=80
     )
     existing_row = {
@@ -688,7 +689,7 @@ def test_change_lowering_capacity_below_a_quota_shows_the_error(admin_client):
 
 def test_change_deleting_a_quota_frees_its_seats_for_another(admin_client):
     seminar = upcoming_seminar(capacity=100)
-    quota = AudienceQuota.objects.create(
+    quota = AudienceQuotaFactory(
         seminar=seminar, audience_type=AudienceType.objects.get(slug="media"), seats=80
     )
     rows = {

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.validators import validate_time_zone
 from tests.factories import (
+    AudienceQuotaFactory,
     AudienceTypeFactory,
     SeminarFactory,
     SeminarSpeakerFactory,
@@ -16,7 +17,6 @@ from tests.factories import (
     london,
 )
 from webinars.models import (
-    AudienceQuota,
     Seminar,
     SeminarSpeaker,
     Series,
@@ -140,10 +140,10 @@ def test_a_speaker_is_linked_to_a_seminar_once():
 
 def test_an_audience_type_has_one_quota_per_seminar():
     seminar, audience = _seminar(), AudienceTypeFactory()
-    AudienceQuota.objects.create(seminar=seminar, audience_type=audience, seats=10)
+    AudienceQuotaFactory(seminar=seminar, audience_type=audience, seats=10)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        AudienceQuota.objects.create(seminar=seminar, audience_type=audience, seats=5)
+        AudienceQuotaFactory(seminar=seminar, audience_type=audience, seats=5)
 
 
 def test_seminar_speakers_are_ordered_by_position():

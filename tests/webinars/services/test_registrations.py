@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import AudienceType
 from notifications.models import OutgoingEmail
-from tests.factories import RegistrationFactory, SeminarFactory, UserFactory
+from tests.factories import AudienceQuotaFactory, RegistrationFactory, SeminarFactory, UserFactory
 from webinars import selectors
 from webinars.errors import (
     AudienceNotAllowed,
@@ -17,7 +17,7 @@ from webinars.errors import (
     RegistrationFull,
     RegistrationNotWaitlisted,
 )
-from webinars.models import AudienceQuota, JoinClick, Registration, RegistrationToken, Seminar
+from webinars.models import JoinClick, Registration, RegistrationToken, Seminar
 from webinars.services import registrations as services
 from webinars.services.registrations import (
     attendance_mark,
@@ -87,7 +87,7 @@ def test_register_when_full_without_waitlist_is_refused_and_writes_nothing():
 
 def test_audience_quota_waitlists_that_type_only():
     seminar = SeminarFactory(capacity=10)
-    AudienceQuota.objects.create(seminar=seminar, audience_type=audience("media"), seats=1)
+    AudienceQuotaFactory(seminar=seminar, audience_type=audience("media"), seats=1)
 
     media_one = register(seminar, "m1@example.org", "media")
     media_two = register(seminar, "m2@example.org", "media")
@@ -100,7 +100,7 @@ def test_audience_quota_waitlists_that_type_only():
 
 def test_quota_full_without_waitlist_is_refused():
     seminar = SeminarFactory(capacity=10, waitlist_enabled=False)
-    AudienceQuota.objects.create(seminar=seminar, audience_type=audience("media"), seats=1)
+    AudienceQuotaFactory(seminar=seminar, audience_type=audience("media"), seats=1)
     register(seminar, "m1@example.org", "media")
 
     with pytest.raises(RegistrationFull):
@@ -340,7 +340,7 @@ def test_other_operational_errors_are_not_hidden(monkeypatch):
 
 def test_cancel_promotes_the_first_waitlisted_person_whose_type_fits():
     seminar = SeminarFactory(capacity=2)
-    AudienceQuota.objects.create(seminar=seminar, audience_type=audience("media"), seats=1)
+    AudienceQuotaFactory(seminar=seminar, audience_type=audience("media"), seats=1)
     media = register(seminar, "m1@example.org", "media").registration
     agent = register(seminar, "t1@example.org").registration
     waiting_media = register(seminar, "m2@example.org", "media").registration

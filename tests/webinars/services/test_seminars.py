@@ -5,6 +5,7 @@ import time_machine
 from django.core.exceptions import ValidationError
 
 from tests.factories import (
+    AudienceQuotaFactory,
     AudienceTypeFactory,
     SeminarFactory,
     SeminarSpeakerFactory,
@@ -14,8 +15,8 @@ from tests.factories import (
 )
 from webinars.cache import catalogue_version
 from webinars.errors import SeminarAlreadyCancelled, SeminarNotPublishable
-from webinars.models import AudienceQuota, SeminarSpeaker
 from webinars.models import Seminar as SeminarModel
+from webinars.models import SeminarSpeaker
 from webinars.services import (
     seminar_cancel,
     seminar_create,
@@ -397,7 +398,7 @@ def test_duplicate_copies_speakers_topics_audiences_and_quotas():
     seminar.topics.set(topics)
     travel_agents, enthusiasts = AudienceTypeFactory(), AudienceTypeFactory()
     seminar.allowed_audience_types.set([travel_agents, enthusiasts])
-    AudienceQuota.objects.create(seminar=seminar, audience_type=travel_agents, seats=20)
+    AudienceQuotaFactory(seminar=seminar, audience_type=travel_agents, seats=20)
 
     copy = seminar_duplicate(seminar=seminar)
 
