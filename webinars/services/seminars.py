@@ -88,13 +88,14 @@ def seminar_sequence_raise(*, seminar: Seminar) -> Seminar:
     return seminar
 
 
+@transaction.atomic
 def seminar_speakers_invite(
     *, seminar: Seminar, links: list[SeminarSpeaker] | None = None
 ) -> list[notices.OutgoingEmail]:
     """Invite the speakers of a published, upcoming seminar who have an email and no invite.
 
-    ``links`` narrows it to some of the seminar's speaker links (all when None). Call in
-    the transaction that locked the seminar. A speaker taken off the seminar (sent a
+    ``links`` narrows it to some of the seminar's speaker links (all when None); the
+    publish and speaker services call it with the seminar row locked. A speaker taken off the seminar (sent a
     CANCEL) and added again gets an invite at a raised SEQUENCE, so it outranks the
     CANCEL their calendar holds.
     """
