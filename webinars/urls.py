@@ -24,7 +24,7 @@ urlpatterns = [
     path("speakers/<slug:slug>/", catalogue.speaker_detail, name="speaker_detail"),
 ]
 
-# A registrant's own pages (see webinars.views_attendee): by emailed token, or by account.
+# A registrant's own pages (webinars.views.attendee, .my_seminars): by emailed token or account.
 urlpatterns += [
     path("r/<str:token>/", attendee.registration_manage, name="registration_manage"),
     path(
@@ -59,7 +59,7 @@ urlpatterns += [
     ),
 ]
 
-# Registering for a seminar (see webinars.views_registration), and the notice it links to.
+# Registering for a seminar (see webinars.views.registration), and the notice it links to.
 urlpatterns += [
     path(
         "seminars/<slug:slug>/register/",
@@ -69,7 +69,7 @@ urlpatterns += [
     path("privacy/", registration.privacy, name="privacy"),
 ]
 
-# The recording archive (see webinars.views_recordings) and its access-checked files
+# The recording archive (see webinars.views.recordings) and its access-checked files
 # (webinars.views.recording_files); a registrant's emailed link to the recording.
 urlpatterns += [
     path("recordings/", recordings.recording_list, name="recording_list"),

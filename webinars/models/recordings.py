@@ -50,7 +50,7 @@ def recording_material_path(instance: object, filename: str) -> str:
 class SearchVectorField(postgres_search.SearchVectorField):
     """A PostgreSQL ``tsvector`` (with its ``@@`` lookup); elsewhere an unused text column.
 
-    Search uses it on PostgreSQL only (``webinars.recording_selectors``); the embedded
+    Search uses it on PostgreSQL only (``webinars.selectors.recordings``); the embedded
     SQLite default searches the plain text instead.
     """
 

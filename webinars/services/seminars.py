@@ -95,9 +95,9 @@ def seminar_speakers_invite(
     """Invite the speakers of a published, upcoming seminar who have an email and no invite.
 
     ``links`` narrows it to some of the seminar's speaker links (all when None); the
-    publish and speaker services call it with the seminar row locked. A speaker taken off the seminar (sent a
-    CANCEL) and added again gets an invite at a raised SEQUENCE, so it outranks the
-    CANCEL their calendar holds.
+    publish and speaker services call it with the seminar row locked. A speaker taken
+    off the seminar (sent a CANCEL) and added again gets an invite at a raised SEQUENCE,
+    so it outranks the CANCEL their calendar holds.
     """
     if not seminar_speakers_announced(seminar):
         return []
