@@ -10,11 +10,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.db.models import QuerySet
 from django.forms import Field, ModelForm
 from django.http import HttpRequest, HttpResponse
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone as dj_timezone
 from django.utils.html import format_html, format_html_join
@@ -39,12 +37,8 @@ from webinars.admin.registrations import (
     SeminarRegistrantsAdminMixin,
     registration_count,
 )
-from webinars.errors import (
-    SeminarAlreadyCancelled,
-    SeminarError,
-)
+from webinars.admin.seminar_actions import SeminarActionsAdminMixin
 from webinars.forms.catalogue import (
-    CancelSeminarsForm,
     SeminarAdminForm,
 )
 from webinars.models import (
@@ -56,10 +50,7 @@ from webinars.models import (
 )
 from webinars.services import (
     recordings_search_reindex,
-    seminar_cancel,
     seminar_create,
-    seminar_duplicate,
-    seminar_publish,
     seminar_speakers_notify,
     seminar_update,
 )
@@ -89,6 +80,7 @@ _AUTOMATIC_FIELDS = ("id", "created_at", "updated_at")
 
 @admin.register(Seminar)
 class SeminarAdmin(
+    SeminarActionsAdminMixin,
     SeminarRegistrantsAdminMixin,
     ControlCharacterFreeSearchMixin,
     CatalogueChangeAdminMixin,
@@ -397,103 +389,3 @@ class SeminarAdmin(
             )
 
     # --- Actions ---------------------------------------------------------------
-
-    @admin.action(description=_("Publish selected seminars"), permissions=["change"])
-    def publish_seminars(self, request: HttpRequest, queryset: QuerySet) -> None:
-        published, already_published = 0, []
-        for seminar in queryset.order_by("starts_at", "pk"):
-            if seminar.is_published:
-                already_published.append(seminar.title)
-                continue
-            try:
-                seminar_publish(seminar=seminar)
-            except SeminarError as error:
-                self.message_user(
-                    request,
-                    gettext("“%(title)s” was not published: %(reason)s")
-                    % {"title": seminar.title, "reason": error},
-                    messages.ERROR,
-                )
-            else:
-                published += 1
-        if published:
-            self.message_user(
-                request,
-                ngettext("Published %(count)d seminar.", "Published %(count)d seminars.", published)
-                % {"count": published},
-                messages.SUCCESS,
-            )
-        if already_published:
-            self.message_user(
-                request,
-                gettext("Already published: %(titles)s.")
-                % {"titles": ", ".join(f"“{title}”" for title in already_published)},
-                messages.INFO,
-            )
-
-    @admin.action(description=_("Cancel selected seminars…"), permissions=["change"])
-    def cancel_seminars(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        """Ask for the message to registrants first; cancel on the confirmed POST."""
-        seminars = list(queryset.select_related("series").order_by("starts_at", "pk"))
-        if "confirm" in request.POST:
-            form = CancelSeminarsForm(request.POST)
-            if form.is_valid():
-                self._cancel(request, seminars, message=form.cleaned_data["message"])
-                return None
-        else:
-            form = CancelSeminarsForm()
-        context = {
-            **self.admin_site.each_context(request),
-            "title": gettext("Cancel seminars"),
-            "opts": self.opts,
-            "seminars": seminars,
-            "form": form,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action_name": "cancel_seminars",
-            "media": self.media + form.media,
-        }
-        return TemplateResponse(
-            request, "admin/webinars/seminar/cancel_seminars_confirmation.html", context
-        )
-
-    def _cancel(self, request: HttpRequest, seminars: list[Seminar], *, message: str) -> None:
-        cancelled, already_cancelled = 0, []
-        for seminar in seminars:
-            try:
-                seminar_cancel(seminar=seminar, message=message)
-            except SeminarAlreadyCancelled:
-                already_cancelled.append(seminar.title)
-            else:
-                cancelled += 1
-        if cancelled:
-            self.message_user(
-                request,
-                ngettext("Cancelled %(count)d seminar.", "Cancelled %(count)d seminars.", cancelled)
-                % {"count": cancelled},
-                messages.SUCCESS,
-            )
-        if already_cancelled:
-            self.message_user(
-                request,
-                gettext("Already cancelled, left unchanged: %(titles)s.")
-                % {"titles": ", ".join(f"“{title}”" for title in already_cancelled)},
-                messages.WARNING,
-            )
-
-    @admin.action(description=_("Duplicate selected seminars"), permissions=["add"])
-    def duplicate_seminars(self, request: HttpRequest, queryset: QuerySet) -> None:
-        copies = [
-            seminar_duplicate(seminar=seminar) for seminar in queryset.order_by("starts_at", "pk")
-        ]
-        links = format_html_join(
-            ", ",
-            '<a href="{}">{}</a>',
-            (
-                (reverse("admin:webinars_seminar_change", args=[copy.pk]), copy.title)
-                for copy in copies
-            ),
-        )
-        summary = ngettext(
-            "Created %(count)d draft copy:", "Created %(count)d draft copies:", len(copies)
-        ) % {"count": len(copies)}
-        self.message_user(request, format_html("{} {}", summary, links), messages.SUCCESS)
