@@ -1,6 +1,7 @@
 """Helpers shared by test modules: reading calendars, admin forms, uploads, messages."""
 
 import re
+import smtplib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -10,13 +11,19 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 from icalendar import Calendar, Event
 
+from accounts.models import AudienceType
+from notifications.models import OutgoingEmail
+from notifications.services import email_queue
 from tests.factories import (
+    AnnouncementFactory,
+    RegistrationFactory,
     SeminarFactory,
     SeriesFactory,
     london,
 )
 from webinars.models import (
     Recording,
+    Registration,
     Seminar,
 )
 
@@ -246,3 +253,89 @@ def tottori_seminar(**overrides: object) -> Seminar:
 # The project's root folder and the test data files (CSV reports and the like).
 BASE_DIR = Path(__file__).resolve().parent.parent
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
+
+
+def attendance_report(name: str) -> bytes:
+    """A Zoom or Teams attendance report from tests/fixtures/attendance."""
+    return (FIXTURES_DIR / "attendance" / name).read_bytes()
+
+
+def attendance_of(registrations: dict[str, Registration]) -> dict[str, str]:
+    """Each registration's attendance as stored now, by the same keys."""
+    return {
+        key: Registration.objects.get(pk=registration.pk).attended
+        for key, registration in registrations.items()
+    }
+
+
+# --- Announcements: a draft, its seminar's audience -----------------------------------
+
+ANNOUNCEMENT_SENT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
+
+ANNOUNCEMENT_BODY = (
+    "Dear all,\nThe slides are at https://example.org/slides?a=1&b=2\n<b>See you</b> soon."
+)
+
+
+def agent_and_media_types() -> tuple[AudienceType, AudienceType]:
+    """The seeded "Travel agent" and "Media" audience types."""
+    return (
+        AudienceType.objects.get(slug="travel-agent"),
+        AudienceType.objects.get(slug="media"),
+    )
+
+
+def announcement_draft(seminar, *, statuses=("confirmed",), audience_types=(), **kwargs):
+    """A draft announcement to ``seminar``'s registrants with these statuses and types."""
+    announcement = AnnouncementFactory(
+        seminar=seminar,
+        subject=kwargs.pop("subject", "Slides for Thursday"),
+        body=kwargs.pop("body", ANNOUNCEMENT_BODY),
+        statuses=list(statuses),
+        **kwargs,
+    )
+    announcement.audience_types.set(audience_types)
+    return announcement
+
+
+def announcement_audience(seminar):
+    """Confirmed and waitlisted people of two audience types, and one cancelled."""
+    agent, media = agent_and_media_types()
+    people = {
+        "agent-confirmed": ("confirmed", agent),
+        "media-confirmed": ("confirmed", media),
+        "agent-waiting": ("waitlisted", agent),
+        "media-waiting": ("waitlisted", media),
+        "agent-gone": ("cancelled", agent),
+    }
+    return {
+        key: RegistrationFactory(
+            seminar=seminar, email=f"{key}@example.org", status=status, audience_type=kind
+        )
+        for key, (status, kind) in people.items()
+    }
+
+
+# --- The outbox: a row to deliver, a server's reply ---------------------------------------
+
+# The delivery tests' "now" (the ``clock`` fixture of tests/notifications/conftest.py).
+OUTBOX_NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
+
+
+def queued_email(**overrides: object) -> OutgoingEmail:
+    """A confirmation written to the outbox through the service, as a registration would."""
+    fields = {
+        "kind": OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
+        "to_email": "ayumi@example.org",
+        "to_name": "Ayumi",
+        "language": "en",
+        "subject": "You're registered",
+        "body_text": "See you there.",
+        "body_html": "<p>See you there.</p>",
+    }
+    return email_queue(**(fields | overrides))
+
+
+def smtp_reply(code: int) -> smtplib.SMTPResponseException:
+    """The error smtplib raises when the server answers ``code`` to a message."""
+    return smtplib.SMTPDataError(code, b"reply text")

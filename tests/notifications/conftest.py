@@ -1,6 +1,8 @@
 import pytest
+import time_machine
 
 from tests.notifications.backends import ScriptedBackend
+from tests.utils import OUTBOX_NOW
 
 
 @pytest.fixture(autouse=True)
@@ -46,3 +48,10 @@ def scripted_backend(settings, mailoutbox):
     ScriptedBackend.reset()
     yield ScriptedBackend
     ScriptedBackend.reset()
+
+
+@pytest.fixture
+def clock():
+    """Time stands still at ``tests.utils.OUTBOX_NOW``; tests move it with ``clock.move_to``."""
+    with time_machine.travel(OUTBOX_NOW, tick=False) as traveller:
+        yield traveller

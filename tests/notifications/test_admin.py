@@ -1,12 +1,9 @@
-from datetime import UTC, datetime
-
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from accounts.models import AudienceType
 from notifications.models import Announcement, EmailOptOut, OutgoingEmail
 from notifications.services import (
     announcement_send,
@@ -14,13 +11,19 @@ from notifications.services import (
     email_queue,
 )
 from tests.factories import (
-    AnnouncementFactory,
     RegistrationFactory,
     SeminarChangeNoticeFactory,
     SeminarFactory,
     UserFactory,
 )
-from tests.utils import tottori_seminar
+from tests.utils import (
+    ANNOUNCEMENT_BODY,
+    ANNOUNCEMENT_SENT_AT,
+    agent_and_media_types,
+    announcement_audience,
+    announcement_draft,
+    tottori_seminar,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -157,48 +160,6 @@ def test_change_notices_and_scheduler_runs_are_visible_but_read_only(organiser_c
     assert SeminarChangeNotice.objects.get().outcome == ""
 
 
-SENT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
-
-BODY = "Dear all,\nThe slides are at https://example.org/slides?a=1&b=2\n<b>See you</b> soon."
-
-
-def _types():
-    return (
-        AudienceType.objects.get(slug="travel-agent"),
-        AudienceType.objects.get(slug="media"),
-    )
-
-
-def _announcement(seminar, *, statuses=("confirmed",), audience_types=(), **kwargs):
-    announcement = AnnouncementFactory(
-        seminar=seminar,
-        subject=kwargs.pop("subject", "Slides for Thursday"),
-        body=kwargs.pop("body", BODY),
-        statuses=list(statuses),
-        **kwargs,
-    )
-    announcement.audience_types.set(audience_types)
-    return announcement
-
-
-def _audience(seminar):
-    """Confirmed and waitlisted people of two audience types, and one cancelled."""
-    agent, media = _types()
-    people = {
-        "agent-confirmed": ("confirmed", agent),
-        "media-confirmed": ("confirmed", media),
-        "agent-waiting": ("waitlisted", agent),
-        "media-waiting": ("waitlisted", media),
-        "agent-gone": ("cancelled", agent),
-    }
-    return {
-        key: RegistrationFactory(
-            seminar=seminar, email=f"{key}@example.org", status=status, audience_type=kind
-        )
-        for key, (status, kind) in people.items()
-    }
-
-
 # --- Admin: write, preview, send ---------------------------------------------------
 
 
@@ -241,15 +202,15 @@ def test_add_form_takes_the_seminar_from_the_address_and_ticks_confirmed(organis
 
 def test_admin_add_preview_send_flow(organiser_client, organiser, enqueued):
     seminar = tottori_seminar()
-    _audience(seminar)
-    agent, _media = _types()
+    announcement_audience(seminar)
+    agent, _media = agent_and_media_types()
 
     response = organiser_client.post(
         reverse(ADD),
         {
             "seminar": seminar.pk,
             "subject": "Slides for Thursday",
-            "body": BODY,
+            "body": ANNOUNCEMENT_BODY,
             "statuses": ["waitlisted", "confirmed"],
             "audience_types": [agent.pk],
         },
@@ -306,8 +267,8 @@ def test_admin_add_preview_send_flow(organiser_client, organiser, enqueued):
 def test_a_sent_announcement_is_read_only(organiser_client, enqueued):
     seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar)
-    announcement = _announcement(seminar)
-    announcement_send(announcement=announcement, now=SENT_AT)
+    announcement = announcement_draft(seminar)
+    announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
     url = reverse("admin:notifications_announcement_change", args=[announcement.pk])
 
     page = organiser_client.get(url)
@@ -351,7 +312,7 @@ def test_preview_with_nobody_to_send_to_says_so_and_refuses_to_send(organiser_cl
     seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
     email_opt_out(email="kenji@example.org", source="page")
-    announcement = _announcement(seminar)
+    announcement = announcement_draft(seminar)
 
     preview = organiser_client.get(_preview(announcement))
 
@@ -377,7 +338,7 @@ def test_preview_with_nobody_to_send_to_says_so_and_refuses_to_send(organiser_cl
 def test_staff_without_announcement_permissions_cannot_preview_or_send(client, enqueued):
     seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar)
-    announcement = _announcement(seminar)
+    announcement = announcement_draft(seminar)
     client.force_login(UserFactory(is_staff=True))
 
     assert client.get(_preview(announcement)).status_code == 403
@@ -387,10 +348,10 @@ def test_staff_without_announcement_permissions_cannot_preview_or_send(client, e
 
 def _preview_queries(organiser_client, number: int, registrants: int) -> int:
     seminar = tottori_seminar(slug=f"preview-{number}")
-    agent, media = _types()
+    agent, media = agent_and_media_types()
     for n in range(registrants):
         RegistrationFactory(seminar=seminar, audience_type=agent if n % 2 else media)
-    announcement = _announcement(seminar, audience_types=[agent, media])
+    announcement = announcement_draft(seminar, audience_types=[agent, media])
     with CaptureQueriesContext(connection) as queries:
         response = organiser_client.get(_preview(announcement))
     assert response.context["recipient_count"] == registrants

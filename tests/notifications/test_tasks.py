@@ -3,51 +3,27 @@ import smtplib
 from datetime import UTC, datetime, timedelta
 
 import pytest
-import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import email_queue, emails_deliver_due, registration_email_queue
+from notifications.services import emails_deliver_due, registration_email_queue
 from notifications.services.delivery import emails_requeue_stuck
 from notifications.tasks import deliver_due_emails, deliver_email, deliver_email_batch
 from tests.factories import RegistrationFactory
+from tests.utils import OUTBOX_NOW, queued_email, smtp_reply
 from webinars.models import RegistrationToken
 from webinars.selectors import registration_by_token
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 
 Status = OutgoingEmail.Status
 
 
-def _email(**kwargs) -> OutgoingEmail:
-    fields = {
-        "kind": OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
-        "to_email": "ayumi@example.org",
-        "to_name": "Ayumi",
-        "language": "en",
-        "subject": "You're registered",
-        "body_text": "See you there.",
-        "body_html": "<p>See you there.</p>",
-    }
-    return email_queue(**(fields | kwargs))
-
-
-def _reply(code: int) -> smtplib.SMTPResponseException:
-    return smtplib.SMTPDataError(code, b"reply text")
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
-
-
 def test_deliver_email_sends_once_and_a_second_run_skips(clock, enqueued, mailoutbox):
-    email = _email()
+    email = queued_email()
 
     assert deliver_email(email.pk) == "sent"
     assert deliver_email(email.pk) == "skipped"
@@ -56,7 +32,7 @@ def test_deliver_email_sends_once_and_a_second_run_skips(clock, enqueued, mailou
     assert mailoutbox[0].to == ["Ayumi <ayumi@example.org>"]
     email.refresh_from_db()
     assert email.status == Status.SENT
-    assert email.sent_at == NOW
+    assert email.sent_at == OUTBOX_NOW
     assert email.attempts == 1
     assert enqueued == []
 
@@ -68,7 +44,7 @@ def test_deliver_email_of_a_missing_row_does_nothing(enqueued, mailoutbox):
 
 @pytest.mark.parametrize("status", [Status.SENT, Status.FAILED, Status.CANCELLED])
 def test_deliver_email_never_sends_a_finished_row(enqueued, mailoutbox, status):
-    email = _email()
+    email = queued_email()
     OutgoingEmail.objects.filter(pk=email.pk).update(status=status)
 
     assert deliver_email(email.pk) == "skipped"
@@ -76,17 +52,17 @@ def test_deliver_email_never_sends_a_finished_row(enqueued, mailoutbox, status):
 
 
 def test_deliver_email_skips_a_row_another_worker_is_sending(clock, enqueued, mailoutbox):
-    email = _email()
-    OutgoingEmail.objects.filter(pk=email.pk).update(status=Status.SENDING, updated_at=NOW)
+    email = queued_email()
+    OutgoingEmail.objects.filter(pk=email.pk).update(status=Status.SENDING, updated_at=OUTBOX_NOW)
 
     assert deliver_email(email.pk) == "skipped"
     assert mailoutbox == []
 
 
 def test_deliver_email_takes_over_a_row_whose_sending_lease_expired(clock, enqueued, mailoutbox):
-    email = _email()
+    email = queued_email()
     OutgoingEmail.objects.filter(pk=email.pk).update(
-        status=Status.SENDING, updated_at=NOW - timedelta(minutes=11), attempts=1
+        status=Status.SENDING, updated_at=OUTBOX_NOW - timedelta(minutes=11), attempts=1
     )
 
     assert deliver_email(email.pk) == "sent"
@@ -96,8 +72,10 @@ def test_deliver_email_takes_over_a_row_whose_sending_lease_expired(clock, enque
 
 
 def test_deliver_email_skips_a_row_whose_retry_is_not_due(clock, enqueued, mailoutbox):
-    email = _email()
-    OutgoingEmail.objects.filter(pk=email.pk).update(next_attempt_at=NOW + timedelta(minutes=5))
+    email = queued_email()
+    OutgoingEmail.objects.filter(pk=email.pk).update(
+        next_attempt_at=OUTBOX_NOW + timedelta(minutes=5)
+    )
 
     assert deliver_email(email.pk) == "skipped"
     assert mailoutbox == []
@@ -106,7 +84,7 @@ def test_deliver_email_skips_a_row_whose_retry_is_not_due(clock, enqueued, mailo
 @pytest.mark.parametrize(
     "error",
     [
-        _reply(421),
+        smtp_reply(421),
         smtplib.SMTPSenderRefused(451, b"try later", "seminars@kizuna.example"),
         smtplib.SMTPServerDisconnected("gone"),
         ConnectionRefusedError("refused"),
@@ -116,7 +94,7 @@ def test_deliver_email_skips_a_row_whose_retry_is_not_due(clock, enqueued, mailo
     ids=["421", "sender-451", "disconnected", "refused", "timeout", "recipient-450"],
 )
 def test_temporary_failure_is_retried_with_backoff(clock, enqueued, scripted_backend, error):
-    email = _email()
+    email = queued_email()
     scripted_backend.failures = [error]
 
     assert deliver_email(email.pk) == "retrying"
@@ -124,7 +102,7 @@ def test_temporary_failure_is_retried_with_backoff(clock, enqueued, scripted_bac
     email.refresh_from_db()
     assert email.status == Status.QUEUED
     assert email.attempts == 1
-    assert email.next_attempt_at == NOW + timedelta(seconds=30)
+    assert email.next_attempt_at == OUTBOX_NOW + timedelta(seconds=30)
     assert email.last_error.startswith(type(error).__name__)
     assert enqueued == [(email.pk, 30)]
 
@@ -132,8 +110,8 @@ def test_temporary_failure_is_retried_with_backoff(clock, enqueued, scripted_bac
 def test_backoff_doubles_then_is_capped(clock, enqueued, scripted_backend, settings):
     settings.EMAIL_MAX_ATTEMPTS = 10
     settings.EMAIL_RETRY_MAX_SECONDS = 300
-    email = _email()
-    scripted_backend.failures = [_reply(451) for _ in range(5)]
+    email = queued_email()
+    scripted_backend.failures = [smtp_reply(451) for _ in range(5)]
     delays = []
     for _ in range(5):
         attempted_at = datetime.now(UTC)
@@ -151,29 +129,29 @@ def test_retry_further_than_15_minutes_is_left_to_the_periodic_pass(
     clock, enqueued, scripted_backend, settings
 ):
     settings.EMAIL_MAX_ATTEMPTS = 10
-    email = _email()
+    email = queued_email()
     OutgoingEmail.objects.filter(pk=email.pk).update(attempts=5)
-    scripted_backend.failures = [_reply(421)]
+    scripted_backend.failures = [smtp_reply(421)]
 
     assert deliver_email(email.pk) == "retrying"
 
     email.refresh_from_db()
     assert email.attempts == 6
-    assert email.next_attempt_at == NOW + timedelta(seconds=30 * 2**5)
+    assert email.next_attempt_at == OUTBOX_NOW + timedelta(seconds=30 * 2**5)
     assert enqueued == []
 
 
 @pytest.mark.parametrize(
     "error",
     [
-        _reply(554),
+        smtp_reply(554),
         smtplib.SMTPRecipientsRefused({"ayumi@example.org": (550, b"no such user")}),
         smtplib.SMTPSenderRefused(553, b"not allowed", "seminars@kizuna.example"),
     ],
     ids=["554", "recipient-550", "sender-553"],
 )
 def test_permanent_failure_fails_at_once_without_retry(clock, enqueued, scripted_backend, error):
-    email = _email()
+    email = queued_email()
     scripted_backend.failures = [error]
 
     assert deliver_email(email.pk) == "failed"
@@ -191,9 +169,9 @@ def test_last_allowed_attempt_failing_marks_the_row_failed(
     clock, enqueued, scripted_backend, settings
 ):
     settings.EMAIL_MAX_ATTEMPTS = 4
-    email = _email()
+    email = queued_email()
     OutgoingEmail.objects.filter(pk=email.pk).update(attempts=3)
-    scripted_backend.failures = [_reply(421)]
+    scripted_backend.failures = [smtp_reply(421)]
 
     assert deliver_email(email.pk) == "failed"
 
@@ -208,8 +186,8 @@ def test_periodic_pass_counts_failures_and_retries_and_keeps_going(
     clock, enqueued, scripted_backend
 ):
     for n in range(3):
-        _email(to_email=f"p{n}@example.org")
-    scripted_backend.failures = [_reply(550), _reply(421)]
+        queued_email(to_email=f"p{n}@example.org")
+    scripted_backend.failures = [smtp_reply(550), smtp_reply(421)]
 
     result = deliver_due_emails()
 
@@ -230,7 +208,7 @@ def _registration_email(address: str) -> OutgoingEmail:
 def test_batch_sends_its_rows_over_one_connection_and_a_second_run_sends_nothing(
     clock, enqueued, scripted_backend
 ):
-    emails = [_email(to_email=f"b{n}@example.org") for n in range(3)]
+    emails = [queued_email(to_email=f"b{n}@example.org") for n in range(3)]
     ids = [email.pk for email in emails]
 
     first = deliver_email_batch(ids)
@@ -244,13 +222,13 @@ def test_batch_sends_its_rows_over_one_connection_and_a_second_run_sends_nothing
     assert (scripted_backend.opened, scripted_backend.sends) == (1, 3)
     assert (
         list(OutgoingEmail.objects.filter(pk__in=ids).values_list("status", "attempts", "sent_at"))
-        == [(Status.SENT, 1, NOW)] * 3
+        == [(Status.SENT, 1, OUTBOX_NOW)] * 3
     )
     assert enqueued == []
 
 
 def test_batches_with_overlapping_ids_send_each_row_once(clock, enqueued, scripted_backend):
-    ids = [_email(to_email=f"o{n}@example.org").pk for n in range(4)]
+    ids = [queued_email(to_email=f"o{n}@example.org").pk for n in range(4)]
 
     assert deliver_email_batch(ids[:3])["delivered"] == 3
     assert deliver_email_batch(ids[1:])["delivered"] == 1
@@ -295,14 +273,16 @@ def test_batch_gives_each_email_its_own_working_link_token(clock, enqueued, mail
 def test_batch_retries_a_temporary_failure_alone_and_fails_a_permanent_one(
     clock, enqueued, scripted_backend
 ):
-    ids = [_email(to_email=f"r{n}@example.org").pk for n in range(4)]
-    scripted_backend.failures = [_reply(421), _reply(550)]
+    ids = [queued_email(to_email=f"r{n}@example.org").pk for n in range(4)]
+    scripted_backend.failures = [smtp_reply(421), smtp_reply(550)]
 
     assert deliver_email_batch(ids) == {"delivered": 2, "failed": 1, "retrying": 1, "skipped": 0}
 
     statuses = dict(OutgoingEmail.objects.values_list("pk", "status"))
     assert [statuses[pk] for pk in ids] == [Status.QUEUED, Status.FAILED, Status.SENT, Status.SENT]
-    assert OutgoingEmail.objects.get(pk=ids[0]).next_attempt_at == NOW + timedelta(seconds=30)
+    assert OutgoingEmail.objects.get(pk=ids[0]).next_attempt_at == OUTBOX_NOW + timedelta(
+        seconds=30
+    )
     assert enqueued == [(ids[0], 30)]
     # A fresh connection after each failure: the server may have dropped the session.
     assert scripted_backend.opened == 3
@@ -311,7 +291,7 @@ def test_batch_retries_a_temporary_failure_alone_and_fails_a_permanent_one(
 def test_connection_lost_mid_batch_leaves_the_untried_rows_queued_for_the_pass(
     clock, enqueued, scripted_backend, monkeypatch
 ):
-    ids = [_email(to_email=f"l{n}@example.org").pk for n in range(4)]
+    ids = [queued_email(to_email=f"l{n}@example.org").pk for n in range(4)]
     scripted_backend.failures = [smtplib.SMTPServerDisconnected("gone")]
     opens = []
 
@@ -327,10 +307,10 @@ def test_connection_lost_mid_batch_leaves_the_untried_rows_queued_for_the_pass(
 
     rows = OutgoingEmail.objects.filter(pk__in=ids).order_by("pk")
     assert list(rows.values_list("status", "attempts", "next_attempt_at")) == [
-        (Status.QUEUED, 1, NOW + timedelta(seconds=30)),
-        (Status.QUEUED, 0, NOW),
-        (Status.QUEUED, 0, NOW),
-        (Status.QUEUED, 0, NOW),
+        (Status.QUEUED, 1, OUTBOX_NOW + timedelta(seconds=30)),
+        (Status.QUEUED, 0, OUTBOX_NOW),
+        (Status.QUEUED, 0, OUTBOX_NOW),
+        (Status.QUEUED, 0, OUTBOX_NOW),
     ]
     assert mail.outbox == []
     assert enqueued == [(ids[0], 30)]
@@ -339,7 +319,7 @@ def test_connection_lost_mid_batch_leaves_the_untried_rows_queued_for_the_pass(
 def test_soft_time_limit_mid_batch_puts_the_unsent_rows_back(
     clock, enqueued, scripted_backend, monkeypatch
 ):
-    ids = [_email(to_email=f"s{n}@example.org").pk for n in range(3)]
+    ids = [queued_email(to_email=f"s{n}@example.org").pk for n in range(3)]
     send = scripted_backend.send_messages
 
     def send_then_time_out(self, messages):
@@ -364,7 +344,7 @@ def test_soft_time_limit_mid_batch_puts_the_unsent_rows_back(
 def test_unreachable_server_at_batch_start_claims_nothing_for_good(
     clock, enqueued, scripted_backend, monkeypatch
 ):
-    ids = [_email(to_email=f"u{n}@example.org").pk for n in range(2)]
+    ids = [queued_email(to_email=f"u{n}@example.org").pk for n in range(2)]
 
     def unreachable(self):
         raise ConnectionRefusedError("no server")
@@ -382,14 +362,14 @@ def test_the_sending_lease_is_read_from_settings(
     clock, enqueued, mailoutbox, settings, lease_seconds, outcome, requeued
 ):
     settings.EMAIL_SENDING_LEASE_SECONDS = lease_seconds
-    taken = _email(to_email="taken@example.org")
-    stuck = _email(to_email="stuck@example.org")
+    taken = queued_email(to_email="taken@example.org")
+    stuck = queued_email(to_email="stuck@example.org")
     OutgoingEmail.objects.filter(pk__in=[taken.pk, stuck.pk]).update(
-        status=Status.SENDING, attempts=1, updated_at=NOW - timedelta(minutes=2)
+        status=Status.SENDING, attempts=1, updated_at=OUTBOX_NOW - timedelta(minutes=2)
     )
 
     assert deliver_email(taken.pk) == outcome
-    assert emails_requeue_stuck(now=NOW) == requeued
+    assert emails_requeue_stuck(now=OUTBOX_NOW) == requeued
 
 
 def test_each_row_is_marked_sent_before_the_next_message_starts(enqueued, mailoutbox, monkeypatch):
@@ -406,7 +386,7 @@ def test_each_row_is_marked_sent_before_the_next_message_starts(enqueued, mailou
         return send_messages(self, messages)
 
     monkeypatch.setattr(EmailBackend, "send_messages", recording_send)
-    ids = [_email(to_email=f"row{n}@example.org").pk for n in range(3)]
+    ids = [queued_email(to_email=f"row{n}@example.org").pk for n in range(3)]
 
     assert deliver_email_batch(ids)["delivered"] == 3
 

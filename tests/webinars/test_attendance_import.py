@@ -1,7 +1,7 @@
 import pytest
 
-from tests.factories import RegistrationFactory, SeminarFactory
-from tests.utils import FIXTURES_DIR
+from tests.factories import RegistrationFactory
+from tests.utils import FIXTURES_DIR, attendance_of, attendance_report
 from webinars.attendance_import import (
     TEAMS_ATTENDANCE,
     ZOOM_MEETING_REPORT,
@@ -34,46 +34,12 @@ FULL_REPORTS = [
 ]
 
 
-def _report(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-@pytest.fixture
-def seminar():
-    return SeminarFactory(slug="onsen-towns-of-kyushu", title="Onsen towns of Kyushu")
-
-
-@pytest.fixture
-def registrations(seminar) -> dict[str, Registration]:
-    people = {
-        "aiko": ("aiko.tanaka@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
-        "oliver": ("oliver.bennett@example.co.uk", Registration.Status.CONFIRMED, ABSENT),
-        "sophie": ("sophie.clarke@example.org", Registration.Status.WAITLISTED, UNKNOWN),
-        "ken": ("ken.sato@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
-        "emma": ("emma.wilson@example.co.uk", Registration.Status.CONFIRMED, UNKNOWN),
-        "hiro": ("hiro.mori@example.jp", Registration.Status.CONFIRMED, ATTENDED),
-        "james": ("james.hall@example.org", Registration.Status.WAITLISTED, UNKNOWN),
-        "priya": ("priya.shah@example.com", Registration.Status.CANCELLED, UNKNOWN),
-    }
-    return {
-        key: RegistrationFactory(seminar=seminar, email=email, status=status, attended=attended)
-        for key, (email, status, attended) in people.items()
-    }
-
-
-def _attendance(registrations: dict[str, Registration]) -> dict[str, str]:
-    return {
-        key: Registration.objects.get(pk=registration.pk).attended
-        for key, registration in registrations.items()
-    }
-
-
 # --- Parsing -------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("name", "report_format", "rows_read"), FULL_REPORTS)
 def test_parse_report_reads_the_participants_of_each_layout(name, report_format, rows_read):
-    report = parse_report(_report(name))
+    report = parse_report(attendance_report(name))
 
     assert report.format == report_format
     assert report.rows_read == rows_read
@@ -90,7 +56,7 @@ def test_parse_report_reads_the_participants_of_each_layout(name, report_format,
 
 
 def test_parse_teams_report_reads_only_the_participants_section():
-    report = parse_report(_report("teams_attendance_utf16.csv"))
+    report = parse_report(attendance_report("teams_attendance_utf16.csv"))
 
     # Emma appears only under "3. In-Meeting Activities".
     assert "emma.wilson@example.co.uk" not in report.emails
@@ -99,7 +65,7 @@ def test_parse_teams_report_reads_only_the_participants_section():
 
 
 def test_parse_zoom_report_keeps_names_with_commas_and_japanese_text():
-    report = parse_report(_report("zoom_participants.csv"))
+    report = parse_report(attendance_report("zoom_participants.csv"))
 
     names = [row.name for row in report.rows]
     assert "Clarke, Sophie" in names
@@ -107,7 +73,7 @@ def test_parse_zoom_report_keeps_names_with_commas_and_japanese_text():
 
 
 def test_parse_report_lists_malformed_rows_with_their_line_numbers():
-    report = parse_report(_report("malformed.csv"))
+    report = parse_report(attendance_report("malformed.csv"))
 
     assert report.rows_read == 5
     assert report.emails == {"aiko.tanaka@example.jp", "sophie.clarke@example.org"}
@@ -120,7 +86,7 @@ def test_parse_report_lists_malformed_rows_with_their_line_numbers():
 
 def test_parse_legacy_teams_list_is_refused_for_lack_of_emails():
     with pytest.raises(AttendanceReportError, match="no email addresses"):
-        parse_report(_report("teams_legacy.csv"))
+        parse_report(attendance_report("teams_legacy.csv"))
 
 
 @pytest.mark.parametrize(
@@ -147,7 +113,7 @@ def test_parse_report_refuses_a_file_over_the_size_limit(settings, monkeypatch):
     monkeypatch.setattr("webinars.attendance_import.MAX_REPORT_BYTES", 100)
 
     with pytest.raises(AttendanceReportError, match="larger than"):
-        parse_report(_report("zoom_participants.csv"))
+        parse_report(attendance_report("zoom_participants.csv"))
 
 
 # --- Importing -----------------------------------------------------------------
@@ -158,7 +124,7 @@ def test_import_marks_registrants_in_the_report_and_absent_confirmed_ones(
     seminar, registrations, name, report_format, rows_read
 ):
     summary = attendance_import(
-        seminar=seminar, report=parse_report(_report(name)), mark_absent=True
+        seminar=seminar, report=parse_report(attendance_report(name)), mark_absent=True
     )
 
     assert summary.rows_read == rows_read
@@ -168,7 +134,7 @@ def test_import_marks_registrants_in_the_report_and_absent_confirmed_ones(
     assert summary.malformed == []
     assert summary.marked_attended == 4
     assert summary.marked_absent == 1
-    assert _attendance(registrations) == {
+    assert attendance_of(registrations) == {
         "aiko": ATTENDED,
         "oliver": ATTENDED,  # Was "did not attend": the report says otherwise.
         "sophie": ATTENDED,  # Waitlisted, but let in.
@@ -181,33 +147,35 @@ def test_import_marks_registrants_in_the_report_and_absent_confirmed_ones(
 
 
 def test_import_twice_gives_the_same_marks_and_summary(seminar, registrations):
-    data = _report("zoom_participants.csv")
+    data = attendance_report("zoom_participants.csv")
 
     first = attendance_import(seminar=seminar, report=parse_report(data), mark_absent=True)
-    marks = _attendance(registrations)
+    marks = attendance_of(registrations)
     second = attendance_import(seminar=seminar, report=parse_report(data), mark_absent=True)
 
     assert second == first
-    assert _attendance(registrations) == marks
+    assert attendance_of(registrations) == marks
 
 
 def test_import_without_mark_absent_leaves_missing_registrants_unchanged(seminar, registrations):
     summary = attendance_import(
-        seminar=seminar, report=parse_report(_report("zoom_meeting_report.csv")), mark_absent=False
+        seminar=seminar,
+        report=parse_report(attendance_report("zoom_meeting_report.csv")),
+        mark_absent=False,
     )
 
     assert summary.marked_absent == 0
-    assert _attendance(registrations)["emma"] == UNKNOWN
+    assert attendance_of(registrations)["emma"] == UNKNOWN
 
 
 def test_import_of_malformed_report_marks_only_the_valid_rows(seminar, registrations):
     summary = attendance_import(
-        seminar=seminar, report=parse_report(_report("malformed.csv")), mark_absent=False
+        seminar=seminar, report=parse_report(attendance_report("malformed.csv")), mark_absent=False
     )
 
     assert (summary.rows_read, summary.matched, len(summary.malformed)) == (5, 2, 3)
     assert summary.unknown_emails == []
-    marks = _attendance(registrations)
+    marks = attendance_of(registrations)
     assert (marks["aiko"], marks["sophie"], marks["oliver"], marks["ken"]) == (
         ATTENDED,
         ATTENDED,
@@ -220,7 +188,9 @@ def test_import_ignores_other_seminars_registrations(seminar, registrations):
     other = RegistrationFactory(email="aiko.tanaka@example.jp")
 
     attendance_import(
-        seminar=seminar, report=parse_report(_report("zoom_participants.csv")), mark_absent=True
+        seminar=seminar,
+        report=parse_report(attendance_report("zoom_participants.csv")),
+        mark_absent=True,
     )
 
     other.refresh_from_db()

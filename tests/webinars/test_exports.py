@@ -54,11 +54,6 @@ def _registered(registration: Registration, moment: datetime) -> Registration:
 
 
 @pytest.fixture
-def seminar():
-    return SeminarFactory(title="Onsen towns of Kyushu", slug="onsen-towns-of-kyushu")
-
-
-@pytest.fixture
 def questions(seminar) -> list[RegistrationQuestion]:
     return [
         RegistrationQuestionFactory(seminar=seminar, label="How did you hear of us?", position=1),

@@ -7,7 +7,6 @@ from django.db import connection, transaction
 from django.db.models import OuterRef
 from django.test.utils import CaptureQueriesContext
 
-from accounts.models import AudienceType
 from notifications.mail import build_message
 from notifications.models import Announcement, EmailOptOut, OutgoingEmail
 from notifications.services import (
@@ -23,52 +22,17 @@ from notifications.services import (
 )
 from notifications.services.announcements import announcement_dedupe_key
 from notifications.services.unsubscribes import opted_out_exists, recipient_bodies_fill
-from tests.factories import AnnouncementFactory, EmailOptOutFactory, RegistrationFactory
-from tests.utils import tottori_seminar
+from tests.factories import EmailOptOutFactory, RegistrationFactory
+from tests.utils import (
+    ANNOUNCEMENT_SENT_AT,
+    agent_and_media_types,
+    announcement_audience,
+    announcement_draft,
+    tottori_seminar,
+)
 from webinars.models import Registration
 
 pytestmark = pytest.mark.django_db
-
-SENT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
-
-BODY = "Dear all,\nThe slides are at https://example.org/slides?a=1&b=2\n<b>See you</b> soon."
-
-
-def _types():
-    return (
-        AudienceType.objects.get(slug="travel-agent"),
-        AudienceType.objects.get(slug="media"),
-    )
-
-
-def _announcement(seminar, *, statuses=("confirmed",), audience_types=(), **kwargs):
-    announcement = AnnouncementFactory(
-        seminar=seminar,
-        subject=kwargs.pop("subject", "Slides for Thursday"),
-        body=kwargs.pop("body", BODY),
-        statuses=list(statuses),
-        **kwargs,
-    )
-    announcement.audience_types.set(audience_types)
-    return announcement
-
-
-def _audience(seminar):
-    """Confirmed and waitlisted people of two audience types, and one cancelled."""
-    agent, media = _types()
-    people = {
-        "agent-confirmed": ("confirmed", agent),
-        "media-confirmed": ("confirmed", media),
-        "agent-waiting": ("waitlisted", agent),
-        "media-waiting": ("waitlisted", media),
-        "agent-gone": ("cancelled", agent),
-    }
-    return {
-        key: RegistrationFactory(
-            seminar=seminar, email=f"{key}@example.org", status=status, audience_type=kind
-        )
-        for key, (status, kind) in people.items()
-    }
 
 
 def _emails(registrations):
@@ -80,17 +44,17 @@ def _emails(registrations):
 
 def test_recipients_are_the_chosen_statuses_of_the_chosen_audience_types():
     seminar = tottori_seminar()
-    _audience(seminar)
+    announcement_audience(seminar)
     RegistrationFactory(seminar=tottori_seminar(), email="other-seminar@example.org")
-    agent, media = _types()
+    agent, media = agent_and_media_types()
 
-    confirmed_only = _announcement(seminar)
-    both_agents = _announcement(
+    confirmed_only = announcement_draft(seminar)
+    both_agents = announcement_draft(
         seminar, statuses=["confirmed", "waitlisted"], audience_types=[agent]
     )
-    everyone_live = _announcement(seminar, statuses=["confirmed", "waitlisted"])
-    cancelled_only = _announcement(seminar, statuses=["cancelled"])
-    media_waiting = _announcement(seminar, statuses=["waitlisted"], audience_types=[media])
+    everyone_live = announcement_draft(seminar, statuses=["confirmed", "waitlisted"])
+    cancelled_only = announcement_draft(seminar, statuses=["cancelled"])
+    media_waiting = announcement_draft(seminar, statuses=["waitlisted"], audience_types=[media])
 
     assert _emails(announcement_recipients(announcement=confirmed_only)) == [
         "agent-confirmed@example.org",
@@ -116,11 +80,11 @@ def test_recipients_are_the_chosen_statuses_of_the_chosen_audience_types():
 
 def test_recipients_leave_out_unsubscribed_addresses_whatever_their_case():
     seminar = tottori_seminar()
-    _audience(seminar)
+    announcement_audience(seminar)
     EmailOptOutFactory(email="Media-Confirmed@Example.ORG", source="admin")
     email_opt_out(email="agent-waiting@example.org", source="page")
 
-    announcement = _announcement(seminar, statuses=["confirmed", "waitlisted"])
+    announcement = announcement_draft(seminar, statuses=["confirmed", "waitlisted"])
 
     assert _emails(announcement_recipients(announcement=announcement)) == [
         "agent-confirmed@example.org",
@@ -152,7 +116,7 @@ def test_opted_out_count_counts_each_unsubscribed_address_once():
     for email in ("Twice@Example.ORG", "elsewhere@example.org"):
         EmailOptOutFactory(email=email, source="admin")
 
-    announcement = _announcement(seminar, statuses=["confirmed", "cancelled"])
+    announcement = announcement_draft(seminar, statuses=["confirmed", "cancelled"])
 
     assert opted_out_count(announcement=announcement) == 1
 
@@ -175,11 +139,11 @@ def test_an_address_registered_twice_is_one_recipient_as_its_current_registratio
     seminar = tottori_seminar()
     cancelled = RegistrationFactory(seminar=seminar, email="twice@example.org", status="cancelled")
     current = RegistrationFactory(seminar=seminar, email="twice@example.org", status="confirmed")
-    announcement = _announcement(seminar, statuses=["confirmed", "cancelled"])
+    announcement = announcement_draft(seminar, statuses=["confirmed", "cancelled"])
 
     assert announcement_recipients(announcement=announcement) == [current]
 
-    announcement_send(announcement=announcement, now=SENT_AT)
+    announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
     (row,) = OutgoingEmail.objects.all()
     assert row.to_email == "twice@example.org"
@@ -195,11 +159,11 @@ def test_send_writes_one_outbox_row_per_recipient_and_marks_it_sent(
     enqueued, django_capture_on_commit_callbacks
 ):
     seminar = tottori_seminar()
-    people = _audience(seminar)
-    announcement = _announcement(seminar, statuses=["confirmed", "waitlisted"])
+    people = announcement_audience(seminar)
+    announcement = announcement_draft(seminar, statuses=["confirmed", "waitlisted"])
 
     with django_capture_on_commit_callbacks(execute=True):
-        count = announcement_send(announcement=announcement, now=SENT_AT)
+        count = announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
     assert count == 4
     rows = list(OutgoingEmail.objects.order_by("pk"))
@@ -232,16 +196,16 @@ def test_send_writes_one_outbox_row_per_recipient_and_marks_it_sent(
     assert url not in rows[1].body_text
     assert sorted(email_id for email_id, _countdown in enqueued) == [row.pk for row in rows]
     announcement.refresh_from_db()
-    assert announcement.sent_at == SENT_AT
+    assert announcement.sent_at == ANNOUNCEMENT_SENT_AT
     assert announcement.recipient_count == 4
 
 
 def test_email_text_keeps_the_message_and_html_escapes_it_with_links_and_line_breaks(enqueued):
     seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
-    announcement = _announcement(seminar)
+    announcement = announcement_draft(seminar)
 
-    announcement_send(announcement=announcement, now=SENT_AT)
+    announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
     row = OutgoingEmail.objects.get()
     url = unsubscribe_url(email="kenji@example.org")
@@ -283,9 +247,9 @@ def test_each_recipient_reads_it_in_their_language_and_time_zone(enqueued):
     RegistrationFactory(seminar=seminar, email="london@example.org")
     RegistrationFactory(seminar=seminar, email="newyork@example.org", time_zone="America/New_York")
     RegistrationFactory(seminar=seminar, email="tokyo@example.org", language="ja")
-    announcement = _announcement(seminar)
+    announcement = announcement_draft(seminar)
 
-    announcement_send(announcement=announcement, now=SENT_AT)
+    announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
     rows = {row.to_email: row for row in OutgoingEmail.objects.all()}
     assert {email: row.language for email, row in rows.items()} == {
@@ -309,8 +273,8 @@ def test_each_recipient_reads_it_in_their_language_and_time_zone(enqueued):
 def test_built_message_carries_one_click_unsubscribe_headers_and_the_link_works(client, enqueued):
     seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar, email="kenji@example.org", name="Kenji Sato")
-    announcement = _announcement(seminar)
-    announcement_send(announcement=announcement, now=SENT_AT)
+    announcement = announcement_draft(seminar)
+    announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
     message = build_message(OutgoingEmail.objects.get()).message()
 
@@ -338,9 +302,9 @@ def test_built_message_carries_one_click_unsubscribe_headers_and_the_link_works(
 
 def test_sending_twice_writes_nothing_new(enqueued):
     seminar = tottori_seminar()
-    _audience(seminar)
-    announcement = _announcement(seminar)
-    announcement_send(announcement=announcement, now=SENT_AT)
+    announcement_audience(seminar)
+    announcement = announcement_draft(seminar)
+    announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
     RegistrationFactory(seminar=seminar, email="late@example.org")
 
     with pytest.raises(AnnouncementAlreadySent):
@@ -353,7 +317,7 @@ def test_sending_twice_writes_nothing_new(enqueued):
 
     assert OutgoingEmail.objects.count() == 2
     announcement.refresh_from_db()
-    assert announcement.sent_at == SENT_AT
+    assert announcement.sent_at == ANNOUNCEMENT_SENT_AT
     assert announcement.recipient_count == 2
 
 
@@ -375,7 +339,7 @@ def test_send_refuses_what_cannot_go_out_and_leaves_the_draft(
 ):
     seminar = tottori_seminar(**seminar_kwargs)
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
-    announcement = _announcement(seminar, statuses=statuses)
+    announcement = announcement_draft(seminar, statuses=statuses)
 
     with pytest.raises(error):
         announcement_send(announcement=announcement)
@@ -389,9 +353,9 @@ def test_send_refuses_what_cannot_go_out_and_leaves_the_draft(
 def test_send_to_a_cancelled_seminars_registrants_is_allowed(enqueued):
     seminar = tottori_seminar(status="cancelled")
     RegistrationFactory(seminar=seminar, email="kenji@example.org")
-    announcement = _announcement(seminar, subject="A new date")
+    announcement = announcement_draft(seminar, subject="A new date")
 
-    assert announcement_send(announcement=announcement, now=SENT_AT) == 1
+    assert announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT) == 1
     assert "The cancelled seminar\n" in OutgoingEmail.objects.get().body_text
 
 
@@ -399,9 +363,9 @@ def test_an_address_too_long_for_the_key_column_gets_a_digest_key(enqueued):
     seminar = tottori_seminar()
     email = "a" * 64 + "@" + "b" * 60 + "." + "c" * 60 + ".example.org"
     RegistrationFactory(seminar=seminar, email=email)
-    announcement = _announcement(seminar)
+    announcement = announcement_draft(seminar)
 
-    announcement_send(announcement=announcement, now=SENT_AT)
+    announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
     row = OutgoingEmail.objects.get()
     assert row.to_email == email
@@ -413,7 +377,7 @@ def test_an_address_too_long_for_the_key_column_gets_a_digest_key(enqueued):
 def _announcement_for(seminar_number: int, registrants: int) -> Announcement:
     """A seminar whose registrants differ in audience type, language and zone; one opted out."""
     seminar = tottori_seminar(slug=f"count-{seminar_number}")
-    agent, media = _types()
+    agent, media = agent_and_media_types()
     for n in range(registrants):
         RegistrationFactory(
             seminar=seminar,
@@ -423,7 +387,7 @@ def _announcement_for(seminar_number: int, registrants: int) -> Announcement:
             time_zone="America/New_York" if n % 5 == 0 else "",
         )
     EmailOptOutFactory(email=f"PERSON1@seminar{seminar_number}.example.org")
-    return _announcement(seminar, audience_types=[agent, media])
+    return announcement_draft(seminar, audience_types=[agent, media])
 
 
 def test_send_queries_do_not_grow_with_recipients(enqueued, django_assert_max_num_queries):
@@ -446,7 +410,7 @@ def test_two_sends_at_once_write_the_announcement_once(enqueued):
     seminar = tottori_seminar()
     for n in range(3):
         RegistrationFactory(seminar=seminar, email=f"guest{n}@example.org")
-    announcement = _announcement(seminar)
+    announcement = announcement_draft(seminar)
     locked, release = threading.Event(), threading.Event()
     outcomes: list[object] = []
 

@@ -1,52 +1,34 @@
 import email
 import email.policy
 import socket
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
-import time_machine
 from aiosmtpd.controller import Controller
 from django.core import mail
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import email_queue, emails_deliver_due, registration_email_queue
+from notifications.services import emails_deliver_due, registration_email_queue
 from notifications.services.delivery import emails_claim
 from notifications.tasks import deliver_email, deliver_email_batch
 from tests.factories import RegistrationFactory
+from tests.utils import OUTBOX_NOW, queued_email
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2026, 11, 2, 12, 0, tzinfo=UTC)
 
 Status = OutgoingEmail.Status
-
-
-def _email(**kwargs) -> OutgoingEmail:
-    fields = {
-        "kind": OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
-        "to_email": "ayumi@example.org",
-        "to_name": "Ayumi",
-        "language": "en",
-        "subject": "You're registered",
-        "body_text": "See you there.",
-        "body_html": "<p>See you there.</p>",
-    }
-    return email_queue(**(fields | kwargs))
-
-
-@pytest.fixture
-def clock():
-    with time_machine.travel(NOW, tick=False) as traveller:
-        yield traveller
 
 
 def test_periodic_pass_sends_due_rows_over_one_connection_per_batch(
     clock, enqueued, scripted_backend
 ):
-    due = [_email(to_email=f"due{n}@example.org") for n in range(5)]
-    later = _email(to_email="later@example.org")
-    OutgoingEmail.objects.filter(pk=later.pk).update(next_attempt_at=NOW + timedelta(minutes=1))
+    due = [queued_email(to_email=f"due{n}@example.org") for n in range(5)]
+    later = queued_email(to_email="later@example.org")
+    OutgoingEmail.objects.filter(pk=later.pk).update(
+        next_attempt_at=OUTBOX_NOW + timedelta(minutes=1)
+    )
 
     result = emails_deliver_due(batch_size=2)
 
@@ -64,19 +46,19 @@ def test_periodic_pass_sends_due_rows_over_one_connection_per_batch(
 def test_periodic_pass_requeues_rows_stuck_in_sending_and_sends_them(
     clock, enqueued, scripted_backend, settings
 ):
-    stuck = _email(to_email="stuck@example.org")
-    exhausted = _email(to_email="exhausted@example.org")
-    fresh = _email(to_email="fresh@example.org")
+    stuck = queued_email(to_email="stuck@example.org")
+    exhausted = queued_email(to_email="exhausted@example.org")
+    fresh = queued_email(to_email="fresh@example.org")
     OutgoingEmail.objects.filter(pk=stuck.pk).update(
-        status=Status.SENDING, attempts=1, updated_at=NOW - timedelta(minutes=11)
+        status=Status.SENDING, attempts=1, updated_at=OUTBOX_NOW - timedelta(minutes=11)
     )
     OutgoingEmail.objects.filter(pk=exhausted.pk).update(
         status=Status.SENDING,
         attempts=settings.EMAIL_MAX_ATTEMPTS,
-        updated_at=NOW - timedelta(minutes=30),
+        updated_at=OUTBOX_NOW - timedelta(minutes=30),
     )
     OutgoingEmail.objects.filter(pk=fresh.pk).update(
-        status=Status.SENDING, attempts=1, updated_at=NOW - timedelta(minutes=2)
+        status=Status.SENDING, attempts=1, updated_at=OUTBOX_NOW - timedelta(minutes=2)
     )
 
     result = emails_deliver_due()
@@ -93,7 +75,7 @@ def test_periodic_pass_requeues_rows_stuck_in_sending_and_sends_them(
 def test_periodic_pass_leaves_rows_queued_when_the_mail_server_is_unreachable(
     clock, enqueued, scripted_backend, monkeypatch
 ):
-    email = _email()
+    email = queued_email()
 
     def unreachable(self):
         raise ConnectionRefusedError("no server")
@@ -109,8 +91,10 @@ def test_periodic_pass_leaves_rows_queued_when_the_mail_server_is_unreachable(
 
 
 def test_claim_skips_rows_another_batch_claimed_and_rows_not_due(clock, enqueued):
-    ids = [_email(to_email=f"c{n}@example.org").pk for n in range(4)]
-    OutgoingEmail.objects.filter(pk=ids[3]).update(next_attempt_at=NOW + timedelta(minutes=5))
+    ids = [queued_email(to_email=f"c{n}@example.org").pk for n in range(4)]
+    OutgoingEmail.objects.filter(pk=ids[3]).update(
+        next_attempt_at=OUTBOX_NOW + timedelta(minutes=5)
+    )
 
     first = emails_claim(email_ids=ids[:2])
     second = emails_claim(email_ids=ids)

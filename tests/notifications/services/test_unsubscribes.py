@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
-from accounts.models import AudienceType
 from notifications.mail import build_message
 from notifications.models import OutgoingEmail
 from notifications.services import (
@@ -22,13 +21,17 @@ from notifications.services.unsubscribes import (
     unsubscribe_token,
 )
 from tests.factories import (
-    AnnouncementFactory,
     OutgoingEmailFactory,
     RecordingFactory,
     RegistrationFactory,
     SeminarFactory,
 )
-from tests.utils import tottori_seminar
+from tests.utils import (
+    ANNOUNCEMENT_SENT_AT,
+    announcement_audience,
+    announcement_draft,
+    tottori_seminar,
+)
 from webinars.services import recording_publish, seminar_cancel
 
 pytestmark = pytest.mark.django_db
@@ -127,54 +130,12 @@ def test_unsubscribing_withdraws_queued_recording_follow_ups_but_not_sent_or_oth
     assert reminder.status == "queued"
 
 
-SENT_AT = datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
-
-BODY = "Dear all,\nThe slides are at https://example.org/slides?a=1&b=2\n<b>See you</b> soon."
-
-
-def _types():
-    return (
-        AudienceType.objects.get(slug="travel-agent"),
-        AudienceType.objects.get(slug="media"),
-    )
-
-
-def _announcement(seminar, *, statuses=("confirmed",), audience_types=(), **kwargs):
-    announcement = AnnouncementFactory(
-        seminar=seminar,
-        subject=kwargs.pop("subject", "Slides for Thursday"),
-        body=kwargs.pop("body", BODY),
-        statuses=list(statuses),
-        **kwargs,
-    )
-    announcement.audience_types.set(audience_types)
-    return announcement
-
-
-def _audience(seminar):
-    """Confirmed and waitlisted people of two audience types, and one cancelled."""
-    agent, media = _types()
-    people = {
-        "agent-confirmed": ("confirmed", agent),
-        "media-confirmed": ("confirmed", media),
-        "agent-waiting": ("waitlisted", agent),
-        "media-waiting": ("waitlisted", media),
-        "agent-gone": ("cancelled", agent),
-    }
-    return {
-        key: RegistrationFactory(
-            seminar=seminar, email=f"{key}@example.org", status=status, audience_type=kind
-        )
-        for key, (status, kind) in people.items()
-    }
-
-
 def test_unsubscribing_withdraws_announcements_still_waiting_but_not_other_mail(enqueued):
     from notifications.services import email_opt_out
 
     seminar = tottori_seminar()
-    people = _audience(seminar)
-    announcement_send(announcement=_announcement(seminar), now=SENT_AT)
+    people = announcement_audience(seminar)
+    announcement_send(announcement=announcement_draft(seminar), now=ANNOUNCEMENT_SENT_AT)
     reminder = OutgoingEmailFactory(
         kind=OutgoingEmail.Kind.REMINDER,
         to_email="agent-confirmed@example.org",

@@ -15,7 +15,13 @@ from tests.factories import (
     SeriesFactory,
     UserFactory,
 )
-from tests.utils import FIXTURES_DIR, messages_of, seminar_form_data
+from tests.utils import (
+    FIXTURES_DIR,
+    attendance_of,
+    attendance_report,
+    messages_of,
+    seminar_form_data,
+)
 from webinars.attendance_import import (
     attendance_import,
     parse_report,
@@ -383,11 +389,6 @@ def _rows(data: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-@pytest.fixture
-def seminar():
-    return SeminarFactory(title="Onsen towns of Kyushu", slug="onsen-towns-of-kyushu")
-
-
 # --- Admin downloads -----------------------------------------------------------
 
 
@@ -457,35 +458,6 @@ ABSENT = Registration.Attendance.NO
 UNKNOWN = Registration.Attendance.UNKNOWN
 
 
-def _report(name: str) -> bytes:
-    return (FIXTURES / name).read_bytes()
-
-
-@pytest.fixture
-def registrations(seminar) -> dict[str, Registration]:
-    people = {
-        "aiko": ("aiko.tanaka@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
-        "oliver": ("oliver.bennett@example.co.uk", Registration.Status.CONFIRMED, ABSENT),
-        "sophie": ("sophie.clarke@example.org", Registration.Status.WAITLISTED, UNKNOWN),
-        "ken": ("ken.sato@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
-        "emma": ("emma.wilson@example.co.uk", Registration.Status.CONFIRMED, UNKNOWN),
-        "hiro": ("hiro.mori@example.jp", Registration.Status.CONFIRMED, ATTENDED),
-        "james": ("james.hall@example.org", Registration.Status.WAITLISTED, UNKNOWN),
-        "priya": ("priya.shah@example.com", Registration.Status.CANCELLED, UNKNOWN),
-    }
-    return {
-        key: RegistrationFactory(seminar=seminar, email=email, status=status, attended=attended)
-        for key, (email, status, attended) in people.items()
-    }
-
-
-def _attendance(registrations: dict[str, Registration]) -> dict[str, str]:
-    return {
-        key: Registration.objects.get(pk=registration.pk).attended
-        for key, registration in registrations.items()
-    }
-
-
 # --- Admin page ------------------------------------------------------------------
 
 
@@ -503,7 +475,7 @@ def test_admin_import_page_offers_the_form_with_mark_absent_checked(organiser_cl
 
 
 def test_admin_import_page_imports_and_shows_the_summary(organiser_client, seminar, registrations):
-    upload = SimpleUploadedFile("participants.csv", _report("zoom_meeting_report.csv"))
+    upload = SimpleUploadedFile("participants.csv", attendance_report("zoom_meeting_report.csv"))
 
     response = organiser_client.post(_import_url(seminar), {"report": upload, "mark_absent": "on"})
 
@@ -517,13 +489,13 @@ def test_admin_import_page_imports_and_shows_the_summary(organiser_client, semin
     )
     html = response.content.decode()
     assert "<li>priya.shah@example.com</li>" in html
-    assert _attendance(registrations)["emma"] == ABSENT
+    assert attendance_of(registrations)["emma"] == ABSENT
 
 
 def test_admin_import_page_shows_an_unrecognised_file_as_a_form_error(
     organiser_client, seminar, registrations
 ):
-    upload = SimpleUploadedFile("legacy.csv", _report("teams_legacy.csv"))
+    upload = SimpleUploadedFile("legacy.csv", attendance_report("teams_legacy.csv"))
 
     response = organiser_client.post(_import_url(seminar), {"report": upload})
 
@@ -534,7 +506,7 @@ def test_admin_import_page_shows_an_unrecognised_file_as_a_form_error(
         .errors["report"][0]
         .startswith("This is an older Microsoft Teams attendance list")
     )
-    assert _attendance(registrations)["aiko"] == UNKNOWN
+    assert attendance_of(registrations)["aiko"] == UNKNOWN
 
 
 def test_admin_import_page_needs_the_change_registration_permission(client, seminar):
@@ -570,4 +542,4 @@ def test_import_that_matches_nobody_marks_nobody_absent(seminar, registrations):
         "No registrant of this seminar is in the report, so nobody was marked as absent: "
         "is it the report of this seminar's meeting?"
     )
-    assert _attendance(registrations)["emma"] == UNKNOWN
+    assert attendance_of(registrations)["emma"] == UNKNOWN

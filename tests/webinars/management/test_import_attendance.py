@@ -1,8 +1,7 @@
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 
-from tests.factories import RegistrationFactory, SeminarFactory
-from tests.utils import FIXTURES_DIR
+from tests.utils import FIXTURES_DIR, attendance_of
 from webinars.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -14,36 +13,6 @@ ATTENDED = Registration.Attendance.YES
 ABSENT = Registration.Attendance.NO
 
 UNKNOWN = Registration.Attendance.UNKNOWN
-
-
-@pytest.fixture
-def seminar():
-    return SeminarFactory(slug="onsen-towns-of-kyushu", title="Onsen towns of Kyushu")
-
-
-@pytest.fixture
-def registrations(seminar) -> dict[str, Registration]:
-    people = {
-        "aiko": ("aiko.tanaka@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
-        "oliver": ("oliver.bennett@example.co.uk", Registration.Status.CONFIRMED, ABSENT),
-        "sophie": ("sophie.clarke@example.org", Registration.Status.WAITLISTED, UNKNOWN),
-        "ken": ("ken.sato@example.jp", Registration.Status.CONFIRMED, UNKNOWN),
-        "emma": ("emma.wilson@example.co.uk", Registration.Status.CONFIRMED, UNKNOWN),
-        "hiro": ("hiro.mori@example.jp", Registration.Status.CONFIRMED, ATTENDED),
-        "james": ("james.hall@example.org", Registration.Status.WAITLISTED, UNKNOWN),
-        "priya": ("priya.shah@example.com", Registration.Status.CANCELLED, UNKNOWN),
-    }
-    return {
-        key: RegistrationFactory(seminar=seminar, email=email, status=status, attended=attended)
-        for key, (email, status, attended) in people.items()
-    }
-
-
-def _attendance(registrations: dict[str, Registration]) -> dict[str, str]:
-    return {
-        key: Registration.objects.get(pk=registration.pk).attended
-        for key, registration in registrations.items()
-    }
 
 
 # --- Management command ----------------------------------------------------------
@@ -71,7 +40,7 @@ def test_command_imports_and_prints_the_summary(seminar, registrations, capsys):
         "Marked as attended: 4",
         "Marked as did not attend: 1",
     ]
-    assert _attendance(registrations)["emma"] == ABSENT
+    assert attendance_of(registrations)["emma"] == ABSENT
 
 
 def test_command_without_mark_absent_flag_leaves_missing_registrants(seminar, registrations):
@@ -79,8 +48,8 @@ def test_command_without_mark_absent_flag_leaves_missing_registrants(seminar, re
         "import_attendance", "onsen-towns-of-kyushu", str(FIXTURES / "zoom_participants.csv")
     )
 
-    assert _attendance(registrations)["emma"] == UNKNOWN
-    assert _attendance(registrations)["aiko"] == ATTENDED
+    assert attendance_of(registrations)["emma"] == UNKNOWN
+    assert attendance_of(registrations)["aiko"] == ATTENDED
 
 
 @pytest.mark.parametrize(
