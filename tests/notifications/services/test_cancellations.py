@@ -25,19 +25,6 @@ Kind = OutgoingEmail.Kind
 MESSAGE = "Our speaker is unwell.\nWe hope to run it again in the spring."
 
 
-@pytest.fixture
-def enqueued(enqueued, monkeypatch):
-    """The conftest's record of Celery calls, with batch tasks' ids recorded one by one."""
-    from notifications import tasks
-
-    monkeypatch.setattr(
-        tasks.deliver_email_batch,
-        "delay",
-        lambda email_ids: enqueued.extend((email_id, None) for email_id in email_ids),
-    )
-    return enqueued
-
-
 def _audience(seminar):
     """3 confirmed, 1 waitlisted, 1 cancelled registration; a speaker with and one without email."""
     confirmed = [

@@ -23,19 +23,6 @@ HOUR_MOMENT = START - timedelta(hours=1)
 MINUTE = timedelta(minutes=1)
 
 
-@pytest.fixture
-def enqueued(enqueued, monkeypatch):
-    """The conftest's record of Celery calls, with batch tasks' ids recorded one by one."""
-    from notifications import tasks
-
-    monkeypatch.setattr(
-        tasks.deliver_email_batch,
-        "delay",
-        lambda email_ids: enqueued.extend((email_id, None) for email_id in email_ids),
-    )
-    return enqueued
-
-
 def _seminar(**kwargs) -> Seminar:
     defaults = {
         "title": "Tourism in Tottori",
