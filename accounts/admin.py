@@ -126,12 +126,20 @@ class UserAdmin(ControlCharacterFreeSearchMixin, DjangoUserAdmin):
         ),
     )
     readonly_fields = ("last_login", "date_joined")
+    # Who may do what: only a superuser changes it, whoever else may edit people.
+    PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
     list_display = ("email", "full_name", "organisation", "audience_type", "is_staff", "is_active")
     list_filter = ("is_staff", "is_superuser", "is_active", "groups", "audience_type")
     list_select_related = ("audience_type",)
     search_fields = ("email", "full_name", "organisation")
     ordering = ("email",)
     filter_horizontal = ("groups", "user_permissions")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple:
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if request.user.is_superuser:
+            return fields
+        return fields + self.PRIVILEGE_FIELDS
 
 
 @admin.register(AudienceType)

@@ -148,7 +148,10 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
@@ -252,6 +255,9 @@ REGISTRATION_RATE_LIMIT_PER_EMAIL = env.str("REGISTRATION_RATE_LIMIT_PER_EMAIL",
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, trust
 # only REMOTE_ADDR). docker-compose.yml and a TLS proxy in front: set 1.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# allauth reads the client address itself: without this it keys its login and sign-up
+# limits on the proxy's address, so ten failed logins from anyone lock everyone out.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # A repeated registration re-sends the confirmation at most this often.
 CONFIRMATION_RESEND_SECONDS = 10 * 60
 # PostgreSQL only: how long a registration waits for the seminar's row lock.
@@ -361,6 +367,11 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'; "
     # Recording embeds: YouTube's privacy-enhanced domain and Vimeo's player only.
     "frame-src https://www.youtube-nocookie.com https://player.vimeo.com"
+)
+# No page asks for these; an injected script or a framed player cannot either.
+PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
+    "display-capture=(), browsing-topics=()"
 )
 
 # --- Logging --------------------------------------------------------------

@@ -18,8 +18,9 @@ from django.utils.translation import gettext
 
 from webinars.models import Registration, RegistrationQuestion
 
-# Spreadsheet programs treat a cell starting with one of these as a formula.
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheet programs treat a cell starting with one of these as a formula; some also
+# read the full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20; common in Japanese text).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
 MULTIPLE_ANSWER_SEPARATOR = "; "
 
 

@@ -7,6 +7,7 @@ it is known: sent, retried later, or failed.
 """
 
 import logging
+import re
 import smtplib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -295,9 +296,22 @@ def retry_delay_seconds(attempts: int) -> int:
     return int(min(delay, settings.EMAIL_RETRY_MAX_SECONDS))
 
 
+# An address in a server's reply (``<kenji@example.org>``, ``{'kenji@…': (550, …)}``).
+_ADDRESS = re.compile(r"[^\s<>(){}\[\]'\",;:]+@[^\s<>(){}\[\]'\",;:]+")
+
+
+def error_text(error: BaseException) -> str:
+    """What a failure said, for the outbox row and the log, without any email address.
+
+    Servers quote the recipient in their replies; the row already names its recipient,
+    and error texts outlive the address when a person is erased.
+    """
+    return _ADDRESS.sub("<address>", f"{type(error).__name__}: {error}")[:2000]
+
+
 def _record_failure(*, email: OutgoingEmail, error: BaseException) -> DeliveryOutcome:
     now = timezone.now()
-    message = f"{type(error).__name__}: {error}"[:2000]
+    message = error_text(error)
     sending = OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING)
     if is_temporary_failure(error) and email.attempts < settings.EMAIL_MAX_ATTEMPTS:
         delay = retry_delay_seconds(email.attempts)

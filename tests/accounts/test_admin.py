@@ -263,3 +263,62 @@ def test_audience_type_list_orders_by_position(admin_client):
     names = [audience.name for audience in response.context["cl"].result_list]
     assert names[:2] == ["Travel agent", "Tour operator"]
     assert names[-1] == "Other"
+
+
+@pytest.fixture
+def user_editor_client(client):
+    """Staff who may view and change people, without being a superuser."""
+    from django.contrib.auth.models import Permission
+
+    editor = UserFactory(email="editor@jlgc.example", is_staff=True)
+    editor.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_user", "change_user"])
+    )
+    client.force_login(editor)
+    return client
+
+
+def test_staff_who_may_change_people_cannot_grant_superuser_groups_or_permissions(
+    user_editor_client,
+):
+    from django.contrib.auth.models import Group, Permission
+
+    user = UserFactory(email="kenji@example.org", full_name="Kenji")
+    change_url = reverse("admin:accounts_user_change", args=[user.pk])
+    page = user_editor_client.get(change_url).content.decode()
+    response = user_editor_client.post(
+        change_url,
+        _change_data(
+            user,
+            full_name="Kenji Sato",
+            is_superuser="on",
+            groups=[Group.objects.get(name="Organisers").pk],
+            user_permissions=[Permission.objects.get(codename="delete_user").pk],
+        ),
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.full_name, user.is_superuser) == ("Kenji Sato", False)
+    assert (list(user.groups.all()), list(user.user_permissions.all())) == ([], [])
+    # Shown, not editable: no inputs for the three fields.
+    assert 'name="is_superuser"' not in page
+    assert 'name="groups"' not in page
+    assert 'name="user_permissions"' not in page
+    assert 'name="is_staff"' in page
+
+
+def test_superusers_may_grant_superuser_status_and_groups(admin_client):
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(email="kenji@example.org", full_name="Kenji")
+    organisers = Group.objects.get(name="Organisers")
+
+    response = admin_client.post(
+        reverse("admin:accounts_user_change", args=[user.pk]),
+        _change_data(user, is_staff="on", is_superuser="on", groups=[organisers.pk]),
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert (user.is_superuser, list(user.groups.all())) == (True, [organisers])

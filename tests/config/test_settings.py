@@ -5,6 +5,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.utils import BASE_DIR
 
 GOOD_SECRET_KEY = "k" * 20 + "q7RzX1vY3pW9sT5uN2mB8cL4dF6hJ0aG"  # 52 characters
@@ -178,3 +180,20 @@ def test_file_email_url_keeps_its_absolute_path():
         "EMAIL_BACKEND": "notifications.backends.EmlFileBackend",
         "EMAIL_FILE_PATH": "/srv/kizuna/mail",
     }
+
+
+def test_allauth_keys_its_limits_on_the_client_behind_the_same_proxies():
+    values = settings_in_child(
+        ["TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_PROXY_COUNT"], TRUSTED_PROXY_COUNT="1"
+    )
+
+    assert values == {"TRUSTED_PROXY_COUNT": 1, "ALLAUTH_TRUSTED_PROXY_COUNT": 1}
+
+
+def test_passwords_need_twelve_characters():
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError, match="at least 12 characters"):
+        validate_password("kyushu-2026")  # 11 characters
+    validate_password("kyushu onsen")  # 12

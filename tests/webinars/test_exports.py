@@ -170,6 +170,11 @@ def test_registrants_csv_neutralises_formulas(seminar):
         ("@cmd", "'@cmd"),
         ("\tx", "'\tx"),
         ("\rx", "'\rx"),
+        # Full-width forms, which spreadsheets may read as the ASCII ones.
+        ("\uff1dHYPERLINK(1)", "'\uff1dHYPERLINK(1)"),
+        ("\uff0b1", "'\uff0b1"),
+        ("\uff0d1", "'\uff0d1"),
+        ("\uff20cmd", "'\uff20cmd"),
         ("Aiko = host", "Aiko = host"),
         ("", ""),
     ],

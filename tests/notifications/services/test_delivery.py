@@ -1,5 +1,6 @@
 import email
 import email.policy
+import smtplib
 import socket
 from datetime import timedelta
 
@@ -242,3 +243,34 @@ def test_a_batch_goes_over_one_smtp_session_each_message_once(smtp_server, enque
         for _recipients, raw in smtp_server.messages
     }
     assert len(message_ids) == 4
+
+
+@pytest.mark.parametrize(
+    ("error", "stored"),
+    [
+        (
+            smtplib.SMTPRecipientsRefused({"ayumi@example.org": (550, b"no such user")}),
+            "SMTPRecipientsRefused: {'<address>': (550, b'no such user')}",
+        ),
+        (
+            smtplib.SMTPDataError(550, b"5.1.1 <ayumi@example.org>: Recipient address rejected"),
+            "SMTPDataError: (550, b'5.1.1 <<address>>: Recipient address rejected')",
+        ),
+        (
+            smtplib.SMTPSenderRefused(553, b"not allowed", "seminars@kizuna.example"),
+            "SMTPSenderRefused: (553, b'not allowed', '<address>')",
+        ),
+    ],
+    ids=["recipients-refused", "address-in-reply", "sender-refused"],
+)
+def test_a_failure_is_stored_and_logged_without_any_address(
+    clock, enqueued, scripted_backend, caplog, error, stored
+):
+    email = queued_email()
+    scripted_backend.failures = [error]
+
+    emails_deliver_due()
+
+    email.refresh_from_db()
+    assert email.last_error == stored
+    assert "@" not in caplog.text
