@@ -38,9 +38,11 @@ VOLUME ["/app/var"]
 EXPOSE 8000
 
 # gunicorn reads its worker count from WEB_CONCURRENCY. TLS ends at the proxy in
-# front, which sets X-Forwarded-Proto (trusted through SECURE_PROXY_SSL_HEADER).
+# front, which sets X-Forwarded-Proto (trusted through SECURE_PROXY_SSL_HEADER);
+# gunicorn trusts forwarded headers only from FORWARDED_ALLOW_IPS (its own default:
+# 127.0.0.1). The access log leaves link tokens out (config/access_log.py).
 CMD ["gunicorn", "config.wsgi:application", \
      "--bind", "0.0.0.0:8000", \
      "--timeout", "30", \
      "--access-logfile", "-", \
-     "--forwarded-allow-ips", "*"]
+     "--logger-class", "config.access_log.RedactingLogger"]
