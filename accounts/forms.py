@@ -13,7 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.models import AudienceType, Language, User
-from accounts.validators import time_zone_choices, validate_single_line
+from accounts.validators import (
+    time_zone_choices,
+    validate_name_without_link,
+    validate_single_line,
+)
 
 DEFAULT_TIME_ZONE = "Europe/London"
 
@@ -78,6 +82,10 @@ def audience_type_field(*, queryset: QuerySet[AudienceType]) -> forms.ModelChoic
     )
 
 
+# A person's name on every model that holds one: no web addresses in it.
+NAME_FIELDS = ("name", "full_name")
+
+
 class SingleLineTextField(forms.CharField):
     """One line of text about a person (a name, an organisation, a job title).
 
@@ -86,10 +94,14 @@ class SingleLineTextField(forms.CharField):
     line breaks and other control characters are refused (``validate_single_line``).
     """
 
-    default_validators = [validate_single_line]
-
     def to_python(self, value: object) -> str:
         return super().to_python(value).replace("\t", " ").strip()
+
+    def validate(self, value: str) -> None:
+        # Before the validators: what is on more than one line gets that one message,
+        # not also those about its content (a link in a name, say).
+        super().validate(value)
+        validate_single_line(value)
 
 
 def person_field(model: type[models.Model], name: str, **kwargs: object) -> forms.Field:
@@ -102,6 +114,8 @@ def person_field(model: type[models.Model], name: str, **kwargs: object) -> form
         kwargs.setdefault("form_class", SingleLineTextField)
     field = model_field.formfield(**kwargs)
     assert field is not None  # only editable model fields are person details
+    if name in NAME_FIELDS:
+        field.validators.append(validate_name_without_link)
     return field
 
 
@@ -200,4 +214,5 @@ class ProfileForm(forms.ModelForm):
             queryset=AudienceType.objects.filter(offered)
         )
         self.fields["time_zone"] = time_zone_field()
+        self.fields["full_name"].validators.append(validate_name_without_link)
         polish_profile_fields(self)

@@ -56,3 +56,23 @@ def validate_single_line(value: str) -> None:
             _("Please remove control characters (invisible formatting or direction marks)."),
             code="control_characters",
         )
+
+
+# A web address in a name: a scheme, "www.", or a domain under a top-level domain spam uses.
+_URL_IN_NAME = re.compile(
+    r"://|\bwww\.|\b[\w-]+\.(?:com|net|org|info|biz|xyz|top|ru|cn|io|ly|me|link|click|site|"
+    r"online|shop|app|dev)\b",
+    re.IGNORECASE,
+)
+
+
+def validate_name_without_link(value: str) -> None:
+    """A person's name holds no web address.
+
+    The name opens every email sent to them ("Dear …"): a name that is a link would turn
+    a registration made in someone else's address into a branded email carrying it.
+    """
+    if _URL_IN_NAME.search(value):
+        raise ValidationError(
+            _("Please enter your name without a web address."), code="link_in_name"
+        )

@@ -209,3 +209,15 @@ def test_profile_turns_tabs_into_spaces_as_registration_does(client, person):
 
     person.refresh_from_db()
     assert person.full_name == "Taro Yamada"
+
+
+def test_profile_refuses_a_web_address_as_the_name(client, person):
+    client.force_login(person)
+
+    response = client.post(PROFILE_URL, profile_data(full_name="Taro https://spam.example"))
+
+    assert response.context["form"].errors["full_name"] == [
+        "Please enter your name without a web address."
+    ]
+    person.refresh_from_db()
+    assert person.full_name == "Taro"

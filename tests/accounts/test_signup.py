@@ -465,3 +465,16 @@ def test_account_buttons_use_site_button_classes(client):
         r'<button class="button button-secondary" type="submit" name="action_remove">', html
     )
     assert ' style="' not in html
+
+
+def test_signup_refuses_a_web_address_as_the_name(client, mailoutbox):
+    response = client.post(
+        "/accounts/signup/", signup_data(full_name="Prize at www.win-now.example")
+    )
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["full_name"] == [
+        "Please enter your name without a web address."
+    ]
+    assert not User.objects.filter(email="hanako@example.org").exists()
+    assert mailoutbox == []

@@ -290,3 +290,34 @@ def test_one_click_needs_a_complete_profile_and_no_required_questions(seminar):
     required.delete()
     form = make_form(seminar, one_click_data(complete), user=complete)
     assert form.is_valid(), form.errors
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Win a prize at https://example.com/x",
+        "www.cheap-flights.example",
+        "Claim now: prize-site.xyz",
+        "Aiko tanaka.click",
+    ],
+)
+def test_a_name_with_a_web_address_is_refused(seminar, name):
+    # The name opens every email sent to the address ("Dear …"), which need not be the
+    # registrant's own: a link there would ride on a branded email.
+    form = make_form(seminar, base_data(name=name))
+
+    assert form.errors["name"] == ["Please enter your name without a web address."]
+
+
+@pytest.mark.parametrize("name", ["Dr. J.R. Smith", "St.John Tanaka", "O'Brien-Sato", "田中 愛子"])
+def test_names_with_dots_and_other_scripts_are_accepted(seminar, name):
+    form = make_form(seminar, base_data(name=name))
+
+    assert form.is_valid(), form.errors
+    assert form.cleaned_data["name"] == name
+
+
+def test_an_organisation_may_be_a_web_address(seminar):
+    form = make_form(seminar, base_data(organisation="travel.example.com"))
+
+    assert form.is_valid(), form.errors
