@@ -304,9 +304,18 @@ def error_text(error: BaseException) -> str:
     """What a failure said, for the outbox row and the log, without any email address.
 
     Servers quote the recipient in their replies; the row already names its recipient,
-    and error texts outlive the address when a person is erased.
+    and error texts outlive the address when a person is erased. A refusal of recipients
+    keeps only each reply (code and text), not the "Name <address>" it was keyed by.
     """
-    return _ADDRESS.sub("<address>", f"{type(error).__name__}: {error}")[:2000]
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = "; ".join(
+            f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+            for code, reply in error.recipients.values()
+        )
+        text = f"{type(error).__name__}: {replies}"
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return _ADDRESS.sub("<address>", text)[:2000]
 
 
 def _record_failure(*, email: OutgoingEmail, error: BaseException) -> DeliveryOutcome:

@@ -249,8 +249,8 @@ def test_a_batch_goes_over_one_smtp_session_each_message_once(smtp_server, enque
     ("error", "stored"),
     [
         (
-            smtplib.SMTPRecipientsRefused({"ayumi@example.org": (550, b"no such user")}),
-            "SMTPRecipientsRefused: {'<address>': (550, b'no such user')}",
+            smtplib.SMTPRecipientsRefused({"Ayumi <ayumi@example.org>": (550, b"no such user")}),
+            "SMTPRecipientsRefused: 550 no such user",
         ),
         (
             smtplib.SMTPDataError(550, b"5.1.1 <ayumi@example.org>: Recipient address rejected"),
@@ -274,3 +274,4 @@ def test_a_failure_is_stored_and_logged_without_any_address(
     email.refresh_from_db()
     assert email.last_error == stored
     assert "@" not in caplog.text
+    assert "Ayumi" not in email.last_error
