@@ -9,7 +9,6 @@ from notifications.models import (
     Announcement,
     EmailOptOut,
     OutgoingEmail,
-    PeriodicTaskRun,
     SeminarChangeNotice,
 )
 from webinars.models import (
@@ -305,16 +304,6 @@ class SeminarChangeNoticeFactory(factory.django.DjangoModelFactory):
     seminar = factory.SubFactory(SeminarFactory)
     before = factory.LazyFunction(dict)
     due_at = factory.LazyFunction(dj_timezone.now)
-
-
-class PeriodicTaskRunFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = PeriodicTaskRun
-        django_get_or_create = ("name",)
-
-    name = "dispatch-reminders"
-    last_started_at = factory.LazyFunction(dj_timezone.now)
-    last_finished_at = factory.LazyAttribute(lambda o: o.last_started_at)
 
 
 def london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datetime:

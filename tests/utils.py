@@ -255,9 +255,16 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
+# Zoom and Teams participant reports, and the attendance values they set.
+ATTENDANCE_REPORTS = FIXTURES_DIR / "attendance"
+ATTENDED = Registration.Attendance.YES
+ABSENT = Registration.Attendance.NO
+UNKNOWN = Registration.Attendance.UNKNOWN
+
+
 def attendance_report(name: str) -> bytes:
     """A Zoom or Teams attendance report from tests/fixtures/attendance."""
-    return (FIXTURES_DIR / "attendance" / name).read_bytes()
+    return (ATTENDANCE_REPORTS / name).read_bytes()
 
 
 def attendance_of(registrations: dict[str, Registration]) -> dict[str, str]:

@@ -3,13 +3,8 @@
 import pytest
 
 from tests.factories import RegistrationFactory, SeminarFactory
+from tests.utils import ABSENT, ATTENDED, UNKNOWN
 from webinars.models import Registration, Seminar
-
-ATTENDED, ABSENT, UNKNOWN = (
-    Registration.Attendance.YES,
-    Registration.Attendance.NO,
-    Registration.Attendance.UNKNOWN,
-)
 
 
 @pytest.fixture

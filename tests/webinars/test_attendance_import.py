@@ -1,7 +1,7 @@
 import pytest
 
 from tests.factories import RegistrationFactory
-from tests.utils import FIXTURES_DIR, attendance_of, attendance_report
+from tests.utils import ABSENT, ATTENDED, UNKNOWN, attendance_of, attendance_report
 from webinars.attendance_import import (
     TEAMS_ATTENDANCE,
     ZOOM_MEETING_REPORT,
@@ -11,17 +11,9 @@ from webinars.attendance_import import (
     attendance_import,
     parse_report,
 )
-from webinars.models import Registration
 
 pytestmark = pytest.mark.django_db
 
-FIXTURES = FIXTURES_DIR / "attendance"
-
-ATTENDED = Registration.Attendance.YES
-
-ABSENT = Registration.Attendance.NO
-
-UNKNOWN = Registration.Attendance.UNKNOWN
 
 # Every full report (Zoom and Teams) has the same participants: the host, four registrants
 # (Oliver's email in mixed case), a guest without an email and Priya, whose registration

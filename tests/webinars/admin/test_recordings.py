@@ -33,7 +33,6 @@ pytestmark = pytest.mark.django_db
 
 CHANGELIST = reverse("admin:webinars_recording_changelist")
 ADD = reverse("admin:webinars_recording_add")
-INLINE_PREFIXES = ("chapters", "materials")
 
 
 def change_url(recording: Recording) -> str:

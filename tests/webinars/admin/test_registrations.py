@@ -16,7 +16,8 @@ from tests.factories import (
     UserFactory,
 )
 from tests.utils import (
-    FIXTURES_DIR,
+    ABSENT,
+    UNKNOWN,
     attendance_of,
     attendance_report,
     messages_of,
@@ -447,15 +448,6 @@ def test_seminar_changelist_action_exports_the_selected_seminars(organiser_clien
         "Aiko Tanaka",
         "Oliver Bennett",
     ]
-
-
-FIXTURES = FIXTURES_DIR / "attendance"
-
-ATTENDED = Registration.Attendance.YES
-
-ABSENT = Registration.Attendance.NO
-
-UNKNOWN = Registration.Attendance.UNKNOWN
 
 
 # --- Admin page ------------------------------------------------------------------

@@ -1,18 +1,9 @@
 import pytest
 from django.core.management import CommandError, ManagementUtility, call_command
 
-from tests.utils import FIXTURES_DIR, attendance_of
-from webinars.models import Registration
+from tests.utils import ABSENT, ATTENDANCE_REPORTS, ATTENDED, UNKNOWN, attendance_of
 
 pytestmark = pytest.mark.django_db
-
-FIXTURES = FIXTURES_DIR / "attendance"
-
-ATTENDED = Registration.Attendance.YES
-
-ABSENT = Registration.Attendance.NO
-
-UNKNOWN = Registration.Attendance.UNKNOWN
 
 
 # --- Management command ----------------------------------------------------------
@@ -22,7 +13,7 @@ def test_command_imports_and_prints_the_summary(seminar, registrations, capsys):
     call_command(
         "import_attendance",
         "onsen-towns-of-kyushu",
-        str(FIXTURES / "teams_attendance_utf16.csv"),
+        str(ATTENDANCE_REPORTS / "teams_attendance_utf16.csv"),
         "--mark-absent",
     )
 
@@ -45,7 +36,9 @@ def test_command_imports_and_prints_the_summary(seminar, registrations, capsys):
 
 def test_command_without_mark_absent_flag_leaves_missing_registrants(seminar, registrations):
     call_command(
-        "import_attendance", "onsen-towns-of-kyushu", str(FIXTURES / "zoom_participants.csv")
+        "import_attendance",
+        "onsen-towns-of-kyushu",
+        str(ATTENDANCE_REPORTS / "zoom_participants.csv"),
     )
 
     assert attendance_of(registrations)["emma"] == UNKNOWN
@@ -64,9 +57,13 @@ def test_command_without_mark_absent_flag_leaves_missing_registrants(seminar, re
 )
 def test_command_fails_with_one_clear_line_on_bad_input(seminar, slug, path, message):
     with pytest.raises(CommandError) as raised:
-        call_command("import_attendance", slug, str(FIXTURES / path) if path else str(FIXTURES))
+        call_command(
+            "import_attendance",
+            slug,
+            str(ATTENDANCE_REPORTS / path) if path else str(ATTENDANCE_REPORTS),
+        )
 
-    assert str(raised.value).startswith(message.format(dir=FIXTURES))
+    assert str(raised.value).startswith(message.format(dir=ATTENDANCE_REPORTS))
     assert "\n" not in str(raised.value)
 
 
