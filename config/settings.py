@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django_countries",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "accounts",
     "webinars",
     "notifications",
@@ -64,6 +65,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After allauth's: staff sessions end on time, and staff need a second factor.
+    "accounts.middleware.StaffSessionMiddleware",
+    "accounts.middleware.StaffTwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -179,6 +183,23 @@ ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupProfileForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Kizuna] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
+# Changing the email address (and, through MFA_REAUTHENTICATION_REQUIRED, the second
+# factor) asks for the password again unless it was given in the last five minutes;
+# changing the password asks for the current one.
+ACCOUNT_REAUTHENTICATION_REQUIRED = True
+
+# Two factors (allauth.mfa): an authenticator app with recovery codes, or a security key
+# or passkey. Staff must have one before any organiser page (accounts.middleware).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = "Kizuna"
+MFA_REAUTHENTICATION_REQUIRED = True
+# Browsers allow WebAuthn on http://localhost only; `make run` serves plain HTTP.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
+# Paths that staff reach only with a second factor set up.
+STAFF_TWO_FACTOR_PATHS = ("/admin/", "/organiser/")
+# A staff session ends this long after sign-in, and after this long without a request.
+STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=2 * 60 * 60)
 
 # --- Internationalisation -------------------------------------------------
 

@@ -121,6 +121,27 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture
+def admin_user(db, django_user_model, django_username_field):
+    """pytest-django's superuser, with the second factor staff need for the admin."""
+    from tests.factories import enrol_second_factor
+
+    user = django_user_model.objects.create_superuser(
+        email="admin@example.com", password="password", full_name="Site Admin"
+    )
+    enrol_second_factor(user)
+    return user
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin client, signed in as a staff session starts (tests.utils)."""
+    from tests.utils import sign_in_staff
+
+    sign_in_staff(client, admin_user)
+    return client
+
+
+@pytest.fixture
 def organiser(db):
     """A JLGC organiser (staff, "Organisers" group), as the admin tests sign in."""
     from tests.factories import OrganiserFactory
@@ -131,5 +152,7 @@ def organiser(db):
 @pytest.fixture
 def organiser_client(client, organiser):
     """The test client, signed in as :func:`organiser`."""
-    client.force_login(organiser)
+    from tests.utils import sign_in_staff
+
+    sign_in_staff(client, organiser)
     return client

@@ -1,6 +1,8 @@
 from datetime import UTC, datetime, timedelta
 
 import factory
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.models import Group
 from django.utils import timezone as dj_timezone
 
@@ -53,8 +55,30 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
+# A fixed authenticator-app secret for test staff: tests that sign in through the
+# login form compute the current code from it (tests.utils.totp_code).
+STAFF_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def enrol_second_factor(user: User) -> Authenticator:
+    """Set up an authenticator app for ``user``, as staff must have before the admin."""
+    return TOTP.activate(user, STAFF_TOTP_SECRET).instance
+
+
+class StaffFactory(UserFactory):
+    """A staff user with no group (tests give permissions), with an authenticator app."""
+
+    is_staff = True
+
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            enrol_second_factor(obj)
+
+
 class OrganiserFactory(UserFactory):
-    """A JLGC organiser: staff, in the "Organisers" group (permissions from a migration)."""
+    """A JLGC organiser: staff, in the "Organisers" group (permissions from a migration),
+    with an authenticator app set up (``second_factor=False`` for one without)."""
 
     email = "organiser@jlgc.example"
     is_staff = True
@@ -63,6 +87,11 @@ class OrganiserFactory(UserFactory):
     def organiser_group(obj, create, extracted, **kwargs):
         if create:
             obj.groups.add(Group.objects.get(name="Organisers"))
+
+    @factory.post_generation
+    def second_factor(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            enrol_second_factor(obj)
 
 
 class TopicFactory(factory.django.DjangoModelFactory):

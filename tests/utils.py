@@ -346,3 +346,24 @@ def queued_email(**overrides: object) -> OutgoingEmail:
 def smtp_reply(code: int) -> smtplib.SMTPResponseException:
     """The error smtplib raises when the server answers ``code`` to a message."""
     return smtplib.SMTPDataError(code, b"reply text")
+
+
+def sign_in_staff(client, user) -> None:
+    """Sign ``user`` in on ``client`` as allauth's login leaves a staff session: with its
+    clocks (accounts.middleware) started, so a test's first request does not write them."""
+    from accounts.middleware import start_staff_session
+
+    client.force_login(user)
+    session = client.session
+    start_staff_session(session, user.pk)
+    session.save()
+
+
+def totp_code(secret: str) -> str:
+    """An authenticator app's code for ``secret`` now (time-machine's now in a test)."""
+    import time
+
+    from allauth.mfa import app_settings
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import AudienceType, User
-from tests.factories import UserFactory
+from tests.factories import StaffFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -224,7 +224,7 @@ def test_user_list_query_count_does_not_grow(admin_client, django_assert_max_num
     for _ in range(count):
         UserFactory(audience_type=agents)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         response = admin_client.get(USER_CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count + 1  # and the admin
@@ -270,7 +270,7 @@ def user_editor_client(client):
     """Staff who may view and change people, without being a superuser."""
     from django.contrib.auth.models import Permission
 
-    editor = UserFactory(email="editor@jlgc.example", is_staff=True)
+    editor = StaffFactory(email="editor@jlgc.example")
     editor.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_user", "change_user"])
     )

@@ -14,7 +14,7 @@ from tests.factories import (
     RegistrationFactory,
     SeminarChangeNoticeFactory,
     SeminarFactory,
-    UserFactory,
+    StaffFactory,
 )
 from tests.utils import (
     ANNOUNCEMENT_BODY,
@@ -339,7 +339,7 @@ def test_staff_without_announcement_permissions_cannot_preview_or_send(client, e
     seminar = tottori_seminar()
     RegistrationFactory(seminar=seminar)
     announcement = announcement_draft(seminar)
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(StaffFactory())
 
     assert client.get(_preview(announcement)).status_code == 403
     assert client.post(_preview(announcement)).status_code == 403

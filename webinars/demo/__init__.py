@@ -24,6 +24,7 @@ from webinars.cache import catalogue_changed
 from webinars.demo.accounts import (
     ORGANISER_EMAIL,
     ORGANISER_PASSWORD,
+    ORGANISER_TOTP_SECRET,
     DemoSetupError,
     seed_organiser,
 )
@@ -71,8 +72,20 @@ class DemoResult:
     def notes(self) -> list[str]:
         """The organiser's login, then one line per recording saying what to try."""
         admin_url = settings.SITE_URL + reverse("admin:index")
+        if settings.DEBUG:
+            second_factor = [
+                f"TOTP secret: {ORGANISER_TOTP_SECRET}",
+                "Add it to an authenticator app (enter the key by hand); the admin asks "
+                "for the app's 6-digit code after the password.",
+            ]
+        else:
+            second_factor = [
+                "Two-step sign-in: the organiser sets up their own authenticator app at "
+                "the first admin visit (no demo secret with DEBUG off).",
+            ]
         return [
             f"Organiser login: {ORGANISER_EMAIL} / {ORGANISER_PASSWORD}  (admin: {admin_url})",
+            *second_factor,
             "The demo organiser's password is reset to the one above on every run.",
             *recordings_summary(self.recordings.values(), admin_url=admin_url),
         ]

@@ -1,6 +1,10 @@
 """The demo organiser: a staff user in the Organisers group, with a login that always works."""
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
+from allauth.mfa.utils import decrypt
+from django.conf import settings
 from django.contrib.auth.models import Group
 
 from accounts.models import User
@@ -10,6 +14,10 @@ ORGANISER_EMAIL = "organiser@example.org"
 ORGANISER_PASSWORD = "kizuna-demo"
 ORGANISER_NAME = "Demo Organiser"
 ORGANISERS_GROUP = "Organisers"
+# Staff need a second factor (accounts.middleware). The demo organiser's authenticator
+# app secret is printed by seed_demo so a newcomer can add it to their app; being
+# public, it is set only with DEBUG on and removed wherever DEBUG is off.
+ORGANISER_TOTP_SECRET = "KIZUNADEMOTOTPSECRETFORLOCALONLY"
 
 
 class DemoSetupError(Exception):
@@ -52,4 +60,24 @@ def seed_organiser() -> User:
         lookup={"user": organiser, "email": organiser.email},
         values={"verified": True, "primary": True},
     )
+    seed_organiser_second_factor(organiser)
     return organiser
+
+
+def seed_organiser_second_factor(organiser: User) -> None:
+    """With DEBUG on, the demo organiser's authenticator app uses ORGANISER_TOTP_SECRET.
+
+    With DEBUG off (``seed_demo --force``) a published secret is no factor at all: it is
+    removed, and the organiser sets up their own app at their first admin visit.
+    """
+    totp = Authenticator.objects.filter(user=organiser, type=Authenticator.Type.TOTP).first()
+    has_demo_secret = totp is not None and decrypt(totp.data["secret"]) == ORGANISER_TOTP_SECRET
+    if not settings.DEBUG:
+        if has_demo_secret:
+            totp.delete()
+        return
+    if has_demo_secret:
+        return
+    if totp is not None:
+        totp.delete()
+    TOTP.activate(organiser, ORGANISER_TOTP_SECRET)

@@ -14,8 +14,8 @@ from tests.factories import (
     SeminarSpeakerFactory,
     SeriesFactory,
     SpeakerFactory,
+    StaffFactory,
     TopicFactory,
-    UserFactory,
 )
 from tests.utils import (
     SEMINAR_CHANGELIST,
@@ -307,7 +307,7 @@ def test_write_to_registrants_with_nothing_selected_explains(admin_client):
 
 
 def test_write_to_registrants_is_offered_only_to_those_who_may_announce(client):
-    staff = UserFactory(is_staff=True)
+    staff = StaffFactory()
     staff.user_permissions.add(
         *Permission.objects.filter(
             content_type__app_label="webinars", codename__in=["view_seminar", "change_seminar"]

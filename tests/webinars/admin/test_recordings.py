@@ -15,8 +15,8 @@ from tests.factories import (
     RegistrationFactory,
     SeminarFactory,
     SeriesFactory,
+    StaffFactory,
     TranscriptCueFactory,
-    UserFactory,
 )
 from tests.utils import (
     MP4,
@@ -930,7 +930,7 @@ def test_the_admin_deletes_replaced_files_through_the_service(organiser_client, 
 @pytest.fixture
 def adder_client(client):
     """A staff member who may add and view recordings, but not change (or publish) them."""
-    user = UserFactory(email="adder@jlgc.example", is_staff=True)
+    user = StaffFactory(email="adder@jlgc.example")
     user.user_permissions.add(
         *Permission.objects.filter(
             content_type__app_label="webinars",

@@ -13,7 +13,7 @@ from tests.factories import (
     RegistrationQuestionFactory,
     SeminarFactory,
     SeriesFactory,
-    UserFactory,
+    StaffFactory,
 )
 from tests.utils import (
     ABSENT,
@@ -104,7 +104,7 @@ def test_registration_changelist_query_count_does_not_grow(
     RegistrationFactory.create_batch(count, seminar=seminar)
 
     # Session, user, permissions, the filters' choices, counts and the page itself.
-    with django_assert_max_num_queries(13):
+    with django_assert_max_num_queries(14):
         response = organiser_client.get(CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count
@@ -293,7 +293,7 @@ def test_seminar_changelist_shows_registration_counts_without_extra_queries(
     SeminarFactory.create_batch(5)
 
     # As many as without the counts: they are subqueries of the list's own query.
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = organiser_client.get(reverse("admin:webinars_seminar_changelist"))
 
     html = response.content.decode()
@@ -421,7 +421,7 @@ def test_seminar_registrants_csv_view_is_linked_from_the_seminar_page(organiser_
 
 
 def test_seminar_registrants_csv_view_needs_the_view_registration_permission(client, seminar):
-    staff = UserFactory(email="catalogue@jlgc.example", is_staff=True)
+    staff = StaffFactory(email="catalogue@jlgc.example")
     staff.user_permissions.add(Permission.objects.get(codename="view_seminar"))
     client.force_login(staff)
 
@@ -502,7 +502,7 @@ def test_admin_import_page_shows_an_unrecognised_file_as_a_form_error(
 
 
 def test_admin_import_page_needs_the_change_registration_permission(client, seminar):
-    viewer = UserFactory(email="viewer@jlgc.example", is_staff=True)
+    viewer = StaffFactory(email="viewer@jlgc.example")
     viewer.user_permissions.add(
         *Permission.objects.filter(codename__in=["view_seminar", "view_registration"])
     )

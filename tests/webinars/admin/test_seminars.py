@@ -16,8 +16,8 @@ from tests.factories import (
     SeminarSpeakerFactory,
     SeriesFactory,
     SpeakerFactory,
+    StaffFactory,
     TopicFactory,
-    UserFactory,
     london,
 )
 from tests.utils import (
@@ -242,7 +242,7 @@ def test_changelist_query_count_does_not_grow_with_seminars(
         upcoming_seminar(series=series, capacity=50)
     SeminarSpeakerFactory(seminar=Seminar.objects.first())
 
-    with django_assert_max_num_queries(10):
+    with django_assert_max_num_queries(11):
         response = admin_client.get(SEMINAR_CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count
@@ -255,7 +255,7 @@ def test_organiser_changelist_query_count_does_not_grow_with_seminars(
     for _ in range(count):
         upcoming_seminar()
 
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(13):
         response = organiser_client.get(SEMINAR_CHANGELIST)
 
     assert len(response.context["cl"].result_list) == count
@@ -276,7 +276,7 @@ def test_other_changelists_query_count_does_not_grow(
     for _ in range(count):
         make()
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         response = admin_client.get(reverse(url_name))
 
     assert len(response.context["cl"].result_list) == count
@@ -948,6 +948,6 @@ def test_organiser_can_look_up_speakers_for_the_inline(organiser_client):
 
 
 def test_staff_outside_the_organisers_group_cannot_open_seminars(client):
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(StaffFactory())
 
     assert client.get(SEMINAR_CHANGELIST).status_code == 403

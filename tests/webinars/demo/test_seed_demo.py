@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from notifications.models import OutgoingEmail
+from tests.utils import totp_code
 from webinars import services
 from webinars.cache import catalogue_version
 from webinars.demo.dates import AroundUkClockChange, last_sunday
@@ -126,6 +127,9 @@ def test_seed_demo_prints_summary_and_organiser_login():
         "22 registrations.",
         "Organiser login: organiser@example.org / kizuna-demo  "
         "(admin: http://localhost:8000/admin/)",
+        "TOTP secret: KIZUNADEMOTOTPSECRETFORLOCALONLY",
+        "Add it to an authenticator app (enter the key by hand); the admin asks for the "
+        "app's 6-digit code after the password.",
         "The demo organiser's password is reset to the one above on every run.",
         "Recording published (Everyone): Kyushu by rail: itineraries for UK travellers "
         "[6 chapters, 43 transcript cues, 1 material] "
@@ -263,16 +267,23 @@ def test_seed_demo_speakers_are_mostly_jet_participants_with_placements():
     assert official.is_jet_participant is False
 
 
-def test_demo_organiser_can_sign_in_to_the_admin(client):
-    seed()
+def test_demo_organiser_reaches_the_admin_with_password_then_the_printed_totp(client):
+    output = seed()
+    secret = output.split("TOTP secret: ", 1)[1].split()[0]
 
+    # The admin's own login form is gone: it sends people to allauth's login.
+    response = client.get("/admin/login/?next=/admin/")
+    assert response["Location"] == "/accounts/login/?next=%2Fadmin%2F"
     response = client.post(
-        "/admin/login/?next=/admin/",
-        {"username": "organiser@example.org", "password": "kizuna-demo", "next": "/admin/"},
+        "/accounts/login/?next=/admin/",
+        {"login": "organiser@example.org", "password": "kizuna-demo", "next": "/admin/"},
     )
+    assert response["Location"] == "/accounts/2fa/authenticate/"
+    assert client.get("/admin/").status_code == 302  # not signed in without the code
+
+    response = client.post("/accounts/2fa/authenticate/", {"code": totp_code(secret)})
     admin_index = client.get("/admin/")
 
-    assert response.status_code == 302
     assert response["Location"] == "/admin/"
     assert admin_index.status_code == 200
     assert admin_index.context["user"].email == "organiser@example.org"
@@ -286,8 +297,8 @@ def test_demo_organiser_can_sign_in_on_the_site_with_a_verified_email(client):
         "/accounts/login/", {"login": "organiser@example.org", "password": "kizuna-demo"}
     )
 
-    assert response.status_code == 302
-    assert response["Location"] == "/"
+    # A verified address: allauth goes on to the second factor, not to "verify your email".
+    assert response["Location"] == "/accounts/2fa/authenticate/"
     assert EmailAddress.objects.get(email="organiser@example.org").verified is True
 
 
@@ -710,3 +721,19 @@ def test_reseeding_keeps_an_organisers_uploaded_video_other_address_and_access(_
     assert video_name in private_files()
     assert (digital.video_provider, digital.video_id) == ("vimeo", "76979871")
     assert digital.access == Recording.Access.REGISTRANTS
+
+
+def test_demo_totp_secret_is_never_set_with_debug_off(settings):
+    from allauth.mfa.models import Authenticator
+
+    seed()
+    organiser = User.objects.get(email="organiser@example.org")
+    assert organiser.authenticator_set.filter(type=Authenticator.Type.TOTP).exists()
+    settings.DEBUG = False
+
+    output = seed("--force")
+
+    # The published secret is removed; the organiser sets up their own app.
+    assert not organiser.authenticator_set.filter(type=Authenticator.Type.TOTP).exists()
+    assert "TOTP secret" not in output
+    assert "sets up their own authenticator app" in output
