@@ -15,6 +15,9 @@ STAMP := $(VENV)/.installed
 PORT ?= 8000
 PYTEST_ARGS ?=
 BENCH_ARGS ?=
+# Everything make starts is development: debug pages and the development secret key.
+# The settings default to DEBUG off, so a deployment that forgets DEBUG=0 is safe.
+export DEBUG ?= 1
 # pip reports each local package index it skips; those lines are noise here.
 PIP_NOISE := { grep -v "^WARNING: Location '.*' is ignored" || true; }
 

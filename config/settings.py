@@ -1,8 +1,10 @@
 """Kizuna settings: one module, driven by the environment (12-factor).
 
-Every default is the embedded development setup (SQLite, a filesystem Celery
-broker and .eml files under ``var/``) so that ``make run`` needs no services.
-Production sets ``DEBUG=0`` and real URLs; see README "Configuration".
+Every service default is the embedded setup (SQLite, a filesystem Celery broker and
+.eml files under ``var/``) so that ``make run`` needs no services. ``DEBUG`` is off
+unless set: a deployment that forgets it still runs without debug pages and refuses
+the public development key. ``make`` and the tests (tests/settings.py) turn it on.
+See README "Configuration".
 """
 
 from pathlib import Path
@@ -18,7 +20,7 @@ VAR_DIR = BASE_DIR / "var"
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 
 _DEV_SECRET_KEY = "django-insecure-kizuna-development-only"
 SECRET_KEY = env.str("SECRET_KEY", default=_DEV_SECRET_KEY)
@@ -26,7 +28,8 @@ if not DEBUG and (
     SECRET_KEY == _DEV_SECRET_KEY or len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5
 ):
     raise ImproperlyConfigured(
-        "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG=0."
+        "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is "
+        "off (the default); set DEBUG=1 for development, as make does."
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
@@ -388,6 +391,14 @@ CONTENT_SECURITY_POLICY = (
     "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'; "
     # Recording embeds: YouTube's privacy-enhanced domain and Vimeo's player only.
     "frame-src https://www.youtube-nocookie.com https://player.vimeo.com"
+)
+# The admin's own: scripts from our static files only (Django's admin has no inline
+# script); its templates and widgets still set inline styles. Recording previews embed
+# the same two players.
+ADMIN_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'; "
+    "form-action 'self'; frame-src https://www.youtube-nocookie.com https://player.vimeo.com"
 )
 # No page asks for these; an injected script or a framed player cannot either.
 PERMISSIONS_POLICY = (

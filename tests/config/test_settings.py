@@ -25,9 +25,21 @@ _CONFIG_VARIABLES = (
 )
 
 
-def run_django(code: str, **environment: str) -> subprocess.CompletedProcess[str]:
+def child_environment(**environment: str | None) -> dict[str, str]:
+    """This process's environment without its configuration: development (DEBUG=1, as
+    ``make`` runs it) plus ``environment``, where None removes a variable."""
     env = {key: value for key, value in os.environ.items() if key not in _CONFIG_VARIABLES}
-    env.update(DJANGO_SETTINGS_MODULE="config.settings", **environment)
+    env.update(DJANGO_SETTINGS_MODULE="config.settings", DEBUG="1")
+    for name, value in environment.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def run_django(code: str, **environment: str | None) -> subprocess.CompletedProcess[str]:
+    env = child_environment(**environment)
     return subprocess.run(
         [sys.executable, "-c", f"import django; django.setup()\n{code}"],
         cwd=BASE_DIR,
@@ -38,7 +50,7 @@ def run_django(code: str, **environment: str) -> subprocess.CompletedProcess[str
     )
 
 
-def settings_in_child(names: list[str], **environment: str) -> dict:
+def settings_in_child(names: list[str], **environment: str | None) -> dict:
     code = (
         "import json; from django.conf import settings\n"
         f"print(json.dumps({{name: getattr(settings, name) for name in {names!r}}}, default=str))"
@@ -48,13 +60,41 @@ def settings_in_child(names: list[str], **environment: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def test_debug_is_off_unless_set():
+    values = settings_in_child(["DEBUG"], DEBUG=None, SECRET_KEY=GOOD_SECRET_KEY)
+
+    assert values == {"DEBUG": False}
+
+
+def test_a_deployment_that_forgets_debug_and_the_secret_key_refuses_to_start():
+    result = run_django("", DEBUG=None)
+
+    assert result.returncode == 1
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_deploy_checks_pass_with_the_defaults():
+    # Only the one required setting: everything else as shipped.
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=BASE_DIR,
+        env=child_environment(DEBUG=None, SECRET_KEY=GOOD_SECRET_KEY),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
 def test_production_without_secret_key_refuses_to_start():
     result = run_django("", DEBUG="0")
 
     assert result.returncode == 1
     assert (
-        "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG=0."
-        in result.stderr
+        "SECRET_KEY must be set to a random value of at least 50 characters when DEBUG is off "
+        "(the default); set DEBUG=1 for development, as make does." in result.stderr
     )
 
 

@@ -129,6 +129,8 @@ def running_worker(
     been running all along and every task were due: it sends them all at once.
     """
     env = {key: value for key, value in os.environ.items() if key not in _CONFIG_VARIABLES}
+    # Development mode, as `make run` starts the worker, unless the test says otherwise.
+    env["DEBUG"] = "1"
     env.update(environment)
     env["DJANGO_SETTINGS_MODULE"] = "config.settings"
     tmp_path.mkdir(parents=True, exist_ok=True)
