@@ -195,6 +195,9 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # or passkey. Staff must have one before any organiser page (accounts.middleware).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = "Kizuna"
+# Accept the code before and after the current one (RFC 6238's one step of clock drift):
+# a phone a few seconds off, or a code typed as it rolls over, still signs in.
+MFA_TOTP_TOLERANCE = 1
 MFA_REAUTHENTICATION_REQUIRED = True
 # Browsers allow WebAuthn on http://localhost only; `make run` serves plain HTTP.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG

@@ -3,7 +3,7 @@
 Building an invite (event, description, VTIMEZONE blocks) costs far more than the rest
 of an email. In a fan-out (reminders, change and cancellation notices, announcements)
 every recipient's invite is the same calendar but for the ``ATTENDEE`` line: the
-personal join and manage links are still ``LINK_TOKEN_PLACEHOLDER`` when rows are
+personal join link is still ``JOIN_TOKEN_PLACEHOLDER`` when rows are
 written (the real token is minted at sending time). :class:`InviteBook` builds each
 distinct calendar once with a placeholder attendee and swaps in each recipient's
 line, byte for byte what :func:`webinars.ical.build_invite` would have written.
@@ -45,7 +45,6 @@ class InviteBook:
         attendee_email: str,
         attendee_name: str = "",
         join_url: str | None = None,
-        manage_url: str | None = None,
         partstat: InvitePartstat = "ACCEPTED",
         sequence: int | None = None,
     ) -> str:
@@ -57,7 +56,6 @@ class InviteBook:
             method,
             sequence,
             join_url,
-            manage_url,
             partstat,
             translation.get_language(),
         )
@@ -67,7 +65,6 @@ class InviteBook:
                 seminar=seminar,
                 method=method,
                 join_url=join_url,
-                manage_url=manage_url,
                 partstat=partstat,
                 sequence=sequence,
             )

@@ -24,6 +24,7 @@ class OutgoingEmail(models.Model):
         SPEAKER_UPDATE = "speaker_update", _("Speaker update")
         SPEAKER_CANCEL = "speaker_cancel", _("Speaker cancellation")
         RECORDING_AVAILABLE = "recording_available", _("Recording available")
+        REGISTRATION_LINKS = "registration_links", _("Registration links")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

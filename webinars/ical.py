@@ -103,7 +103,6 @@ def build_invite(
     attendee_email: str,
     attendee_name: str = "",
     join_url: str | None = None,
-    manage_url: str | None = None,
     partstat: InvitePartstat = "ACCEPTED",
     sequence: int | None = None,
 ) -> bytes:
@@ -111,11 +110,12 @@ def build_invite(
 
     ``REQUEST`` adds or updates the event in the recipient's calendar; ``CANCEL``
     removes it (``STATUS:CANCELLED``). ``join_url`` is the recipient's personal join
-    link (a registrant's ``/j/<token>/`` or a speaker's own link): it goes into
-    ``LOCATION`` and ``DESCRIPTION``; the seminar's meeting URL never does.
-    ``manage_url`` (the registration's ``/r/<token>/`` page) is added to the
-    description when given. ``partstat`` is ``ACCEPTED`` because registering is the
-    acceptance; ``RSVP`` is always FALSE: replies are not processed.
+    link (a registrant's join-only ``/j/<token>/`` or a speaker's own link): it goes
+    into ``LOCATION`` and ``DESCRIPTION``; the seminar's meeting URL never does, and
+    neither does a registration's manage link: calendars are shared with assistants
+    and delegates, who may join but must not cancel or edit the place. ``partstat``
+    is ``ACCEPTED`` because registering is the acceptance; ``RSVP`` is always FALSE:
+    replies are not processed.
 
     ``sequence`` defaults to ``seminar.sequence``, which the seminar services bump on
     every change and on cancellation. Pass ``seminar.sequence + 1`` to cancel one
@@ -131,7 +131,7 @@ def build_invite(
         seminar,
         now=dj_timezone.now(),
         location=join_url or _public_location(seminar),
-        description=_description(seminar, join_url=join_url, manage_url=manage_url),
+        description=_description(seminar, join_url=join_url),
         status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
         sequence=seminar.sequence if sequence is None else sequence,
     )
@@ -249,9 +249,7 @@ def _online_label(seminar: Seminar) -> str:
     return _("Online (%(platform)s)") % {"platform": seminar.get_platform_display()}
 
 
-def _description(
-    seminar: Seminar, *, join_url: str | None = None, manage_url: str | None = None
-) -> str:
+def _description(seminar: Seminar, *, join_url: str | None = None) -> str:
     lines: list[str] = []
     if seminar.is_cancelled:
         lines.append(_("This seminar has been cancelled."))
@@ -280,8 +278,6 @@ def _description(
     lines.append("")
     if join_url:
         lines.append(_("Join with your personal link: %(url)s") % {"url": join_url})
-    if manage_url:
-        lines.append(_("Manage your registration: %(url)s") % {"url": manage_url})
     lines.append(_("Seminar page: %(url)s") % {"url": seminar.public_url})
     return _multi_line("\n".join(lines))
 

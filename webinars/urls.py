@@ -37,6 +37,11 @@ urlpatterns += [
         attendee.registration_invite,
         name="registration_invite",
     ),
+    path(
+        "r/<str:token>/new-links/",
+        attendee.registration_new_links,
+        name="registration_new_links",
+    ),
     path("j/<str:token>/", attendee.registration_join, name="registration_join"),
     path("me/", my_seminars.my_seminars, name="my_seminars"),
     path("me/calendar/renew/", my_seminars.my_calendar_renew, name="my_calendar_renew"),

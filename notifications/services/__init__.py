@@ -40,7 +40,11 @@ from notifications.services.delivery import (
     emails_deliver,
     emails_deliver_due,
 )
-from notifications.services.links import LINK_TOKEN_PLACEHOLDER, with_link_token
+from notifications.services.links import (
+    JOIN_TOKEN_PLACEHOLDER,
+    LINK_TOKEN_PLACEHOLDER,
+    with_link_token,
+)
 from notifications.services.outbox import (
     deliver_after_commit,
     email_queue,
@@ -48,7 +52,10 @@ from notifications.services.outbox import (
     enqueue_delivery,
 )
 from notifications.services.recordings import recording_followups_queue
-from notifications.services.registrations import registration_email_queue
+from notifications.services.registrations import (
+    registration_email_queue,
+    registration_links_email_queue,
+)
 from notifications.services.reminders import (
     ReminderScan,
     reminders_dispatch,
@@ -87,6 +94,7 @@ EmailKind = OutgoingEmail.Kind
 __all__ = [
     "ANNOUNCEMENT_STATUSES",
     "DEFAULT_STATUSES",
+    "JOIN_TOKEN_PLACEHOLDER",
     "LINK_TOKEN_PLACEHOLDER",
     "MAX_RETRY_COUNTDOWN_SECONDS",
     "ONE_CLICK_BODY",
@@ -121,6 +129,7 @@ __all__ = [
     "recipient_breakdown",
     "recording_followups_queue",
     "registration_email_queue",
+    "registration_links_email_queue",
     "reminders_dispatch",
     "reminders_dispatch_summary",
     "seminar_announceable",

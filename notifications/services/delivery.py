@@ -126,7 +126,7 @@ def email_send(
     *,
     email: OutgoingEmail,
     connection=None,
-    token: str | None = None,
+    tokens: dict[str, str] | None = None,
 ) -> DeliveryOutcome:
     """Send a claimed row over ``connection`` (outside any transaction) and record the result.
 
@@ -134,7 +134,7 @@ def email_send(
     starts, so a worker dying later in a batch resends nothing that went out before.
     """
     try:
-        sent = build_message(with_link_token(email, token=token), connection=connection).send(
+        sent = build_message(with_link_token(email, tokens=tokens), connection=connection).send(
             fail_silently=False
         )
         if not sent:
@@ -211,7 +211,9 @@ def emails_deliver(*, email_ids: list[int], result: DeliveryPass | None = None) 
         tokens = link_tokens_mint(emails)
         with _outcomes_without_flush_wait():
             for email in emails:
-                outcome = email_send(email=email, connection=connection, token=tokens.get(email.pk))
+                outcome = email_send(
+                    email=email, connection=connection, tokens=tokens.get(email.pk)
+                )
                 tried += 1
                 result.add(outcome, email_id=email.pk)
                 if outcome.status in ("retrying", "failed") and tried < len(emails):

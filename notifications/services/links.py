@@ -1,8 +1,12 @@
-"""Link tokens in emails: stored as a placeholder, minted when the email is sent.
+"""Link tokens in emails: stored as placeholders, minted when the email is sent.
 
-The outbox never holds a working manage or join link: rendered emails carry
-``LINK_TOKEN_PLACEHOLDER`` and :func:`with_link_token` puts a fresh token in its place
-(bodies and calendar, refolded as icalendar folds) on the copy that goes to the server.
+The outbox never holds a working link: rendered emails carry ``LINK_TOKEN_PLACEHOLDER``
+where a manage token goes (``/r/…``) and ``JOIN_TOKEN_PLACEHOLDER`` where a join token
+goes (``/j/…``), and :func:`with_link_token` puts fresh tokens in their place (bodies and
+calendar, refolded as icalendar folds) on the copy that goes to the server.
+
+A link does one thing (``RegistrationToken.Scope``): calendar invites carry only the
+join link, whose token joins and nothing else; the manage link is in email bodies only.
 """
 
 import copy
@@ -14,55 +18,82 @@ from django.urls import reverse
 from notifications.models import OutgoingEmail
 from webinars.models import RegistrationToken
 
-# Stands in the stored email for the registrant's link token (URL-safe, never a real one).
+# Stand in the stored email for the registrant's tokens (URL-safe, never real ones).
 LINK_TOKEN_PLACEHOLDER = "kizuna-link-token-minted-when-sent"
+JOIN_TOKEN_PLACEHOLDER = "kizuna-join-token-minted-when-sent"
+PLACEHOLDER_SCOPES = {
+    LINK_TOKEN_PLACEHOLDER: RegistrationToken.Scope.MANAGE,
+    JOIN_TOKEN_PLACEHOLDER: RegistrationToken.Scope.JOIN,
+}
 
 
 def registration_links(*, join: bool = True) -> tuple[str, str | None]:
-    """The (manage, join) URLs every registrant email carries, with the placeholder token.
+    """The (manage, join) URLs every registrant email carries, with placeholder tokens.
 
     Call inside ``translation.override`` of the reader's language. ``join=False`` gives
-    no join URL (None), for emails about a place that does not let one join.
+    no join URL (None), for emails about a place that does not let one join. Only the
+    join URL may go into a calendar invite.
     """
-    token = LINK_TOKEN_PLACEHOLDER
-    manage_url = settings.SITE_URL + reverse("webinars:registration_manage", args=[token])
+    manage_url = settings.SITE_URL + reverse(
+        "webinars:registration_manage", args=[LINK_TOKEN_PLACEHOLDER]
+    )
     join_url = None
     if join:
-        join_url = settings.SITE_URL + reverse("webinars:registration_join", args=[token])
+        join_url = settings.SITE_URL + reverse(
+            "webinars:registration_join", args=[JOIN_TOKEN_PLACEHOLDER]
+        )
     return manage_url, join_url
 
 
-def with_link_token(email: OutgoingEmail, *, token: str | None = None) -> OutgoingEmail:
-    """The email as it is sent: a fresh link token in place of the placeholder.
+def with_link_token(email: OutgoingEmail, *, tokens: dict[str, str] | None = None) -> OutgoingEmail:
+    """The email as it is sent: a fresh token of the right scope for each placeholder.
 
-    Returns an unsaved copy; the stored row keeps the placeholder, so the outbox
-    (and anyone who can read it) never holds a working manage or join link. A batch
-    passes the ``token`` it minted for this row (:func:`link_tokens_mint`).
+    Returns an unsaved copy; the stored row keeps the placeholders, so the outbox (and
+    anyone who can read it) never holds a working link. A batch passes the ``tokens``
+    (scope to token) it minted for this row (:func:`link_tokens_mint`).
     """
-    if not needs_link_token(email):
+    scopes = scopes_needed(email)
+    if not scopes:
         return email
-    if token is None:
-        token = RegistrationToken.objects.issue(registration=email.registration)
+    if tokens is None:
+        tokens = {
+            scope: RegistrationToken.objects.issue(registration=email.registration, scope=scope)
+            for scope in scopes
+        }
     sent = copy.copy(email)
-    sent.body_text = email.body_text.replace(LINK_TOKEN_PLACEHOLDER, token)
-    sent.body_html = email.body_html.replace(LINK_TOKEN_PLACEHOLDER, token)
-    if email.calendar_body:
-        sent.calendar_body = _calendar_with_token(email.calendar_body, token)
+    for placeholder, scope in PLACEHOLDER_SCOPES.items():
+        if scope not in scopes:
+            continue
+        token = tokens[scope]
+        sent.body_text = sent.body_text.replace(placeholder, token)
+        sent.body_html = sent.body_html.replace(placeholder, token)
+        if sent.calendar_body:
+            sent.calendar_body = _calendar_with_token(sent.calendar_body, placeholder, token)
     return sent
 
 
-def needs_link_token(email: OutgoingEmail) -> bool:
+def scopes_needed(email: OutgoingEmail) -> list[str]:
+    """The scopes of the tokens ``email`` needs, in a fixed order (none without a registration)."""
+    if email.registration_id is None:
+        return []
     bodies = (email.body_text, email.body_html, email.calendar_body)
-    return email.registration_id is not None and any(LINK_TOKEN_PLACEHOLDER in b for b in bodies)
+    return [
+        scope
+        for placeholder, scope in PLACEHOLDER_SCOPES.items()
+        if any(placeholder in body for body in bodies)
+    ]
 
 
-def link_tokens_mint(emails: list[OutgoingEmail]) -> dict[int, str]:
-    """One fresh link token per email that carries links, all written in one INSERT."""
-    carrying = [email for email in emails if needs_link_token(email)]
+def link_tokens_mint(emails: list[OutgoingEmail]) -> dict[int, dict[str, str]]:
+    """Fresh tokens for every email that carries links, all written in one INSERT."""
+    wanted = [(email, scope) for email in emails for scope in scopes_needed(email)]
     tokens = RegistrationToken.objects.issue_many(
-        registration_ids=[email.registration_id for email in carrying]
+        links=[(email.registration_id, scope) for email, scope in wanted]
     )
-    return {email.pk: token for email, token in zip(carrying, tokens, strict=True)}
+    minted: dict[int, dict[str, str]] = {}
+    for (email, scope), token in zip(wanted, tokens, strict=True):
+        minted.setdefault(email.pk, {})[scope] = token
+    return minted
 
 
 ICAL_FOLD_OCTETS = 74
@@ -72,8 +103,8 @@ _ICAL_FOLD = re.compile(r"\r?\n[ \t]")
 _ICAL_LINE_END = re.compile(r"(?<=\n)(?![ \t])")
 
 
-def _calendar_with_token(calendar_body: str, token: str) -> str:
-    """The calendar with the token in place of the placeholder, long lines folded again.
+def _calendar_with_token(calendar_body: str, placeholder: str, token: str) -> str:
+    """The calendar with ``token`` in place of ``placeholder``, long lines folded again.
 
     Folding may have split the placeholder across lines: each content line holding it
     is unfolded, replaced and refolded as icalendar folds; the other lines stay as built.
@@ -81,10 +112,10 @@ def _calendar_with_token(calendar_body: str, token: str) -> str:
     lines = []
     for raw in _ICAL_LINE_END.split(calendar_body):
         unfolded = _ICAL_FOLD.sub("", raw)
-        if LINK_TOKEN_PLACEHOLDER in unfolded:
+        if placeholder in unfolded:
             content = unfolded.rstrip("\r\n")
             ending = unfolded[len(content) :]
-            raw = _ical_fold(content.replace(LINK_TOKEN_PLACEHOLDER, token)) + ending
+            raw = _ical_fold(content.replace(placeholder, token)) + ending
         lines.append(raw)
     return "".join(lines)
 

@@ -28,7 +28,7 @@ def registration_email_queue(
     """Render and queue one registration lifecycle email, with its calendar invite.
 
     Call inside the transaction that changed the registration. The manage/join links
-    carry ``LINK_TOKEN_PLACEHOLDER``: the real token is minted at sending time
+    carry placeholders: the real tokens are minted at sending time
     (:func:`~notifications.services.links.with_link_token`), so no usable link is ever
     stored in the outbox. Confirmed and promoted emails carry a ``METHOD:REQUEST``
     invite, a cancellation carries
@@ -45,7 +45,7 @@ def registration_email_queue(
         if invite:
             # invite=False: e.g. cancelling a waiting-list place, which never had an invite.
             calendar_method, calendar_body = registration_invite(
-                registration=registration, kind=kind, join_url=join_url, manage_url=manage_url
+                registration=registration, kind=kind, join_url=join_url
             )
         context = seminar_email_context(
             seminar=seminar,
@@ -77,7 +77,6 @@ def registration_invite(
     registration: Registration,
     kind: str,
     join_url: str | None,
-    manage_url: str,
     book: InviteBook | None = None,
 ) -> tuple[str, str]:
     """The (method, calendar) of a registration email; a fan-out passes its ``book``."""
@@ -97,8 +96,58 @@ def registration_invite(
         "attendee_email": registration.email,
         "attendee_name": registration.name,
         "join_url": join_url,
-        "manage_url": manage_url if method == "REQUEST" else None,
         "sequence": seminar.sequence,
     }
     # A one-off book builds the same bytes as build_invite (notifications.invites).
     return method, (book or InviteBook()).invite(**fields)
+
+
+LINKS_REASONS = ("renewed", "repeat")
+
+
+def registration_links_email_queue(*, registration: Registration, reason: str) -> OutgoingEmail:
+    """Queue an email with fresh links to ``registration`` (tokens minted when sent).
+
+    ``reason`` says why: ``"renewed"``, the person asked for new links and the old ones
+    no longer work; ``"repeat"``, someone registered again with this address, and only
+    its owner, reading this email, learns that it already has a place. A confirmed
+    place gets its join link and a current invite (the same event, with the new join
+    link); a waitlisted one gets neither.
+    """
+    if reason not in LINKS_REASONS:
+        raise ValueError(f"Not a reason for a links email: {reason!r}")
+    seminar = registration.seminar
+    joins = registration.is_confirmed and not seminar.is_cancelled
+    language = registration.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        manage_url, join_url = registration_links(join=joins)
+        calendar_method, calendar_body = "", ""
+        if joins:
+            calendar_method, calendar_body = registration_invite(
+                registration=registration,
+                kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
+                join_url=join_url,
+            )
+        context = seminar_email_context(
+            seminar=seminar,
+            own_zone=registration.time_zone,
+            registration=registration,
+            name=registration.name,
+            reason=reason,
+            manage_url=manage_url,
+            join_url=join_url,
+            join_opens_minutes=settings.JOIN_OPENS_MINUTES_BEFORE,
+            has_invite=bool(calendar_body),
+        )
+        rendered = render_email("registration_links", context)
+    return email_queue(
+        kind=OutgoingEmail.Kind.REGISTRATION_LINKS,
+        to_email=registration.email,
+        to_name=registration.name,
+        language=language,
+        calendar_method=calendar_method,
+        calendar_body=calendar_body,
+        registration=registration,
+        seminar=seminar,
+        **rendered,
+    )

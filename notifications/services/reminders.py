@@ -207,7 +207,6 @@ def _reminder_row(
             registration=registration,
             kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
             join_url=join_url,
-            manage_url=manage_url,
             book=book,
         )
         moment = seminar.starts_at - timedelta(minutes=offset)

@@ -296,7 +296,6 @@ def _registrant_email(
             attendee_email=registration.email,
             attendee_name=registration.name,
             join_url=join_url,
-            manage_url=manage_url,
         )
         rendered = _render(
             "seminar_changed",

@@ -106,7 +106,7 @@ def test_registration_through_the_form_delivers_the_confirmation(
     )
     # The stored row keeps the placeholder; the message carries a token minted when sent.
     token = re.search(r"/r/([\w-]+)/", _text_body(received)).group(1)
-    assert registration_by_token(token) == registration
+    assert registration_by_token(token, scopes=["manage", "join"]) == registration
 
 
 def test_due_reminder_found_by_beats_scan_is_delivered_once(tmp_path, broker_url, smtp):

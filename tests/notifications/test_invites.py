@@ -5,7 +5,7 @@ import time_machine
 from django.conf import settings
 
 from notifications.invites import InviteBook, organizer_name
-from notifications.services import LINK_TOKEN_PLACEHOLDER
+from notifications.services import JOIN_TOKEN_PLACEHOLDER
 from tests.factories import SeminarFactory, SeminarSpeakerFactory
 from webinars.ical import build_invite
 
@@ -29,7 +29,7 @@ def _direct(seminar, **fields):
 def test_invite_is_byte_for_byte_what_build_invite_writes(name):
     seminar = SeminarFactory(timezone="Asia/Tokyo")
     SeminarSpeakerFactory(seminar=seminar)
-    join_url = f"https://example.org/j/{LINK_TOKEN_PLACEHOLDER}/"
+    join_url = f"https://example.org/j/{JOIN_TOKEN_PLACEHOLDER}/"
     book = InviteBook()
 
     got = book.invite(

@@ -41,7 +41,6 @@ EVENT_PROPERTIES = sorted(
     ]
 )
 JOIN_URL = "https://seminars.example/j/personal-token-abc/"
-MANAGE_URL = "https://seminars.example/r/personal-token-abc/"
 
 
 @pytest.fixture(autouse=True)
@@ -431,7 +430,6 @@ def _request(seminar: Seminar, **overrides) -> bytes:
         "attendee_email": "hanako@example.co.uk",
         "attendee_name": "Hanako Smith",
         "join_url": JOIN_URL,
-        "manage_url": MANAGE_URL,
     } | overrides
     return ical.build_invite(**arguments)
 
@@ -460,7 +458,9 @@ def test_request_invite_has_organizer_attendee_and_personal_join_link():
     assert str(event["LOCATION"]) == JOIN_URL
     description = str(event["DESCRIPTION"])
     assert f"Join with your personal link: {JOIN_URL}" in description
-    assert f"Manage your registration: {MANAGE_URL}" in description
+    # Calendars are shared with delegates: the invite can join, never manage.
+    assert "/r/" not in description
+    assert "Manage your registration" not in description
     assert f"Seminar page: {seminar.public_url}" in description
     assert MEETING_URL.encode() not in raw
     assert PASSCODE.encode() not in raw
@@ -472,7 +472,7 @@ def test_cancel_invite_keeps_uid_with_the_bumped_sequence():
     request_event = only_event(parse_ics(_request(seminar), method="REQUEST"))
     seminar_cancel(seminar=seminar, message="Postponed.")
 
-    raw = _request(seminar, method="CANCEL", join_url=None, manage_url=None)
+    raw = _request(seminar, method="CANCEL", join_url=None)
     event = only_event(parse_ics(raw, method="CANCEL"))
 
     assert str(event["UID"]) == str(request_event["UID"]) == seminar.calendar_uid

@@ -180,32 +180,49 @@ def registration_token_hash(token: str) -> str:
 class RegistrationTokenManager(models.Manager["RegistrationToken"]):
     """The one place link tokens are minted: for one registration, or for a batch of emails."""
 
-    def issue(self, *, registration: Registration) -> str:
-        """A new link token for ``registration``; only its hash is stored."""
+    def issue(self, *, registration: Registration, scope: str) -> str:
+        """A new ``scope`` link token for ``registration``; only its hash is stored."""
         token = secrets.token_urlsafe(32)
-        self.create(registration=registration, token_hash=registration_token_hash(token))
+        self.create(
+            registration=registration, scope=scope, token_hash=registration_token_hash(token)
+        )
         return token
 
-    def issue_many(self, *, registration_ids: Sequence[int]) -> list[str]:
-        """One new token per id, in order (an id may repeat), written in one INSERT."""
-        tokens = [secrets.token_urlsafe(32) for _ in registration_ids]
+    def issue_many(self, *, links: Sequence[tuple[int, str]]) -> list[str]:
+        """One new token per (registration id, scope), in order, written in one INSERT."""
+        tokens = [secrets.token_urlsafe(32) for _ in links]
         self.bulk_create(
-            self.model(registration_id=registration_id, token_hash=registration_token_hash(token))
-            for registration_id, token in zip(registration_ids, tokens, strict=True)
+            self.model(
+                registration_id=registration_id,
+                scope=scope,
+                token_hash=registration_token_hash(token),
+            )
+            for (registration_id, scope), token in zip(links, tokens, strict=True)
         )
         return tokens
 
 
 class RegistrationToken(models.Model):
-    """The secret behind a registration's manage (/r/…) and join (/j/…) links.
+    """The secret behind a registration's manage (/r/…) or join (/j/…) link.
 
     Only the SHA-256 of each token is kept: the token itself exists only in the
-    emails sent to the registrant. Every email that carries links gets a fresh
-    token, so earlier emails' links keep working without any being recoverable.
+    emails sent to the registrant. Every email that carries links gets fresh tokens,
+    so earlier emails' links keep working without any being recoverable, until the
+    person asks for new links (all earlier ones are then deleted).
+
+    A link does one thing. A *manage* token (emails only) opens the manage page, where
+    the place can be cancelled and the details changed; it also joins. A *join* token
+    (emails and calendar invites, which people share with assistants and delegates)
+    only joins, and after the end opens the recording the place may open.
     """
+
+    class Scope(models.TextChoices):
+        MANAGE = "manage", _("manage and join")
+        JOIN = "join", _("join only")
 
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = RegistrationTokenManager()
@@ -215,7 +232,7 @@ class RegistrationToken(models.Model):
         verbose_name_plural = _("registration links")
 
     def __str__(self) -> str:
-        return f"{self.registration_id}: {self.token_hash[:8]}…"
+        return f"{self.registration_id} ({self.scope}): {self.token_hash[:8]}…"
 
 
 class JoinClick(models.Model):

@@ -1,5 +1,6 @@
 """Read queries for registering: whether a seminar takes registrations, seats, links."""
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -114,17 +115,22 @@ def audience_type_allowed(seminar: Seminar, audience_type: AudienceType) -> bool
     return audience_type.is_active
 
 
-def registration_by_token(token: str) -> Registration | None:
-    """The registration behind a manage or join link, or None for an unknown token."""
+def registration_link(token: str, *, scopes: Collection[str]) -> RegistrationToken | None:
+    """The link behind ``token`` if its scope is one of ``scopes``, with its registration."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
-    link = (
+    return (
         RegistrationToken.objects.select_related(
             "registration__seminar__series", "registration__audience_type"
         )
-        .filter(token_hash=registration_token_hash(token))
+        .filter(token_hash=registration_token_hash(token), scope__in=scopes)
         .first()
     )
+
+
+def registration_by_token(token: str, *, scopes: Collection[str]) -> Registration | None:
+    """The registration behind a link whose token has one of ``scopes``, else None."""
+    link = registration_link(token, scopes=scopes)
     return link.registration if link else None
 
 

@@ -57,9 +57,21 @@ class RegistrationResult:
     resent: bool = False
 
 
-def registration_token_issue(*, registration: Registration) -> str:
-    """Mint a new link token for a registration; only its SHA-256 is stored."""
-    return RegistrationToken.objects.issue(registration=registration)
+def registration_token_issue(*, registration: Registration, scope: str) -> str:
+    """Mint a new ``scope`` link token for a registration; only its SHA-256 is stored."""
+    return RegistrationToken.objects.issue(registration=registration, scope=scope)
+
+
+def registration_links_renew(*, registration: Registration) -> None:
+    """Revoke every link of ``registration`` and email fresh ones, in one transaction.
+
+    For a person who forwarded an email or shares a calendar: the manage and join links
+    in every earlier email and invite stop working at once; the new ones (and, for a
+    place, an updated invite) exist only in the email queued here.
+    """
+    with transaction.atomic():
+        RegistrationToken.objects.filter(registration=registration).delete()
+        notices.registration_links_email_queue(registration=registration, reason="renewed")
 
 
 def _confirmation_kind(registration: Registration) -> str:
@@ -269,7 +281,9 @@ def _register(*, seminar: Seminar, email: str, fields: dict[str, object]) -> Reg
                 registration=registration, kind=_confirmation_kind(registration)
             )
             # For the registrant's browser (the redirect to the manage page) only.
-            token = registration_token_issue(registration=registration)
+            token = registration_token_issue(
+                registration=registration, scope=RegistrationToken.Scope.MANAGE
+            )
             if registration.is_confirmed and _fills_last_seat(seminar, total):
                 # Pages show "seats left" up to PAGE_CACHE_SECONDS late, but never "open"
                 # once full: refreshing them on every registration would empty the page

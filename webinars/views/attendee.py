@@ -2,9 +2,14 @@
 
 A registration is reached two ways. Emails carry secret links (``/r/<token>/`` to
 manage, ``/j/<token>/`` to join); only the token's hash is stored, so the site can
-never rebuild those links. Signed-in people reach their own registrations through
-account routes instead (``/me/registrations/<id>/…``), checked against their
-account. Both routes share the same views below, with a different lookup.
+never rebuild those links. A link does one thing: a join token (the one calendar
+invites carry) only joins; a manage token also joins. Once a registration is cancelled
+its links lead to a plain "this registration was cancelled" page and do nothing else;
+the person can also ask for new links, and every earlier one stops working.
+
+Signed-in people reach their own registrations through account routes instead
+(``/me/registrations/<id>/…``), checked against their account. Both routes share the
+same views below, with a different lookup.
 
 Every page here is personal: never cached anywhere (``Cache-Control: private,
 no-store``), never indexed, and sent with ``Referrer-Policy: strict-origin`` so the
@@ -18,6 +23,8 @@ The seminar's meeting URL and passcode never appear in any page: the join view
 only ever sends the meeting URL as a redirect's ``Location``.
 """
 
+import functools
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,19 +37,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
 from config.http import personal_page
 from webinars import ical, selectors, timezones
 from webinars.errors import RegistrationBusy
 from webinars.forms.registrations import RegistrationDetailsForm
-from webinars.models import Registration, RegistrationQuerySet, Seminar
+from webinars.models import Registration, RegistrationQuerySet, RegistrationToken, Seminar
 from webinars.recording_access import can_watch, grant_registration, viewer_for
-from webinars.selectors import registration_by_token
+from webinars.selectors import registration_link
 from webinars.services.registrations import (
     join_click_record,
     registration_cancel,
+    registration_links_renew,
+    registration_token_issue,
     registration_update_details,
 )
 
@@ -59,25 +68,71 @@ class Access:
     invite_url: str
     join_url: str
     by_account: bool
+    # Emailed links only: ask for fresh ones (account routes need none).
+    new_links_url: str = ""
 
     @property
     def seminar(self) -> Seminar:
         return self.registration.seminar
 
 
-def access_by_token(token: str) -> Access:
-    """The registration behind an emailed ``/r/<token>/`` or ``/j/<token>/`` link; 404 otherwise."""
-    registration = registration_by_token(token)
-    if registration is None:
+MANAGE_SCOPES = (RegistrationToken.Scope.MANAGE,)
+JOIN_SCOPES = (RegistrationToken.Scope.MANAGE, RegistrationToken.Scope.JOIN)
+
+
+def access_by_token(token: str, *, scopes: Collection[str] = MANAGE_SCOPES) -> Access:
+    """The registration behind an emailed link of one of ``scopes``; 404 otherwise.
+
+    Raises :class:`LinkNoLongerWorks` for the link of a cancelled registration: the
+    token routes (:func:`token_route`) answer with a plain page that does nothing.
+    """
+    link = registration_link(token, scopes=scopes)
+    if link is None:
         raise Http404(_("This link is not valid. Please use the latest email we sent you."))
+    registration = link.registration
+    if registration.is_cancelled:
+        raise LinkNoLongerWorks(registration)
+    if link.scope == RegistrationToken.Scope.JOIN:
+        # A join link manages nothing: its pages offer no manage, cancel or invite links.
+        manage_url = cancel_url = invite_url = new_links_url = ""
+    else:
+        manage_url = reverse("webinars:registration_manage", args=[token])
+        cancel_url = reverse("webinars:registration_cancel", args=[token])
+        invite_url = reverse("webinars:registration_invite", args=[token])
+        new_links_url = reverse("webinars:registration_new_links", args=[token])
     return Access(
         registration=registration,
-        manage_url=reverse("webinars:registration_manage", args=[token]),
-        cancel_url=reverse("webinars:registration_cancel", args=[token]),
-        invite_url=reverse("webinars:registration_invite", args=[token]),
+        manage_url=manage_url,
+        cancel_url=cancel_url,
+        invite_url=invite_url,
         join_url=reverse("webinars:registration_join", args=[token]),
         by_account=False,
+        new_links_url=new_links_url,
     )
+
+
+class LinkNoLongerWorks(Exception):
+    """An emailed link of a registration that was cancelled: it no longer acts."""
+
+    def __init__(self, registration: Registration) -> None:
+        super().__init__(registration.pk)
+        self.registration = registration
+
+
+def token_route(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer a cancelled registration's link with the plain "was cancelled" page (410)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+        try:
+            return view(request, token)
+        except LinkNoLongerWorks as inert:
+            seminar = inert.registration.seminar
+            return render(
+                request, "webinars/registration_link_inert.html", {"seminar": seminar}, status=410
+            )
+
+    return wrapper
 
 
 def registrations_of_user(user: User) -> RegistrationQuerySet:
@@ -201,6 +256,7 @@ def _manage(request: HttpRequest, access: Access) -> HttpResponse:
 
 @personal_page
 @require_http_methods(["GET", "HEAD", "POST"])
+@token_route
 def registration_manage(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/``: where the registrant stands, their details, and what they can do."""
     return _manage(request, access_by_token(token))
@@ -244,6 +300,7 @@ def _cancel(request: HttpRequest, access: Access) -> HttpResponse:
 
 @personal_page
 @require_http_methods(["GET", "HEAD", "POST"])
+@token_route
 def registration_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/cancel/``: GET asks for confirmation, only POST cancels."""
     return _cancel(request, access_by_token(token))
@@ -257,6 +314,22 @@ def my_registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return _cancel(request, _access_by_account(request, pk))
 
 
+# --- New links --------------------------------------------------------------------
+
+
+@personal_page
+@require_POST
+@token_route
+def registration_new_links(request: HttpRequest, token: str) -> HttpResponse:
+    """``/r/<token>/new-links/`` (POST): every link of this registration stops working and
+    fresh ones go to its email address. The page says so; this link is now one of the old."""
+    registration = access_by_token(token).registration
+    registration_links_renew(registration=registration)
+    return render(
+        request, "webinars/registration_links_sent.html", {"seminar": registration.seminar}
+    )
+
+
 # --- Invite download ----------------------------------------------------------
 
 
@@ -265,6 +338,14 @@ def _invite(request: HttpRequest, access: Access) -> HttpResponse:
     seminar = access.seminar
     if not registration.is_confirmed or seminar.is_cancelled:
         raise Http404(_("Only a confirmed place at a seminar that goes ahead has an invite."))
+    join_url = access.join_url
+    if not access.by_account:
+        # The invite travels to calendars and their delegates: it gets a join-only link
+        # of its own, never the manage link this page was opened with.
+        token = registration_token_issue(
+            registration=registration, scope=RegistrationToken.Scope.JOIN
+        )
+        join_url = reverse("webinars:registration_join", args=[token])
     with translation.override(registration.language or translation.get_language()):
         body = ical.build_invite(
             seminar=seminar,
@@ -273,8 +354,7 @@ def _invite(request: HttpRequest, access: Access) -> HttpResponse:
             organizer_name=ical.organizer_name(seminar),
             attendee_email=registration.email,
             attendee_name=registration.name,
-            join_url=absolute_url(access.join_url),
-            manage_url=absolute_url(access.manage_url),
+            join_url=absolute_url(join_url),
         )
     response = HttpResponse(body, content_type=ical.calendar_content_type("REQUEST"))
     response["Content-Disposition"] = 'attachment; filename="invite.ics"'
@@ -283,6 +363,7 @@ def _invite(request: HttpRequest, access: Access) -> HttpResponse:
 
 @personal_page
 @require_safe
+@token_route
 def registration_invite(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/invite.ics``: the personal ``METHOD:REQUEST`` invite, to import."""
     return _invite(request, access_by_token(token))
@@ -365,9 +446,10 @@ def _recording_after_the_end(request: HttpRequest, registration: Registration) -
 
 @personal_page
 @require_safe
+@token_route
 def registration_join(request: HttpRequest, token: str) -> HttpResponse:
     """``/j/<token>/``: to the meeting when the joining window is open, else why not."""
-    return _join(request, access_by_token(token))
+    return _join(request, access_by_token(token, scopes=JOIN_SCOPES))
 
 
 @personal_page

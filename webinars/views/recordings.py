@@ -31,7 +31,7 @@ from webinars.models import Recording
 from webinars.ratelimit import client_ip
 from webinars.recording_access import Viewer, access_denial, viewer_for
 from webinars.services import recording_view_record
-from webinars.views.attendee import access_by_token, grant_recording_link
+from webinars.views.attendee import access_by_token, grant_recording_link, token_route
 from webinars.views.catalogue import listing_page
 
 RELATED_RECORDINGS = 4
@@ -180,6 +180,7 @@ def recording_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @personal_page
 @require_safe
+@token_route
 def registration_recording(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/recording/``: the emailed link to a seminar's recording.
 

@@ -4,13 +4,15 @@ import pytest
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import LINK_TOKEN_PLACEHOLDER, registration_email_queue
+from notifications.services import (
+    JOIN_TOKEN_PLACEHOLDER,
+    LINK_TOKEN_PLACEHOLDER,
+    registration_email_queue,
+)
 from tests.factories import RegistrationFactory
 from tests.utils import tottori_seminar
 
 pytestmark = pytest.mark.django_db
-
-TOKEN = LINK_TOKEN_PLACEHOLDER
 
 Kind = OutgoingEmail.Kind
 
@@ -25,44 +27,67 @@ def _queue(kind, enqueued=None, **registration_kwargs):
 
 def test_outbox_keeps_no_working_link_and_each_sent_email_gets_its_own(enqueued, mailoutbox):
     from notifications.services import email_deliver
-    from webinars.selectors import registration_by_token
+    from webinars.selectors import registration_link
 
     email = _queue(Kind.REGISTRATION_CONFIRMED)
     stored = OutgoingEmail.objects.get(pk=email.pk)
     assert email.registration.tokens.count() == 0
-    assert f"/j/{LINK_TOKEN_PLACEHOLDER}/" in stored.body_text + stored.calendar_body
+    assert f"/r/{LINK_TOKEN_PLACEHOLDER}/" in stored.body_text
+    assert f"/j/{JOIN_TOKEN_PLACEHOLDER}/" in stored.body_text + stored.calendar_body
 
     assert email_deliver(email_id=email.pk).status == "sent"
 
     (message,) = mailoutbox
     text = message.body
-    (token,) = re.findall(r"https://kizuna\.example/j/([A-Za-z0-9_-]{40,})/", text)
-    assert f"https://kizuna.example/r/{token}/" in text
-    assert registration_by_token(token) == email.registration
+    (join_token,) = re.findall(r"https://kizuna\.example/j/([A-Za-z0-9_-]{40,})/", text)
+    (manage_token,) = re.findall(r"https://kizuna\.example/r/([A-Za-z0-9_-]{40,})/", text)
+    assert join_token != manage_token
+    assert registration_link(join_token, scopes=["join"]).registration == email.registration
+    assert registration_link(manage_token, scopes=["manage"]).registration == email.registration
     calendar_part = next(
         part for part in message.message().walk() if part.get_content_type() == "text/calendar"
     )
-    (event,) = Calendar.from_ical(calendar_part.get_payload(decode=True)).walk("VEVENT")
-    assert str(event["LOCATION"]) == f"https://kizuna.example/j/{token}/"
+    calendar = calendar_part.get_payload(decode=True).decode()
+    (event,) = Calendar.from_ical(calendar).walk("VEVENT")
+    assert str(event["LOCATION"]) == f"https://kizuna.example/j/{join_token}/"
+    # The invite travels to shared calendars: it carries the join link and nothing else.
+    assert manage_token not in re.sub(r"\r?\n[ \t]", "", calendar)
+    assert "/r/" not in re.sub(r"\r?\n[ \t]", "", calendar)
     stored.refresh_from_db()
-    assert token not in stored.body_text + stored.body_html + stored.calendar_body
+    for token in (join_token, manage_token):
+        assert token not in stored.body_text + stored.body_html + stored.calendar_body
 
 
 def test_confirmation_and_sent_link_survive_the_calendar_refold(enqueued, mailoutbox):
     from notifications.services import with_link_token
 
     email = _queue(Kind.REGISTRATION_CONFIRMED, name="Hanako " + "Y" * 80)
-    token = "T" * 43
+    join_token, manage_token = "J" * 43, "M" * 43
 
-    sent = with_link_token(email, token=token)
+    sent = with_link_token(email, tokens={"join": join_token, "manage": manage_token})
 
+    unfolded = re.sub(r"\r?\n[ \t]", "", email.calendar_body)
     assert (
         sent.calendar_body
-        == Calendar.from_ical(re.sub(r"\r?\n[ \t]", "", email.calendar_body).replace(TOKEN, token))
+        == Calendar.from_ical(unfolded.replace(JOIN_TOKEN_PLACEHOLDER, join_token))
         .to_ical()
         .decode()
     )
+    assert f"/r/{manage_token}/" in sent.body_text
+    assert f"/j/{join_token}/" in sent.body_text
     assert email.registration.tokens.count() == 0
+
+
+def test_an_email_without_a_join_link_mints_only_a_manage_token(enqueued):
+    from notifications.services import with_link_token
+
+    email = _queue(Kind.REGISTRATION_WAITLISTED)
+
+    sent = with_link_token(email)
+
+    assert list(email.registration.tokens.values_list("scope", flat=True)) == ["manage"]
+    assert JOIN_TOKEN_PLACEHOLDER not in sent.body_text + sent.body_html
+    assert LINK_TOKEN_PLACEHOLDER not in sent.body_text + sent.body_html
 
 
 @pytest.mark.parametrize(

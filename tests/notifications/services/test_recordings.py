@@ -482,7 +482,7 @@ def test_delivery_mints_a_working_personal_link(client, enqueued, mailoutbox):
     assert token != LINK_TOKEN_PLACEHOLDER
     assert f'<a href="https://kizuna.example/r/{token}/recording/"' in html
     assert RegistrationToken.objects.filter(registration=registration).count() == 1
-    assert registration_by_token(token) == registration
+    assert registration_by_token(token, scopes=["manage", "join"]) == registration
     # The stored row keeps the placeholder: the outbox never holds a working link.
     row.refresh_from_db()
     assert row.status == OutgoingEmail.Status.SENT

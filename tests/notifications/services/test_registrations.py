@@ -5,7 +5,11 @@ import pytest
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import LINK_TOKEN_PLACEHOLDER, registration_email_queue
+from notifications.services import (
+    JOIN_TOKEN_PLACEHOLDER,
+    LINK_TOKEN_PLACEHOLDER,
+    registration_email_queue,
+)
 from notifications.services.registrations import REGISTRATION_KINDS
 from tests.factories import RegistrationFactory
 from tests.utils import tottori_seminar
@@ -13,6 +17,7 @@ from tests.utils import tottori_seminar
 pytestmark = pytest.mark.django_db
 
 TOKEN = LINK_TOKEN_PLACEHOLDER
+JOIN_TOKEN = JOIN_TOKEN_PLACEHOLDER
 
 Kind = OutgoingEmail.Kind
 
@@ -43,12 +48,12 @@ def test_confirmed_email_subject_times_links_and_contact(enqueued):
     assert 'You\'re registered for "Tourism in Tottori".' in text
     assert "UK time: Friday 23 October 2026, 10:00–11:00 BST (London)" in text
     assert "Japan time: Friday 23 October 2026, 18:00–19:00 JST (Tokyo)" in text
-    assert f"https://kizuna.example/j/{TOKEN}/" in text
+    assert f"https://kizuna.example/j/{JOIN_TOKEN}/" in text
     assert "The link opens 30 minutes before the start." in text
     assert f"https://kizuna.example/r/{TOKEN}/" in text
     assert "invite.ics" in text
     assert "contact@kizuna.example" in text
-    assert f"https://kizuna.example/j/{TOKEN}/" in email.body_html
+    assert f"https://kizuna.example/j/{JOIN_TOKEN}/" in email.body_html
     assert f"https://kizuna.example/r/{TOKEN}/" in email.body_html
 
 
@@ -92,8 +97,8 @@ def test_confirmed_invite_is_a_request_for_the_registrant(enqueued):
     assert re.search(r"^DTSTAMP:\d{8}T\d{6}Z\r?$", email.calendar_body, re.MULTILINE)
     assert [str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
     assert calendar.get_missing_tzids() == set()
-    assert str(event["LOCATION"]) == f"https://kizuna.example/j/{TOKEN}/"
-    assert f"https://kizuna.example/j/{TOKEN}/" in str(event["DESCRIPTION"])
+    assert str(event["LOCATION"]) == f"https://kizuna.example/j/{JOIN_TOKEN}/"
+    assert f"https://kizuna.example/j/{JOIN_TOKEN}/" in str(event["DESCRIPTION"])
 
 
 def test_promoted_email_says_the_place_is_yours_with_join_link_and_invite(enqueued):
@@ -101,7 +106,7 @@ def test_promoted_email_says_the_place_is_yours_with_join_link_and_invite(enqueu
 
     assert email.subject == "A place is yours: Tourism in Tottori"
     assert "a place has freed up" in email.body_text
-    assert f"https://kizuna.example/j/{TOKEN}/" in email.body_text
+    assert f"https://kizuna.example/j/{JOIN_TOKEN}/" in email.body_text
     assert email.calendar_method == "REQUEST"
     _calendar, event = _event(email)
     assert event["SEQUENCE"] == 3
@@ -170,3 +175,55 @@ def test_unknown_kind_is_refused(enqueued):
     with pytest.raises(ValueError):
         registration_email_queue(registration=registration, kind="reminder")
     assert OutgoingEmail.objects.count() == 0
+
+
+# --- Fresh links ---------------------------------------------------------------------------
+
+
+def _links_email(reason, **registration_kwargs):
+    from notifications.services import registration_links_email_queue
+
+    registration_kwargs.setdefault("seminar", tottori_seminar())
+    registration_kwargs.setdefault("name", "Hanako Yamada")
+    registration = RegistrationFactory(**registration_kwargs)
+    return registration_links_email_queue(registration=registration, reason=reason)
+
+
+def test_renewed_links_email_has_both_links_and_the_invite_with_the_join_link_only(enqueued):
+    email = _links_email("renewed")
+
+    text = " ".join(email.body_text.split())
+    assert email.kind == Kind.REGISTRATION_LINKS
+    assert email.subject == "Your links for Tourism in Tottori"
+    assert "As you asked, here are new links for your registration" in text
+    assert f"https://kizuna.example/r/{TOKEN}/" in text
+    assert f"https://kizuna.example/j/{JOIN_TOKEN}/" in text
+    assert "anyone who has it can change or cancel your registration" in text
+    assert "If you did not ask for new links, someone else may have had your old ones" in text
+    _calendar, event = _event(email)
+    assert str(event["LOCATION"]) == f"https://kizuna.example/j/{JOIN_TOKEN}/"
+    assert TOKEN not in re.sub(r"\r?\n[ \t]", "", email.calendar_body)
+
+
+def test_repeat_registration_links_email_tells_only_the_owner(enqueued):
+    email = _links_email("repeat")
+
+    text = " ".join(email.body_text.split())
+    assert "Someone, probably you, tried to register for" in text
+    assert "You already have a registration, so nothing has changed" in text
+    assert "nobody else has been told anything about your registration" in text
+
+
+def test_links_email_of_a_waiting_list_place_has_no_join_link_or_invite(enqueued):
+    from webinars.models import Registration
+
+    email = _links_email("renewed", status=Registration.Status.WAITLISTED)
+
+    assert JOIN_TOKEN not in email.body_text + email.body_html
+    assert f"https://kizuna.example/r/{TOKEN}/" in email.body_text
+    assert (email.calendar_method, email.calendar_body) == ("", "")
+
+
+def test_links_email_refuses_an_unknown_reason(enqueued):
+    with pytest.raises(ValueError, match="Not a reason for a links email"):
+        _links_email("because")

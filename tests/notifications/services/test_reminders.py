@@ -8,7 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import LINK_TOKEN_PLACEHOLDER, reminders_dispatch
+from notifications.services import (
+    JOIN_TOKEN_PLACEHOLDER,
+    LINK_TOKEN_PLACEHOLDER,
+    reminders_dispatch,
+)
 from notifications.services.reminders import MISSED_AFTER_START, _missed_row, _write
 from notifications.tasks import dispatch_reminders
 from tests.factories import RegistrationFactory, SeminarFactory
@@ -287,9 +291,9 @@ def test_reminder_email_has_times_links_and_a_current_invite_without_the_meeting
         "Japan time: Friday 23 October 2026, 18:00–19:00 JST (Tokyo)",
         "Your time: Friday 23 October 2026, 05:00–06:00 EDT (New York)",
     ]
-    assert f"https://kizuna.example/j/{LINK_TOKEN_PLACEHOLDER}/" in text
+    assert f"https://kizuna.example/j/{JOIN_TOKEN_PLACEHOLDER}/" in text
     assert f"https://kizuna.example/r/{LINK_TOKEN_PLACEHOLDER}/" in text
-    assert f"https://kizuna.example/j/{LINK_TOKEN_PLACEHOLDER}/" in email.body_html
+    assert f"https://kizuna.example/j/{JOIN_TOKEN_PLACEHOLDER}/" in email.body_html
     for body in (email.body_text, email.body_html, email.calendar_body):
         assert "zoom.example" not in body
         assert "s3cret-pass" not in body

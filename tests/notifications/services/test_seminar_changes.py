@@ -14,6 +14,7 @@ from icalendar import Calendar
 
 from notifications.models import OutgoingEmail, PeriodicTaskRun, SeminarChangeNotice
 from notifications.services import (
+    JOIN_TOKEN_PLACEHOLDER,
     LINK_TOKEN_PLACEHOLDER,
     emails_deliver_due,
     reminders_dispatch,
@@ -138,7 +139,7 @@ UK time: Friday 23 October 2026, 10:00–11:00 BST (London)
 Japan time: Friday 23 October 2026, 18:00–19:00 JST (Tokyo)
 
 Your personal join link
-https://kizuna.example/j/kizuna-link-token-minted-when-sent/
+https://kizuna.example/j/kizuna-join-token-minted-when-sent/
 The link opens 30 minutes before the start. Please do not share it: it is yours alone.
 
 Your calendar
@@ -223,7 +224,7 @@ def test_the_invite_updates_the_same_event_to_the_new_time(enqueued):
         assert str(event["ATTENDEE"]) == f"mailto:{address}"
         assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/London"]
     _calendar, registrant = _event(_changed_emails()["hanako@example.org"])
-    assert str(registrant["LOCATION"]) == (f"https://kizuna.example/j/{LINK_TOKEN_PLACEHOLDER}/")
+    assert str(registrant["LOCATION"]) == (f"https://kizuna.example/j/{JOIN_TOKEN_PLACEHOLDER}/")
     _calendar, speaker = _event(_changed_emails()["taro@example.jp"])
     assert str(speaker["LOCATION"]) == "https://zoom.example/s/speaker-only-555"
 

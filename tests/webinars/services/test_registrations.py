@@ -206,17 +206,32 @@ def test_register_token_is_returned_raw_and_stored_hashed():
     stored = RegistrationToken.objects.get()
     assert stored.token_hash == hashlib.sha256(result.token.encode()).hexdigest()
     assert result.token not in stored.token_hash
-    assert selectors.registration_by_token(result.token) == result.registration
+    assert (
+        selectors.registration_by_token(result.token, scopes=RegistrationToken.Scope.values)
+        == result.registration
+    )
 
 
 def test_registration_by_token_unknown_or_tampered_is_none():
     registration = RegistrationFactory()
-    token = registration_token_issue(registration=registration)
+    token = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
 
-    assert selectors.registration_by_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
-    assert selectors.registration_by_token("") is None
-    assert selectors.registration_by_token("x" * 5000) is None
-    assert selectors.registration_by_token(token) == registration
+    assert (
+        selectors.registration_by_token(
+            token[:-1] + ("A" if token[-1] != "A" else "B"), scopes=RegistrationToken.Scope.values
+        )
+        is None
+    )
+    assert selectors.registration_by_token("", scopes=RegistrationToken.Scope.values) is None
+    assert (
+        selectors.registration_by_token("x" * 5000, scopes=RegistrationToken.Scope.values) is None
+    )
+    assert (
+        selectors.registration_by_token(token, scopes=RegistrationToken.Scope.values)
+        == registration
+    )
 
 
 def test_same_email_again_returns_the_existing_registration_without_resending():

@@ -1,5 +1,6 @@
 """The manage page (/r/<token>/), its cancel confirmation and the invite download."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -14,7 +15,8 @@ from tests.factories import (
     UserFactory,
     london,
 )
-from webinars.models import Registration, Seminar
+from webinars.models import JoinClick, Registration, RegistrationToken, Seminar
+from webinars.selectors import registration_link
 from webinars.services import registration_token_issue
 
 pytestmark = pytest.mark.django_db
@@ -44,7 +46,9 @@ def seminar() -> Seminar:
 
 def registration_with_token(**kwargs) -> tuple[Registration, str]:
     registration = RegistrationFactory(**kwargs)
-    return registration, registration_token_issue(registration=registration)
+    return registration, registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
 
 
 def manage_url(token: str) -> str:
@@ -146,18 +150,48 @@ def test_manage_waitlisted_shows_waiting_list_without_join_link_or_invite(client
     assert_no_meeting_details(response)
 
 
-def test_manage_cancelled_shows_status_and_no_form_or_actions(client, seminar):
+def test_a_cancelled_registrations_links_no_longer_act(client, seminar):
+    registration, token = registration_with_token(
+        seminar=seminar, status=Registration.Status.CANCELLED, cancelled_at=NOW
+    )
+    join_token = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.JOIN
+    )
+
+    pages = [
+        client.get(manage_url(token)),
+        client.post(manage_url(token), details()),
+        client.get(cancel_url(token)),
+        client.post(cancel_url(token)),
+        client.get(invite_url(token)),
+        client.get(reverse("webinars:registration_join", args=[token])),
+        client.get(reverse("webinars:registration_join", args=[join_token])),
+        client.get(reverse("webinars:registration_recording", args=[token])),
+    ]
+
+    for response in pages:
+        assert response.status_code == 410
+        html = response.content.decode()
+        assert "This registration was cancelled" in html
+        assert "The links in its emails and calendar invite no longer work." in html
+        # Nothing of the person, and nothing to act on.
+        assert registration.name not in html
+        assert registration.email not in html
+        assert 'method="post"' not in html.split("<main", 1)[1].split("</main>", 1)[0]
+        assert_personal_headers(response)
+        assert_no_meeting_details(response)
+    assert JoinClick.objects.count() == 0
+
+
+def test_a_cancelled_registrations_link_offers_to_register_again_while_it_can(client, seminar):
     _registration, token = registration_with_token(
         seminar=seminar, status=Registration.Status.CANCELLED, cancelled_at=NOW
     )
-    response = client.get(manage_url(token))
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert "Your registration is cancelled" in html
-    assert 'name="name"' not in html
-    assert cancel_url(token) not in html
-    assert reverse("webinars:registration_join", args=[token]) not in html
-    assert_no_meeting_details(response)
+
+    html = client.get(manage_url(token)).content.decode()
+
+    assert f'href="{seminar.get_absolute_url()}"' in html
+    assert "again while places remain" in html
 
 
 def test_manage_of_cancelled_seminar_says_so(client, seminar):
@@ -260,12 +294,89 @@ def test_update_details_of_cancelled_registration_changes_nothing(client, semina
         seminar=seminar, status=Registration.Status.CANCELLED, name="Original Name"
     )
     response = client.post(manage_url(token), details())
-    assert response.status_code == 302
+    assert response.status_code == 410
     registration.refresh_from_db()
     assert registration.name == "Original Name"
 
 
 # --- Cancelling -----------------------------------------------------------------
+
+
+# --- Links that do one thing -----------------------------------------------------------
+
+
+def join_token_for(registration: Registration) -> str:
+    return registration_token_issue(registration=registration, scope=RegistrationToken.Scope.JOIN)
+
+
+def test_a_join_link_joins_but_manages_nothing(client, seminar):
+    registration, _manage = registration_with_token(seminar=seminar)
+    token = join_token_for(registration)
+    new_links = reverse("webinars:registration_new_links", args=[token])
+
+    assert client.get(manage_url(token)).status_code == 404
+    assert client.post(manage_url(token), details(name="Someone Else")).status_code == 404
+    assert client.get(cancel_url(token)).status_code == 404
+    assert client.post(cancel_url(token)).status_code == 404
+    assert client.get(invite_url(token)).status_code == 404
+    assert client.post(new_links).status_code == 404
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.CONFIRMED
+    assert registration.name != "Someone Else"
+    # Its page before the start offers no way to manage the place.
+    page = client.get(reverse("webinars:registration_join", args=[token]))
+    assert page.status_code == 200
+    assert "Manage your registration" not in page.content.decode()
+    assert "/r/" not in page.content.decode()
+
+
+def test_asking_for_new_links_stops_every_old_one_and_emails_fresh_ones(
+    client, seminar, mailoutbox
+):
+    from notifications.services import email_deliver
+
+    registration, token = registration_with_token(seminar=seminar)
+    old_join = join_token_for(registration)
+    assert 'action="/r/' in client.get(manage_url(token)).content.decode()
+
+    response = client.post(reverse("webinars:registration_new_links", args=[token]))
+
+    assert response.status_code == 200
+    assert "New links are on their way" in response.content.decode()
+    assert_personal_headers(response)
+    assert client.get(manage_url(token)).status_code == 404
+    assert client.get(reverse("webinars:registration_join", args=[old_join])).status_code == 404
+    email = OutgoingEmail.objects.get(registration=registration)
+    assert email.kind == OutgoingEmail.Kind.REGISTRATION_LINKS
+    assert email.calendar_method == "REQUEST"
+    assert email_deliver(email_id=email.pk).status == "sent"
+    (message,) = mailoutbox
+    assert message.subject == "Your links for Onsen towns of Kyushu"
+    assert "The links in our earlier emails and in your calendar invite no longer work." in (
+        " ".join(message.body.split())
+    )
+    (new_manage,) = re.findall(r"/r/([A-Za-z0-9_-]{40,})/", message.body)
+    (new_join,) = re.findall(r"/j/([A-Za-z0-9_-]{40,})/", message.body)
+    assert client.get(manage_url(new_manage)).status_code == 200
+    assert registration_link(new_join, scopes=["join"]).registration == registration
+
+
+def test_new_links_only_by_post(client, seminar):
+    registration, token = registration_with_token(seminar=seminar)
+
+    assert client.get(reverse("webinars:registration_new_links", args=[token])).status_code == 405
+    assert registration.tokens.count() == 1
+    assert OutgoingEmail.objects.count() == 0
+
+
+def test_signed_in_pages_offer_no_new_links(client, seminar):
+    user = UserFactory(email="hanako@example.org")
+    registration = RegistrationFactory(seminar=seminar, email=user.email, user=user)
+    client.force_login(user)
+
+    html = client.get(reverse("webinars:my_registration", args=[registration.pk])).content.decode()
+
+    assert "Email me new links" not in html
 
 
 def test_cancel_get_shows_confirmation_and_does_not_cancel(client, seminar):
@@ -300,9 +411,10 @@ def test_cancel_post_cancels_promotes_and_redirects(client, seminar):
         ("registration_cancelled", "first@example.org"),
         ("waitlist_promoted", "second@example.org"),
     ]
-    page = client.get(manage_url(token)).content.decode()
-    assert "Your registration has been cancelled." in page
-    assert "Your registration is cancelled" in page
+    page = client.get(manage_url(token))
+    assert page.status_code == 410
+    assert "Your registration has been cancelled." in page.content.decode()
+    assert "This registration was cancelled" in page.content.decode()
 
 
 def test_cancel_post_twice_is_harmless(client, seminar):
@@ -310,10 +422,11 @@ def test_cancel_post_twice_is_harmless(client, seminar):
     client.post(cancel_url(token))
     registration.refresh_from_db()
     cancelled_at = registration.cancelled_at
-    response = client.post(cancel_url(token), follow=True)
-    assert "This registration was already cancelled." in response.content.decode()
+    response = client.post(cancel_url(token))
+    assert response.status_code == 410
     registration.refresh_from_db()
     assert registration.cancelled_at == cancelled_at
+    assert OutgoingEmail.objects.filter(kind="registration_cancelled").count() == 1
 
 
 def test_cancel_after_seminar_ended_is_refused(client, seminar):
@@ -345,15 +458,21 @@ def test_invite_is_personal_request_with_join_link(client, seminar):
     [event] = calendar.walk("VEVENT")
     assert str(event["UID"]) == seminar.calendar_uid
     assert str(event["ATTENDEE"]) == f"mailto:{registration.email}"
-    assert str(event["LOCATION"]).endswith(reverse("webinars:registration_join", args=[token]))
+    # Its own join-only link; the manage link it was downloaded with is nowhere in it.
+    (join_token,) = re.findall(r"/j/([A-Za-z0-9_-]{40,})/", str(event["LOCATION"]))
+    assert join_token != token
+    assert token not in re.sub(r"\r?\n[ \t]", "", body)
+    assert "/r/" not in re.sub(r"\r?\n[ \t]", "", body)
+    assert registration_link(join_token, scopes=["join"]).registration == registration
     assert event["DTSTART"].dt == seminar.starts_at
     tzids = {str(tz["TZID"]) for tz in calendar.walk("VTIMEZONE")}
     assert tzids == {"Europe/London"}
 
 
-@pytest.mark.parametrize("status", [Registration.Status.WAITLISTED, Registration.Status.CANCELLED])
-def test_invite_only_for_confirmed(client, seminar, status):
-    _registration, token = registration_with_token(seminar=seminar, status=status)
+def test_invite_only_for_confirmed(client, seminar):
+    _registration, token = registration_with_token(
+        seminar=seminar, status=Registration.Status.WAITLISTED
+    )
     assert client.get(invite_url(token)).status_code == 404
 
 

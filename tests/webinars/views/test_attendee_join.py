@@ -7,7 +7,7 @@ import time_machine
 from django.urls import reverse
 
 from tests.factories import RegistrationFactory, SeminarFactory, UserFactory, london
-from webinars.models import JoinClick, Registration, Seminar
+from webinars.models import JoinClick, Registration, RegistrationToken, Seminar
 from webinars.services import registration_token_issue
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +33,9 @@ def seminar() -> Seminar:
 
 def token_for(seminar: Seminar, **kwargs) -> tuple[Registration, str]:
     registration = RegistrationFactory(seminar=seminar, **kwargs)
-    return registration, registration_token_issue(registration=registration)
+    return registration, registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.JOIN
+    )
 
 
 def join(client, token: str, at):
@@ -113,11 +115,11 @@ def test_join_waitlisted_is_403_without_meeting(client, seminar):
     assert clicks(registration) == []
 
 
-def test_join_cancelled_registration_is_403_without_meeting(client, seminar):
+def test_join_link_of_a_cancelled_registration_no_longer_works(client, seminar):
     registration, token = token_for(seminar, status=Registration.Status.CANCELLED)
     response = join(client, token, STARTS_AT)
-    assert response.status_code == 403
-    assert "Your registration was cancelled" in response.content.decode()
+    assert response.status_code == 410
+    assert "This registration was cancelled" in response.content.decode()
     assert_no_meeting_details(response)
     assert clicks(registration) == []
 

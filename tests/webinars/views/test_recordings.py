@@ -32,7 +32,7 @@ from tests.factories import (
 )
 from webinars import embeds
 from webinars.forms.recordings import RecordingFilterForm
-from webinars.models import Recording, RecordingView, Registration, Seminar
+from webinars.models import Recording, RecordingView, Registration, RegistrationToken, Seminar
 from webinars.services import (
     recording_search_index,
     recording_transcript_attach,
@@ -116,7 +116,9 @@ def academic():
 def guest_link(client, seminar: Seminar, status=Registration.Status.CONFIRMED, **kwargs):
     """A guest registration whose emailed recording link was opened in ``client``'s browser."""
     registration = RegistrationFactory(seminar=seminar, status=status, **kwargs)
-    token = registration_token_issue(registration=registration)
+    token = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
     response = client.get(reverse("webinars:registration_recording", args=[token]))
     return registration, token, response
 
@@ -712,14 +714,12 @@ def test_recording_link_grant_lasts_for_the_session_only(client):
     assert client.get(watch_url(recording)).status_code == 403
 
 
-@pytest.mark.parametrize(
-    ("status", "word"),
-    [(Registration.Status.WAITLISTED, "waitlisted"), (Registration.Status.CANCELLED, "cancelled")],
-)
-def test_recording_link_of_an_unconfirmed_registration_grants_nothing(client, status, word):
+def test_recording_link_of_a_waitlisted_registration_grants_nothing(client):
     recording = make_recording(access="registrants")
 
-    _registration, _token, response = guest_link(client, recording.seminar, status=status)
+    _registration, _token, response = guest_link(
+        client, recording.seminar, status=Registration.Status.WAITLISTED
+    )
 
     assert response.status_code == 302
     assert response["Location"] == watch_url(recording)
@@ -728,8 +728,20 @@ def test_recording_link_of_an_unconfirmed_registration_grants_nothing(client, st
     assert watch.status_code == 403
     assert (
         "This recording is for people who had a confirmed place at the seminar. Your "
-        f"registration was not confirmed (it is {word}), so this link cannot open it."
+        "registration was not confirmed (it is waitlisted), so this link cannot open it."
     ) in text(watch)
+
+
+def test_recording_link_of_a_cancelled_registration_no_longer_works(client):
+    recording = make_recording(access="registrants")
+
+    _registration, _token, response = guest_link(
+        client, recording.seminar, status=Registration.Status.CANCELLED
+    )
+
+    assert response.status_code == 410
+    assert "recording_registrations" not in client.session
+    assert client.get(watch_url(recording)).status_code == 403
 
 
 def test_recording_link_before_publication_goes_to_the_manage_page(client):
@@ -1268,7 +1280,9 @@ def test_seminar_page_is_the_same_for_everyone_so_it_stays_cacheable(client):
 def test_join_link_after_the_end_points_to_the_recording_and_opens_it(client):
     recording = make_recording(access="registrants")
     registration = RegistrationFactory(seminar=recording.seminar)
-    token = registration_token_issue(registration=registration)
+    token = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
 
     response = client.get(reverse("webinars:registration_join", args=[token]))
 
@@ -1285,7 +1299,9 @@ def test_waitlisted_join_link_after_the_end_opens_no_recording(client):
     registration = RegistrationFactory(
         seminar=recording.seminar, status=Registration.Status.WAITLISTED
     )
-    token = registration_token_issue(registration=registration)
+    token = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
 
     response = client.get(reverse("webinars:registration_join", args=[token]))
 
@@ -1297,7 +1313,9 @@ def test_waitlisted_join_link_after_the_end_opens_no_recording(client):
 def test_join_link_after_the_end_says_who_may_watch_when_it_is_not_for_them(client, media):
     recording = make_recording(access="audience_types", audience_types=[media])
     registration = RegistrationFactory(seminar=recording.seminar)
-    token = registration_token_issue(registration=registration)
+    token = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
 
     page = text(client.get(reverse("webinars:registration_join", args=[token])))
 
@@ -1309,7 +1327,9 @@ def test_join_link_after_the_end_says_who_may_watch_when_it_is_not_for_them(clie
 def test_join_link_after_the_end_without_a_published_recording_promises_an_email(client):
     recording = make_recording(unpublished=True)
     registration = RegistrationFactory(seminar=recording.seminar)
-    token = registration_token_issue(registration=registration)
+    token = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
 
     page = text(client.get(reverse("webinars:registration_join", args=[token])))
 

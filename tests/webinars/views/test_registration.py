@@ -74,7 +74,7 @@ def test_post_registers_and_redirects_to_the_manage_page(client):
     assert response.status_code == 302
     token = response["Location"].split("/")[2]
     assert response["Location"] == reverse("webinars:registration_manage", args=[token])
-    assert selectors.registration_by_token(token) == registration
+    assert selectors.registration_by_token(token, scopes=["manage", "join"]) == registration
     follow = client.get(response["Location"])
     assert "You&#x27;re registered" in follow.content.decode()
     assert list(OutgoingEmail.objects.values_list("to_email", "kind")) == [
