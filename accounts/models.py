@@ -1,3 +1,5 @@
+import hashlib
+
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.db.models.functions import Lower
@@ -86,9 +88,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     )
     is_active = models.BooleanField(_("active"), default=True)
     date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
-    # Secret part of the private calendar feed URL (/me/calendar/<token>.ics);
-    # the person needs to see it again to subscribe, so it is kept, and can be renewed.
-    calendar_token = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    # SHA-256 of the secret in the private calendar feed URL (/me/calendar/<token>.ics).
+    # The address is shown once, when created or renewed: a database copy or backup
+    # cannot be used to read anyone's seminars.
+    calendar_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
 
     objects = UserManager()
 
@@ -115,3 +118,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+def calendar_token_hash(token: str) -> str:
+    """What is stored of a calendar feed token: its SHA-256, hex."""
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -17,7 +17,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from accounts.models import AudienceType, User
+from accounts.models import AudienceType, User, calendar_token_hash
 from notifications import services as notices
 from webinars import selectors
 from webinars.cache import catalogue_changed
@@ -457,7 +457,11 @@ def join_click_record(*, registration: Registration, redirected: bool) -> None:
 
 
 def calendar_token_renew(*, user: User) -> str:
-    """Give a user's private calendar feed a new secret; the old feed address stops working."""
-    user.calendar_token = secrets.token_urlsafe(32)
-    user.save(update_fields=["calendar_token"])
-    return user.calendar_token
+    """Give a user's private calendar feed a new secret; the old feed address stops working.
+
+    Returns the secret, which is not kept (only its hash): show it to the person once.
+    """
+    token = secrets.token_urlsafe(32)
+    user.calendar_token_hash = calendar_token_hash(token)
+    user.save(update_fields=["calendar_token_hash"])
+    return token

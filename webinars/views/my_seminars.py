@@ -17,11 +17,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.models import User
+from accounts.models import User, calendar_token_hash
 from config.http import personal_page
 from webinars import ical, selectors
 from webinars.models import Registration, Seminar, SeminarSpeaker
 from webinars.recording_access import viewer_for
+from webinars.selectors import MAX_TOKEN_LENGTH
 from webinars.services.registrations import (
     calendar_token_renew,
 )
@@ -67,10 +68,13 @@ def my_seminars_grouped(user: User, *, now: datetime | None = None) -> MySeminar
     return MySeminars(upcoming=upcoming, waitlisted=waitlisted, past=past)
 
 
-def _feed_url(user: User) -> str:
-    if not user.calendar_token:
-        return ""
-    return absolute_url(reverse("webinars:my_calendar", args=[user.calendar_token]))
+# The feed's secret is kept only hashed: the address is shown once, on the page that
+# follows creating or renewing it, carried there in the session and removed on display.
+NEW_FEED_TOKEN_SESSION_KEY = "calendar_feed_token_to_show"
+
+
+def _feed_url(token: str) -> str:
+    return absolute_url(reverse("webinars:my_calendar", args=[token]))
 
 
 @personal_page
@@ -78,7 +82,8 @@ def _feed_url(user: User) -> str:
 @require_safe
 def my_seminars(request: HttpRequest) -> HttpResponse:
     """``/me/``: the signed-in person's seminars, and their private calendar feed."""
-    feed_url = _feed_url(request.user)
+    new_token = request.session.pop(NEW_FEED_TOKEN_SESSION_KEY, "")
+    feed_url = _feed_url(new_token) if new_token else ""
     groups = my_seminars_grouped(request.user)
     recordings = selectors.recordings_of_seminars(
         [registration.seminar_id for registration in groups.past], viewer=viewer_for(request)
@@ -89,6 +94,7 @@ def my_seminars(request: HttpRequest) -> HttpResponse:
         {
             "groups": groups,
             "recordings": recordings,
+            "has_feed": bool(request.user.calendar_token_hash),
             "feed_url": feed_url,
             "webcal_url": feed_url.replace("https://", "webcal://", 1).replace(
                 "http://", "webcal://", 1
@@ -102,8 +108,8 @@ def my_seminars(request: HttpRequest) -> HttpResponse:
 @require_POST
 def my_calendar_renew(request: HttpRequest) -> HttpResponse:
     """Create the private feed's address, or replace it so the old one stops working."""
-    had_feed = bool(request.user.calendar_token)
-    calendar_token_renew(user=request.user)
+    had_feed = bool(request.user.calendar_token_hash)
+    request.session[NEW_FEED_TOKEN_SESSION_KEY] = calendar_token_renew(user=request.user)
     if had_feed:
         messages.success(
             request,
@@ -129,7 +135,11 @@ def my_calendar(request: HttpRequest, token: str) -> HttpResponse:
     address shows someone's seminars but never lets anyone into a meeting. Cancelled
     seminars stay (``STATUS:CANCELLED``) so subscribed calendars drop them.
     """
-    user = User.objects.filter(calendar_token=token).first() if token else None
+    user = (
+        User.objects.filter(calendar_token_hash=calendar_token_hash(token)).first()
+        if token and len(token) <= MAX_TOKEN_LENGTH
+        else None
+    )
     if user is None or not user.is_active:
         raise Http404(_("This calendar feed address is not valid."))
     registrations = (

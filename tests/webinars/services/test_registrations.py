@@ -472,7 +472,8 @@ def test_join_click_record_and_calendar_token_renew():
     user.refresh_from_db()
     assert len(first) == 43
     assert first != second
-    assert user.calendar_token == second
+    # Only the hash of the current secret is kept.
+    assert user.calendar_token_hash == hashlib.sha256(second.encode()).hexdigest()
 
 
 def test_seminar_seats_counts_in_one_query(django_assert_num_queries):

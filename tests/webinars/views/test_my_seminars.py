@@ -1,6 +1,9 @@
 """My seminars (/me/) and the private calendar feed (/me/calendar/<token>.ics)."""
 
+import hashlib
+import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 import time_machine
@@ -136,7 +139,7 @@ def test_my_seminars_get_does_not_create_a_feed(client, user):
     client.force_login(user)
     html = client.get(reverse("webinars:my_seminars")).content.decode()
     user.refresh_from_db()
-    assert user.calendar_token is None
+    assert user.calendar_token_hash is None
     assert "Create my calendar feed" in html
 
 
@@ -144,28 +147,42 @@ def test_my_seminars_get_does_not_create_a_feed(client, user):
 
 
 def create_feed(client, user) -> str:
+    """Create the feed as the person does; its path, read off the page shown once."""
     client.force_login(user)
     response = client.post(reverse("webinars:my_calendar_renew"))
     assert response.status_code == 302
     assert response["Location"] == reverse("webinars:my_seminars")
+    page = client.get(reverse("webinars:my_seminars")).content.decode()
+    (url,) = re.findall(r'id="feed-url" type="url" value="([^"]+)"', page)
+    return urlsplit(url).path
+
+
+def test_create_feed_shows_its_address_once_and_keeps_only_its_hash(client, user, settings):
+    client.force_login(user)
+    client.post(reverse("webinars:my_calendar_renew"))
+
+    first = client.get(reverse("webinars:my_seminars")).content.decode()
+    again = client.get(reverse("webinars:my_seminars")).content.decode()
+
+    (url,) = re.findall(r'id="feed-url" type="url" value="([^"]+)"', first)
+    assert url.startswith(f"{settings.SITE_URL}/me/calendar/")
+    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    assert "Your private calendar feed is ready." in first
+    assert "Copy it now" in first
+    assert url not in again
+    assert "Your private feed is active." in again
+    assert "Revoke and renew the address" in again
     user.refresh_from_db()
-    assert user.calendar_token
-    return reverse("webinars:my_calendar", args=[user.calendar_token])
-
-
-def test_create_feed_shows_its_address(client, user, settings):
-    feed_url = create_feed(client, user)
-    html = client.get(reverse("webinars:my_seminars")).content.decode()
-    assert f'value="{settings.SITE_URL}{feed_url}"' in html
-    assert "Revoke and renew the address" in html
-    assert "Your private calendar feed is ready." in html
+    assert user.calendar_token_hash == hashlib.sha256(token.encode()).hexdigest()
+    assert token not in str(client.session.items())
+    assert client.get(urlsplit(url).path).status_code == 200
 
 
 def test_renew_needs_post(client, user):
     client.force_login(user)
     assert client.get(reverse("webinars:my_calendar_renew")).status_code == 405
     user.refresh_from_db()
-    assert user.calendar_token is None
+    assert user.calendar_token_hash is None
 
 
 def test_feed_has_confirmed_seminars_with_time_zones(client, user, settings):
@@ -229,13 +246,12 @@ def test_feed_unknown_token_is_404(client, user):
 def test_renew_changes_token_and_old_address_stops_working(client, user):
     RegistrationFactory(seminar=upcoming("Kyushu onsen"), user=user)
     old_url = create_feed(client, user)
-    old_token = user.calendar_token
     response = client.post(reverse("webinars:my_calendar_renew"), follow=True)
     assert "Your calendar feed has a new address." in response.content.decode()
-    user.refresh_from_db()
-    assert user.calendar_token != old_token
+    (new_url,) = re.findall(r'id="feed-url" type="url" value="([^"]+)"', response.content.decode())
+    new_url = urlsplit(new_url).path
+    assert new_url != old_url
     assert client.get(old_url).status_code == 404
-    new_url = reverse("webinars:my_calendar", args=[user.calendar_token])
     assert client.get(new_url).status_code == 200
 
 
