@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "accounts",
     "webinars",
     "notifications",
+    "privacy",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media.public_media, name="public_media"),
+    path("", include("privacy.urls")),
     path("", include("notifications.urls")),
     path("", include("webinars.urls")),
 ]

@@ -73,6 +73,9 @@ class OutgoingEmail(models.Model):
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # The last email to a person who asked to be erased (the CANCEL that takes the
+    # seminar out of their calendar): deleted as soon as it is sent or has failed.
+    erase_when_done = models.BooleanField(_("erase once sent"), default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-pk"]

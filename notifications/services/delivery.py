@@ -147,9 +147,19 @@ def email_send(
         )
         raise
     except Exception as exc:  # every failure is recorded on the row, none is lost
-        return _record_failure(email=email, error=exc)
+        outcome = _record_failure(email=email, error=exc)
+        if outcome.status == "failed":
+            _erase_if_asked(email)
+        return outcome
     email_mark_sent(email_id=email.pk)
+    _erase_if_asked(email)
     return DeliveryOutcome(status="sent")
+
+
+def _erase_if_asked(email: OutgoingEmail) -> None:
+    """Delete the row of an erased person's last email once it is done with."""
+    if email.erase_when_done:
+        OutgoingEmail.objects.filter(pk=email.pk).delete()
 
 
 def email_mark_sent(*, email_id: int) -> None:

@@ -125,6 +125,9 @@ class Registration(models.Model):
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     promoted_at = models.DateTimeField(_("promoted from waitlist at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    # Set when the person's details were erased (at their request or by retention): the
+    # row stays for seat and audience counts, with nothing that identifies anyone.
+    anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -157,6 +160,8 @@ class Registration(models.Model):
         ]
 
     def __str__(self) -> str:
+        if self.anonymised_at:
+            return f"{_('Erased registration')} #{self.pk} – {self.seminar}"
         return f"{self.name} <{self.email}> – {self.seminar}"
 
     @property

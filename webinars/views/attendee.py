@@ -68,8 +68,10 @@ class Access:
     invite_url: str
     join_url: str
     by_account: bool
-    # Emailed links only: ask for fresh ones (account routes need none).
+    # Emailed manage links only: the token (for the privacy app's routes under /r/)
+    # and asking for fresh links (account routes need neither).
     new_links_url: str = ""
+    token: str = ""
 
     @property
     def seminar(self) -> Seminar:
@@ -90,7 +92,7 @@ def access_by_token(token: str, *, scopes: Collection[str] = MANAGE_SCOPES) -> A
     if link is None:
         raise Http404(_("This link is not valid. Please use the latest email we sent you."))
     registration = link.registration
-    if registration.is_cancelled:
+    if registration.is_cancelled or registration.anonymised_at:
         raise LinkNoLongerWorks(registration)
     if link.scope == RegistrationToken.Scope.JOIN:
         # A join link manages nothing: its pages offer no manage, cancel or invite links.
@@ -108,11 +110,12 @@ def access_by_token(token: str, *, scopes: Collection[str] = MANAGE_SCOPES) -> A
         join_url=reverse("webinars:registration_join", args=[token]),
         by_account=False,
         new_links_url=new_links_url,
+        token=token if new_links_url else "",
     )
 
 
 class LinkNoLongerWorks(Exception):
-    """An emailed link of a registration that was cancelled: it no longer acts."""
+    """An emailed link of a registration that was cancelled or erased: it no longer acts."""
 
     def __init__(self, registration: Registration) -> None:
         super().__init__(registration.pk)
@@ -128,9 +131,8 @@ def token_route(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return view(request, token)
         except LinkNoLongerWorks as inert:
             seminar = inert.registration.seminar
-            return render(
-                request, "webinars/registration_link_inert.html", {"seminar": seminar}, status=410
-            )
+            context = {"seminar": seminar, "erased": bool(inert.registration.anonymised_at)}
+            return render(request, "webinars/registration_link_inert.html", context, status=410)
 
     return wrapper
 
@@ -292,6 +294,14 @@ def _cancel(request: HttpRequest, access: Access) -> HttpResponse:
                 request,
                 _("Your registration has been cancelled. We have sent you an email to confirm."),
             )
+            if not access.by_account:
+                # Its links act no more: say so here rather than redirect to a page that
+                # now answers 410. Posting again finds the same page, and changes nothing.
+                return render(
+                    request,
+                    "webinars/registration_link_inert.html",
+                    {"seminar": access.seminar},
+                )
         return redirect(access.manage_url)
     context = _seminar_context(access)
     context["can_cancel"] = _can_cancel(registration)

@@ -1,0 +1,202 @@
+"""Export and erasure: complete, and leaving no copy of a name or address anywhere."""
+
+from datetime import timedelta
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.apps import apps
+from django.db import models
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from accounts.models import User
+from notifications.models import EmailOptOut, OutgoingEmail
+from notifications.services import email_deliver
+from privacy.models import Erasure
+from privacy.services import (
+    account_delete,
+    person_data_export,
+    person_erase,
+    person_erasure_preview,
+    registration_erase,
+)
+from tests.factories import (
+    AudienceTypeFactory,
+    JoinClickFactory,
+    OrganiserFactory,
+    RecordingFactory,
+    RecordingViewFactory,
+    RegistrationFactory,
+    RegistrationQuestionFactory,
+    SeminarFactory,
+    UserFactory,
+    enrol_second_factor,
+)
+from webinars.models import Registration
+from webinars.services import registration_create
+
+pytestmark = pytest.mark.django_db
+
+NAME = "Tamsin Quellwood"
+EMAIL = "tamsin.quellwood@example.org"
+ORGANISATION = "Quellwood Travel Ltd"
+ANSWER = "Interested in Quellwood-style onsen tours"
+
+
+def text_columns_holding(*needles: str) -> list[str]:
+    """Every model's text-like column (JSON included) that holds one of ``needles``."""
+    found = []
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, models.CharField | models.TextField | models.JSONField):
+                continue
+            rows = model._default_manager.annotate(_as_text=Cast(field.attname, models.TextField()))
+            for needle in needles:
+                if rows.filter(_as_text__icontains=needle).exists():
+                    found.append(f"{model._meta.label}.{field.name} holds {needle!r}")
+    return found
+
+
+@pytest.fixture
+def person(django_capture_on_commit_callbacks):
+    """An account holder with every kind of record Kizuna keeps about a person."""
+    user = UserFactory(email=EMAIL, full_name=NAME, organisation=ORGANISATION)
+    EmailAddress.objects.create(user=user, email=EMAIL, verified=True, primary=True)
+    enrol_second_factor(user)
+    audience = AudienceTypeFactory(name="Tour operator (privacy)", slug="tour-operator-privacy")
+    upcoming = SeminarFactory(title="Onsen towns of Kyushu", capacity=1)
+    question = RegistrationQuestionFactory(seminar=upcoming, label="What brings you?")
+    with django_capture_on_commit_callbacks(execute=False):
+        registration_create(
+            seminar=upcoming,
+            email=EMAIL,
+            name=NAME,
+            audience_type=audience,
+            organisation=ORGANISATION,
+            answers={str(question.pk): ANSWER},
+            marketing_opt_in=True,
+            user=user,
+        )
+    waiting = RegistrationFactory(
+        seminar=upcoming, email="next.in.line@example.org", status=Registration.Status.WAITLISTED
+    )
+    past = SeminarFactory(
+        title="Tottori sand dunes",
+        starts_at=timezone.now() - timedelta(days=30),
+        ends_at=timezone.now() - timedelta(days=30) + timedelta(hours=1),
+    )
+    attended = RegistrationFactory(
+        seminar=past, email=EMAIL, name=NAME, user=None, attended=Registration.Attendance.YES
+    )
+    JoinClickFactory(registration=attended)
+    recording = RecordingFactory(seminar=past)
+    RecordingViewFactory(recording=recording, viewer_key=f"user:{user.pk}")
+    OutgoingEmail.objects.filter(to_email=EMAIL).update(
+        status=OutgoingEmail.Status.SENT, sent_at=timezone.now()
+    )
+    EmailOptOut.objects.create(email=EMAIL, source="page")
+    return user, waiting
+
+
+def test_export_holds_every_kind_of_record(person):
+    user, _waiting = person
+
+    data = person_data_export(user=user)
+
+    assert data["profile"]["email"] == EMAIL
+    assert data["profile"]["full_name"] == NAME
+    assert data["profile"]["two_factor_methods"] == ["totp"]
+    titles = [registration["seminar"]["title"] for registration in data["registrations"]]
+    assert sorted(titles) == ["Onsen towns of Kyushu", "Tottori sand dunes"]
+    onsen = next(r for r in data["registrations"] if r["seminar"]["title"].startswith("Onsen"))
+    assert onsen["answers"] == [{"question": "What brings you?", "answer": ANSWER}]
+    assert onsen["consents"]["news_of_future_seminars"] is True
+    assert onsen["consents"]["privacy_notice_version"]
+    tottori = next(r for r in data["registrations"] if r["seminar"]["title"].startswith("Tottori"))
+    assert len(tottori["join_clicks"]) == 1
+    assert tottori["attended"] == "yes"
+    assert [email["kind"] for email in data["emails"]] == ["registration_confirmed"]
+    assert data["emails"][0]["sent_at"] is not None
+    assert data["recording_views"] == [
+        {"recording": "Tottori sand dunes", "day": timezone.localdate().isoformat()}
+    ]
+    assert data["unsubscribed"]["how"] == "page"
+
+
+def test_guest_export_is_their_registration_only(person):
+    _user, waiting = person
+
+    data = person_data_export(registration=waiting)
+
+    assert "profile" not in data
+    assert [r["email"] for r in data["registrations"]] == ["next.in.line@example.org"]
+    assert NAME not in str(data)
+
+
+def test_deleting_an_account_leaves_no_name_or_address_anywhere(person, mailoutbox):
+    user, waiting = person
+
+    erasure = account_delete(user=user)
+    # The place's CANCEL goes out first, then its row goes too.
+    for email in OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED):
+        email_deliver(email_id=email.pk)
+
+    assert sorted((message.subject, message.to[0].split("<")[-1]) for message in mailoutbox) == [
+        ("A place is yours: Onsen towns of Kyushu", "next.in.line@example.org>"),
+        ("Registration cancelled: Onsen towns of Kyushu", f"{EMAIL}>"),
+    ]
+    assert text_columns_holding(NAME, EMAIL, ORGANISATION, ANSWER, "Quellwood") == []
+    assert not User.objects.filter(pk=user.pk).exists()
+    waiting.refresh_from_db()
+    assert waiting.status == Registration.Status.CONFIRMED  # promoted into the freed seat
+    # The counts stay, named by no one.
+    assert Registration.objects.filter(anonymised_at__isnull=False).count() == 2
+    assert (erasure.route, erasure.registrations, erasure.cancelled, erasure.accounts) == (
+        Erasure.Route.ACCOUNT,
+        2,
+        1,
+        1,
+    )
+
+
+def test_erasing_a_guest_registration_leaves_no_trace_of_it(mailoutbox):
+    seminar = SeminarFactory(title="Hokkaido in winter")
+    registration = RegistrationFactory(
+        seminar=seminar, email=EMAIL, name=NAME, organisation=ORGANISATION
+    )
+    OutgoingEmail.objects.create(
+        kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
+        to_email=EMAIL,
+        to_name=NAME,
+        subject="You're registered",
+        body_text=f"Dear {NAME}",
+        registration=registration,
+        seminar=seminar,
+        status=OutgoingEmail.Status.SENT,
+    )
+
+    erasure = registration_erase(registration=registration)
+    for email in OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED):
+        email_deliver(email_id=email.pk)
+
+    assert len(mailoutbox) == 1  # the cancellation, now gone from the outbox
+    assert text_columns_holding(NAME, EMAIL, ORGANISATION, "Quellwood") == []
+    registration.refresh_from_db()
+    assert registration.status == Registration.Status.CANCELLED
+    assert registration.anonymised_at is not None
+    assert (erasure.route, erasure.registrations, erasure.cancelled) == (Erasure.Route.GUEST, 1, 1)
+
+
+def test_an_organiser_erases_a_person_by_address_after_a_preview(person):
+    organiser = OrganiserFactory()
+
+    preview = person_erasure_preview(email=f"  {EMAIL.upper()} ")
+    erasure = person_erase(email=EMAIL.upper(), requested_by=organiser)
+
+    assert (preview.registrations, preview.cancelled, preview.accounts) == (2, 1, 1)
+    assert preview.emails == 1
+    assert erasure.requested_by == organiser
+    assert erasure.route == Erasure.Route.ORGANISER
+    assert not User.objects.filter(email=EMAIL).exists()
+    # The log names no one.
+    assert EMAIL not in str(Erasure.objects.values())
