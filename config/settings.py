@@ -275,8 +275,13 @@ EMAIL_TIMEOUT = 30
 
 # Personal join links redirect to the meeting from this many minutes before the start.
 JOIN_OPENS_MINUTES_BEFORE = env.int("JOIN_OPENS_MINUTES_BEFORE", default=30)
+# How long personal data is kept (the privacy notice shows these values): guest
+# registrations are anonymised this many months after their seminar; an email that went
+# out (or failed) loses its address and body after this many days.
+RETENTION_MONTHS = env.int("RETENTION_MONTHS", default=24)
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=90)
 # Bump when the privacy notice changes: each registration stores the version accepted.
-PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-11")
+PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-12")
 # Registration attempts allowed per client IP and per email address ("count/seconds").
 REGISTRATION_RATE_LIMIT_PER_IP = env.str("REGISTRATION_RATE_LIMIT_PER_IP", default="20/600")
 REGISTRATION_RATE_LIMIT_PER_EMAIL = env.str("REGISTRATION_RATE_LIMIT_PER_EMAIL", default="5/600")
@@ -337,6 +342,11 @@ CELERY_BEAT_SCHEDULE_FILENAME = env.str(
     "CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule")
 )
 CELERY_BEAT_SCHEDULE = {
+    # Retention (privacy.services.retention_apply): guests anonymised, old emails emptied.
+    "apply-retention": {
+        "task": "privacy.apply_retention",
+        "schedule": 60 * 60 * 24,
+    },
     "clear-expired-sessions": {
         "task": "accounts.clear_expired_sessions",
         "schedule": 60 * 60 * 6,

@@ -17,8 +17,10 @@ email is deleted as soon as it has gone (``OutgoingEmail.erase_when_done``).
 """
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -283,3 +285,49 @@ def _log(route: str, result: ErasureResult, *, requested_by: User | None = None)
         emails=result.emails,
         accounts=result.accounts,
     )
+
+
+# --- Retention -------------------------------------------------------------------------
+
+
+def retention_cutoffs(now: datetime) -> tuple[datetime, datetime]:
+    """(seminars that ended before this have their guests anonymised, sent emails
+    queued before this lose their bodies and addresses)."""
+    # Months as 30.5 days: retention is a policy in months, not a calendar computation.
+    seminars_before = now - timedelta(days=round(settings.RETENTION_MONTHS * 30.5))
+    emails_before = now - timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    return seminars_before, emails_before
+
+
+def retention_apply(*, now: datetime | None = None) -> Erasure | None:
+    """Anonymise guest registrations RETENTION_MONTHS after their seminar, and empty
+    emails that went out (or failed) OUTBOX_RETENTION_DAYS ago, keeping the rows'
+    kind, status and dates for counts. Idempotent; logged when anything changed."""
+    now = now or timezone.now()
+    seminars_before, emails_before = retention_cutoffs(now)
+    result = ErasureResult()
+    guests = Registration.objects.filter(
+        user=None, anonymised_at=None, seminar__ends_at__lt=seminars_before
+    ).select_related("seminar")
+    _erase_registrations(list(guests), result=result)
+    with transaction.atomic():
+        result.emails = (
+            OutgoingEmail.objects.filter(
+                status__in=[OutgoingEmail.Status.SENT, OutgoingEmail.Status.FAILED],
+                created_at__lt=emails_before,
+            )
+            .exclude(to_email="")
+            .update(
+                to_email="",
+                to_name="",
+                body_text="",
+                body_html="",
+                calendar_body="",
+                headers={},
+                last_error="",
+                updated_at=now,
+            )
+        )
+        if not (result.registrations or result.emails):
+            return None
+        return _log(Erasure.Route.RETENTION, result)

@@ -186,14 +186,21 @@ def enqueue_delivery(email_id: int, countdown: int | None = None) -> None:
 
 
 def email_resend(*, email: OutgoingEmail) -> bool:
-    """Queue a failed or cancelled row again (an organiser's "Resend"); False if not allowed."""
+    """Queue a failed or cancelled row again (an organiser's "Resend"); False if not allowed.
+
+    A row emptied by retention (no address left) cannot be sent again.
+    """
     now = timezone.now()
     with transaction.atomic():
-        updated = OutgoingEmail.objects.filter(
-            pk=email.pk,
-            status__in=[OutgoingEmail.Status.FAILED, OutgoingEmail.Status.CANCELLED],
-        ).update(
-            status=OutgoingEmail.Status.QUEUED, attempts=0, next_attempt_at=now, updated_at=now
+        updated = (
+            OutgoingEmail.objects.filter(
+                pk=email.pk,
+                status__in=[OutgoingEmail.Status.FAILED, OutgoingEmail.Status.CANCELLED],
+            )
+            .exclude(to_email="")
+            .update(
+                status=OutgoingEmail.Status.QUEUED, attempts=0, next_attempt_at=now, updated_at=now
+            )
         )
         if updated:
             email_id = email.pk

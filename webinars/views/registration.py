@@ -165,5 +165,7 @@ def privacy(request: HttpRequest) -> HttpResponse:
         {
             "version": settings.PRIVACY_NOTICE_VERSION,
             "contact_email": settings.ORGANISER_CONTACT_EMAIL,
+            "retention_months": settings.RETENTION_MONTHS,
+            "outbox_days": settings.OUTBOX_RETENTION_DAYS,
         },
     )

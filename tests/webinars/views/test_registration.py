@@ -400,6 +400,17 @@ def test_privacy_page_shows_the_version(client, settings):
     assert "Version 2026-11." in response.content.decode()
 
 
+def test_privacy_page_states_the_retention_periods_in_force(client, settings):
+    settings.RETENTION_MONTHS = 18
+    settings.OUTBOX_RETENTION_DAYS = 60
+
+    page = " ".join(client.get(reverse("webinars:privacy")).content.decode().split())
+
+    assert "anonymised 18 months after the seminar" in page
+    assert "deleted 60 days after it was sent" in page
+    assert "Calendar invites carry only your joining link" in page
+
+
 # --- The registrant's own time zone (filled in by site.js) and the page's markup -----------
 
 
