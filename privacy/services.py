@@ -94,7 +94,7 @@ def _registrations_of_user(user: User) -> QuerySet[Registration]:
 def _with_details(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
     return (
         registrations.select_related("seminar", "audience_type")
-        .prefetch_related("seminar__questions", "join_clicks")
+        .prefetch_related("seminar__questions", "join_clicks", "consent_records")
         .order_by("created_at", "pk")
     )
 
@@ -149,6 +149,16 @@ def _registration(registration: Registration) -> dict[str, Any]:
             "news_of_future_seminars": registration.marketing_opt_in,
             "recording_follow_up": registration.recording_followup_opt_in,
         },
+        "consent_history": [
+            {
+                "consent": record.consent,
+                "given": record.given,
+                "privacy_notice_version": record.notice_version,
+                "how": record.source,
+                "at": _iso(record.created_at),
+            }
+            for record in registration.consent_records.all()
+        ],
         "attended": registration.attended,
         "join_clicks": [_iso(click.clicked_at) for click in registration.join_clicks.all()],
     }

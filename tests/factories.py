@@ -180,6 +180,8 @@ class RegistrationFactory(factory.django.DjangoModelFactory):
     privacy_notice_version = "2026-11"
     privacy_consented_at = factory.LazyFunction(dj_timezone.now)
     status = Registration.Status.CONFIRMED
+    # A registrant who asked for the recording (the form's box starts unticked).
+    recording_followup_opt_in = True
 
 
 class RegistrationQuestionFactory(factory.django.DjangoModelFactory):

@@ -37,15 +37,33 @@ def registration_email_queue(
     """
     if kind not in REGISTRATION_KINDS:
         raise ValueError(f"Not a registration email kind: {kind!r}")
+    return _registrant_email_queue(
+        registration=registration,
+        kind=kind,
+        join=kind in _KINDS_WITH_JOIN_LINK,
+        # invite=False: e.g. cancelling a waiting-list place, which never had an invite.
+        invite_kind=kind if invite else None,
+    )
+
+
+def _registrant_email_queue(
+    *,
+    registration: Registration,
+    kind: str,
+    join: bool,
+    invite_kind: str | None,
+    **extra: object,
+) -> OutgoingEmail:
+    """Render the ``kind`` email to a registrant in their language, with their links (as
+    placeholders) and the invite ``invite_kind`` calls for, and queue it."""
     seminar = registration.seminar
     language = registration.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        manage_url, join_url = registration_links(join=kind in _KINDS_WITH_JOIN_LINK)
+        manage_url, join_url = registration_links(join=join)
         calendar_method, calendar_body = "", ""
-        if invite:
-            # invite=False: e.g. cancelling a waiting-list place, which never had an invite.
+        if invite_kind:
             calendar_method, calendar_body = registration_invite(
-                registration=registration, kind=kind, join_url=join_url
+                registration=registration, kind=invite_kind, join_url=join_url
             )
         context = seminar_email_context(
             seminar=seminar,
@@ -57,6 +75,7 @@ def registration_email_queue(
             join_opens_minutes=settings.JOIN_OPENS_MINUTES_BEFORE,
             has_invite=bool(calendar_body),
             calendar_method=calendar_method,
+            **extra,
         )
         rendered = render_email(kind, context)
     return email_queue(
@@ -116,38 +135,12 @@ def registration_links_email_queue(*, registration: Registration, reason: str) -
     """
     if reason not in LINKS_REASONS:
         raise ValueError(f"Not a reason for a links email: {reason!r}")
-    seminar = registration.seminar
-    joins = registration.is_confirmed and not seminar.is_cancelled
-    language = registration.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        manage_url, join_url = registration_links(join=joins)
-        calendar_method, calendar_body = "", ""
-        if joins:
-            calendar_method, calendar_body = registration_invite(
-                registration=registration,
-                kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
-                join_url=join_url,
-            )
-        context = seminar_email_context(
-            seminar=seminar,
-            own_zone=registration.time_zone,
-            registration=registration,
-            name=registration.name,
-            reason=reason,
-            manage_url=manage_url,
-            join_url=join_url,
-            join_opens_minutes=settings.JOIN_OPENS_MINUTES_BEFORE,
-            has_invite=bool(calendar_body),
-        )
-        rendered = render_email("registration_links", context)
-    return email_queue(
-        kind=OutgoingEmail.Kind.REGISTRATION_LINKS,
-        to_email=registration.email,
-        to_name=registration.name,
-        language=language,
-        calendar_method=calendar_method,
-        calendar_body=calendar_body,
+    joins = registration.is_confirmed and not registration.seminar.is_cancelled
+    return _registrant_email_queue(
         registration=registration,
-        seminar=seminar,
-        **rendered,
+        kind=OutgoingEmail.Kind.REGISTRATION_LINKS,
+        join=joins,
+        # The place's invite again (the same event), now with the new join link.
+        invite_kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED if joins else None,
+        reason=reason,
     )

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from notifications.models import EmailOptOut, OutgoingEmail
+from webinars.models import ConsentRecord, Registration
 
 UNSUBSCRIBE_SALT = "kizuna.notifications.unsubscribe"
 ONE_CLICK_BODY = "List-Unsubscribe=One-Click"
@@ -103,15 +104,36 @@ def email_opt_out(*, email: str, source: str) -> EmailOptOut:
     try:
         # A savepoint: a concurrent opt-out of the same address wins, and ours returns it.
         with transaction.atomic():
-            return EmailOptOut.objects.create(email=email, source=source[:20])
+            opt_out = EmailOptOut.objects.create(email=email, source=source[:20])
+            _consent_ledger_append(
+                email=email, given=False, source=ConsentRecord.Source.UNSUBSCRIBE
+            )
+            return opt_out
     except IntegrityError:
         return EmailOptOut.objects.get(email__iexact=email)
 
 
 def email_opt_in(*, email: str) -> bool:
     """Send announcements to ``email`` again; False when it had not opted out."""
-    deleted, _by_model = EmailOptOut.objects.filter(email__iexact=email.strip()).delete()
+    email = email.strip().lower()
+    with transaction.atomic():
+        deleted, _by_model = EmailOptOut.objects.filter(email__iexact=email).delete()
+        if deleted:
+            _consent_ledger_append(email=email, given=True, source=ConsentRecord.Source.RESUBSCRIBE)
     return bool(deleted)
+
+
+def _consent_ledger_append(*, email: str, given: bool, source: str) -> None:
+    """An address-wide choice goes into the ledger of each registration made with it."""
+    ConsentRecord.objects.append(
+        registration_ids=list(
+            Registration.objects.filter(email=email, anonymised_at=None).values_list(
+                "pk", flat=True
+            )
+        ),
+        consents={ConsentRecord.Consent.NON_TRANSACTIONAL_EMAIL: given},
+        source=source,
+    )
 
 
 # --- One rendering, many recipients -------------------------------------------

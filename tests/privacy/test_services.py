@@ -112,6 +112,11 @@ def test_export_holds_every_kind_of_record(person):
     assert onsen["answers"] == [{"question": "What brings you?", "answer": ANSWER}]
     assert onsen["consents"]["news_of_future_seminars"] is True
     assert onsen["consents"]["privacy_notice_version"]
+    assert [(c["consent"], c["given"], c["how"]) for c in onsen["consent_history"]] == [
+        ("privacy_notice", True, "registration_form"),
+        ("news", True, "registration_form"),
+        ("recording_followup", False, "registration_form"),
+    ]
     tottori = next(r for r in data["registrations"] if r["seminar"]["title"].startswith("Tottori"))
     assert len(tottori["join_clicks"]) == 1
     assert tottori["attended"] == "yes"

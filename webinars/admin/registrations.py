@@ -35,6 +35,7 @@ from webinars.forms.catalogue import (
 from webinars.forms.registrations import AttendanceImportForm, RegistrationQuestionForm
 from webinars.models import (
     AudienceQuota,
+    ConsentRecord,
     Registration,
     RegistrationQuestion,
     Seminar,
@@ -174,6 +175,27 @@ class SeminarRegistrantsAdminMixin:
         return request.user.has_perm("notifications.add_announcement")
 
 
+class ConsentRecordInline(admin.TabularInline):
+    """The registration's consent ledger: append-only, so shown and never edited."""
+
+    model = ConsentRecord
+    fields = ("created_at", "consent", "given", "source", "notice_version")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = _("consent ledger")
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever may see the registration may see how its consents came about.
+        return request.user.has_perm("webinars.view_registration")
+
+
 @admin.register(Registration)
 class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
     """Registrations by seminar: attendance, promotion from the waitlist and CSV export.
@@ -192,6 +214,7 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         "seminar",
     ]
     list_select_related = ["seminar", "audience_type"]
+    inlines = [ConsentRecordInline]
     list_filter = [
         ("seminar", admin.RelatedOnlyFieldListFilter),
         "status",

@@ -130,7 +130,7 @@ class RegistrationForm(forms.Form):
         label=_("Email me about future seminars."), required=False
     )
     recording_followup_opt_in = forms.BooleanField(
-        label=_("Email me when the recording is available."), required=False, initial=True
+        label=_("Email me when the recording is available."), required=False
     )
     # The honeypot: hidden from people by CSS, filled in by naive bots.
     website = forms.CharField(label=_("Leave this empty"), required=False, max_length=200)
@@ -252,7 +252,6 @@ def one_click_data(user: User) -> dict[str, object]:
         "country": str(user.country or ""),
         "audience_type": str(user.audience_type_id),
         "privacy_consent": "on",
-        "recording_followup_opt_in": "on",
     }
 
 

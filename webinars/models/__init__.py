@@ -21,6 +21,7 @@ from webinars.models.recordings import (
     TranscriptCue,
 )
 from webinars.models.registrations import (
+    ConsentRecord,
     JoinClick,
     Registration,
     RegistrationQuerySet,
@@ -32,6 +33,7 @@ from webinars.models.registrations import (
 __all__ = [
     "DEFAULT_REMINDER_OFFSETS_MINUTES",
     "AudienceQuota",
+    "ConsentRecord",
     "JoinClick",
     "Recording",
     "RecordingChapter",

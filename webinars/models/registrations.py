@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 from collections.abc import Sequence
+from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -115,7 +116,7 @@ class Registration(models.Model):
     privacy_notice_version = models.CharField(_("privacy notice version"), max_length=20)
     privacy_consented_at = models.DateTimeField(_("privacy notice accepted at"))
     marketing_opt_in = models.BooleanField(_("news of future seminars"), default=False)
-    recording_followup_opt_in = models.BooleanField(_("recording follow-up"), default=True)
+    recording_followup_opt_in = models.BooleanField(_("recording follow-up"), default=False)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.CONFIRMED
     )
@@ -238,6 +239,75 @@ class RegistrationToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} ({self.scope}): {self.token_hash[:8]}…"
+
+
+class ConsentRecordManager(models.Manager["ConsentRecord"]):
+    """The one way rows enter the ledger: appended, under the privacy notice in force."""
+
+    def append(
+        self,
+        *,
+        registration_ids: Sequence[int],
+        consents: dict[str, bool],
+        source: str,
+        at: datetime | None = None,
+    ) -> list["ConsentRecord"]:
+        """One row per registration and consent given (True) or withdrawn (False)."""
+        at = at or dj_timezone.now()
+        return self.bulk_create(
+            self.model(
+                registration_id=registration_id,
+                consent=consent,
+                given=given,
+                notice_version=settings.PRIVACY_NOTICE_VERSION,
+                source=source,
+                created_at=at,
+            )
+            for registration_id in registration_ids
+            for consent, given in consents.items()
+        )
+
+
+class ConsentRecord(models.Model):
+    """One consent given or withdrawn: what, under which privacy notice, when and how.
+
+    Append-only (nothing updates or deletes a row; the admin shows them read-only), so
+    the registration's current flags can always be traced back to the person's acts.
+    Names no one: it hangs on the registration, which erasure anonymises.
+    """
+
+    class Consent(models.TextChoices):
+        PRIVACY_NOTICE = "privacy_notice", _("privacy notice")
+        NEWS = "news", _("news of future seminars")
+        RECORDING_FOLLOWUP = "recording_followup", _("recording follow-up")
+        NON_TRANSACTIONAL_EMAIL = "non_transactional_email", _("announcements and follow-ups")
+
+    class Source(models.TextChoices):
+        REGISTRATION_FORM = "registration_form", _("registration form")
+        ONE_CLICK = "one_click", _("one-click registration (signed in)")
+        MANAGE_PAGE = "manage_page", _("manage page")
+        UNSUBSCRIBE = "unsubscribe", _("unsubscribe link")
+        RESUBSCRIBE = "resubscribe", _("subscribed again")
+
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="consent_records"
+    )
+    consent = models.CharField(_("consent"), max_length=30, choices=Consent.choices)
+    given = models.BooleanField(_("given"))
+    notice_version = models.CharField(_("privacy notice version"), max_length=20)
+    source = models.CharField(_("how"), max_length=30, choices=Source.choices)
+    created_at = models.DateTimeField(_("when"), default=dj_timezone.now, db_index=True)
+
+    objects = ConsentRecordManager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("consent record")
+        verbose_name_plural = _("consent records")
+
+    def __str__(self) -> str:
+        verb = _("given") if self.given else _("withdrawn")
+        return f"{self.get_consent_display()} {verb} ({self.get_source_display()})"
 
 
 class JoinClick(models.Model):

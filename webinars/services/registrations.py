@@ -10,7 +10,7 @@ queued in the same transaction as the change that causes it.
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
@@ -28,7 +28,13 @@ from webinars.errors import (
     RegistrationFull,
     RegistrationNotWaitlisted,
 )
-from webinars.models import JoinClick, Registration, RegistrationToken, Seminar
+from webinars.models import (
+    ConsentRecord,
+    JoinClick,
+    Registration,
+    RegistrationToken,
+    Seminar,
+)
 from webinars.services.seminars import seminar_sequence_raise
 
 EmailKind = notices.EmailKind
@@ -180,10 +186,11 @@ def registration_create(
     country: str = "",
     answers: dict[str, object] | None = None,
     marketing_opt_in: bool = False,
-    recording_followup_opt_in: bool = True,
+    recording_followup_opt_in: bool = False,
     language: str = "en",
     time_zone: str = "",
     user: User | None = None,
+    consent_source: str = ConsentRecord.Source.REGISTRATION_FORM,
 ) -> RegistrationResult:
     """Register someone: confirmed while a seat (and their type's quota) remains, else waitlisted.
 
@@ -198,6 +205,7 @@ def registration_create(
         return _register(
             seminar=seminar,
             email=email,
+            consent_source=consent_source,
             fields={
                 "name": name,
                 "audience_type": audience_type,
@@ -231,7 +239,9 @@ def _duplicate_after_race(*, seminar: Seminar, email: str) -> RegistrationResult
         raise
 
 
-def _register(*, seminar: Seminar, email: str, fields: dict[str, object]) -> RegistrationResult:
+def _register(
+    *, seminar: Seminar, email: str, consent_source: str, fields: dict[str, object]
+) -> RegistrationResult:
     try:
         with transaction.atomic():
             seminar = _locked_seminar(seminar)
@@ -276,6 +286,18 @@ def _register(*, seminar: Seminar, email: str, fields: dict[str, object]) -> Reg
                 privacy_consented_at=now,
                 confirmation_sent_at=now,
                 **fields,
+            )
+            consents_record(
+                registration=registration,
+                consents={
+                    ConsentRecord.Consent.PRIVACY_NOTICE: True,
+                    ConsentRecord.Consent.NEWS: registration.marketing_opt_in,
+                    ConsentRecord.Consent.RECORDING_FOLLOWUP: (
+                        registration.recording_followup_opt_in
+                    ),
+                },
+                source=consent_source,
+                at=now,
             )
             notices.registration_email_queue(
                 registration=registration, kind=_confirmation_kind(registration)
@@ -417,7 +439,22 @@ def registration_update_details(
     marketing_opt_in: bool,
     recording_followup_opt_in: bool,
 ) -> Registration:
-    """Change what a registrant may change themselves (not the email nor the audience type)."""
+    """Change what a registrant may change themselves (not the email nor the audience type).
+
+    A change of either opt-in is added to the consent ledger, in the same transaction.
+    """
+    changed_consents = {
+        consent: new
+        for consent, old, new in (
+            (ConsentRecord.Consent.NEWS, registration.marketing_opt_in, marketing_opt_in),
+            (
+                ConsentRecord.Consent.RECORDING_FOLLOWUP,
+                registration.recording_followup_opt_in,
+                recording_followup_opt_in,
+            ),
+        )
+        if old != new
+    }
     registration.name = name
     registration.organisation = organisation
     registration.job_title = job_title
@@ -425,18 +462,37 @@ def registration_update_details(
     registration.marketing_opt_in = marketing_opt_in
     registration.recording_followup_opt_in = recording_followup_opt_in
     registration.full_clean(validate_constraints=False)
-    registration.save(
-        update_fields=[
-            "name",
-            "organisation",
-            "job_title",
-            "country",
-            "marketing_opt_in",
-            "recording_followup_opt_in",
-            "updated_at",
-        ]
-    )
+    with transaction.atomic():
+        registration.save(
+            update_fields=[
+                "name",
+                "organisation",
+                "job_title",
+                "country",
+                "marketing_opt_in",
+                "recording_followup_opt_in",
+                "updated_at",
+            ]
+        )
+        consents_record(
+            registration=registration,
+            consents=changed_consents,
+            source=ConsentRecord.Source.MANAGE_PAGE,
+        )
     return registration
+
+
+def consents_record(
+    *,
+    registration: Registration,
+    consents: dict[str, bool],
+    source: str,
+    at: datetime | None = None,
+) -> list[ConsentRecord]:
+    """Append one ledger row per consent given or withdrawn, under the current notice."""
+    return ConsentRecord.objects.append(
+        registration_ids=[registration.pk], consents=consents, source=source, at=at
+    )
 
 
 def attendance_mark(*, registrations: Iterable[Registration], attended: str) -> int:

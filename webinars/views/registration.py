@@ -27,7 +27,7 @@ from webinars.forms.registrations import (
     one_click_data,
     profile_ready_for_one_click,
 )
-from webinars.models import Seminar
+from webinars.models import ConsentRecord, Seminar
 from webinars.services.registrations import registration_create
 
 REGISTER_TEMPLATE = "webinars/register.html"
@@ -91,8 +91,10 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             _("Too many registrations from your network in a short while. Please try later."),
         )
     data = request.POST
+    consent_source = ConsentRecord.Source.REGISTRATION_FORM
     if one_click and request.POST.get(ONE_CLICK_FIELD):
         data = one_click_data(user)
+        consent_source = ConsentRecord.Source.ONE_CLICK
     form = RegistrationForm(data, **form_kwargs)
     if form.honeypot_filled:
         # Tell a bot it worked, and write nothing.
@@ -123,6 +125,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             language=_language(),
             time_zone=form.cleaned_data["time_zone"],
             user=user,
+            consent_source=consent_source,
         )
     except RegistrationClosed as closed:
         return _closed(request, seminar, closed.reason)

@@ -57,11 +57,12 @@ def test_valid_form_cleans_email_to_lower_case(seminar):
     assert form.answers() == {}
 
 
-def test_recording_follow_up_is_checked_and_marketing_unchecked_by_default(seminar):
+def test_every_opt_in_starts_unticked(seminar):
     form = make_form(seminar)
 
-    assert form["recording_followup_opt_in"].value() is True
+    assert not form["recording_followup_opt_in"].value()
     assert not form["marketing_opt_in"].value()
+    assert "checked" not in str(form["recording_followup_opt_in"])
 
 
 def test_privacy_consent_is_required(seminar):

@@ -255,7 +255,7 @@ def test_not_yet_open_says_when_it_opens_in_the_seminar_zone(client):
     assert "Registration opens on Monday 1 February 2027, 09:00 GMT." in response.content.decode()
 
 
-def test_signed_in_user_sees_prefilled_form_and_one_click(client):
+def test_signed_in_user_sees_prefilled_form_and_one_click(client, settings):
     travel_agent = AudienceType.objects.get(slug="travel-agent")
     user = UserFactory(
         email="aiko@example.org",
@@ -281,7 +281,19 @@ def test_signed_in_user_sees_prefilled_form_and_one_click(client):
     )
     assert registration.audience_type == travel_agent
     assert registration.time_zone == "Asia/Tokyo"
-    assert registration.privacy_notice_version == "2026-11"
+    assert registration.privacy_notice_version == settings.PRIVACY_NOTICE_VERSION
+    # One click accepts the privacy notice, and asks for nothing else.
+    assert (registration.marketing_opt_in, registration.recording_followup_opt_in) == (
+        False,
+        False,
+    )
+    assert sorted(
+        registration.consent_records.values_list("consent", "given", "source", "notice_version")
+    ) == [
+        ("news", False, "one_click", settings.PRIVACY_NOTICE_VERSION),
+        ("privacy_notice", True, "one_click", settings.PRIVACY_NOTICE_VERSION),
+        ("recording_followup", False, "one_click", settings.PRIVACY_NOTICE_VERSION),
+    ]
 
 
 def test_one_click_is_not_offered_with_an_incomplete_profile(client):
