@@ -227,3 +227,26 @@ def test_turning_off_the_authenticator_app_asks_for_the_password_again(client, c
 
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/reauthenticate/")
+
+
+# --- Password reset --------------------------------------------------------------------
+
+
+def test_password_reset_sends_three_an_hour_per_address_and_is_silent_for_unknown_ones(
+    client, mailoutbox, clock
+):
+    user = UserFactory(email="reset.me@example.org")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+
+    def ask(email: str) -> int:
+        return client.post("/accounts/password/reset/", {"email": email}).status_code
+
+    answers = [ask("reset.me@example.org") for _ in range(4)]
+    unknown = [ask("nobody@example.org") for _ in range(4)]
+    assert answers[:3] == [302, 302, 302]
+    assert answers[3] == 429
+    assert unknown[:3] == [302, 302, 302]  # the same answer as for a real account
+    assert [message.to for message in mailoutbox] == [["reset.me@example.org"]] * 3
+
+    clock.shift(timedelta(minutes=61))
+    assert ask("reset.me@example.org") == 302

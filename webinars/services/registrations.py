@@ -142,16 +142,19 @@ def _seat_for(
 
 
 def _resend_if_due(registration: Registration) -> bool:
-    """Re-send a live registration's confirmation (or waitlist email) at most once per period."""
+    """Email a live registration's links to its address again, at most once per period.
+
+    Whoever typed the address in learns nothing (the form's answer is the one a new
+    registration gets); only the address's owner, reading this email, learns that it
+    already had a place.
+    """
     now = timezone.now()
     sent_at = registration.confirmation_sent_at
     if sent_at is not None and now - sent_at < timedelta(
         seconds=settings.CONFIRMATION_RESEND_SECONDS
     ):
         return False
-    notices.registration_email_queue(
-        registration=registration, kind=_confirmation_kind(registration)
-    )
+    notices.registration_links_email_queue(registration=registration, reason="repeat")
     registration.confirmation_sent_at = now
     registration.save(update_fields=["confirmation_sent_at", "updated_at"])
     return True

@@ -139,16 +139,13 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
 
     registration = result.registration
     if not result.created:
-        return render(
-            request,
-            DONE_TEMPLATE,
-            {
-                "seminar": seminar,
-                "state": "duplicate",
-                "registration": registration,
-                "resent": result.resent,
-            },
-        )
+        if user is not None and user.email.lower() == registration.email:
+            # A signed-in person proved the address: show them their own place.
+            messages.info(request, _("You're already registered for this seminar."))
+            return redirect(reverse("webinars:my_registration", args=[registration.pk]))
+        # Anyone may type any address: the answer must not tell whether it has a place.
+        # Its owner gets its links by email (at most once per CONFIRMATION_RESEND_SECONDS).
+        return render(request, DONE_TEMPLATE, {"seminar": seminar, "state": "received"})
     if registration.is_confirmed:
         messages.success(request, _("You're registered. We've emailed you the details."))
     else:
