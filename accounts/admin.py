@@ -1,12 +1,14 @@
 """Admin for people and audience types. Email is the login: there are no usernames."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import AudienceType, User
 
@@ -90,6 +92,7 @@ class UserAdmin(ControlCharacterFreeSearchMixin, DjangoUserAdmin):
                 "fields": (
                     "full_name",
                     "audience_type",
+                    "audience_type_confirmed_at",
                     "organisation",
                     "job_title",
                     "country",
@@ -125,15 +128,50 @@ class UserAdmin(ControlCharacterFreeSearchMixin, DjangoUserAdmin):
             },
         ),
     )
-    readonly_fields = ("last_login", "date_joined")
+    readonly_fields = ("last_login", "date_joined", "audience_type_confirmed_at")
+    actions = ["confirm_audience_type"]
     # Who may do what: only a superuser changes it, whoever else may edit people.
     PRIVILEGE_FIELDS = ("is_superuser", "groups", "user_permissions")
-    list_display = ("email", "full_name", "organisation", "audience_type", "is_staff", "is_active")
+    list_display = (
+        "email",
+        "full_name",
+        "organisation",
+        "audience_type",
+        "audience_type_confirmed",
+        "is_staff",
+        "is_active",
+    )
     list_filter = ("is_staff", "is_superuser", "is_active", "groups", "audience_type")
     list_select_related = ("audience_type",)
     search_fields = ("email", "full_name", "organisation")
     ordering = ("email",)
     filter_horizontal = ("groups", "user_permissions")
+
+    @admin.display(description=_("type confirmed"), boolean=True)
+    def audience_type_confirmed(self, obj: User) -> bool:
+        return obj.audience_type_confirmed_at is not None
+
+    def has_confirm_audience_type_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.confirm_audience_type")
+
+    @admin.action(
+        description=_("Confirm their audience type"), permissions=["confirm_audience_type"]
+    )
+    def confirm_audience_type(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        """After checking who they are (recordings for chosen audiences trust only this)."""
+        confirmed = queryset.filter(
+            audience_type__isnull=False, audience_type_confirmed_at=None
+        ).update(audience_type_confirmed_at=timezone.now())
+        self.message_user(
+            request,
+            ngettext(
+                "Audience type confirmed for %(count)d person.",
+                "Audience type confirmed for %(count)d people.",
+                confirmed,
+            )
+            % {"count": confirmed},
+            messages.SUCCESS,
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> tuple:
         fields = tuple(super().get_readonly_fields(request, obj))

@@ -72,6 +72,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         blank=True,
         related_name="users",
     )
+    # Set by an organiser who checked the person's audience type (say, a travel agent's
+    # company); cleared when the person changes it. Recordings for chosen audience types
+    # trust only a confirmed type (webinars.recording_access).
+    audience_type_confirmed_at = models.DateTimeField(
+        _("audience type confirmed at"), null=True, blank=True
+    )
     organisation = models.CharField(_("organisation"), max_length=200, blank=True)
     job_title = models.CharField(_("job title"), max_length=150, blank=True)
     country = CountryField(_("country"), blank=True)
@@ -102,6 +108,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        permissions = [("confirm_audience_type", _("Can confirm a person's audience type"))]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]

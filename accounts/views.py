@@ -15,6 +15,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     data = request.POST if request.method == "POST" else None
     form = ProfileForm(data, instance=request.user)
     if request.method == "POST" and form.is_valid():
+        if "audience_type" in form.changed_data:
+            # An organiser confirmed the old type, not this one.
+            form.instance.audience_type_confirmed_at = None
         form.save()
         messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:profile")

@@ -33,8 +33,12 @@ class Viewer:
     is_organiser: bool = False
     # Seminars this person holds a confirmed registration for (by account or emailed link).
     seminar_ids: frozenset[int] = frozenset()
-    # The account's audience type and those declared in those registrations.
-    audience_type_ids: frozenset[int] = frozenset()
+    # Audience types this person is known to be, for recordings of chosen audiences: a
+    # type picked on a form proves nothing. The account's type once an organiser has
+    # confirmed it (any series)...
+    confirmed_audience_type_ids: frozenset[int] = frozenset()
+    # ...and (series, type) of each seminar they registered for as that type and attended.
+    attended_audience: frozenset[tuple[int, int]] = frozenset()
 
     @property
     def is_authenticated(self) -> bool:
@@ -56,29 +60,32 @@ def viewer_for(request: HttpRequest) -> Viewer:
     ]
     mine = Q(pk__in=granted) if granted else Q(pk__in=[])
     user_id = None
-    audience_type_ids: set[int] = set()
+    confirmed_types: set[int] = set()
     is_organiser = False
     if user is not None and user.is_authenticated:
         user_id = user.pk
         mine |= Q(user=user) | Q(email=user.email.lower())
-        if user.audience_type_id:
-            audience_type_ids.add(user.audience_type_id)
+        if user.audience_type_id and user.audience_type_confirmed_at:
+            confirmed_types.add(user.audience_type_id)
         is_organiser = user.is_staff and user.has_perm("webinars.view_recording")
     seminar_ids: set[int] = set()
+    attended: set[tuple[int, int]] = set()
     if granted or user_id is not None:
         rows = (
             Registration.objects.confirmed()
             .filter(mine)
-            .values_list("seminar_id", "audience_type_id")
+            .values_list("seminar_id", "seminar__series_id", "audience_type_id", "attended")
         )
-        for seminar_id, audience_type_id in rows:
+        for seminar_id, series_id, audience_type_id, came in rows:
             seminar_ids.add(seminar_id)
-            audience_type_ids.add(audience_type_id)
+            if came == Registration.Attendance.YES:
+                attended.add((series_id, audience_type_id))
     viewer = Viewer(
         user_id=user_id,
         is_organiser=is_organiser,
         seminar_ids=frozenset(seminar_ids),
-        audience_type_ids=frozenset(audience_type_ids),
+        confirmed_audience_type_ids=frozenset(confirmed_types),
+        attended_audience=frozenset(attended),
     )
     request._recording_viewer = viewer
     return viewer
@@ -108,7 +115,10 @@ def access_denial(recording: Recording, viewer: Viewer) -> str | None:
         return Denial.NOT_REGISTERED if viewer.is_authenticated else Denial.SIGN_IN
     if recording.access == Recording.Access.AUDIENCE_TYPES:
         allowed = {audience_type.pk for audience_type in recording.audience_types.all()}
-        if allowed & viewer.audience_type_ids:
+        if allowed & viewer.confirmed_audience_type_ids:
+            return None
+        series_id = recording.seminar.series_id
+        if any((series_id, type_id) in viewer.attended_audience for type_id in allowed):
             return None
         return Denial.AUDIENCE if viewer.is_authenticated else Denial.SIGN_IN
     return Denial.SIGN_IN  # an unknown level opens to nobody
@@ -127,11 +137,21 @@ def watchable_condition(viewer: Viewer) -> Q:
         condition |= Q(access=Recording.Access.SIGNED_IN)
     if viewer.seminar_ids:
         condition |= Q(access=Recording.Access.REGISTRANTS, seminar_id__in=viewer.seminar_ids)
-    if viewer.audience_type_ids:
-        chosen = Recording.audience_types.through.objects.filter(
-            recording=OuterRef("pk"), audiencetype_id__in=viewer.audience_type_ids
+
+    def chosen_for(type_ids) -> Exists:
+        return Exists(
+            Recording.audience_types.through.objects.filter(
+                recording=OuterRef("pk"), audiencetype_id__in=type_ids
+            )
         )
-        condition |= Q(access=Recording.Access.AUDIENCE_TYPES) & Q(Exists(chosen))
+
+    known = Q(pk__in=[])
+    if viewer.confirmed_audience_type_ids:
+        known |= chosen_for(viewer.confirmed_audience_type_ids)
+    for series_id, type_id in sorted(viewer.attended_audience):
+        known |= Q(seminar__series_id=series_id) & chosen_for([type_id])
+    if viewer.confirmed_audience_type_ids or viewer.attended_audience:
+        condition |= Q(access=Recording.Access.AUDIENCE_TYPES) & known
     return condition
 
 

@@ -322,3 +322,38 @@ def test_superusers_may_grant_superuser_status_and_groups(admin_client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert (user.is_superuser, list(user.groups.all())) == (True, [organisers])
+
+
+def test_organisers_confirm_audience_types_and_a_change_of_type_clears_it(organiser_client, client):
+    from tests.factories import AudienceTypeFactory
+
+    media, academic = AudienceTypeFactory(), AudienceTypeFactory()
+    person = UserFactory(audience_type=media)
+    untyped = UserFactory(audience_type=None)
+
+    response = organiser_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {
+            "action": "confirm_audience_type",
+            "index": 0,
+            "_selected_action": [person.pk, untyped.pk],
+        },
+        follow=True,
+    )
+
+    assert "Audience type confirmed for 1 person." in [str(m) for m in response.context["messages"]]
+    person.refresh_from_db()
+    untyped.refresh_from_db()
+    assert person.audience_type_confirmed_at is not None
+    assert untyped.audience_type_confirmed_at is None  # nothing to confirm
+    # The person changes their type: the confirmation was for the old one.
+    client.force_login(person)
+    data = {
+        "full_name": person.full_name,
+        "audience_type": academic.pk,
+        "preferred_language": "en",
+        "time_zone": "Europe/London",
+    }
+    assert client.post(reverse("accounts:profile"), data).status_code == 302
+    person.refresh_from_db()
+    assert (person.audience_type, person.audience_type_confirmed_at) == (academic, None)

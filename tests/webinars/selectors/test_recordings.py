@@ -149,7 +149,7 @@ def test_archive_lists_only_published_recordings_the_viewer_may_watch():
     assert archive(viewer=registrant) == ["Public one", "Signed-in one", "Registrants one"]
     guest = Viewer(seminar_ids=frozenset({for_registrants.seminar_id}))
     assert archive(viewer=guest) == ["Public one", "Registrants one"]
-    journalist = Viewer(user_id=2, audience_type_ids=frozenset({media.pk}))
+    journalist = Viewer(user_id=2, confirmed_audience_type_ids=frozenset({media.pk}))
     assert archive(viewer=journalist) == ["Public one", "Signed-in one", "Media one"]
     # Organisers preview unpublished recordings on their page; the archive is what is out.
     organiser = Viewer(user_id=3, is_organiser=True)

@@ -6,6 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import RequestFactory
+from django.utils import timezone as dj_timezone
 
 from tests.factories import (
     AudienceTypeFactory,
@@ -13,6 +14,7 @@ from tests.factories import (
     RegistrationFactory,
     SeminarFactory,
     SeminarSpeakerFactory,
+    SeriesFactory,
     SpeakerFactory,
     UserFactory,
 )
@@ -274,13 +276,15 @@ def _request(user=None, grants=None):
     return request
 
 
-def test_viewer_of_an_account_gathers_its_registrations_and_audience_types(
+def test_viewer_of_an_account_gathers_its_registrations_and_proven_audience_types(
     django_assert_num_queries,
 ):
     agent, dmo = AudienceTypeFactory(), AudienceTypeFactory()
-    user = UserFactory(audience_type=agent)
+    user = UserFactory(audience_type=agent)  # picked on a form: proves nothing yet
     by_account = RegistrationFactory(user=user, audience_type=dmo)
-    by_email = RegistrationFactory(email=user.email)
+    attended = RegistrationFactory(
+        email=user.email, audience_type=dmo, attended=Registration.Attendance.YES
+    )
     RegistrationFactory(user=user, status=Registration.Status.WAITLISTED)
     RegistrationFactory(user=user, status=Registration.Status.CANCELLED)
     request = _request(user)
@@ -290,12 +294,21 @@ def test_viewer_of_an_account_gathers_its_registrations_and_audience_types(
         assert viewer_for(request) is viewer
 
     assert viewer.user_id == user.pk and not viewer.is_organiser
-    assert viewer.seminar_ids == {by_account.seminar_id, by_email.seminar_id}
-    assert viewer.audience_type_ids == {agent.pk, dmo.pk, by_email.audience_type_id}
+    assert viewer.seminar_ids == {by_account.seminar_id, attended.seminar_id}
+    assert viewer.confirmed_audience_type_ids == frozenset()
+    # Registered as a DMO and came: a DMO for recordings of that seminar's series.
+    assert viewer.attended_audience == {(attended.seminar.series_id, dmo.pk)}
+
+
+def test_an_organisers_confirmation_makes_the_accounts_type_count():
+    agent = AudienceTypeFactory()
+    user = UserFactory(audience_type=agent, audience_type_confirmed_at=dj_timezone.now())
+
+    assert viewer_for(_request(user)).confirmed_audience_type_ids == {agent.pk}
 
 
 def test_viewer_of_a_guest_is_built_from_the_links_they_used(django_assert_num_queries):
-    granted = RegistrationFactory()
+    granted = RegistrationFactory(attended=Registration.Attendance.YES)
     RegistrationFactory()  # someone else's
 
     with django_assert_num_queries(1):
@@ -303,7 +316,7 @@ def test_viewer_of_a_guest_is_built_from_the_links_they_used(django_assert_num_q
 
     assert viewer == Viewer(
         seminar_ids=frozenset({granted.seminar_id}),
-        audience_type_ids=frozenset({granted.audience_type_id}),
+        attended_audience=frozenset({(granted.seminar.series_id, granted.audience_type_id)}),
     )
     with django_assert_num_queries(0):
         assert viewer_for(_request()) == ANONYMOUS
@@ -331,6 +344,8 @@ def test_organisers_are_staff_with_the_recording_permission():
         ("audience_types", "anonymous", Denial.SIGN_IN),
         ("audience_types", "stranger", Denial.AUDIENCE),
         ("audience_types", "chosen_type", None),
+        ("audience_types", "attended_in_series", None),
+        ("audience_types", "attended_elsewhere", Denial.AUDIENCE),
         ("audience_types", "organiser", None),
     ],
 )
@@ -343,7 +358,14 @@ def test_access_denial_and_the_listing_filter_agree(access, viewer_kind, denial)
         "stranger": Viewer(user_id=1),
         "registrant": Viewer(user_id=1, seminar_ids=frozenset({recording.seminar_id})),
         "guest": Viewer(seminar_ids=frozenset({recording.seminar_id})),
-        "chosen_type": Viewer(user_id=1, audience_type_ids=frozenset({chosen.pk})),
+        "chosen_type": Viewer(user_id=1, confirmed_audience_type_ids=frozenset({chosen.pk})),
+        "attended_in_series": Viewer(
+            user_id=1, attended_audience=frozenset({(recording.seminar.series_id, chosen.pk)})
+        ),
+        # The right type, at a seminar of another series: it does not carry over.
+        "attended_elsewhere": Viewer(
+            user_id=1, attended_audience=frozenset({(SeriesFactory().pk, chosen.pk)})
+        ),
         "organiser": Viewer(user_id=1, is_organiser=True),
     }
     viewer = viewers[viewer_kind]

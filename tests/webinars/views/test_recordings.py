@@ -132,6 +132,8 @@ VIEWERS = [
     "cancelled_guest",
     "other_audience",
     "chosen_audience",
+    "unconfirmed_audience",
+    "attended_as_audience",
     "organiser",
 ]
 
@@ -154,8 +156,26 @@ def become(client, viewer: str, seminars: list[Seminar], *, media, academic) -> 
         return
     user = UserFactory(
         email=f"{viewer}@example.org",
-        audience_type={"other_audience": academic, "chosen_audience": media}.get(viewer),
+        audience_type={
+            "other_audience": academic,
+            "chosen_audience": media,
+            "unconfirmed_audience": media,
+        }.get(viewer),
+        # An organiser checked who they are; a type picked on a form proves nothing.
+        audience_type_confirmed_at=(
+            timezone.now() if viewer in ("other_audience", "chosen_audience") else None
+        ),
     )
+    if viewer == "attended_as_audience":
+        # Came to another seminar of the same series, registered as media.
+        for seminar in seminars:
+            RegistrationFactory(
+                seminar=SeminarFactory(series=seminar.series, past=True),
+                user=user,
+                email=user.email,
+                audience_type=media,
+                attended=Registration.Attendance.YES,
+            )
     if viewer == "registrant":
         for seminar in seminars:
             RegistrationFactory(seminar=seminar, user=user, email=user.email)
@@ -174,6 +194,8 @@ EXPECTED = {
         "cancelled_guest": 403,
         "other_audience": 200,
         "chosen_audience": 200,
+        "unconfirmed_audience": 200,
+        "attended_as_audience": 200,
         "organiser": 200,
     },
     "registrants": {
@@ -185,6 +207,8 @@ EXPECTED = {
         "cancelled_guest": 403,
         "other_audience": 403,
         "chosen_audience": 403,
+        "unconfirmed_audience": 403,
+        "attended_as_audience": 403,
         "organiser": 200,
     },
     "audience_types": {
@@ -196,6 +220,8 @@ EXPECTED = {
         "cancelled_guest": 403,
         "other_audience": 403,
         "chosen_audience": 200,
+        "unconfirmed_audience": 403,
+        "attended_as_audience": 200,
         "organiser": 200,
     },
 }
@@ -1382,3 +1408,14 @@ def test_a_replaced_transcript_shows_at_once_though_the_transcript_is_cached(cli
 
     assert "The caldera trail is open again." in page
     assert "The castle reopened in spring." not in page
+
+
+def test_a_type_picked_on_a_form_is_told_what_opens_the_recording(client, media, settings):
+    recording = make_recording(access="audience_types", audience_types=[media])
+    client.force_login(UserFactory(audience_type=media))  # says "media", unconfirmed
+
+    page = " ".join(text(client.get(watch_url(recording))).split())
+
+    assert "It opens to people whose audience type the organisers have confirmed" in page
+    assert "a type chosen on a form is not enough on its own" in page
+    assert f"mailto:{settings.ORGANISER_CONTACT_EMAIL}" in page
