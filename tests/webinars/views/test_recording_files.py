@@ -2,7 +2,9 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
 
+from accounts.models import AudienceType
 from tests.factories import (
     AudienceTypeFactory,
     RecordingFactory,
@@ -27,7 +29,8 @@ VIEWERS = (
     "waitlisted",
     "cancelled",
     "other_type",
-    "chosen_type",
+    "claimed_type",
+    "confirmed_type",
     "organiser",
 )
 # Who gets the file (200); everyone else is told why not (403).
@@ -35,7 +38,8 @@ ALLOWED = {
     "public": set(VIEWERS),
     "signed_in": set(VIEWERS) - {"anonymous", "guest"},
     "registrants": {"registrant", "guest", "organiser"},
-    "audience_types": {"chosen_type", "organiser"},
+    # A type the person picked for themselves is not enough: an organiser confirms it.
+    "audience_types": {"confirmed_type", "organiser"},
 }
 
 
@@ -91,8 +95,10 @@ def become(client, viewer: str, recording: Recording) -> None:
     elif viewer == "other_type":
         user.audience_type = AudienceTypeFactory(name="Media", slug="media")
         user.save()
-    elif viewer == "chosen_type":
-        user.audience_type = AudienceTypeFactory(name="Academic", slug="academic")
+    elif viewer in ("claimed_type", "confirmed_type"):
+        user.audience_type = AudienceType.objects.get(slug="academic")
+        if viewer == "confirmed_type":
+            user.audience_type_confirmed_at = timezone.now()
         user.save()
     elif viewer == "organiser":
         user.is_staff = True

@@ -361,7 +361,7 @@ def test_audience_recording_names_who_may_watch(client, media, academic):
     assert other.status_code == 403
     assert other.context["reason"] == "audience"
     assert "Who may watch: Journalists, Media." in text(other)
-    assert "Your account and registrations are of another audience type." in text(other)
+    assert "a type chosen on a form is not enough on its own" in text(other)
     assert f'href="{reverse("accounts:profile")}"' in text(other)
 
 
