@@ -4,7 +4,11 @@ Both ask the same profile questions, so the fields are built by the same
 helpers and keep the model's limits (max lengths, choices) in one place.
 """
 
+from typing import Any
+
+from allauth.core import context as allauth_context
 from django import forms
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -12,6 +16,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+from accounts.human_check import FIELD_NAME as HUMAN_CHECK_FIELD
+from accounts.human_check import HumanCheck
 from accounts.models import AudienceType, Language, User
 from accounts.validators import (
     time_zone_choices,
@@ -140,7 +146,35 @@ def polish_profile_fields(form: forms.BaseForm) -> None:
     form.fields["country"].choices = [("", _("Choose a country…")), *countries]
 
 
-class SignupProfileForm(forms.Form):
+class HumanCheckMixin:
+    """The human check (:mod:`accounts.human_check`) on a form with an ``email`` field.
+
+    ``human_check`` is None for forms that need none (a signed-in person). Once the rest
+    of the form is valid, clean() requires the proof if the client or the address is over
+    its threshold, then counts the submission towards both; the template shows the check
+    with ``{% include "accounts/includes/human_check.html" with check=form.human_check %}``
+    whenever ``form.human_check.required``.
+    """
+
+    human_check: HumanCheck | None = None
+
+    def clean(self) -> dict[str, Any]:
+        cleaned_data = super().clean()  # type: ignore[misc]
+        check = self.human_check
+        if check is None or self.errors:  # type: ignore[attr-defined]
+            return cleaned_data
+        email = cleaned_data.get("email") or ""
+        check.require_for_address(email)
+        try:
+            check.verify(self.data.get(HUMAN_CHECK_FIELD, ""))  # type: ignore[attr-defined]
+        except ValidationError as error:
+            self.add_error(None, error)  # type: ignore[attr-defined]
+            return cleaned_data
+        check.count(email=email)
+        return cleaned_data
+
+
+class SignupProfileForm(HumanCheckMixin, forms.Form):
     """The profile questions asked on sign-up, on top of allauth's email and passwords.
 
     allauth builds its sign-up form on this class (``ACCOUNT_SIGNUP_FORM_CLASS``)
@@ -175,6 +209,10 @@ class SignupProfileForm(forms.Form):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         polish_profile_fields(self)
+        # allauth builds this form without the request; it keeps the current one here.
+        request = allauth_context.request
+        if request is not None:
+            self.human_check = HumanCheck.for_request(request, scope="signup")
         # Offer the language the visitor is reading the site in.
         current_language = (get_language() or "").split("-")[0]
         if current_language in Language.values:

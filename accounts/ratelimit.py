@@ -2,10 +2,10 @@
 
 A limit is written ``"count/seconds"`` (e.g. ``"20/600"``: 20 attempts per 10 minutes).
 Counters live in the default cache, which is shared by every web worker (Redis in
-production; the file cache in the embedded default), never in per-process memory.
+production; the file cache in the embedded default), never in per-process memory, under a
+keyed hash of the client address or email, never the address itself.
 """
 
-import hashlib
 import ipaddress
 import logging
 import time
@@ -13,6 +13,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
 
 logger = logging.getLogger(__name__)
 
@@ -26,12 +27,27 @@ def parse_rate(rate: str) -> tuple[int, int]:
     return limit, window
 
 
+def _cache_key(scope: str, key: str, window: int) -> str:
+    # Keyed: a plain hash of an IPv4 address or an email is reversed by trying them all.
+    digest = salted_hmac("accounts.ratelimit", key).hexdigest()[:32]
+    bucket = int(time.time() // window)
+    return f"ratelimit:{scope}:{digest}:{bucket}"
+
+
+def attempts(*, scope: str, key: str, rate: str) -> int:
+    """How many attempts ``key`` has made in this window, without counting one (0 if unknown)."""
+    _limit, window = parse_rate(rate)
+    try:
+        return int(cache.get(_cache_key(scope, key, window), 0))
+    except Exception:
+        logger.warning("Rate limit %s not read: the cache is unavailable.", scope, exc_info=True)
+        return 0
+
+
 def hit(*, scope: str, key: str, rate: str) -> bool:
     """Count one attempt for ``key``; False once the attempts in this window exceed the limit."""
     limit, window = parse_rate(rate)
-    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
-    bucket = int(time.time() // window)
-    cache_key = f"ratelimit:{scope}:{digest}:{bucket}"
+    cache_key = _cache_key(scope, key, window)
     try:
         if cache.add(cache_key, 1, window):
             count = 1

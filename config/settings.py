@@ -290,6 +290,18 @@ PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-12")
 # Registration attempts allowed per client IP and per email address ("count/seconds").
 REGISTRATION_RATE_LIMIT_PER_IP = env.str("REGISTRATION_RATE_LIMIT_PER_IP", default="20/600")
 REGISTRATION_RATE_LIMIT_PER_EMAIL = env.str("REGISTRATION_RATE_LIMIT_PER_EMAIL", default="5/600")
+# The human check (accounts/human_check.py): guest registration and sign-up ask the
+# browser for a proof of work once a network sent more forms than this, or an address
+# was given more often than this ("count/seconds"; "0/60" asks everyone).
+HUMAN_CHECK_AFTER_PER_CLIENT = env.str("HUMAN_CHECK_AFTER_PER_CLIENT", default="5/3600")
+HUMAN_CHECK_AFTER_PER_ADDRESS = env.str("HUMAN_CHECK_AFTER_PER_ADDRESS", default="3/86400")
+# The work: the browser derives PBKDF2 keys of this many iterations until it finds the
+# counter the server chose in this range (about a second on a current laptop).
+HUMAN_CHECK_COST = env.int("HUMAN_CHECK_COST", default=5000)
+HUMAN_CHECK_COUNTER_RANGE = tuple(
+    env.list("HUMAN_CHECK_COUNTER_RANGE", cast=int, default=[200, 600])
+)
+HUMAN_CHECK_EXPIRES_SECONDS = env.int("HUMAN_CHECK_EXPIRES_SECONDS", default=30 * 60)
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none, trust
 # only REMOTE_ADDR). docker-compose.yml and a TLS proxy in front: set 1.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

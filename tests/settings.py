@@ -11,3 +11,8 @@ import os
 os.environ.setdefault("DEBUG", "1")
 
 from config.settings import *  # noqa: F403
+
+# The human check's proof of work, cheap enough for Python to solve in a test (the
+# browser test solves it in Chromium with the same settings).
+HUMAN_CHECK_COST = 50
+HUMAN_CHECK_COUNTER_RANGE = (1, 40)

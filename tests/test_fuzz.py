@@ -2,15 +2,19 @@
 token route gets a 4xx or a page, never a 500 (the test client re-raises any exception).
 """
 
+import base64
+import json
 from urllib.parse import quote
 
 import pytest
+from django.test import override_settings
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from accounts.models import AudienceType
 from tests.factories import RegistrationFactory, SeminarFactory
-from webinars.models import RegistrationToken
+from webinars.models import Registration, RegistrationToken
 from webinars.services import registration_token_issue
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +42,7 @@ FORM_FIELDS = (
     "privacy_consent",
     "marketing_opt_in",
     "website",
+    "human_check",
 )
 
 
@@ -61,6 +66,46 @@ def _no_server_error(response) -> None:
 def test_the_registration_form_never_fails(client, seminar, values):
     data = dict(zip(FORM_FIELDS, values, strict=True))
     _no_server_error(client.post(reverse("webinars:register", args=[seminar.slug]), data))
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+# Forged proofs: any text, base64 of any bytes, and base64 of any JSON shaped like a payload.
+FORGED_PROOF = st.one_of(
+    ANY_TEXT,
+    st.binary(max_size=3000).map(lambda raw: base64.b64encode(raw).decode()),
+    st.fixed_dictionaries({"challenge": JSON, "solution": JSON}).map(
+        lambda payload: base64.b64encode(json.dumps(payload).encode()).decode()
+    ),
+)
+
+
+@FUZZ
+@given(proof=FORGED_PROOF)
+def test_the_human_check_refuses_any_forged_proof_without_failing(client, seminar, proof):
+    data = {
+        "name": "Aiko Tanaka",
+        "email": "aiko@example.org",
+        "audience_type": str(AudienceType.objects.get(slug="travel-agent").pk),
+        "privacy_consent": "on",
+        "human_check": proof,
+    }
+    # Ask every submission for the check, and let the many examples pass the rate limits.
+    with override_settings(
+        HUMAN_CHECK_AFTER_PER_CLIENT="0/60",
+        REGISTRATION_RATE_LIMIT_PER_IP="1000/600",
+        REGISTRATION_RATE_LIMIT_PER_EMAIL="1000/600",
+    ):
+        response = client.post(reverse("webinars:register", args=[seminar.slug]), data)
+
+    assert response.status_code == 200
+    assert "automatic check" in response.content.decode()
+    assert not Registration.objects.exists()
 
 
 @FUZZ

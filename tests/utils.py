@@ -1,19 +1,23 @@
 """Helpers shared by test modules: reading calendars, admin forms, uploads, messages."""
 
+import html
+import json
 import re
 import smtplib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import altcha
 from django.conf import settings
 from django.contrib.messages import get_messages
+from django.core import mail
 from django.urls import reverse
 from icalendar import Calendar, Event
 
 from accounts.models import AudienceType
 from notifications.models import OutgoingEmail
-from notifications.services import email_queue
+from notifications.services import email_deliver, email_queue
 from tests.factories import (
     AnnouncementFactory,
     RegistrationFactory,
@@ -367,3 +371,49 @@ def totp_code(secret: str) -> str:
     from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
     return format_hotp_value(hotp_value(secret, int(time.time()) // app_settings.TOTP_PERIOD))
+
+
+HUMAN_CHECK_ATTRIBUTE = re.compile(r'data-human-check="([^"]*)"')
+
+
+def human_check_challenge(page: str) -> str | None:
+    """The challenge JSON a page asks the browser to solve, or None if it asks nothing."""
+    found = HUMAN_CHECK_ATTRIBUTE.search(page)
+    return html.unescape(found.group(1)) if found else None
+
+
+def human_check_solution(challenge_json: str) -> str:
+    """What static/js/human-check.js posts for this challenge: challenge and solution, base64."""
+    challenge = altcha.Challenge.from_dict(json.loads(challenge_json))
+    solution = altcha.solve_challenge(challenge, timeout=30)
+    assert solution is not None, "the test settings' human check should solve at once"
+    return altcha.Payload(challenge, solution).to_base64()
+
+
+def emailed_manage_path(address: str) -> str:
+    """Deliver the mail queued for ``address`` and return the manage link it carried.
+
+    A guest learns their manage link only from their inbox (the registration page says
+    "check your inbox" to everyone), so tests follow the same way in.
+    """
+    for email in OutgoingEmail.objects.filter(
+        to_email=address, status=OutgoingEmail.Status.QUEUED
+    ).order_by("pk"):
+        email_deliver(email_id=email.pk)
+    bodies = [
+        message.body
+        for message in mail.outbox
+        if any(f"<{address}>" in to or to == address for to in message.to)
+    ]
+    assert bodies, f"no mail reached {address}"
+    token = re.findall(r"/r/([A-Za-z0-9_-]{40,})/", bodies[-1])[0]
+    return reverse("webinars:registration_manage", args=[token])
+
+
+def assert_received_page(response) -> None:
+    """The answer to every guest registration: "check your inbox", with no link in it."""
+    page = response.content.decode()
+    assert response.status_code == 200, page[:2000]
+    assert response.context["state"] == "received"
+    assert "We've received your registration" in page
+    assert "/r/" not in page

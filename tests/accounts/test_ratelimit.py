@@ -1,7 +1,10 @@
+import hashlib
+
 import pytest
+from django.core.cache import cache
 from django.test import RequestFactory
 
-from webinars.ratelimit import client_ip, hit
+from accounts.ratelimit import client_ip, hit
 
 
 def _request(remote="203.0.113.9", forwarded=None):
@@ -48,6 +51,14 @@ def test_rate_limit_fails_open_when_the_cache_is_down(monkeypatch):
 
         incr = add
 
-    monkeypatch.setattr("webinars.ratelimit.cache", CacheDown())
+    monkeypatch.setattr("accounts.ratelimit.cache", CacheDown())
 
     assert hit(scope="register-ip", key="203.0.113.9", rate="1/60") is True
+
+
+def test_counters_are_kept_under_a_keyed_hash_not_the_address_or_its_plain_hash():
+    hit(scope="register-ip", key="203.0.113.9", rate="5/60")
+
+    (stored,) = [key for key in cache._cache if "ratelimit:register-ip:" in key]
+    assert "203.0.113.9" not in stored
+    assert hashlib.sha256(b"203.0.113.9").hexdigest()[:32] not in stored

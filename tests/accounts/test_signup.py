@@ -8,6 +8,7 @@ from django.contrib.auth import SESSION_KEY
 
 from accounts.models import AudienceType, User
 from tests.factories import AudienceTypeFactory, UserFactory
+from tests.utils import human_check_challenge, human_check_solution
 
 pytestmark = pytest.mark.django_db
 
@@ -310,6 +311,52 @@ def test_signup_with_existing_email_answers_like_a_new_one_and_tells_the_owner(c
         (["taken@example.org"], "[Kizuna] Account Already Exists"),
     ]
     assert "/accounts/password/reset/" in mailoutbox[1].body
+
+
+def test_a_busy_network_must_pass_the_human_check_to_sign_up(client, settings, mailoutbox):
+    settings.HUMAN_CHECK_AFTER_PER_CLIENT = "1/3600"
+    first = client.post("/accounts/signup/", signup_data(email="first@example.org"))
+    client.cookies.clear()
+    assert first["Location"] == VERIFICATION_SENT_URL
+
+    form_page = client.get("/accounts/signup/").content.decode()
+    refused = client.post("/accounts/signup/", signup_data(email="second@example.org"))
+    challenge = human_check_challenge(refused.content.decode())
+    accepted = client.post(
+        "/accounts/signup/",
+        signup_data(email="second@example.org", human_check=human_check_solution(challenge)),
+    )
+
+    assert human_check_challenge(form_page) is not None
+    assert '<script src="/static/js/human-check.js" defer></script>' in form_page
+    assert refused.status_code == 200
+    assert "Please wait for the automatic check below to finish" in refused.content.decode()
+    assert accepted["Location"] == VERIFICATION_SENT_URL
+    assert list(User.objects.order_by("pk").values_list("email", flat=True)) == [
+        "first@example.org",
+        "second@example.org",
+    ]
+    assert [m.to for m in mailoutbox] == [["first@example.org"], ["second@example.org"]]
+
+
+def test_an_address_signed_up_for_too_often_needs_the_check_even_from_a_new_network(
+    client, settings, mailoutbox
+):
+    """A script that floods one inbox with "account already exists" mail from many networks."""
+    settings.HUMAN_CHECK_AFTER_PER_ADDRESS = "1/86400"
+    verified_user(email="victim@example.org")
+    client.post(
+        "/accounts/signup/", signup_data(email="victim@example.org"), REMOTE_ADDR="10.0.0.1"
+    )
+    client.cookies.clear()
+
+    again = client.post(
+        "/accounts/signup/", signup_data(email="victim@example.org"), REMOTE_ADDR="10.0.0.2"
+    )
+
+    assert again.status_code == 200
+    assert "Please wait for the automatic check below to finish" in again.content.decode()
+    assert [m.subject for m in mailoutbox] == ["[Kizuna] Account Already Exists"]
 
 
 def test_password_reset_answers_the_same_for_unknown_and_known_email(client, mailoutbox):

@@ -20,7 +20,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
-from accounts.forms import audience_type_field, person_field
+from accounts.forms import HumanCheckMixin, audience_type_field, person_field
+from accounts.human_check import HumanCheck
 from accounts.models import AudienceType, User
 from accounts.validators import CONTROL_CHARACTERS, LINE_BREAKS, validate_time_zone
 from webinars.attendance_import import MAX_REPORT_BYTES
@@ -108,8 +109,12 @@ def _answer_value(question: RegistrationQuestion, value: object) -> object:
     return value
 
 
-class RegistrationForm(forms.Form):
-    """Registration for one seminar; ``user`` (signed in) fixes the email to the account's."""
+class RegistrationForm(HumanCheckMixin, forms.Form):
+    """Registration for one seminar; ``user`` (signed in) fixes the email to the account's.
+
+    ``human_check`` asks a guest's browser for a proof of work when their network or
+    address is busy (:class:`accounts.forms.HumanCheckMixin`).
+    """
 
     name = person_field(Registration, "name", label=_("Full name"))
     email = forms.EmailField(
@@ -149,9 +154,11 @@ class RegistrationForm(forms.Form):
         audience_types: QuerySet[AudienceType],
         questions: list[RegistrationQuestion],
         user: User | None = None,
+        human_check: HumanCheck | None = None,
         **kwargs,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.human_check = human_check
         self.seminar = seminar
         self.questions = questions
         self.user = user if user is not None and user.is_authenticated else None

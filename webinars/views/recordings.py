@@ -23,12 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from accounts.ratelimit import client_ip
 from config.http import personal_page
 from webinars import selectors
 from webinars.cache import cache_public_page
 from webinars.forms.recordings import RecordingFilterForm
 from webinars.models import Recording
-from webinars.ratelimit import client_ip
 from webinars.recording_access import Viewer, access_denial, viewer_for
 from webinars.services import recording_view_record
 from webinars.views.attendee import access_by_token, grant_recording_link, token_route

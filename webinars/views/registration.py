@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts import ratelimit
+from accounts.human_check import HumanCheck
 from accounts.models import Language
-from webinars import ratelimit, selectors
+from webinars import selectors
 from webinars.cache import cache_public_page
 from webinars.errors import (
     AudienceNotAllowed,
@@ -74,6 +76,8 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         "audience_types": audience_types,
         "questions": questions,
         "user": user,
+        # A signed-in person proved their address; a guest may be asked to prove a browser.
+        "human_check": None if user else HumanCheck.for_request(request, scope="register"),
     }
     context = {"seminar": seminar, "one_click": one_click, "closed_reason": None}
 
@@ -98,7 +102,10 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
     form = RegistrationForm(data, **form_kwargs)
     if form.honeypot_filled:
         # Tell a bot it worked, and write nothing.
-        return render(request, DONE_TEMPLATE, {"seminar": seminar, "state": "received"})
+        typed = str(form.data.get("email", "")).strip().lower()[:254]
+        return render(
+            request, DONE_TEMPLATE, {"seminar": seminar, "state": "received", "email": typed}
+        )
     if not form.is_valid():
         return render(request, REGISTER_TEMPLATE, {**context, "form": form}, status=200)
 
@@ -138,14 +145,17 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
         return render(request, DONE_TEMPLATE, {"seminar": seminar, "state": "busy"}, status=503)
 
     registration = result.registration
+    if user is None:
+        # Anyone may type any address, so a guest gets the same answer whether the address
+        # is new here or already has a place: "check your inbox". The links go only to the
+        # inbox (the existing ones again, at most once per CONFIRMATION_RESEND_SECONDS), so
+        # whoever holds a manage link has shown they read that address's mail.
+        return render(
+            request, DONE_TEMPLATE, {"seminar": seminar, "state": "received", "email": email}
+        )
     if not result.created:
-        if user is not None and user.email.lower() == registration.email:
-            # A signed-in person proved the address: show them their own place.
-            messages.info(request, _("You're already registered for this seminar."))
-            return redirect(reverse("webinars:my_registration", args=[registration.pk]))
-        # Anyone may type any address: the answer must not tell whether it has a place.
-        # Its owner gets its links by email (at most once per CONFIRMATION_RESEND_SECONDS).
-        return render(request, DONE_TEMPLATE, {"seminar": seminar, "state": "received"})
+        messages.info(request, _("You're already registered for this seminar."))
+        return redirect(reverse("webinars:my_registration", args=[registration.pk]))
     if registration.is_confirmed:
         messages.success(request, _("You're registered. We've emailed you the details."))
     else:
