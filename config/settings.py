@@ -32,6 +32,10 @@ if not DEBUG and (
         "off (the default); set DEBUG=1 for development, as make does."
     )
 
+# Old keys, still accepted when reading what the previous key signed or encrypted
+# (sessions, password-reset links, second-factor secrets) while the new one takes over.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
@@ -200,6 +204,8 @@ ACCOUNT_REAUTHENTICATION_REQUIRED = True
 # Two factors (allauth.mfa): an authenticator app with recovery codes, or a security key
 # or passkey. Staff must have one before any organiser page (accounts.middleware).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+# TOTP keys and recovery-code seeds are stored encrypted under a key from SECRET_KEY.
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
 MFA_TOTP_ISSUER = "Kizuna"
 # Accept the code before and after the current one (RFC 6238's one step of clock drift):
 # a phone a few seconds off, or a code typed as it rolls over, still signs in.
