@@ -224,8 +224,9 @@ def prebuilt_messages(seminar_id: int) -> list[tuple[str, str, bytes]]:
     messages = []
     rows = OutgoingEmail.objects.filter(seminar_id=seminar_id, kind=OutgoingEmail.Kind.REMINDER)
     for email in rows.order_by("pk").iterator(chunk_size=500):
-        # A stand-in token of the real length: the baseline must not mint 10,000 more.
-        sent = with_link_token(email, token="b" * 43) if email.registration_id else email
+        # Stand-in tokens of the real length: the baseline must not mint 10,000 more.
+        stand_ins = {scope: scope[0] * 43 for scope in ("manage", "join")}
+        sent = with_link_token(email, tokens=stand_ins) if email.registration_id else email
         message = build_message(sent)
         messages.append(
             (

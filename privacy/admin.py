@@ -12,7 +12,8 @@ from django.urls import URLPattern, path
 from django.utils.translation import gettext_lazy as _
 
 from privacy.models import Erasure
-from privacy.services import person_erase, person_erasure_preview
+from privacy.services import account_of_address, person_erase, person_erasure_preview
+from webinars.errors import RegistrationBusy
 
 
 class PersonErasureForm(forms.Form):
@@ -20,6 +21,22 @@ class PersonErasureForm(forms.Form):
         label=_("Email address"),
         help_text=_("Every registration, email and account with this address is erased."),
     )
+
+    def clean_email(self) -> str:
+        email = self.cleaned_data["email"].strip().lower()
+        user = account_of_address(email)
+        if user is not None and (user.is_staff or user.is_superuser):
+            # Not even a superuser erases a staff account from here: the admin's history
+            # of what that person did would go with it, unnoticed.
+            raise forms.ValidationError(
+                _(
+                    "This address belongs to an organiser or administrator account. An "
+                    "administrator must first remove its staff status (Users, then the "
+                    "account); then it can be erased here."
+                ),
+                code="staff",
+            )
+        return email
 
 
 @admin.register(Erasure)
@@ -68,7 +85,19 @@ class ErasureAdmin(admin.ModelAdmin):
             email = form.cleaned_data["email"]
             preview = person_erasure_preview(email=email)
             if request.POST.get("confirmed") == "yes":
-                erasure = person_erase(email=email, requested_by=request.user)
+                try:
+                    erasure = person_erase(email=email, requested_by=request.user)
+                except RegistrationBusy:
+                    self.message_user(
+                        request,
+                        _(
+                            "A registration rush held a seat lock, so the erasure stopped "
+                            "part-way. Nothing was lost: confirm again to finish it."
+                        ),
+                        messages.WARNING,
+                    )
+                    preview = person_erasure_preview(email=email)
+                    return self._erase_page(request, form, preview)
                 self.message_user(
                     request,
                     _(
@@ -84,6 +113,11 @@ class ErasureAdmin(admin.ModelAdmin):
                     messages.SUCCESS,
                 )
                 return redirect("admin:privacy_erasure_changelist")
+        return self._erase_page(request, form, preview)
+
+    def _erase_page(
+        self, request: HttpRequest, form: PersonErasureForm, preview: Any
+    ) -> TemplateResponse:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -20,7 +20,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -31,6 +34,14 @@ from privacy.models import Erasure
 from webinars.exports import answer_text
 from webinars.models import Recording, RecordingView, Registration
 from webinars.services import registration_cancel
+
+ERASED_OBJECT_REPR = "(erased)"
+
+
+class StaffAccountNotErased(Exception):
+    """The address belongs to a staff account: an administrator removes its staff status
+    first (Django's admin history of that person goes with the account)."""
+
 
 # What an anonymised registration keeps in place of an address (valid, never deliverable:
 # .invalid is reserved, RFC 2606); unique per row.
@@ -48,10 +59,9 @@ def person_data_export(
     if (user is None) == (registration is None):
         raise ValueError("Export either an account or one registration.")
     if user is not None:
-        registrations = _registrations_of_user(user)
-        emails = OutgoingEmail.objects.filter(
-            Q(to_email__iexact=user.email) | Q(registration__in=registrations)
-        )
+        addresses = _addresses_of(user, user.email)
+        registrations = Registration.objects.filter(Q(user=user) | Q(email__in=addresses))
+        emails = _emails_of_person(addresses, registrations)
         data: dict[str, Any] = {"profile": _profile(user)}
         views = RecordingView.objects.filter(viewer_key=f"user:{user.pk}")
     else:
@@ -83,12 +93,6 @@ def person_data_export(
     )
     data["exported_at"] = _iso(timezone.now())
     return data
-
-
-def _registrations_of_user(user: User) -> QuerySet[Registration]:
-    # Guest registrations made with the account's address are the account holder's too
-    # (email verification is mandatory), as on My seminars.
-    return Registration.objects.filter(Q(user=user) | Q(email=user.email.lower()))
 
 
 def _with_details(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
@@ -201,58 +205,115 @@ def account_delete(*, user: User) -> Erasure:
 
 
 def person_erase(*, email: str, requested_by: User) -> Erasure:
-    """An organiser erases a person by email address, across every record (Article 17)."""
+    """An organiser erases a person by email address, across every record (Article 17).
+
+    Raises :class:`StaffAccountNotErased` for an organiser's or administrator's address.
+    """
     email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
     return _person_erase(
-        user=user, email=email, route=Erasure.Route.ORGANISER, requested_by=requested_by
+        user=account_of_address(email),
+        email=email,
+        route=Erasure.Route.ORGANISER,
+        requested_by=requested_by,
     )
+
+
+def account_of_address(email: str) -> User | None:
+    """The account that holds ``email``, as its login or as another address it verified."""
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        address = (
+            EmailAddress.objects.filter(email__iexact=email, verified=True)
+            .select_related("user")
+            .first()
+        )
+        user = address.user if address is not None else None
+    return user
 
 
 def person_erasure_preview(*, email: str) -> ErasureResult:
     """What :func:`person_erase` would erase for ``email``: counts, for the confirmation."""
     email = email.strip().lower()
-    registrations = Registration.objects.filter(email=email, anonymised_at=None)
+    user = account_of_address(email)
+    addresses = _addresses_of(user, email)
+    registrations = _registrations_of_person(user, addresses)
     live = registrations.exclude(status=Registration.Status.CANCELLED).filter(
         seminar__ends_at__gt=timezone.now()
     )
     return ErasureResult(
         registrations=registrations.count(),
         cancelled=live.count(),
-        emails=OutgoingEmail.objects.filter(to_email__iexact=email).count(),
-        accounts=User.objects.filter(email__iexact=email).count(),
+        emails=_emails_of_person(addresses, registrations).count(),
+        accounts=0 if user is None else 1,
     )
+
+
+def _addresses_of(user: User | None, email: str) -> set[str]:
+    """Every address of the person: the one given, their account's login, and each address
+    the account proved (verified). Guest registrations made with any of them are theirs,
+    as on My seminars. An unverified address proves nothing: anyone may type someone
+    else's into their account, so it never widens an export or an erasure."""
+    addresses = {email.lower()}
+    if user is not None:
+        addresses.add(user.email.lower())
+        verified = EmailAddress.objects.filter(user=user, verified=True)
+        addresses.update(address.lower() for address in verified.values_list("email", flat=True))
+    return addresses
+
+
+def _registrations_of_person(user: User | None, addresses: set[str]) -> QuerySet[Registration]:
+    mine = Q(email__in=addresses)
+    if user is not None:
+        mine |= Q(user=user)
+    return Registration.objects.filter(mine, anonymised_at=None)
+
+
+def _emails_of_person(
+    addresses: set[str], registrations: QuerySet[Registration] | list[int]
+) -> QuerySet[OutgoingEmail]:
+    # By address (any case) and by registration: a row queued to an address the person
+    # has since changed still belongs to them.
+    by_address = Q()
+    for address in addresses:
+        by_address |= Q(to_email__iexact=address)
+    return OutgoingEmail.objects.filter(by_address | Q(registration__in=registrations))
 
 
 def _person_erase(
     *, user: User | None, email: str, route: str, requested_by: User | None = None
 ) -> Erasure:
+    if user is not None and (user.is_staff or user.is_superuser):
+        raise StaffAccountNotErased(user.pk)
     result = ErasureResult()
-    email = email.lower()
-    registrations = Registration.objects.filter(email=email, anonymised_at=None)
-    if user is not None:
-        registrations = registrations | Registration.objects.filter(user=user, anonymised_at=None)
-    _erase_registrations(list(registrations.select_related("seminar")), result=result)
+    addresses = _addresses_of(user, email)
+    registrations = list(_registrations_of_person(user, addresses).select_related("seminar"))
+    registration_ids = [registration.pk for registration in registrations]
+    _erase_registrations(registrations, result=result)
     with transaction.atomic():
         result.emails += _emails_delete(
-            OutgoingEmail.objects.filter(to_email__iexact=email), keep_pending_cancel=True
+            _emails_of_person(addresses, registration_ids), keep_pending_cancel=True
         )
-        EmailOptOut.objects.filter(email__iexact=email).delete()
+        for address in addresses:
+            EmailOptOut.objects.filter(email__iexact=address).delete()
         if user is not None:
             RecordingView.objects.filter(viewer_key=f"user:{user.pk}").delete()
+            _admin_history_scrub(User, [user.pk])
             user.delete()  # with its email addresses, second factors and sessions' owner
             result.accounts = 1
         return _log(route, result, requested_by=requested_by)
 
 
 def _erase_registrations(registrations: list[Registration], *, result: ErasureResult) -> None:
+    """Cancel (if still to come) and anonymise each registration, each in one transaction:
+    a registration rush that holds a seat lock (RegistrationBusy) stops the erasure between
+    two registrations, never half-way through one, and erasing again finishes it."""
     now = timezone.now()
     for registration in registrations:
-        if not registration.is_cancelled and registration.seminar.ends_at > now:
-            # As a self-cancel: the CANCEL invite clears their calendar, the seat moves on.
-            registration_cancel(registration=registration)
-            result.cancelled += 1
         with transaction.atomic():
+            if not registration.is_cancelled and registration.seminar.ends_at > now:
+                # As a self-cancel: the CANCEL invite clears their calendar, the seat moves on.
+                registration_cancel(registration=registration)
+                result.cancelled += 1
             # Its link tokens (hashes, naming no one) stay, so old links show the plain
             # "no longer works" page rather than a 404 that looks like a broken link.
             Registration.objects.filter(pk=registration.pk).update(
@@ -269,7 +330,17 @@ def _erase_registrations(registrations: list[Registration], *, result: ErasureRe
                 anonymised_at=now,
                 updated_at=now,
             )
+            _admin_history_scrub(Registration, [registration.pk])
         result.registrations += 1
+
+
+def _admin_history_scrub(model: type, pks: list[int]) -> None:
+    """The admin's history names an object as it was when edited ("Name <email> – …"):
+    keep the entries (who did what, when) but not the name."""
+    LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(model),
+        object_id__in=[str(pk) for pk in pks],
+    ).update(object_repr=ERASED_OBJECT_REPR, change_message="")
 
 
 def _emails_delete(emails: QuerySet[OutgoingEmail], *, keep_pending_cancel: bool) -> int:
@@ -323,7 +394,12 @@ def retention_apply(*, now: datetime | None = None) -> Erasure | None:
     with transaction.atomic():
         result.emails = (
             OutgoingEmail.objects.filter(
-                status__in=[OutgoingEmail.Status.SENT, OutgoingEmail.Status.FAILED],
+                # Withdrawn rows too: a cancelled email holds the same address and body.
+                status__in=[
+                    OutgoingEmail.Status.SENT,
+                    OutgoingEmail.Status.FAILED,
+                    OutgoingEmail.Status.CANCELLED,
+                ],
                 created_at__lt=emails_before,
             )
             .exclude(to_email="")

@@ -11,11 +11,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_safe
 
 from config.http import personal_page
 from privacy.services import account_delete, person_data_export, registration_erase
+from webinars.errors import RegistrationBusy
 from webinars.views.attendee import access_by_token, token_route
+
+STAFF_ACCOUNT_MESSAGE = gettext_lazy(
+    "Organiser and administrator accounts cannot delete themselves, because the record of "
+    "what was done in the admin would go with them. Please ask an administrator to close "
+    "your account."
+)
 
 
 def _json_download(data: dict, *, name: str) -> HttpResponse:
@@ -26,6 +34,11 @@ def _json_download(data: dict, *, name: str) -> HttpResponse:
     return response
 
 
+def _busy(request: HttpRequest) -> HttpResponse:
+    # A seat lock held by a registration rush: nothing was lost, the erasure can be retried.
+    return render(request, "privacy/busy.html", status=503)
+
+
 # --- Account holders ---------------------------------------------------------------------
 
 
@@ -34,7 +47,11 @@ def _json_download(data: dict, *, name: str) -> HttpResponse:
 @require_safe
 def account_privacy(request: HttpRequest) -> HttpResponse:
     """``/accounts/privacy/``: download my data, delete my account."""
-    return render(request, "privacy/account_privacy.html")
+    return render(
+        request,
+        "privacy/account_privacy.html",
+        {"staff_account_message": STAFF_ACCOUNT_MESSAGE},
+    )
 
 
 @personal_page
@@ -55,8 +72,16 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Tick the box to confirm that you want to delete your account."))
         return redirect("privacy:account_privacy")
     user = request.user
+    if user.is_staff or user.is_superuser:
+        # Django's admin history (LogEntry) goes with a deleted account: staff accounts are
+        # closed by an administrator, who decides what becomes of that record.
+        messages.error(request, STAFF_ACCOUNT_MESSAGE)
+        return redirect("privacy:account_privacy")
+    try:
+        account_delete(user=user)
+    except RegistrationBusy:
+        return _busy(request)
     logout(request)
-    account_delete(user=user)
     messages.success(
         request,
         _(
@@ -75,7 +100,7 @@ def account_delete_view(request: HttpRequest) -> HttpResponse:
 @token_route
 def registration_data(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/data.json``: what is kept about this registration."""
-    registration = access_by_token(token).registration
+    registration = access_by_token(token, cancelled_too=True).registration
     return _json_download(person_data_export(registration=registration), name="registration")
 
 
@@ -85,10 +110,13 @@ def registration_data(request: HttpRequest, token: str) -> HttpResponse:
 def registration_erase_view(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/erase/``: GET asks to confirm; POST cancels the place (if the seminar
     is still to come) and erases the registration's details and emails."""
-    access = access_by_token(token)
+    access = access_by_token(token, cancelled_too=True)
     seminar = access.seminar
     if request.method == "POST":
-        registration_erase(registration=access.registration)
+        try:
+            registration_erase(registration=access.registration)
+        except RegistrationBusy:
+            return _busy(request)
         return render(request, "privacy/registration_erased.html", {"seminar": seminar})
     return render(
         request, "privacy/registration_erase.html", {"access": access, "seminar": seminar}

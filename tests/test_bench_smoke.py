@@ -138,7 +138,8 @@ def test_quick_benchmark_run_serves_every_page_and_invalidates():
 
 
 class _RegistrationHandler(BaseHTTPRequestHandler):
-    """A stand-in registration form: GET gives a CSRF cookie and token, POST redirects."""
+    """A stand-in registration form: GET gives a CSRF cookie and token, POST answers
+    "received" as the real form does (a wrong token: 403)."""
 
     protocol_version = "HTTP/1.1"
     posted: list[dict[str, list[str]]]
@@ -159,10 +160,11 @@ class _RegistrationHandler(BaseHTTPRequestHandler):
         ] == ["form-token"]
         with self.lock:
             self.posted.append(fields)
-        self.send_response(302 if ok else 403)
-        self.send_header("Location", "/r/token/")
-        self.send_header("Content-Length", "0")
+        body = b"<section data-registration-received>Thank you</section>" if ok else b""
+        self.send_response(200 if ok else 403)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body)
 
     def log_message(self, *args) -> None:
         pass
@@ -188,7 +190,7 @@ def test_register_all_posts_each_email_once_with_the_forms_csrf_token(registrati
     )
 
     assert result.attempts == 50
-    assert result.statuses == {302: 50}
+    assert result.statuses == {"received": 50}
     assert result.failures == 0
     assert len(result.latencies) == 50
     emails = sorted(fields["email"][0] for fields in posted)
@@ -211,7 +213,7 @@ def _verdict(**overrides) -> registration.Verdict:
     return registration.Verdict(**{**values, **overrides})
 
 
-def _run(per_second: float, statuses: dict[int, int]) -> registration.RunResult:
+def _run(per_second: float, statuses: dict[str, int]) -> registration.RunResult:
     attempts = sum(statuses.values())
     result = registration.RunResult(
         attempts=attempts, elapsed=attempts / per_second, statuses=statuses
@@ -221,7 +223,7 @@ def _run(per_second: float, statuses: dict[int, int]) -> registration.RunResult:
 
 
 def test_registration_report_passes_with_the_rate_and_an_exact_database():
-    lines = registration.report(_run(60, {302: 1000}), _verdict(), capacity=300).splitlines()
+    lines = registration.report(_run(60, {"received": 1000}), _verdict(), capacity=300).splitlines()
 
     assert lines[1].split()[:2] == ["registrations/s", "60.0"]
     assert lines[2].split()[:2] == ["confirmed/s", "80.0"]
@@ -233,10 +235,13 @@ def test_registration_report_passes_with_the_rate_and_an_exact_database():
 @pytest.mark.parametrize(
     ("run", "verdict"),
     [
-        (_run(40, {302: 1000}), _verdict()),  # too slow
-        (_run(60, {302: 1000}), _verdict(confirmed_per_second=45.0)),  # seats taken too slowly
-        (_run(60, {302: 999, 503: 1}), _verdict()),  # one "please try again"
-        (_run(60, {302: 1000}), _verdict(confirmed=301, problems=["oversold"])),
+        (_run(40, {"received": 1000}), _verdict()),  # too slow
+        (
+            _run(60, {"received": 1000}),
+            _verdict(confirmed_per_second=45.0),
+        ),  # seats taken too slowly
+        (_run(60, {"received": 999, "503": 1}), _verdict()),  # one "please try again"
+        (_run(60, {"received": 1000}), _verdict(confirmed=301, problems=["oversold"])),
     ],
     ids=["slow", "slow-confirmations", "error-response", "oversold"],
 )
@@ -265,7 +270,7 @@ def test_quick_registration_benchmark_fills_exactly_the_capacity():
     )
 
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "responses 302: 200; 0 connection errors" in run.stdout
+    assert "responses received: 200; 0 connection errors" in run.stdout
     assert "60 confirmed (capacity 60), 140 waitlisted, 0 cancelled; 200 outbox emails" in (
         run.stdout
     )

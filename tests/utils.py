@@ -363,6 +363,18 @@ def sign_in_staff(client, user) -> None:
     session.save()
 
 
+def mark_reauthenticated(client, user) -> None:
+    """As if ``user`` had just given their password again (allauth's session record)."""
+    import time
+
+    session = client.session
+    session["account_authentication_methods_user"] = str(user.pk)
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "reauthenticated": True}
+    ]
+    session.save()
+
+
 def totp_code(secret: str) -> str:
     """An authenticator app's code for ``secret`` now (time-machine's now in a test)."""
     import time

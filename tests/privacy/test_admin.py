@@ -55,3 +55,18 @@ def test_staff_without_the_permission_cannot_erase(client):
 
     assert client.get(ERASE).status_code == 403
     assert client.post(ERASE, {"email": EMAIL, "confirmed": "yes"}).status_code == 403
+
+
+def test_a_staff_or_superuser_address_is_refused_with_why(organiser_client):
+    superuser = StaffFactory(is_superuser=True, email="root@example.org")
+
+    response = organiser_client.post(ERASE, {"email": "ROOT@example.org", "confirmed": "yes"})
+
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [
+        "This address belongs to an organiser or administrator account. An administrator "
+        "must first remove its staff status (Users, then the account); then it can be "
+        "erased here."
+    ]
+    assert User.objects.filter(pk=superuser.pk).exists()
+    assert Erasure.objects.count() == 0

@@ -74,6 +74,10 @@ def test_sent_emails_lose_address_and_body_after_90_days_and_keep_their_counts()
             status=OutgoingEmail.Status.SENT, to_email="old@example.org", body_text="Dear Old"
         )
         old_failed = OutgoingEmailFactory(status=OutgoingEmail.Status.FAILED)
+        # Withdrawn before it went (say the seminar was cancelled): same address and body.
+        old_withdrawn = OutgoingEmailFactory(
+            status=OutgoingEmail.Status.CANCELLED, body_text="Dear Withdrawn"
+        )
         queued = OutgoingEmailFactory(status=OutgoingEmail.Status.QUEUED)
     with time_machine.travel(datetime(2026, 3, 15, tzinfo=UTC), tick=False):
         recent = OutgoingEmailFactory(status=OutgoingEmail.Status.SENT, body_text="Dear Recent")
@@ -83,14 +87,16 @@ def test_sent_emails_lose_address_and_body_after_90_days_and_keep_their_counts()
         again = retention_apply()
 
     old.refresh_from_db()
+    old_withdrawn.refresh_from_db()
     recent.refresh_from_db()
     queued.refresh_from_db()
     assert (old.to_email, old.to_name, old.body_text, old.calendar_body) == ("", "", "", "")
     # Kind and status stay for counts.
     assert (old.kind, old.status) == (OutgoingEmail.Kind.REGISTRATION_CONFIRMED, "sent")
+    assert (old_withdrawn.to_email, old_withdrawn.body_text) == ("", "")
     assert recent.body_text == "Dear Recent"
     assert queued.to_email  # mail still to send is never touched
-    assert erasure.emails == 2
+    assert erasure.emails == 3
     assert again is None  # idempotent
     # An emptied row cannot be sent again.
     assert email_resend(email=old_failed) is False

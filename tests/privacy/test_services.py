@@ -5,6 +5,8 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -14,6 +16,7 @@ from notifications.models import EmailOptOut, OutgoingEmail
 from notifications.services import email_deliver
 from privacy.models import Erasure
 from privacy.services import (
+    StaffAccountNotErased,
     account_delete,
     person_data_export,
     person_erase,
@@ -24,6 +27,7 @@ from tests.factories import (
     AudienceTypeFactory,
     JoinClickFactory,
     OrganiserFactory,
+    OutgoingEmailFactory,
     RecordingFactory,
     RecordingViewFactory,
     RegistrationFactory,
@@ -41,6 +45,8 @@ NAME = "Tamsin Quellwood"
 EMAIL = "tamsin.quellwood@example.org"
 ORGANISATION = "Quellwood Travel Ltd"
 ANSWER = "Interested in Quellwood-style onsen tours"
+SECOND_EMAIL = "tq@quellwood-family.example"
+OLD_EMAIL = "tamsin.quellwood.old@example.org"
 
 
 def text_columns_holding(*needles: str) -> list[str]:
@@ -95,6 +101,29 @@ def person(django_capture_on_commit_callbacks):
         status=OutgoingEmail.Status.SENT, sent_at=timezone.now()
     )
     EmailOptOut.objects.create(email=EMAIL, source="page")
+    # Their second, verified address, with a guest registration made with it.
+    EmailAddress.objects.create(user=user, email=SECOND_EMAIL, verified=True, primary=False)
+    RegistrationFactory(seminar=past, email=SECOND_EMAIL, name=NAME, user=None)
+    # A confirmation still queued to the address they had before changing it.
+    confirmation = OutgoingEmail.objects.get(to_email=EMAIL, seminar=upcoming)
+    OutgoingEmailFactory(
+        kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
+        to_email=OLD_EMAIL,
+        to_name=NAME,
+        registration=confirmation.registration,
+        seminar=upcoming,
+    )
+    # An organiser once edited their registration and their account in the admin.
+    editor = UserFactory(is_staff=True)
+    for obj in (confirmation.registration, user):
+        LogEntry.objects.create(
+            user=editor,
+            content_type=ContentType.objects.get_for_model(obj),
+            object_id=str(obj.pk),
+            object_repr=f"{NAME} <{EMAIL}>",
+            action_flag=CHANGE,
+            change_message=f'[{{"changed": {{"fields": ["Name"]}}, "was": "{NAME}"}}]',
+        )
     return user, waiting
 
 
@@ -107,7 +136,8 @@ def test_export_holds_every_kind_of_record(person):
     assert data["profile"]["full_name"] == NAME
     assert data["profile"]["two_factor_methods"] == ["totp"]
     titles = [registration["seminar"]["title"] for registration in data["registrations"]]
-    assert sorted(titles) == ["Onsen towns of Kyushu", "Tottori sand dunes"]
+    # The guest registration made with their second, verified address is theirs too.
+    assert sorted(titles) == ["Onsen towns of Kyushu", "Tottori sand dunes", "Tottori sand dunes"]
     onsen = next(r for r in data["registrations"] if r["seminar"]["title"].startswith("Onsen"))
     assert onsen["answers"] == [{"question": "What brings you?", "answer": ANSWER}]
     assert onsen["consents"]["news_of_future_seminars"] is True
@@ -120,7 +150,8 @@ def test_export_holds_every_kind_of_record(person):
     tottori = next(r for r in data["registrations"] if r["seminar"]["title"].startswith("Tottori"))
     assert len(tottori["join_clicks"]) == 1
     assert tottori["attended"] == "yes"
-    assert [email["kind"] for email in data["emails"]] == ["registration_confirmed"]
+    # Also the one queued to the address they had before.
+    assert [email["kind"] for email in data["emails"]] == ["registration_confirmed"] * 2
     assert data["emails"][0]["sent_at"] is not None
     assert data["recording_views"] == [
         {"recording": "Tottori sand dunes", "day": timezone.localdate().isoformat()}
@@ -155,10 +186,10 @@ def test_deleting_an_account_leaves_no_name_or_address_anywhere(person, mailoutb
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.CONFIRMED  # promoted into the freed seat
     # The counts stay, named by no one.
-    assert Registration.objects.filter(anonymised_at__isnull=False).count() == 2
+    assert Registration.objects.filter(anonymised_at__isnull=False).count() == 3
     assert (erasure.route, erasure.registrations, erasure.cancelled, erasure.accounts) == (
         Erasure.Route.ACCOUNT,
-        2,
+        3,
         1,
         1,
     )
@@ -198,10 +229,45 @@ def test_an_organiser_erases_a_person_by_address_after_a_preview(person):
     preview = person_erasure_preview(email=f"  {EMAIL.upper()} ")
     erasure = person_erase(email=EMAIL.upper(), requested_by=organiser)
 
-    assert (preview.registrations, preview.cancelled, preview.accounts) == (2, 1, 1)
-    assert preview.emails == 1
+    assert (preview.registrations, preview.cancelled, preview.accounts) == (3, 1, 1)
+    assert preview.emails == 2
     assert erasure.requested_by == organiser
     assert erasure.route == Erasure.Route.ORGANISER
     assert not User.objects.filter(email=EMAIL).exists()
     # The log names no one.
     assert EMAIL not in str(Erasure.objects.values())
+
+
+def test_an_organiser_erasing_a_second_address_erases_the_whole_person(person, mailoutbox):
+    user, _waiting = person
+
+    person_erase(email=SECOND_EMAIL, requested_by=OrganiserFactory())
+    for email in OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED):
+        email_deliver(email_id=email.pk)
+
+    assert not User.objects.filter(pk=user.pk).exists()
+    assert text_columns_holding(NAME, EMAIL, SECOND_EMAIL, ANSWER, "Quellwood") == []
+
+
+def test_an_address_the_account_never_proved_is_not_erased_with_it():
+    user = UserFactory(email="mallory@example.org")
+    EmailAddress.objects.create(user=user, email="victim@example.org", verified=False)
+    victim = RegistrationFactory(email="victim@example.org", name="Victor Im")
+
+    account_delete(user=user)
+    preview = person_erasure_preview(email="victim@example.org")
+
+    victim.refresh_from_db()
+    assert (victim.name, victim.anonymised_at) == ("Victor Im", None)
+    assert (preview.registrations, preview.accounts) == (1, 0)
+
+
+def test_staff_accounts_are_never_erased_by_address():
+    staff = OrganiserFactory()
+
+    with pytest.raises(StaffAccountNotErased):
+        person_erase(email=staff.email, requested_by=UserFactory(is_superuser=True))
+    with pytest.raises(StaffAccountNotErased):
+        account_delete(user=staff)
+
+    assert User.objects.filter(pk=staff.pk).exists()

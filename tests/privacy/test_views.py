@@ -12,9 +12,22 @@ from django.urls import reverse
 from accounts.models import User
 from notifications.models import OutgoingEmail
 from notifications.services import email_deliver
-from tests.factories import AudienceTypeFactory, RegistrationFactory, SeminarFactory, UserFactory
+from tests.factories import (
+    AudienceTypeFactory,
+    RegistrationFactory,
+    SeminarFactory,
+    StaffFactory,
+    UserFactory,
+)
 from tests.privacy.test_services import text_columns_holding
-from tests.utils import assert_received_page, emailed_manage_path, messages_of
+from tests.utils import (
+    assert_received_page,
+    emailed_manage_path,
+    mark_reauthenticated,
+    messages_of,
+    sign_in_staff,
+)
+from webinars.errors import RegistrationBusy
 from webinars.models import Registration, RegistrationToken
 from webinars.services import registration_token_issue
 
@@ -132,3 +145,85 @@ def test_deleting_the_account_needs_the_box_ticked(client):
 
     assert "Tick the box to confirm that you want to delete your account." in messages_of(response)
     assert User.objects.filter(pk=user.pk).exists()
+
+
+def test_after_cancelling_a_guest_can_still_download_and_erase_from_the_manage_link(client):
+    registration = RegistrationFactory(email="pell@example.org", name="Ada Pell")
+    manage = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
+    join = registration_token_issue(registration=registration, scope=RegistrationToken.Scope.JOIN)
+    client.post(reverse("webinars:registration_cancel", args=[manage]))
+
+    inert = client.get(reverse("webinars:registration_manage", args=[manage]))
+    inert_by_join = client.get(reverse("webinars:registration_join", args=[join]))
+    download = client.get(reverse("privacy:registration_data", args=[manage]))
+    erased = client.post(reverse("privacy:registration_erase", args=[manage]))
+
+    assert inert.status_code == 410
+    assert reverse("privacy:registration_erase", args=[manage]) in inert.content.decode()
+    # A join link (the one in calendars) of the same registration offers nothing.
+    assert inert_by_join.status_code == 410
+    assert "/erase/" not in inert_by_join.content.decode()
+    assert json.loads(download.content)["registrations"][0]["name"] == "Ada Pell"
+    assert "Your registration was erased" in erased.content.decode()
+    registration.refresh_from_db()
+    assert registration.anonymised_at is not None
+    # Once erased, the link offers nothing more.
+    again = client.get(reverse("privacy:registration_data", args=[manage]))
+    assert again.status_code == 410
+    assert "/erase/" not in again.content.decode()
+
+
+def test_a_seat_lock_during_erasure_asks_to_try_again_and_loses_nothing(client, monkeypatch):
+    registration = RegistrationFactory(email="pell@example.org", name="Ada Pell")
+    manage = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
+
+    def busy(**kwargs):
+        raise RegistrationBusy
+
+    monkeypatch.setattr("privacy.services.registration_cancel", busy)
+    response = client.post(reverse("privacy:registration_erase", args=[manage]))
+
+    assert response.status_code == 503
+    assert "Nothing was lost" in response.content.decode()
+    registration.refresh_from_db()
+    assert (registration.name, registration.anonymised_at) == ("Ada Pell", None)
+
+
+def test_a_seat_lock_during_account_deletion_keeps_the_person_signed_in(client, monkeypatch):
+    user = UserFactory(email="ines@example.org")
+    RegistrationFactory(user=user, email=user.email)
+    _signed_in(client, user)
+    session = client.session
+    session["account_authentication_methods"][-1]["reauthenticated"] = True
+    session.save()
+
+    def busy(**kwargs):
+        raise RegistrationBusy
+
+    monkeypatch.setattr("privacy.services.registration_cancel", busy)
+    response = client.post(reverse("privacy:account_delete"), {"confirm": "delete"})
+
+    assert response.status_code == 503
+    assert User.objects.filter(pk=user.pk).exists()
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_staff_cannot_delete_their_own_account(client):
+    staff = StaffFactory()
+    sign_in_staff(client, staff)
+    mark_reauthenticated(client, staff)
+
+    page = client.get(reverse("privacy:account_privacy")).content.decode()
+    response = client.post(reverse("privacy:account_delete"), {"confirm": "delete"}, follow=True)
+
+    assert 'action="/accounts/privacy/delete/"' not in page
+    assert "ask an administrator to close your account" in page
+    assert response.redirect_chain == [(reverse("privacy:account_privacy"), 302)]
+    assert "Organiser and administrator accounts cannot delete themselves" in (
+        response.content.decode()
+    )
+    assert User.objects.filter(pk=staff.pk).exists()

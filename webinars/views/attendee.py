@@ -82,18 +82,23 @@ MANAGE_SCOPES = (RegistrationToken.Scope.MANAGE,)
 JOIN_SCOPES = (RegistrationToken.Scope.MANAGE, RegistrationToken.Scope.JOIN)
 
 
-def access_by_token(token: str, *, scopes: Collection[str] = MANAGE_SCOPES) -> Access:
+def access_by_token(
+    token: str, *, scopes: Collection[str] = MANAGE_SCOPES, cancelled_too: bool = False
+) -> Access:
     """The registration behind an emailed link of one of ``scopes``; 404 otherwise.
 
-    Raises :class:`LinkNoLongerWorks` for the link of a cancelled registration: the
-    token routes (:func:`token_route`) answer with a plain page that does nothing.
+    Raises :class:`LinkNoLongerWorks` for the link of a cancelled or erased registration:
+    the token routes (:func:`token_route`) answer with a plain page that does nothing.
+    ``cancelled_too`` lets a cancelled (not erased) registration through: the privacy
+    routes, so a person can still download or erase what is kept after cancelling.
     """
     link = registration_link(token, scopes=scopes)
     if link is None:
         raise Http404(_("This link is not valid. Please use the latest email we sent you."))
     registration = link.registration
-    if registration.is_cancelled or registration.anonymised_at:
-        raise LinkNoLongerWorks(registration)
+    if registration.anonymised_at or (registration.is_cancelled and not cancelled_too):
+        manage_token = token if link.scope == RegistrationToken.Scope.MANAGE else ""
+        raise LinkNoLongerWorks(registration, manage_token=manage_token)
     if link.scope == RegistrationToken.Scope.JOIN:
         # A join link manages nothing: its pages offer no manage, cancel or invite links.
         manage_url = cancel_url = invite_url = new_links_url = ""
@@ -117,9 +122,11 @@ def access_by_token(token: str, *, scopes: Collection[str] = MANAGE_SCOPES) -> A
 class LinkNoLongerWorks(Exception):
     """An emailed link of a registration that was cancelled or erased: it no longer acts."""
 
-    def __init__(self, registration: Registration) -> None:
+    def __init__(self, registration: Registration, *, manage_token: str = "") -> None:
         super().__init__(registration.pk)
         self.registration = registration
+        # Set for an emailed manage link: its owner may still download or erase their data.
+        self.manage_token = manage_token
 
 
 def token_route(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -131,7 +138,12 @@ def token_route(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
             return view(request, token)
         except LinkNoLongerWorks as inert:
             seminar = inert.registration.seminar
-            context = {"seminar": seminar, "erased": bool(inert.registration.anonymised_at)}
+            erased = bool(inert.registration.anonymised_at)
+            context = {
+                "seminar": seminar,
+                "erased": erased,
+                "data_token": "" if erased else inert.manage_token,
+            }
             return render(request, "webinars/registration_link_inert.html", context, status=410)
 
     return wrapper
