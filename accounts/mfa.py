@@ -1,4 +1,5 @@
-"""Second-factor secrets encrypted at rest: allauth.mfa's adapter, with a key from SECRET_KEY.
+"""Second factors: what counts as one, and their secrets encrypted at rest (allauth.mfa's
+adapter, with a key from SECRET_KEY).
 
 allauth stores the TOTP key and the recovery-code seed through ``MFAAdapter.encrypt``,
 which by default keeps them in the clear. Then a copy of the database (a backup, a leaked
@@ -11,14 +12,25 @@ out; a secret is re-encrypted under the new key when it is next set up.
 import base64
 
 from allauth.mfa.adapter import DefaultMFAAdapter
+from allauth.mfa.models import Authenticator
+from allauth.mfa.utils import is_mfa_enabled
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.crypto import salted_hmac
 
+# What counts as a second factor: recovery codes alone are a fallback, not a factor.
+SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 KEY_SALT = "accounts.mfa.secret-encryption"
 # Marks what this adapter wrote, so a value from anywhere else is refused, not misread.
 PREFIX = "fernet:"
+
+
+def has_second_factor(user: AbstractBaseUser) -> bool:
+    """Whether ``user`` set up an authenticator app or a security key (staff must, before
+    anything an organiser may do: accounts/middleware.py, recording access)."""
+    return is_mfa_enabled(user, types=SECOND_FACTOR_TYPES)
 
 
 def _fernet_key(secret_key: str) -> bytes:

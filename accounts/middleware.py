@@ -10,8 +10,6 @@
 import time
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
-from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -21,11 +19,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
+from accounts.mfa import has_second_factor
+
 STAFF_SESSION_KEY = "staff_session"
 # The idle clock is written back at most this often, not on every request.
 SEEN_RESOLUTION_SECONDS = 60
-# What counts as a second factor: recovery codes alone are a fallback, not a factor.
-SECOND_FACTOR_TYPES = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 
 
 def start_staff_session(session: SessionBase, user_id: int) -> None:
@@ -87,7 +85,7 @@ class StaffTwoFactorMiddleware:
         if (
             request.path_info.startswith(tuple(settings.STAFF_TWO_FACTOR_PATHS))
             and _is_staff(request)
-            and not is_mfa_enabled(request.user, types=SECOND_FACTOR_TYPES)
+            and not has_second_factor(request.user)
         ):
             messages.warning(
                 request,

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import HttpRequest
 
+from accounts.mfa import has_second_factor
 from webinars.models import Recording, Registration
 
 # Session key holding ids of registrations whose emailed link was used in this browser.
@@ -67,7 +68,10 @@ def viewer_for(request: HttpRequest) -> Viewer:
         mine |= Q(user=user) | Q(email=user.email.lower())
         if user.audience_type_id and user.audience_type_confirmed_at:
             confirmed_types.add(user.audience_type_id)
-        is_organiser = user.is_staff and user.has_perm("webinars.view_recording")
+        # As on the organiser pages: staff act as organisers only with a second factor.
+        is_organiser = (
+            user.is_staff and user.has_perm("webinars.view_recording") and has_second_factor(user)
+        )
     seminar_ids: set[int] = set()
     attended: set[tuple[int, int]] = set()
     if granted or user_id is not None:

@@ -17,6 +17,7 @@ from tests.factories import (
     SeriesFactory,
     SpeakerFactory,
     UserFactory,
+    enrol_second_factor,
 )
 from webinars.cache import catalogue_version
 from webinars.errors import RecordingNotPublishable
@@ -322,13 +323,18 @@ def test_viewer_of_a_guest_is_built_from_the_links_they_used(django_assert_num_q
         assert viewer_for(_request()) == ANONYMOUS
 
 
-def test_organisers_are_staff_with_the_recording_permission():
+def test_organisers_are_staff_with_the_recording_permission_and_a_second_factor():
     organiser = UserFactory(is_staff=True)
     organiser.groups.add(Group.objects.get(name="Organisers"))
+    enrol_second_factor(organiser)
     staff_without = UserFactory(is_staff=True)
+    enrol_second_factor(staff_without)
+    organiser_without_factor = UserFactory(is_staff=True)
+    organiser_without_factor.groups.add(Group.objects.get(name="Organisers"))
 
     assert viewer_for(_request(organiser)).is_organiser
     assert not viewer_for(_request(staff_without)).is_organiser
+    assert not viewer_for(_request(organiser_without_factor)).is_organiser
 
 
 @pytest.mark.parametrize(
