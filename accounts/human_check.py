@@ -62,6 +62,13 @@ def _secret(purpose: str) -> str:
     return salted_hmac("accounts.human_check", purpose).hexdigest()
 
 
+def address_key(email: str) -> str:
+    """The address as counted: lower case, without a "+tag" (name+1@, name+2@ … all reach
+    the same inbox, so they count as one)."""
+    local, at, domain = email.strip().lower().rpartition("@")
+    return f"{local.split('+', 1)[0]}{at}{domain}" if at else domain
+
+
 def _over(scope: str, kind: str, key: str, rate: str) -> bool:
     limit, _window = ratelimit.parse_rate(rate)
     return ratelimit.attempts(scope=f"human-check:{scope}:{kind}", key=key, rate=rate) >= limit
@@ -93,7 +100,7 @@ class HumanCheck:
     def require_for_address(self, email: str) -> None:
         """Also require the check if ``email`` was given too often in its window."""
         if email and _over(
-            self.scope, "address", email.lower(), settings.HUMAN_CHECK_AFTER_PER_ADDRESS
+            self.scope, "address", address_key(email), settings.HUMAN_CHECK_AFTER_PER_ADDRESS
         ):
             self.required = True
             self.reasons.append("address")
@@ -108,7 +115,7 @@ class HumanCheck:
         if email:
             ratelimit.hit(
                 scope=f"human-check:{self.scope}:address",
-                key=email.lower(),
+                key=address_key(email),
                 rate=settings.HUMAN_CHECK_AFTER_PER_ADDRESS,
             )
 

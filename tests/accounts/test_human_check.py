@@ -66,6 +66,17 @@ def test_an_address_given_too_often_is_asked_from_any_network(settings):
     assert other.required is False
 
 
+def test_plus_tags_of_one_inbox_count_as_one_address(settings):
+    settings.HUMAN_CHECK_AFTER_PER_ADDRESS = "2/86400"
+    for tag in ("+a", "+b"):
+        HumanCheck.for_request(_request(), scope="register").count(email=f"aiko{tag}@example.org")
+
+    check = HumanCheck.for_request(_request("198.51.100.99"), scope="register")
+    check.require_for_address("AIKO+c@Example.org")
+
+    assert check.required is True
+
+
 def test_the_threshold_zero_asks_everyone(settings):
     settings.HUMAN_CHECK_AFTER_PER_CLIENT = "0/60"
 

@@ -225,6 +225,9 @@ class RegistrationToken(models.Model):
     class Scope(models.TextChoices):
         MANAGE = "manage", _("manage and join")
         JOIN = "join", _("join only")
+        # Minted before links had scopes, when one token managed and joined and rode in
+        # calendar invites: it still joins, and asks for fresh links; it manages nothing.
+        EARLIER = "earlier", _("from an earlier email: joins, asks for fresh links")
 
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="tokens")
     token_hash = models.CharField(max_length=64, unique=True)

@@ -200,7 +200,9 @@ def registration_create(
     The same email registering again gets its live registration back (``created=False``),
     with the confirmation re-sent at most once per ``CONFIRMATION_RESEND_SECONDS``.
     Raises ``RegistrationClosed``, ``AudienceNotAllowed``, ``RegistrationFull`` (no seat and
-    no waiting list) or ``RegistrationBusy`` (the seat lock could not be had in time).
+    no waiting list: for an address that has a place too, unless ``user`` is its signed-in
+    owner, so the answer never tells whether an address is registered) or
+    ``RegistrationBusy`` (the seat lock could not be had in time).
     The caller has validated the fields (the registration form does).
     """
     email = email.strip().lower()
@@ -254,10 +256,6 @@ def _register(
             audience_type = fields["audience_type"]
             if not selectors.audience_type_allowed(seminar, audience_type):
                 raise AudienceNotAllowed(str(audience_type))
-            existing = _existing(seminar=seminar, email=email)
-            if existing is not None:
-                return existing
-
             total, per_type = _confirmed_counts(seminar)
             quotas = selectors.seminar_quotas(seminar)
             if _seat_for(
@@ -271,6 +269,16 @@ def _register(
             elif seminar.waitlist_enabled:
                 status = Registration.Status.WAITLISTED
             else:
+                status = None
+            existing = _existing(seminar=seminar, email=email)
+            user = fields["user"]
+            proven = user is not None and user.email.lower() == email
+            if existing is not None and (status is not None or proven):
+                return existing
+            if status is None:
+                # No seat and no waiting list. An address that already has a place gets
+                # the same answer unless its owner signed in: "received" would tell anyone
+                # who typed it that it is registered. Its owner has their links by email.
                 raise RegistrationFull
             if _AFTER_SEAT_COUNT_HOOK is not None:
                 _AFTER_SEAT_COUNT_HOOK()

@@ -39,6 +39,7 @@ from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts import ratelimit
 from accounts.models import User
 from config.http import personal_page
 from webinars import ical, selectors, timezones
@@ -78,8 +79,19 @@ class Access:
         return self.registration.seminar
 
 
+# Invite downloads per registration per day: each mints a join link (a row).
+INVITE_DOWNLOAD_RATE = "20/86400"
 MANAGE_SCOPES = (RegistrationToken.Scope.MANAGE,)
-JOIN_SCOPES = (RegistrationToken.Scope.MANAGE, RegistrationToken.Scope.JOIN)
+# A link from an email sent before links had scopes still joins (it is in old invites).
+JOIN_SCOPES = (
+    RegistrationToken.Scope.MANAGE,
+    RegistrationToken.Scope.JOIN,
+    RegistrationToken.Scope.EARLIER,
+)
+# The links emails carry beside the join link: today's manage link, and an earlier one,
+# which still opens the recording and asks for fresh links (they go to the registrant's
+# inbox, never to whoever asks).
+EMAILED_LINK_SCOPES = (RegistrationToken.Scope.MANAGE, RegistrationToken.Scope.EARLIER)
 
 
 def access_by_token(
@@ -92,16 +104,22 @@ def access_by_token(
     ``cancelled_too`` lets a cancelled (not erased) registration through: the privacy
     routes, so a person can still download or erase what is kept after cancelling.
     """
-    link = registration_link(token, scopes=scopes)
+    earlier = RegistrationToken.Scope.EARLIER
+    link = registration_link(token, scopes={*scopes, earlier})
     if link is None:
         raise Http404(_("This link is not valid. Please use the latest email we sent you."))
     registration = link.registration
     if registration.anonymised_at or (registration.is_cancelled and not cancelled_too):
         manage_token = token if link.scope == RegistrationToken.Scope.MANAGE else ""
         raise LinkNoLongerWorks(registration, manage_token=manage_token)
+    if link.scope == earlier and earlier not in scopes:
+        raise LinkFromEarlierEmail(registration)
     if link.scope == RegistrationToken.Scope.JOIN:
         # A join link manages nothing: its pages offer no manage, cancel or invite links.
         manage_url = cancel_url = invite_url = new_links_url = ""
+    elif link.scope == earlier:
+        manage_url = cancel_url = invite_url = ""
+        new_links_url = reverse("webinars:registration_new_links", args=[token])
     else:
         manage_url = reverse("webinars:registration_manage", args=[token])
         cancel_url = reverse("webinars:registration_cancel", args=[token])
@@ -115,8 +133,17 @@ def access_by_token(
         join_url=reverse("webinars:registration_join", args=[token]),
         by_account=False,
         new_links_url=new_links_url,
-        token=token if new_links_url else "",
+        token=token if manage_url else "",
     )
+
+
+class LinkFromEarlierEmail(Exception):
+    """A link minted before links had scopes (it travelled in calendar invites): it joins,
+    but for anything else it only offers to email fresh links to the registrant."""
+
+    def __init__(self, registration: Registration) -> None:
+        super().__init__(registration.pk)
+        self.registration = registration
 
 
 class LinkNoLongerWorks(Exception):
@@ -130,12 +157,19 @@ class LinkNoLongerWorks(Exception):
 
 
 def token_route(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answer a cancelled registration's link with the plain "was cancelled" page (410)."""
+    """Answer a cancelled registration's link with the plain "was cancelled" page (410),
+    and a link from an earlier email, where it may not act, with its "fresh links" page."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, token: str) -> HttpResponse:
         try:
             return view(request, token)
+        except LinkFromEarlierEmail as earlier:
+            context = {
+                "seminar": earlier.registration.seminar,
+                "new_links_url": reverse("webinars:registration_new_links", args=[token]),
+            }
+            return render(request, "webinars/registration_link_earlier.html", context)
         except LinkNoLongerWorks as inert:
             seminar = inert.registration.seminar
             erased = bool(inert.registration.anonymised_at)
@@ -345,7 +379,7 @@ def my_registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
 def registration_new_links(request: HttpRequest, token: str) -> HttpResponse:
     """``/r/<token>/new-links/`` (POST): every link of this registration stops working and
     fresh ones go to its email address. The page says so; this link is now one of the old."""
-    registration = access_by_token(token).registration
+    registration = access_by_token(token, scopes=EMAILED_LINK_SCOPES).registration
     registration_links_renew(registration=registration)
     return render(
         request, "webinars/registration_links_sent.html", {"seminar": registration.seminar}
@@ -361,7 +395,20 @@ def _invite(request: HttpRequest, access: Access) -> HttpResponse:
     if not registration.is_confirmed or seminar.is_cancelled:
         raise Http404(_("Only a confirmed place at a seminar that goes ahead has an invite."))
     join_url = access.join_url
+    content_type = ical.calendar_content_type("REQUEST")
     if not access.by_account:
+        # Each download mints a join link (below): a link checker's HEAD (mail scanners
+        # open every link) gets the headers only, and downloads are counted per place.
+        if request.method == "HEAD":
+            return _invite_response(b"", content_type)
+        if not ratelimit.hit(
+            scope="invite-download", key=str(registration.pk), rate=INVITE_DOWNLOAD_RATE
+        ):
+            message = _(
+                "This invite was downloaded many times today. Please use one you already "
+                "have, or try again tomorrow."
+            )
+            return render(request, "429.html", {"message": message}, status=429)
         # The invite travels to calendars and their delegates: it gets a join-only link
         # of its own, never the manage link this page was opened with.
         token = registration_token_issue(
@@ -378,7 +425,11 @@ def _invite(request: HttpRequest, access: Access) -> HttpResponse:
             attendee_name=registration.name,
             join_url=absolute_url(join_url),
         )
-    response = HttpResponse(body, content_type=ical.calendar_content_type("REQUEST"))
+    return _invite_response(body, content_type)
+
+
+def _invite_response(body: bytes, content_type: str) -> HttpResponse:
+    response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = 'attachment; filename="invite.ics"'
     return response
 

@@ -31,7 +31,12 @@ from webinars.forms.recordings import RecordingFilterForm
 from webinars.models import Recording
 from webinars.recording_access import Viewer, access_denial, viewer_for
 from webinars.services import recording_view_record
-from webinars.views.attendee import access_by_token, grant_recording_link, token_route
+from webinars.views.attendee import (
+    EMAILED_LINK_SCOPES,
+    access_by_token,
+    grant_recording_link,
+    token_route,
+)
 from webinars.views.catalogue import listing_page
 
 RELATED_RECORDINGS = 4
@@ -188,13 +193,14 @@ def registration_recording(request: HttpRequest, token: str) -> HttpResponse:
     browser's session (guests have no account), then the link leads to the watch page,
     which explains itself when the recording is not for this person.
     """
-    access = access_by_token(token)
+    # Follow-ups sent before links had scopes carry an "earlier" link: it still opens this.
+    access = access_by_token(token, scopes=EMAILED_LINK_SCOPES)
     registration = access.registration
     grant_recording_link(request, registration)
     recording = selectors.published_recording_of_seminar(registration.seminar)
     if recording is None:
         messages.info(request, _("The recording of this seminar is not published yet."))
-        return redirect(access.manage_url)
+        return redirect(access.manage_url or registration.seminar.get_absolute_url())
     if (
         not registration.is_confirmed
         and recording.access == Recording.Access.REGISTRANTS

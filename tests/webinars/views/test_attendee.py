@@ -1,5 +1,6 @@
 """The manage page (/r/<token>/), its cancel confirmation and the invite download."""
 
+import importlib
 import re
 from datetime import timedelta
 
@@ -558,3 +559,62 @@ def test_account_invite_download(client, seminar):
     assert str(event["LOCATION"]).endswith(
         reverse("webinars:my_registration_join", args=[registration.pk])
     )
+
+
+def test_a_link_from_an_earlier_email_joins_and_asks_for_fresh_links_but_manages_nothing(
+    client, seminar
+):
+    """Before links had scopes one token did everything and rode in calendar invites."""
+    registration = RegistrationFactory(seminar=seminar, name="Ines Marlowe")
+    earlier = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.EARLIER
+    )
+
+    refused = [
+        client.get(manage_url(earlier)),
+        client.post(cancel_url(earlier)),
+        client.get(invite_url(earlier)),
+        client.get(reverse("privacy:registration_data", args=[earlier])),
+        client.post(reverse("privacy:registration_erase", args=[earlier])),
+    ]
+    with time_machine.travel(london(2026, 12, 10, 9, 45), tick=False):
+        join = client.get(reverse("webinars:registration_join", args=[earlier]))
+
+    for response in refused:
+        page = response.content.decode()
+        assert response.status_code == 200
+        assert "Please ask for fresh links" in page
+        assert "Ines Marlowe" not in page and registration.email not in page
+    assert (join.status_code, join["Location"]) == (302, MEETING_URL)
+    registration.refresh_from_db()
+    assert (registration.status, registration.anonymised_at) == ("confirmed", None)
+
+    fresh = client.post(reverse("webinars:registration_new_links", args=[earlier]))
+
+    assert "New links are on their way" in fresh.content.decode()
+    assert OutgoingEmail.objects.get(registration=registration).kind == "registration_links"
+    assert client.get(manage_url(earlier)).status_code == 404
+
+
+def test_tokens_minted_before_links_had_scopes_become_earlier_links():
+    migration = importlib.import_module("webinars.migrations.0008_registration_token_scope")
+    (add_scope,) = migration.Migration.operations
+
+    # Existing rows take the field's default when the column is added.
+    assert (add_scope.name, add_scope.field.default) == ("scope", RegistrationToken.Scope.EARLIER)
+
+
+def test_a_link_checkers_head_mints_nothing_and_downloads_are_counted(client, seminar):
+    registration, token = registration_with_token(seminar=seminar)
+    joins = RegistrationToken.objects.filter(
+        registration=registration, scope=RegistrationToken.Scope.JOIN
+    )
+
+    head = client.head(invite_url(token))
+    assert (head.status_code, head["Content-Type"].split(";")[0]) == (200, "text/calendar")
+    assert joins.count() == 0
+
+    statuses = [client.get(invite_url(token)).status_code for _ in range(21)]
+
+    assert statuses == [200] * 20 + [429]
+    assert joins.count() == 20

@@ -150,6 +150,31 @@ def test_a_repeat_registration_reveals_nothing_and_emails_the_links_to_the_addre
     ]
 
 
+def test_a_full_seminar_answers_the_same_for_a_registered_and_an_unknown_address(client):
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=False)
+    RegistrationFactory(seminar=seminar, email="aiko@example.org")
+
+    known = client.post(url(seminar), form_data(email="aiko@example.org"))
+    unknown = client.post(url(seminar), form_data(email="ben@example.org"))
+
+    for response in (known, unknown):
+        assert response.status_code == 200
+        assert response.context["closed_reason"] == "full"
+    assert OutgoingEmail.objects.count() == 0  # no links re-sent to the known address
+    assert Registration.objects.count() == 1
+
+
+def test_the_signed_in_owner_of_a_place_in_a_full_seminar_is_shown_it(client):
+    user = UserFactory(email="aiko@example.org")
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=False)
+    registration = RegistrationFactory(seminar=seminar, email="aiko@example.org", user=user)
+    client.force_login(user)
+
+    response = client.post(url(seminar), form_data())
+
+    assert response["Location"] == reverse("webinars:my_registration", args=[registration.pk])
+
+
 def test_a_signed_in_person_registering_again_is_shown_their_place(client):
     user = UserFactory(email="aiko@example.org", full_name="Aiko Tanaka")
     client.force_login(user)
