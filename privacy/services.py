@@ -16,6 +16,7 @@ does (their calendar gets the CANCEL, the seat goes to the waiting list); that l
 email is deleted as soon as it has gone (``OutgoingEmail.erase_when_done``).
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +32,7 @@ from django.utils import timezone
 from accounts.models import User
 from notifications.models import EmailOptOut, OutgoingEmail
 from privacy.models import Erasure
+from webinars.errors import RegistrationBusy
 from webinars.exports import answer_text
 from webinars.models import Recording, RecordingView, Registration
 from webinars.services import registration_cancel
@@ -188,12 +190,9 @@ def registration_erase(*, registration: Registration) -> Erasure:
     seminar is still to come, then anonymise it and delete the emails sent for it."""
     result = ErasureResult()
     address = registration.email
-    _erase_registrations([registration], result=result)
+    # Other registrations of the same address stay: this person proved one link.
+    _erase_registrations([registration], result=result, delete_emails=True)
     with transaction.atomic():
-        # Other registrations of the same address stay: this person proved one link.
-        result.emails += _emails_delete(
-            OutgoingEmail.objects.filter(registration=registration), keep_pending_cancel=True
-        )
         if not Registration.objects.filter(email=address, anonymised_at=None).exists():
             EmailOptOut.objects.filter(email__iexact=address).delete()
         return _log(Erasure.Route.GUEST, result)
@@ -286,27 +285,37 @@ def _person_erase(
         raise StaffAccountNotErased(user.pk)
     result = ErasureResult()
     addresses = _addresses_of(user, email)
-    registrations = list(_registrations_of_person(user, addresses).select_related("seminar"))
-    registration_ids = [registration.pk for registration in registrations]
-    _erase_registrations(registrations, result=result)
+    registrations = _registrations_of_person(user, addresses).select_related("seminar")
+    try:
+        _erase_registrations(list(registrations.order_by("pk")), result=result, delete_emails=True)
+    except RegistrationBusy:
+        # Stopped between two registrations by a seat lock: what is done stays done (each
+        # registration went with its emails), is logged, and erasing again finishes it.
+        _log(route, result, requested_by=requested_by)
+        raise
     with transaction.atomic():
-        result.emails += _emails_delete(
-            _emails_of_person(addresses, registration_ids), keep_pending_cancel=True
-        )
+        result.emails += _emails_delete(_emails_of_person(addresses, []), keep_pending_cancel=True)
         for address in addresses:
             EmailOptOut.objects.filter(email__iexact=address).delete()
         if user is not None:
             RecordingView.objects.filter(viewer_key=f"user:{user.pk}").delete()
-            _admin_history_scrub(User, [user.pk])
             user.delete()  # with its email addresses, second factors and sessions' owner
             result.accounts = 1
+        _admin_history_scrub(User, [user.pk] if user else [], addresses=addresses)
         return _log(route, result, requested_by=requested_by)
 
 
-def _erase_registrations(registrations: list[Registration], *, result: ErasureResult) -> None:
-    """Cancel (if still to come) and anonymise each registration, each in one transaction:
-    a registration rush that holds a seat lock (RegistrationBusy) stops the erasure between
-    two registrations, never half-way through one, and erasing again finishes it."""
+def _erase_registrations(
+    registrations: list[Registration], *, result: ErasureResult, delete_emails: bool
+) -> None:
+    """Cancel (if still to come) and anonymise each registration, each in one transaction
+    with its emails and its admin history: a registration rush that holds a seat lock
+    (RegistrationBusy) stops the erasure between two registrations, never half-way through
+    one, and nothing of a finished one is left for a retry to miss.
+
+    ``delete_emails`` (a person's erasure) deletes the registration's emails too;
+    retention leaves them to its own emptying, which keeps the rows for counts.
+    """
     now = timezone.now()
     for registration in registrations:
         with transaction.atomic():
@@ -330,17 +339,27 @@ def _erase_registrations(registrations: list[Registration], *, result: ErasureRe
                 anonymised_at=now,
                 updated_at=now,
             )
+            if delete_emails:
+                result.emails += _emails_delete(
+                    OutgoingEmail.objects.filter(registration=registration),
+                    keep_pending_cancel=True,
+                )
             _admin_history_scrub(Registration, [registration.pk])
         result.registrations += 1
 
 
-def _admin_history_scrub(model: type, pks: list[int]) -> None:
-    """The admin's history names an object as it was when edited ("Name <email> – …"):
-    keep the entries (who did what, when) but not the name."""
-    LogEntry.objects.filter(
+def _admin_history_scrub(model: type, pks: list[int], *, addresses: Iterable[str] = ()) -> None:
+    """The admin's history names an object as it was when edited ("Name <email> – …"),
+    and an opt-out or an email by its address: keep the entries (who did what, when),
+    not the name or the address. ``addresses``: also every entry that names one of them
+    (entries of deleted rows, which no id matches any more)."""
+    named = Q(
         content_type=ContentType.objects.get_for_model(model),
         object_id__in=[str(pk) for pk in pks],
-    ).update(object_repr=ERASED_OBJECT_REPR, change_message="")
+    )
+    for address in addresses:
+        named |= Q(object_repr__icontains=address) | Q(change_message__icontains=address)
+    LogEntry.objects.filter(named).update(object_repr=ERASED_OBJECT_REPR, change_message="")
 
 
 def _emails_delete(emails: QuerySet[OutgoingEmail], *, keep_pending_cancel: bool) -> int:
@@ -353,6 +372,7 @@ def _emails_delete(emails: QuerySet[OutgoingEmail], *, keep_pending_cancel: bool
     if keep_pending_cancel:
         pending_cancel.update(erase_when_done=True)
         emails = emails.exclude(pk__in=list(pending_cancel.values_list("pk", flat=True)))
+    _admin_history_scrub(OutgoingEmail, list(emails.values_list("pk", flat=True)))
     deleted, _by_model = emails.delete()
     return deleted
 
@@ -390,7 +410,7 @@ def retention_apply(*, now: datetime | None = None) -> Erasure | None:
     guests = Registration.objects.filter(
         user=None, anonymised_at=None, seminar__ends_at__lt=seminars_before
     ).select_related("seminar")
-    _erase_registrations(list(guests), result=result)
+    _erase_registrations(list(guests), result=result, delete_emails=False)
     with transaction.atomic():
         result.emails = (
             OutgoingEmail.objects.filter(

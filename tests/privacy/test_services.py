@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from allauth.account.models import EmailAddress
 from django.apps import apps
-from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models.functions import Cast
@@ -36,8 +36,9 @@ from tests.factories import (
     UserFactory,
     enrol_second_factor,
 )
+from webinars.errors import RegistrationBusy
 from webinars.models import Registration
-from webinars.services import registration_create
+from webinars.services import registration_cancel, registration_create
 
 pytestmark = pytest.mark.django_db
 
@@ -271,3 +272,58 @@ def test_staff_accounts_are_never_erased_by_address():
         account_delete(user=staff)
 
     assert User.objects.filter(pk=staff.pk).exists()
+
+
+def test_an_erasure_stopped_by_a_seat_lock_and_retried_leaves_nothing(monkeypatch):
+    """Each registration goes with its emails: a retry cannot miss what the first did."""
+    user = UserFactory(email="ada.new@example.org", full_name="Ada Quellwood")
+    past = SeminarFactory(
+        starts_at=timezone.now() - timedelta(days=30),
+        ends_at=timezone.now() - timedelta(days=30) + timedelta(hours=1),
+    )
+    # Made under the address the account had before.
+    earlier = RegistrationFactory(seminar=past, user=user, email="ada.old@example.org")
+    OutgoingEmailFactory(
+        to_email="ada.old@example.org",
+        to_name="Ada Quellwood",
+        registration=earlier,
+        seminar=past,
+        status=OutgoingEmail.Status.SENT,
+    )
+    RegistrationFactory(seminar=SeminarFactory(), user=user, email=user.email)
+    calls = []
+
+    def busy_once(**kwargs):
+        calls.append(kwargs)
+        if len(calls) == 1:
+            raise RegistrationBusy
+        return registration_cancel(**kwargs)
+
+    monkeypatch.setattr("privacy.services.registration_cancel", busy_once)
+    with pytest.raises(RegistrationBusy):
+        account_delete(user=user)
+    account_delete(user=User.objects.get(pk=user.pk))
+    for email in OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED):
+        email_deliver(email_id=email.pk)  # the CANCEL goes, then its row
+
+    assert text_columns_holding("ada.old", "ada.new", "Quellwood") == []
+    assert sorted(Erasure.objects.values_list("registrations", "accounts")) == [(1, 0), (1, 1)]
+
+
+def test_the_admin_history_keeps_who_did_what_but_not_the_address(person, mailoutbox):
+    opt_out = EmailOptOut.objects.get(email=EMAIL)
+    LogEntry.objects.create(
+        user=UserFactory(is_staff=True),
+        content_type=ContentType.objects.get_for_model(EmailOptOut),
+        object_id=str(opt_out.pk),
+        object_repr=EMAIL,
+        action_flag=ADDITION,
+        change_message="[]",
+    )
+
+    person_erase(email=EMAIL, requested_by=OrganiserFactory())
+    for email in OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED):
+        email_deliver(email_id=email.pk)
+
+    assert text_columns_holding(EMAIL, NAME) == []
+    assert set(LogEntry.objects.values_list("object_repr", flat=True)) == {"(erased)"}

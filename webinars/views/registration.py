@@ -44,8 +44,7 @@ def _closed(request: HttpRequest, seminar: Seminar, reason: str) -> HttpResponse
 
 
 def _too_many(request: HttpRequest, message: str) -> HttpResponse:
-    # The shared 429 page shows the general advice; the message says which limit it was.
-    messages.error(request, message)
+    # The shared 429 page, saying which limit it was.
     return render(request, "429.html", {"message": message}, status=429)
 
 

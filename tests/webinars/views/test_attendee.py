@@ -614,7 +614,8 @@ def test_a_link_checkers_head_mints_nothing_and_downloads_are_counted(client, se
     assert (head.status_code, head["Content-Type"].split(";")[0]) == (200, "text/calendar")
     assert joins.count() == 0
 
-    statuses = [client.get(invite_url(token)).status_code for _ in range(21)]
+    responses = [client.get(invite_url(token)) for _ in range(21)]
 
-    assert statuses == [200] * 20 + [429]
+    assert [response.status_code for response in responses] == [200] * 20 + [429]
+    assert "This invite was downloaded many times today." in responses[-1].content.decode()
     assert joins.count() == 20
