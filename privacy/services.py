@@ -297,11 +297,11 @@ def _person_erase(
         result.emails += _emails_delete(_emails_of_person(addresses, []), keep_pending_cancel=True)
         for address in addresses:
             EmailOptOut.objects.filter(email__iexact=address).delete()
+        _admin_history_scrub(User, [user.pk] if user else [], addresses=addresses)
         if user is not None:
             RecordingView.objects.filter(viewer_key=f"user:{user.pk}").delete()
             user.delete()  # with its email addresses, second factors and sessions' owner
             result.accounts = 1
-        _admin_history_scrub(User, [user.pk] if user else [], addresses=addresses)
         return _log(route, result, requested_by=requested_by)
 
 

@@ -121,7 +121,8 @@ def person(django_capture_on_commit_callbacks):
             user=editor,
             content_type=ContentType.objects.get_for_model(obj),
             object_id=str(obj.pk),
-            object_repr=f"{NAME} <{EMAIL}>",
+            # The name alone: only the object's id can find this entry.
+            object_repr=NAME,
             action_flag=CHANGE,
             change_message=f'[{{"changed": {{"fields": ["Name"]}}, "was": "{NAME}"}}]',
         )
