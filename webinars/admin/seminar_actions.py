@@ -4,6 +4,7 @@ Each goes through ``webinars.services`` one seminar at a time and tells the orga
 per seminar, what happened or why it was refused.
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import QuerySet
@@ -20,6 +21,7 @@ from webinars.errors import (
 )
 from webinars.forms.catalogue import (
     CancelSeminarsForm,
+    DuplicateSeminarsForm,
 )
 from webinars.models import (
     Seminar,
@@ -78,18 +80,32 @@ class SeminarActionsAdminMixin:
                 return None
         else:
             form = CancelSeminarsForm()
+        return self._confirmation_page(
+            request, seminars, form, action_name="cancel_seminars", title=gettext("Cancel seminars")
+        )
+
+    def _confirmation_page(
+        self,
+        request: HttpRequest,
+        seminars: list[Seminar],
+        form: forms.Form,
+        *,
+        action_name: str,
+        title: str,
+    ) -> TemplateResponse:
+        """The page between choosing a list action and doing it: which seminars, one form."""
         context = {
             **self.admin_site.each_context(request),
-            "title": gettext("Cancel seminars"),
+            "title": title,
             "opts": self.opts,
             "seminars": seminars,
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action_name": "cancel_seminars",
+            "action_name": action_name,
             "media": self.media + form.media,
         }
         return TemplateResponse(
-            request, "admin/webinars/seminar/cancel_seminars_confirmation.html", context
+            request, f"admin/webinars/seminar/{action_name}_confirmation.html", context
         )
 
     def _cancel(self, request: HttpRequest, seminars: list[Seminar], *, message: str) -> None:
@@ -116,11 +132,27 @@ class SeminarActionsAdminMixin:
                 messages.WARNING,
             )
 
-    @admin.action(description=_("Duplicate selected seminars"), permissions=["add"])
-    def duplicate_seminars(self, request: HttpRequest, queryset: QuerySet) -> None:
-        copies = [
-            seminar_duplicate(seminar=seminar) for seminar in queryset.order_by("starts_at", "pk")
-        ]
+    @admin.action(description=_("Duplicate selected seminars…"), permissions=["add"])
+    def duplicate_seminars(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Ask how many days later the copies start; copy on the confirmed POST."""
+        seminars = list(queryset.select_related("series").order_by("starts_at", "pk"))
+        if "confirm" in request.POST:
+            form = DuplicateSeminarsForm(request.POST)
+            if form.is_valid():
+                self._duplicate(request, seminars, days_later=form.cleaned_data["days_later"])
+                return None
+        else:
+            form = DuplicateSeminarsForm()
+        return self._confirmation_page(
+            request,
+            seminars,
+            form,
+            action_name="duplicate_seminars",
+            title=gettext("Duplicate seminars"),
+        )
+
+    def _duplicate(self, request: HttpRequest, seminars: list[Seminar], *, days_later: int) -> None:
+        copies = [seminar_duplicate(seminar=seminar, days_later=days_later) for seminar in seminars]
         links = format_html_join(
             ", ",
             '<a href="{}">{}</a>',

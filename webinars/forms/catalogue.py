@@ -221,3 +221,19 @@ class CancelSeminarsForm(forms.Form):
             "recording of an earlier session…). Attendees see it with the cancellation notice."
         ),
     )
+
+
+class DuplicateSeminarsForm(forms.Form):
+    """How far to move the copies: whole days, at the same time in each seminar's zone."""
+
+    days_later = forms.IntegerField(
+        label=_("Days later"),
+        min_value=0,
+        max_value=730,
+        initial=7,
+        help_text=_(
+            "Each copy, with its registration window, starts this many days after its "
+            "original, at the same local time in the seminar's time zone (also across a "
+            "clock change). 0 keeps the same date."
+        ),
+    )

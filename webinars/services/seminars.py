@@ -1,5 +1,7 @@
 """Write operations on the catalogue. Views and the admin call these, never ``save()`` alone."""
 
+import zoneinfo
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +12,7 @@ from django.utils.translation import gettext as _
 from notifications import services as notices
 from webinars.cache import catalogue_changed
 from webinars.errors import SeminarAlreadyCancelled, SeminarNotPublishable
-from webinars.models import AudienceQuota, Seminar, SeminarSpeaker
+from webinars.models import AudienceQuota, RegistrationQuestion, Seminar, SeminarSpeaker
 from webinars.services.recordings import recordings_search_reindex
 
 # Changes to these fields must reach attendees' calendars.
@@ -166,46 +168,79 @@ def seminar_cancel(*, seminar: Seminar, message: str = "") -> Seminar:
 
 
 @transaction.atomic
-def seminar_duplicate(*, seminar: Seminar) -> Seminar:
-    """Copy a seminar as a new draft with its speakers, topics, audiences and quotas.
+def seminar_duplicate(*, seminar: Seminar, days_later: int = 0) -> Seminar:
+    """Copy a seminar as a new draft, complete: speakers, topics, audience types and
+    quotas, registration questions, reminder offsets and the registration window.
 
-    The copy is a new calendar event: new UID, sequence 0, no publication state.
+    ``days_later`` moves the copy (and its registration window) by whole days at the same
+    wall-clock time in the seminar's own zone, so a 19:00 Tokyo seminar copied across the
+    UK clock change is still at 19:00 Tokyo. The copy is a new calendar event (new UID,
+    sequence 0, no publication state); the meeting link is not copied (a new session gets
+    its own).
     """
+    zone = zoneinfo.ZoneInfo(seminar.timezone)
+
+    def moved(moment: datetime | None) -> datetime | None:
+        if moment is None or not days_later:
+            return moment
+        local = moment.astimezone(zone).replace(tzinfo=None) + timedelta(days=days_later)
+        return local.replace(tzinfo=zone).astimezone(UTC)
+
     slug = _free_slug(f"{seminar.slug}-copy")
     # Keep the "(copy)" marker even when the title is already as long as the field allows.
     room = Seminar._meta.get_field("title").max_length - len(_("%(title)s (copy)") % {"title": ""})
-    copy = Seminar.objects.create(
-        title=_("%(title)s (copy)") % {"title": seminar.title[:room]},
-        slug=slug,
-        series=seminar.series,
-        summary=seminar.summary,
-        description=seminar.description,
-        cover_image=seminar.cover_image,
-        cover_image_alt=seminar.cover_image_alt,
-        prefecture=seminar.prefecture,
-        partner_organisations=seminar.partner_organisations,
-        language=seminar.language,
-        starts_at=seminar.starts_at,
-        ends_at=seminar.ends_at,
-        timezone=seminar.timezone,
-        platform=seminar.platform,
-        venue=seminar.venue,
-        capacity=seminar.capacity,
-        waitlist_enabled=seminar.waitlist_enabled,
-        status=Seminar.Status.DRAFT,
-    )
-    copy.topics.set(seminar.topics.all())
-    copy.allowed_audience_types.set(seminar.allowed_audience_types.all())
-    SeminarSpeaker.objects.bulk_create(
-        SeminarSpeaker(
-            seminar=copy, speaker_id=link.speaker_id, role=link.role, position=link.position
+    with transaction.atomic():
+        copy = Seminar.objects.create(
+            title=_("%(title)s (copy)") % {"title": seminar.title[:room]},
+            slug=slug,
+            series=seminar.series,
+            summary=seminar.summary,
+            description=seminar.description,
+            cover_image=seminar.cover_image,
+            cover_image_alt=seminar.cover_image_alt,
+            prefecture=seminar.prefecture,
+            partner_organisations=seminar.partner_organisations,
+            language=seminar.language,
+            starts_at=moved(seminar.starts_at),
+            ends_at=moved(seminar.ends_at),
+            timezone=seminar.timezone,
+            platform=seminar.platform,
+            venue=seminar.venue,
+            capacity=seminar.capacity,
+            waitlist_enabled=seminar.waitlist_enabled,
+            reminder_offsets_minutes=(
+                None
+                if seminar.reminder_offsets_minutes is None
+                else list(seminar.reminder_offsets_minutes)
+            ),
+            registration_opens_at=moved(seminar.registration_opens_at),
+            registration_closes_at=moved(seminar.registration_closes_at),
+            status=Seminar.Status.DRAFT,
         )
-        for link in seminar.speaker_links.all()
-    )
-    AudienceQuota.objects.bulk_create(
-        AudienceQuota(seminar=copy, audience_type_id=quota.audience_type_id, seats=quota.seats)
-        for quota in seminar.audience_quotas.all()
-    )
+        copy.topics.set(seminar.topics.all())
+        copy.allowed_audience_types.set(seminar.allowed_audience_types.all())
+        SeminarSpeaker.objects.bulk_create(
+            SeminarSpeaker(
+                seminar=copy, speaker_id=link.speaker_id, role=link.role, position=link.position
+            )
+            for link in seminar.speaker_links.all()
+        )
+        AudienceQuota.objects.bulk_create(
+            AudienceQuota(seminar=copy, audience_type_id=quota.audience_type_id, seats=quota.seats)
+            for quota in seminar.audience_quotas.all()
+        )
+        RegistrationQuestion.objects.bulk_create(
+            RegistrationQuestion(
+                seminar=copy,
+                label=question.label,
+                help_text=question.help_text,
+                kind=question.kind,
+                choices=question.choices,
+                required=question.required,
+                position=question.position,
+            )
+            for question in seminar.questions.all()
+        )
     return copy
 
 

@@ -891,13 +891,36 @@ def test_cancel_action_cancels_with_the_message_and_reports_already_cancelled(ad
     ]
 
 
+def test_duplicate_action_asks_how_many_days_later(admin_client):
+    seminar = upcoming_seminar(title="Kyushu by rail")
+
+    response = _run_action(admin_client, "duplicate_seminars", [seminar])
+    refused = _run_action(
+        admin_client, "duplicate_seminars", [seminar], confirm="yes", days_later="-1"
+    )
+
+    assert response.templates[0].name == (
+        "admin/webinars/seminar/duplicate_seminars_confirmation.html"
+    )
+    html = response.content.decode()
+    assert "Kyushu by rail</a>" in html
+    assert 'name="days_later" value="7"' in html
+    assert refused.context["form"].errors == {
+        "days_later": ["Ensure this value is greater than or equal to 0."]
+    }
+    assert Seminar.objects.count() == 1
+
+
 def test_duplicate_action_makes_draft_copies_and_links_to_them(admin_client):
     seminar = upcoming_seminar(title="Kyushu by rail", slug="kyushu-by-rail")
 
-    response = _run_action(admin_client, "duplicate_seminars", [seminar])
+    response = _run_action(
+        admin_client, "duplicate_seminars", [seminar], confirm="yes", days_later="7"
+    )
 
     copy = Seminar.objects.get(slug="kyushu-by-rail-copy")
     assert (copy.status, copy.title) == ("draft", "Kyushu by rail (copy)")
+    assert copy.starts_at == seminar.starts_at + timedelta(days=7)
     link = f'<a href="/admin/webinars/seminar/{copy.pk}/change/">Kyushu by rail (copy)</a>'
     assert messages_of(response) == [f"Created 1 draft copy: {link}"]
     # The link survives the redirect as markup, not as escaped text.

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from tests.factories import (
     AudienceQuotaFactory,
     AudienceTypeFactory,
+    RegistrationQuestionFactory,
     SeminarFactory,
     SeminarSpeakerFactory,
     SeriesFactory,
@@ -15,8 +16,8 @@ from tests.factories import (
 )
 from webinars.cache import catalogue_version
 from webinars.errors import SeminarAlreadyCancelled, SeminarNotPublishable
+from webinars.models import RegistrationQuestion, SeminarSpeaker
 from webinars.models import Seminar as SeminarModel
-from webinars.models import SeminarSpeaker
 from webinars.services import (
     seminar_cancel,
     seminar_create,
@@ -364,6 +365,58 @@ def test_duplicate_makes_a_new_draft_with_a_new_calendar_identity():
         100,
         "JLGC, London",
     )
+
+
+def test_duplicate_copies_questions_reminders_and_the_registration_window_moved_with_it():
+    seminar = _published(
+        reminder_offsets_minutes=[2880, 60],
+        registration_opens_at=london(2031, 2, 1, 9),
+        registration_closes_at=london(2031, 3, 3, 17),
+    )
+    RegistrationQuestionFactory(
+        seminar=seminar,
+        label="Which region?",
+        help_text="Pick one",
+        kind=RegistrationQuestion.Kind.SINGLE_CHOICE,
+        choices="Kyushu\nTohoku",
+        required=True,
+        position=2,
+    )
+
+    copy = _stored(seminar_duplicate(seminar=seminar, days_later=28))
+
+    # Four weeks later, after the UK clocks went forward: still 10:00–11:30 London.
+    assert (copy.starts_at, copy.ends_at) == (london(2031, 4, 1, 10), london(2031, 4, 1, 11, 30))
+    assert copy.reminder_offsets_minutes == [2880, 60]
+    assert (copy.registration_opens_at, copy.registration_closes_at) == (
+        london(2031, 3, 1, 9),
+        london(2031, 3, 31, 17),  # after the UK clocks go forward: still 17:00 London
+    )
+    assert list(
+        copy.questions.values_list("label", "help_text", "kind", "choices", "required", "position")
+    ) == [("Which region?", "Pick one", "single_choice", "Kyushu\nTohoku", True, 2)]
+    assert seminar.questions.count() == 1  # the original keeps its own
+
+
+def test_duplicate_keeps_the_local_time_in_the_seminars_zone_across_the_clock_change():
+    # 19:00 Tokyo on Friday 23 October 2026 (10:00 UTC, 11:00 London, BST).
+    tokyo = SeminarFactory(
+        timezone="Asia/Tokyo",
+        starts_at=datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 10, 23, 11, 0, tzinfo=UTC),
+    )
+    # 10:00 London on the same Friday (09:00 UTC).
+    london_seminar = SeminarFactory(
+        timezone="Europe/London",
+        starts_at=datetime(2026, 10, 23, 9, 0, tzinfo=UTC),
+        ends_at=datetime(2026, 10, 23, 10, 0, tzinfo=UTC),
+    )
+
+    tokyo_copy = seminar_duplicate(seminar=tokyo, days_later=3)  # Monday, GMT in the UK
+    london_copy = seminar_duplicate(seminar=london_seminar, days_later=3)
+
+    assert tokyo_copy.starts_at == datetime(2026, 10, 26, 10, 0, tzinfo=UTC)  # 19:00 Tokyo
+    assert london_copy.starts_at == datetime(2026, 10, 26, 10, 0, tzinfo=UTC)  # 10:00 London
 
 
 def test_duplicate_does_not_copy_the_meeting_link():
