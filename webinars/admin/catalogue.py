@@ -17,6 +17,7 @@ from accounts.admin import AudienceTypeAdmin, ControlCharacterFreeSearchMixin
 from accounts.models import AudienceType
 from webinars.admin.mixins import URL_FIELDS_ASSUME_HTTPS, CatalogueChangeAdminMixin, in_zone
 from webinars.forms.catalogue import (
+    SeriesAdminForm,
     SpeakerAdminForm,
 )
 from webinars.models import (
@@ -117,6 +118,7 @@ class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
 
 @admin.register(Series)
 class SeriesAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
+    form = SeriesAdminForm
     list_display = ["name", "slug", "seminar_count", "position", "add_seminar_link"]
     list_editable = ["position"]
     search_fields = ["name", "slug"]

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language
 from webinars import selectors
+from webinars.forms.reminders import ReminderOffsetsField
 from webinars.models import Series, Topic
 from webinars.prefectures import Prefecture
 
@@ -133,12 +134,21 @@ JET_YEARS_REVERSED = _("The JET end year cannot be before the start year.")
 
 
 class SeminarAdminForm(forms.ModelForm):
-    """Checks the database constraints field by field.
+    """Checks the database constraints field by field, and takes reminders as durations.
 
     Django would report a violated CheckConstraint at the top of the form; naming the
     field lets the organiser see at once which date to fix (and the constraint check is
     then skipped for that field, so the message is not shown twice).
     """
+
+    reminder_offsets_minutes = ReminderOffsetsField(
+        empty_means=None,
+        label=_("Reminders"),
+        help_text=_(
+            "When registrants are reminded before the start. Tick nothing and leave the box "
+            "empty to use the series' reminders."
+        ),
+    )
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
@@ -150,6 +160,17 @@ class SeminarAdminForm(forms.ModelForm):
         if opens_at and closes_at and closes_at <= opens_at:
             self.add_error("registration_closes_at", REGISTRATION_CLOSES_BEFORE_OPENING)
         return cleaned_data
+
+
+class SeriesAdminForm(forms.ModelForm):
+    reminder_offsets_minutes = ReminderOffsetsField(
+        empty_means=[],
+        label=_("Reminders"),
+        help_text=_(
+            "When registrants of this series' seminars are reminded before the start, unless "
+            "a seminar sets its own. Tick nothing for no reminders."
+        ),
+    )
 
 
 class SpeakerAdminForm(forms.ModelForm):

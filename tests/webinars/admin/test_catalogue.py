@@ -384,7 +384,7 @@ def test_series_list_counts_seminars_and_links_to_add_one(admin_client):
                 "name": "JLGC Seminars",
                 "slug": "jlgc",
                 "position": "0",
-                "reminder_offsets_minutes": "[1440, 60]",
+                "reminder_offsets_minutes_0": ["1440", "60"],
             },
             Series,
         ),
@@ -430,19 +430,47 @@ def test_deleting_a_topic_invalidates_the_cache(admin_client, django_capture_on_
     assert catalogue_version() != before
 
 
-def test_series_reminder_offsets_are_validated(admin_client):
+def _series_data(**reminders) -> dict[str, object]:
+    return {"name": "JLGC Seminars", "slug": "jlgc", "position": "0", **reminders}
+
+
+def test_series_reminders_are_ticked_and_typed_not_json(admin_client):
     response = admin_client.post(
         reverse("admin:webinars_series_add"),
-        {
-            "name": "JLGC Seminars",
-            "slug": "jlgc",
-            "position": "0",
-            "reminder_offsets_minutes": "[-5]",
-        },
+        _series_data(
+            reminder_offsets_minutes_0=["1440", "60"], reminder_offsets_minutes_1="90 min, 2 Weeks"
+        ),
     )
 
-    assert form_errors(response) == {
-        "reminder_offsets_minutes": [
-            "Give reminder offsets as whole minutes before the start, e.g. [1440, 60]."
-        ]
-    }
+    assert response.status_code == 302, form_errors(response)
+    series = Series.objects.get(slug="jlgc")
+    assert series.reminder_offsets_minutes == [20160, 1440, 90, 60]
+    page = admin_client.get(reverse("admin:webinars_series_change", args=[series.pk]))
+    html = page.content.decode()
+    assert 'value="1440" id="id_reminder_offsets_minutes_0_2" checked' in html
+    assert 'value="2 weeks, 90 minutes"' in html
+    assert "[20160" not in html
+
+
+@pytest.mark.parametrize(
+    ("typed", "error"),
+    [
+        (
+            "5 fortnights",
+            "“5 fortnights” is not a time before the start. Write it like “2 hours” or “4 days”.",
+        ),
+        ("61 days", "A reminder can come at most 60 days before the start, and not at the start."),
+        (
+            "0 minutes",
+            "A reminder can come at most 60 days before the start, and not at the start.",
+        ),
+        ("1 m, 2 m, 3 m, 4 m, 5 m, 6 m, 7 m", "Choose at most 6 reminders."),
+    ],
+)
+def test_series_reminders_that_make_no_sense_are_refused_with_why(admin_client, typed, error):
+    response = admin_client.post(
+        reverse("admin:webinars_series_add"), _series_data(reminder_offsets_minutes_1=typed)
+    )
+
+    assert form_errors(response) == {"reminder_offsets_minutes": [error]}
+    assert not Series.objects.exists()

@@ -954,6 +954,24 @@ def test_organiser_can_add_a_seminar(organiser_client):
     assert Seminar.objects.get().title == "Onsen towns of Kyushu"
 
 
+def test_a_seminar_takes_its_reminders_as_durations_or_leaves_them_to_its_series(
+    organiser_client,
+):
+    organiser_client.post(ADD, seminar_form_data())
+    own = seminar_form_data(
+        slug="onsen-own-reminders",
+        reminder_offsets_minutes_0=["180"],
+        reminder_offsets_minutes_1="2 days",
+    )
+    response = organiser_client.post(ADD, own)
+
+    assert response.status_code == 302, form_errors(response)
+    series_default, with_own = Seminar.objects.order_by("pk")
+    assert series_default.reminder_offsets_minutes is None
+    assert series_default.reminder_offsets == series_default.series.reminder_offsets_minutes
+    assert with_own.reminder_offsets_minutes == [2880, 180]
+
+
 def test_organiser_can_look_up_speakers_for_the_inline(organiser_client):
     SpeakerFactory(name="Aiko Tanaka")
 
