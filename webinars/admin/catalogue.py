@@ -128,7 +128,7 @@ class SeriesAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, ad
         (None, {"fields": ["name", "slug", "tagline", "description", "position"]}),
         (
             _("Defaults for its seminars"),
-            {"fields": ["default_audience_types", "reminder_offsets_minutes"]},
+            {"fields": ["timezone", "default_audience_types", "reminder_offsets_minutes"]},
         ),
     ]
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.forms import Field, ModelForm
+from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone as dj_timezone
@@ -66,14 +66,6 @@ SEMINAR_LIFECYCLE_FIELDS = (
 )
 
 
-SEMINAR_DATETIME_FIELDS = (
-    "starts_at",
-    "ends_at",
-    "registration_opens_at",
-    "registration_closes_at",
-)
-
-
 # Filled in by the database, not by a service call.
 _AUTOMATIC_FIELDS = ("id", "created_at", "updated_at")
 
@@ -91,6 +83,7 @@ class SeminarAdmin(
     list_display = [
         "title",
         "series",
+        "starts_in_seminar_zone",
         "starts_in_uk",
         "starts_in_japan",
         "status",
@@ -126,13 +119,12 @@ class SeminarAdmin(
 
     def get_fieldsets(self, request: HttpRequest, obj: Seminar | None = None) -> list[tuple]:
         when_description = gettext(
-            "Enter the start and end in %(zone)s time, the time zone of this admin, whatever "
-            "the seminar's own time zone: for example, 19:00 in Tokyo is entered as 10:00 "
-            "while UK clocks are on GMT and as 11:00 while they are on BST. The seminar's time "
-            "zone does not move the seminar: it is the zone in which its pages and calendar "
-            "invites present the times. After saving, check the times shown below."
-        ) % {"zone": dj_timezone.get_current_timezone_name()}
-        when_fields = ["starts_at", "ends_at", "timezone"]
+            "Choose the seminar's time zone first, then type the start and end as clocks "
+            "show them there: 19:00 in Tokyo is 19:00 with Asia/Tokyo, whatever the UK "
+            "clocks do. The same moment in London and Tokyo is shown as you type, with a "
+            "warning when the UK clocks change before the seminar."
+        )
+        when_fields = ["timezone", "starts_at", "ends_at"]
         if obj is not None:
             when_fields.append("times_overview")
         publication_fields = ["status"]
@@ -200,20 +192,14 @@ class SeminarAdmin(
             ),
         ]
 
-    def formfield_for_dbfield(self, db_field, request: HttpRequest, **kwargs: Any) -> Field | None:
-        if db_field.name in SEMINAR_DATETIME_FIELDS:
-            kwargs["help_text"] = gettext("In %(zone)s time.") % {
-                "zone": dj_timezone.get_current_timezone_name()
-            }
-        return super().formfield_for_dbfield(db_field, request, **kwargs)
-
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
         """``?series=<id>`` preselects that series' default audience types."""
         initial = super().get_changeform_initial_data(request)
         series_id = str(initial.get("series", ""))
-        if series_id.isdigit() and "allowed_audience_types" not in initial:
-            series = Series.objects.filter(pk=series_id).first()
-            if series is not None:
+        series = Series.objects.filter(pk=series_id).first() if series_id.isdigit() else None
+        if series is not None:
+            initial.setdefault("timezone", series.timezone)
+            if "allowed_audience_types" not in initial:
                 initial["allowed_audience_types"] = list(
                     series.default_audience_types.values_list("pk", flat=True)
                 )
@@ -262,6 +248,10 @@ class SeminarAdmin(
         return actions
 
     # --- Display -------------------------------------------------------------
+
+    @admin.display(description=_("starts (seminar's zone)"), ordering="starts_at")
+    def starts_in_seminar_zone(self, obj: Seminar) -> str:
+        return in_zone(obj.starts_at, obj.timezone, "D j M Y, H:i T")
 
     @admin.display(description=_("starts (UK time)"), ordering="starts_at")
     def starts_in_uk(self, obj: Seminar) -> str:

@@ -17,9 +17,16 @@ from django.http import QueryDict
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import time_zone_field
 from accounts.models import Language
 from webinars import selectors
 from webinars.forms.reminders import ReminderOffsetsField
+from webinars.forms.seminar_times import (
+    SEMINAR_TIME_FIELDS,
+    WallClockDateTimeField,
+    localize_seminar_times,
+    wall_clock_initial,
+)
 from webinars.models import Series, Topic
 from webinars.prefectures import Prefecture
 
@@ -133,6 +140,12 @@ REGISTRATION_CLOSES_BEFORE_OPENING = _("Registration must close after it opens."
 JET_YEARS_REVERSED = _("The JET end year cannot be before the start year.")
 
 
+def _zone_field(help_text: str) -> forms.ChoiceField:
+    field = time_zone_field()
+    field.help_text = help_text
+    return field
+
+
 class SeminarAdminForm(forms.ModelForm):
     """Checks the database constraints field by field, and takes reminders as durations.
 
@@ -149,9 +162,25 @@ class SeminarAdminForm(forms.ModelForm):
             "empty to use the series' reminders."
         ),
     )
+    timezone = _zone_field(
+        _("Choose it first: the times below are typed as clocks show them there.")
+    )
+    starts_at = WallClockDateTimeField(label=_("Starts"))
+    ends_at = WallClockDateTimeField(label=_("Ends"))
+    registration_opens_at = WallClockDateTimeField(label=_("Registration opens"), required=False)
+    registration_closes_at = WallClockDateTimeField(label=_("Registration closes"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            for name in SEMINAR_TIME_FIELDS:
+                self.initial[name] = wall_clock_initial(
+                    getattr(self.instance, name), self.instance.timezone
+                )
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
+        localize_seminar_times(self, cleaned_data)
         starts_at, ends_at = cleaned_data.get("starts_at"), cleaned_data.get("ends_at")
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", ENDS_BEFORE_START)
@@ -163,6 +192,7 @@ class SeminarAdminForm(forms.ModelForm):
 
 
 class SeriesAdminForm(forms.ModelForm):
+    timezone = _zone_field(_("Where its seminars are usually planned: new seminars start in it."))
     reminder_offsets_minutes = ReminderOffsetsField(
         empty_means=[],
         label=_("Reminders"),

@@ -58,6 +58,13 @@ class Series(models.Model):
         validators=[validate_reminder_offsets],
         help_text=_("Default for this series' seminars, e.g. [1440, 60] for a day and an hour."),
     )
+    timezone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="Europe/London",
+        validators=[validate_time_zone],
+        help_text=_("Where its seminars are usually planned: new seminars start in this zone."),
+    )
     default_audience_types = models.ManyToManyField(
         AudienceType,
         verbose_name=_("default audience types"),

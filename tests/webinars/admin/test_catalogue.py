@@ -384,6 +384,7 @@ def test_series_list_counts_seminars_and_links_to_add_one(admin_client):
                 "name": "JLGC Seminars",
                 "slug": "jlgc",
                 "position": "0",
+                "timezone": "Europe/London",
                 "reminder_offsets_minutes_0": ["1440", "60"],
             },
             Series,
@@ -431,7 +432,13 @@ def test_deleting_a_topic_invalidates_the_cache(admin_client, django_capture_on_
 
 
 def _series_data(**reminders) -> dict[str, object]:
-    return {"name": "JLGC Seminars", "slug": "jlgc", "position": "0", **reminders}
+    return {
+        "name": "JLGC Seminars",
+        "slug": "jlgc",
+        "position": "0",
+        "timezone": "Europe/London",
+        **reminders,
+    }
 
 
 def test_series_reminders_are_ticked_and_typed_not_json(admin_client):
