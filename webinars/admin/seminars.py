@@ -5,6 +5,7 @@ calendar ``sequence`` grows when attendees must hear of a change), and every sav
 here invalidates the cached public pages once the transaction commits.
 """
 
+import json
 import math
 from typing import Any
 
@@ -66,6 +67,42 @@ SEMINAR_LIFECYCLE_FIELDS = (
 )
 
 
+def _series_upcoming_starts(*, exclude: int | None) -> dict[str, list[str]]:
+    """Each series' next seminars (UTC, ISO), for the warning that UK clocks change
+    within the series: the same Tokyo time then falls at another London time."""
+    starts: dict[str, list[str]] = {}
+    upcoming = (
+        Seminar.objects.filter(starts_at__gt=dj_timezone.now())
+        .exclude(pk=exclude)
+        .exclude(status=Seminar.Status.CANCELLED)
+        .order_by("starts_at")
+        .values_list("series_id", "starts_at")
+    )
+    for series_id, starts_at in upcoming[:200]:
+        series_starts = starts.setdefault(str(series_id), [])
+        if len(series_starts) < 6:
+            series_starts.append(starts_at.isoformat())
+    return starts
+
+
+def _preview_texts() -> dict[str, str]:
+    """The live preview's words, translated here ({date}, {zone} filled in by the script)."""
+    return {
+        "uk": settings.UK_TIME_ZONE,
+        "japan": settings.JAPAN_TIME_ZONE,
+        "ends_before_start": gettext("The end is before the start."),
+        "clock_change_before": gettext(
+            "The UK clocks change on {date}, before this seminar: check the London time."
+        ),
+        "clock_change_series": gettext(
+            "The UK clocks change on {date}, between this seminar and another of its series: "
+            "the same time in {zone} falls an hour apart in London."
+        ),
+        "outside_uk_hours": gettext("Outside 08:00–21:00 in London."),
+        "outside_japan_hours": gettext("Outside 08:00–22:00 in Tokyo."),
+    }
+
+
 # Filled in by the database, not by a service call.
 _AUTOMATIC_FIELDS = ("id", "created_at", "updated_at")
 
@@ -117,6 +154,9 @@ class SeminarAdmin(
     # The seminar's own change form plus its "Recording" button (webinars.admin.recordings).
     change_form_template = "admin/webinars/recording/seminar_change_form.html"
 
+    class Media:
+        js = ["js/seminar-times.js"]
+
     def get_fieldsets(self, request: HttpRequest, obj: Seminar | None = None) -> list[tuple]:
         when_description = gettext(
             "Choose the seminar's time zone first, then type the start and end as clocks "
@@ -124,9 +164,7 @@ class SeminarAdmin(
             "clocks do. The same moment in London and Tokyo is shown as you type, with a "
             "warning when the UK clocks change before the seminar."
         )
-        when_fields = ["timezone", "starts_at", "ends_at"]
-        if obj is not None:
-            when_fields.append("times_overview")
+        when_fields = ["timezone", "starts_at", "ends_at", "times_overview"]
         publication_fields = ["status"]
         if obj is not None:
             publication_fields += [
@@ -261,13 +299,26 @@ class SeminarAdmin(
     def starts_in_japan(self, obj: Seminar) -> str:
         return in_zone(obj.starts_at, settings.JAPAN_TIME_ZONE, "D j M, H:i T")
 
-    @admin.display(description=_("times as attendees see them"))
-    def times_overview(self, obj: Seminar) -> SafeString | str:
-        if not (obj.starts_at and obj.ends_at) or obj.timezone not in available_time_zones():
-            return "—"
-        zones = dict.fromkeys([obj.timezone, settings.UK_TIME_ZONE, settings.JAPAN_TIME_ZONE])
-        rows = ((zone, span_in_zone(obj.starts_at, obj.ends_at, zone)) for zone in zones)
-        return format_html("<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", rows))
+    @admin.display(description=_("the same moment elsewhere"))
+    def times_overview(self, obj: Seminar) -> SafeString:
+        """The saved times in the seminar's zone, London and Tokyo; static/js/seminar-times.js
+        redraws it as the organiser types, with the clock-change warnings and hints."""
+        rows: SafeString | str = ""
+        if obj.starts_at and obj.ends_at and obj.timezone in available_time_zones():
+            zones = dict.fromkeys([obj.timezone, settings.UK_TIME_ZONE, settings.JAPAN_TIME_ZONE])
+            rows = format_html_join(
+                "",
+                "<li>{}: {}</li>",
+                ((zone, span_in_zone(obj.starts_at, obj.ends_at, zone)) for zone in zones),
+            )
+        return format_html(
+            '<div class="seminar-time-preview" data-seminar-time-preview '
+            'data-series-starts="{}" data-texts="{}" aria-live="polite">'
+            '<ul>{}</ul><p class="seminar-time-warnings"></p></div>',
+            json.dumps(_series_upcoming_starts(exclude=obj.pk)),
+            json.dumps(_preview_texts()),
+            rows,
+        )
 
     @admin.display(description=_("registrations"), ordering="confirmed_count")
     def registrations_summary(self, obj: Seminar) -> SafeString:

@@ -1,5 +1,8 @@
 import io
+import json
+import re
 from datetime import UTC, datetime, timedelta
+from html import unescape
 
 import pytest
 import time_machine
@@ -293,6 +296,21 @@ def test_add_form_asks_for_the_zone_first_and_times_in_it(admin_client):
     assert "Choose the seminar's time zone first, then type the start and end" in html
     assert html.index('name="timezone"') < html.index('name="starts_at_0"')
     assert "<div>In the seminar's time zone.</div>" in html
+
+
+def test_the_form_carries_the_live_preview_with_the_series_next_seminars(admin_client):
+    series = SeriesFactory()
+    nxt = upcoming_seminar(series=series)
+    upcoming_seminar(series=series, status=Seminar.Status.CANCELLED)
+
+    html = admin_client.get(ADD).content.decode()
+
+    assert '<script src="/static/js/seminar-times.js"></script>' in html
+    box = re.search(r"<div class=\"seminar-time-preview\"[^>]*>", html).group(0)
+    starts = json.loads(unescape(re.search(r'data-series-starts="([^"]*)"', box).group(1)))
+    texts = json.loads(unescape(re.search(r'data-texts="([^"]*)"', box).group(1)))
+    assert starts == {str(series.pk): [nxt.starts_at.isoformat()]}  # cancelled ones left out
+    assert texts["outside_uk_hours"] == "Outside 08:00–21:00 in London."
 
 
 def test_add_from_a_series_starts_in_the_series_zone(admin_client):
