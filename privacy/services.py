@@ -36,6 +36,7 @@ from webinars.errors import RegistrationBusy
 from webinars.exports import answer_text
 from webinars.models import Recording, RecordingView, Registration
 from webinars.services import registration_cancel
+from webinars.sources import SOURCE_FIELDS
 
 ERASED_OBJECT_REPR = "(erased)"
 
@@ -144,6 +145,7 @@ def _registration(registration: Registration) -> dict[str, Any]:
         "audience_type": registration.audience_type.name,
         "language": registration.language,
         "time_zone": registration.time_zone,
+        "came_from": {name: getattr(registration, name) for name in SOURCE_FIELDS},
         "answers": [
             {"question": question.label, "answer": answer_text(answers.get(str(question.pk)))}
             for question in seminar.questions.all()

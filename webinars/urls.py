@@ -8,6 +8,7 @@ from webinars.views import (
     recording_files,
     recordings,
     registration,
+    share,
 )
 
 app_name = "webinars"
@@ -43,6 +44,8 @@ urlpatterns += [
         name="registration_new_links",
     ),
     path("j/<str:token>/", attendee.registration_join, name="registration_join"),
+    # Organisers' tools (a second factor required under /organiser/).
+    path("organiser/share/<slug:slug>/", share.seminar_share_link, name="seminar_share_link"),
     path("me/", my_seminars.my_seminars, name="my_seminars"),
     path("me/calendar/renew/", my_seminars.my_calendar_renew, name="my_calendar_renew"),
     path("me/calendar/<slug:token>.ics", my_seminars.my_calendar, name="my_calendar"),

@@ -142,6 +142,7 @@ def test_export_holds_every_kind_of_record(person):
     assert sorted(titles) == ["Onsen towns of Kyushu", "Tottori sand dunes", "Tottori sand dunes"]
     onsen = next(r for r in data["registrations"] if r["seminar"]["title"].startswith("Onsen"))
     assert onsen["answers"] == [{"question": "What brings you?", "answer": ANSWER}]
+    assert set(onsen["came_from"]) == {"utm_source", "utm_medium", "utm_campaign", "referrer_host"}
     assert onsen["consents"]["news_of_future_seminars"] is True
     assert onsen["consents"]["privacy_notice_version"]
     assert [(c["consent"], c["given"], c["how"]) for c in onsen["consent_history"]] == [

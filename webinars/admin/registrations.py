@@ -44,6 +44,7 @@ from webinars.services import (
     attendance_mark,
     registration_promote,
 )
+from webinars.sources import SOURCE_FIELDS
 
 
 class AudienceQuotaInline(admin.TabularInline):
@@ -221,6 +222,8 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         "audience_type",
         "attended",
         "seminar__series",
+        "utm_source",
+        "utm_medium",
     ]
     search_fields = ["name", "email", "organisation"]
     date_hierarchy = "created_at"
@@ -248,6 +251,7 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         "promoted_at",
         "cancelled_at",
         "join_click_count",
+        *SOURCE_FIELDS,
     ]
     fieldsets = [
         (
@@ -292,6 +296,7 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
             },
         ),
         (_("Emails and joining"), {"fields": ["confirmation_sent_at", "join_click_count"]}),
+        (_("Where they came from"), {"fields": list(SOURCE_FIELDS)}),
     ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -129,6 +129,11 @@ class Registration(models.Model):
     # Set when the person's details were erased (at their request or by retention): the
     # row stays for seat and audience counts, with nothing that identifies anyone.
     anonymised_at = models.DateTimeField(_("anonymised at"), null=True, blank=True)
+    # Where the registrant came from (webinars/sources.py): campaign names, not people.
+    utm_source = models.CharField(_("source (utm_source)"), max_length=100, blank=True)
+    utm_medium = models.CharField(_("medium (utm_medium)"), max_length=100, blank=True)
+    utm_campaign = models.CharField(_("campaign (utm_campaign)"), max_length=100, blank=True)
+    referrer_host = models.CharField(_("referring site"), max_length=255, blank=True)
     created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,7 +8,7 @@ queued in the same transaction as the change that causes it.
 """
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,6 +36,7 @@ from webinars.models import (
     Seminar,
 )
 from webinars.services.seminars import seminar_sequence_raise
+from webinars.sources import SOURCE_FIELD_LENGTHS, clean_source_value
 
 EmailKind = notices.EmailKind
 
@@ -194,8 +195,11 @@ def registration_create(
     time_zone: str = "",
     user: User | None = None,
     consent_source: str = ConsentRecord.Source.REGISTRATION_FORM,
+    source: Mapping[str, str] | None = None,
 ) -> RegistrationResult:
     """Register someone: confirmed while a seat (and their type's quota) remains, else waitlisted.
+
+    ``source`` is where they came from (``webinars.sources``: UTM fields, referring site).
 
     The same email registering again gets its live registration back (``created=False``),
     with the confirmation re-sent at most once per ``CONFIRMATION_RESEND_SECONDS``.
@@ -223,6 +227,10 @@ def registration_create(
                 "language": language,
                 "time_zone": time_zone,
                 "user": user,
+                **{
+                    name: clean_source_value((source or {}).get(name), max_length)
+                    for name, max_length in SOURCE_FIELD_LENGTHS.items()
+                },
             },
         )
     except IntegrityError:

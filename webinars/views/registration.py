@@ -31,6 +31,7 @@ from webinars.forms.registrations import (
 )
 from webinars.models import ConsentRecord, Seminar
 from webinars.services.registrations import registration_create
+from webinars.sources import session_source
 
 REGISTER_TEMPLATE = "webinars/register.html"
 DONE_TEMPLATE = "webinars/register_done.html"
@@ -132,6 +133,7 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             time_zone=form.cleaned_data["time_zone"],
             user=user,
             consent_source=consent_source,
+            source=session_source(request),
         )
     except RegistrationClosed as closed:
         return _closed(request, seminar, closed.reason)
