@@ -34,7 +34,7 @@ from notifications.models import EmailOptOut, OutgoingEmail
 from privacy.models import Erasure
 from webinars.errors import RegistrationBusy
 from webinars.exports import answer_text
-from webinars.models import Recording, RecordingView, Registration
+from webinars.models import Recording, RecordingView, Registration, RegistrationAct
 from webinars.services import registration_cancel
 from webinars.sources import SOURCE_FIELDS
 
@@ -347,6 +347,8 @@ def _erase_registrations(
                     keep_pending_cancel=True,
                 )
             _admin_history_scrub(Registration, [registration.pk])
+            # An organiser's note may name the person ("Phoned by Aiko's assistant").
+            RegistrationAct.objects.filter(registration=registration).update(note="")
         result.registrations += 1
 
 

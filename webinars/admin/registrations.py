@@ -7,12 +7,14 @@ promote from the waiting list; every change goes through ``webinars.services``.
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.forms import Textarea
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -21,8 +23,11 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ControlCharacterFreeSearchMixin
+from webinars import selectors
 from webinars.attendance_import import AttendanceReportError, attendance_import, parse_report
 from webinars.errors import (
+    AudienceNotAllowed,
+    RegistrationBusy,
     RegistrationClosed,
     RegistrationError,
     RegistrationFull,
@@ -32,16 +37,25 @@ from webinars.exports import answer_text, registrants_csv_response
 from webinars.forms.catalogue import (
     AudienceQuotaFormSet,
 )
-from webinars.forms.registrations import AttendanceImportForm, RegistrationQuestionForm
+from webinars.forms.registrations import (
+    AttendanceImportForm,
+    CancelForAttendeesForm,
+    OrganiserRegistrationForm,
+    RegistrationQuestionForm,
+)
 from webinars.models import (
     AudienceQuota,
     ConsentRecord,
     Registration,
+    RegistrationAct,
     RegistrationQuestion,
     Seminar,
 )
 from webinars.services import (
+    RegistrationAlreadyCancelled,
     attendance_mark,
+    registration_add_for_attendee,
+    registration_cancel_for_attendee,
     registration_promote,
 )
 from webinars.sources import SOURCE_FIELDS
@@ -103,6 +117,84 @@ class SeminarRegistrantsAdminMixin:
         return registrants_csv_response(
             Registration.objects.filter(seminar=seminar), name=seminar.slug
         )
+
+    def add_registration_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """Register someone who phoned or wrote, through the same service as the form."""
+        seminar = self._seminar_for_registrations(request, object_id, "change")
+        form_kwargs = {
+            "seminar": seminar,
+            "audience_types": selectors.seminar_audience_types(seminar),
+            "questions": list(seminar.questions.all()),
+        }
+        form = OrganiserRegistrationForm(request.POST or None, **form_kwargs)
+        if request.method == "POST" and form.is_valid():
+            outcome = self._add_registration(request, seminar, form)
+            if outcome is not None:
+                return outcome
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Add a registration: %(title)s") % {"title": seminar.title},
+            "opts": self.opts,
+            "original": seminar,
+            "form": form,
+            "media": self.media + form.media,
+        }
+        return TemplateResponse(request, "admin/webinars/seminar/add_registration.html", context)
+
+    def _add_registration(
+        self, request: HttpRequest, seminar: Seminar, form: OrganiserRegistrationForm
+    ) -> HttpResponse | None:
+        data = form.cleaned_data
+        try:
+            result = registration_add_for_attendee(
+                seminar=seminar,
+                actor=request.user,
+                email=data["email"],
+                name=data["name"],
+                audience_type=data["audience_type"],
+                organisation=data["organisation"],
+                job_title=data["job_title"],
+                country=data["country"],
+                answers=form.answers(),
+                marketing_opt_in=data["marketing_opt_in"],
+                recording_followup_opt_in=data["recording_followup_opt_in"],
+                language=data["language"],
+                note=data["note"],
+            )
+        except RegistrationClosed as closed:
+            form.add_error(None, gettext("Registration is closed (%(why)s).") % {"why": closed})
+            return None
+        except RegistrationFull:
+            form.add_error(None, gettext("The seminar is full and has no waiting list."))
+            return None
+        except AudienceNotAllowed:
+            form.add_error("audience_type", gettext("This seminar is not open to this type."))
+            return None
+        except RegistrationBusy:
+            form.add_error(None, gettext("Lots of people are registering: try again in a moment."))
+            return None
+        registration = result.registration
+        if result.created:
+            self.message_user(
+                request,
+                gettext(
+                    "%(name)s is registered (%(status)s). They get the same emails and "
+                    "calendar invite as if they had registered themselves."
+                )
+                % {"name": registration.name, "status": registration.get_status_display().lower()},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(
+                request,
+                gettext("%(email)s already has a place (%(status)s): here it is.")
+                % {
+                    "email": registration.email,
+                    "status": registration.get_status_display().lower(),
+                },
+                messages.WARNING,
+            )
+        return redirect("admin:webinars_registration_change", registration.pk)
 
     def import_attendance_view(self, request: HttpRequest, object_id: str) -> HttpResponse:
         seminar = self._seminar_for_registrations(request, object_id, "change")
@@ -176,15 +268,12 @@ class SeminarRegistrantsAdminMixin:
         return request.user.has_perm("notifications.add_announcement")
 
 
-class ConsentRecordInline(admin.TabularInline):
-    """The registration's consent ledger: append-only, so shown and never edited."""
+class RegistrationRecordInline(admin.TabularInline):
+    """An append-only record of a registration: shown to whoever may see the registration,
+    never added to, edited or deleted here."""
 
-    model = ConsentRecord
-    fields = ("created_at", "consent", "given", "source", "notice_version")
-    readonly_fields = fields
     extra = 0
     can_delete = False
-    verbose_name_plural = _("consent ledger")
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -193,8 +282,25 @@ class ConsentRecordInline(admin.TabularInline):
         return False
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # Whoever may see the registration may see how its consents came about.
         return request.user.has_perm("webinars.view_registration")
+
+
+class ConsentRecordInline(RegistrationRecordInline):
+    """The registration's consent ledger."""
+
+    model = ConsentRecord
+    fields = ("created_at", "consent", "given", "source", "notice_version")
+    readonly_fields = fields
+    verbose_name_plural = _("consent ledger")
+
+
+class RegistrationActInline(RegistrationRecordInline):
+    """What organisers did for this attendee, oldest first."""
+
+    model = RegistrationAct
+    fields = ("created_at", "kind", "actor", "note")
+    readonly_fields = fields
+    verbose_name_plural = _("done by organisers")
 
 
 @admin.register(Registration)
@@ -215,7 +321,7 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         "seminar",
     ]
     list_select_related = ["seminar", "audience_type"]
-    inlines = [ConsentRecordInline]
+    inlines = [RegistrationActInline, ConsentRecordInline]
     list_filter = [
         ("seminar", admin.RelatedOnlyFieldListFilter),
         "status",
@@ -233,6 +339,7 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         "mark_did_not_attend",
         "mark_attendance_unknown",
         "promote_from_waitlist",
+        "cancel_for_attendees",
         "export_csv",
     ]
     readonly_fields = [
@@ -391,6 +498,59 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
                 ),
                 messages.WARNING,
             )
+
+    @admin.action(
+        description=_("Cancel selected places for their holders…"), permissions=["change"]
+    )
+    def cancel_for_attendees(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Ask for a note, then cancel each place as its holder would (CANCEL invite,
+        the seat to the waiting list), recorded as done by this organiser."""
+        registrations = list(queryset.select_related("seminar").order_by("pk"))
+        form = CancelForAttendeesForm(request.POST if "confirm" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            cancelled, skipped = 0, 0
+            for registration in registrations:
+                try:
+                    registration_cancel_for_attendee(
+                        registration=registration,
+                        actor=request.user,
+                        note=form.cleaned_data["note"],
+                    )
+                except RegistrationAlreadyCancelled:
+                    skipped += 1
+                except RegistrationBusy:
+                    self.message_user(
+                        request,
+                        gettext("A registration rush held the seats: try the rest again."),
+                        messages.WARNING,
+                    )
+                    break
+                else:
+                    cancelled += 1
+            self.message_user(
+                request,
+                ngettext("Cancelled %(count)d place.", "Cancelled %(count)d places.", cancelled)
+                % {"count": cancelled}
+                + (
+                    gettext(" %(count)d were cancelled already.") % {"count": skipped}
+                    if skipped
+                    else ""
+                ),
+                messages.SUCCESS,
+            )
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Cancel places for their holders"),
+            "opts": self.opts,
+            "registrations": registrations,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "action_name": "cancel_for_attendees",
+        }
+        return TemplateResponse(
+            request, "admin/webinars/registration/cancel_for_attendees.html", context
+        )
 
     @admin.action(description=_("Export as CSV"), permissions=["view"])
     def export_csv(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse:

@@ -335,6 +335,11 @@ class SeminarAdmin(
         info = self.opts.app_label, self.opts.model_name
         return [
             path(
+                "<path:object_id>/add-registration/",
+                self.admin_site.admin_view(self.add_registration_view),
+                name="{}_{}_add_registration".format(*info),
+            ),
+            path(
                 "<path:object_id>/registrants.csv",
                 self.admin_site.admin_view(self.registrants_csv_view),
                 name="{}_{}_registrants_csv".format(*info),

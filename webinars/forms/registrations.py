@@ -22,7 +22,7 @@ from django_countries import countries
 
 from accounts.forms import HumanCheckMixin, audience_type_field, person_field
 from accounts.human_check import HumanCheck
-from accounts.models import AudienceType, User
+from accounts.models import AudienceType, Language, User
 from accounts.validators import CONTROL_CHARACTERS, LINE_BREAKS, validate_time_zone
 from webinars.attendance_import import MAX_REPORT_BYTES
 from webinars.models import Registration, RegistrationQuestion, Seminar
@@ -237,6 +237,33 @@ class RegistrationForm(HumanCheckMixin, forms.Form):
         return answers
 
 
+class OrganiserRegistrationForm(RegistrationForm):
+    """An organiser registers someone who phoned or wrote: the seminar's own questions,
+    the person's email choices as they gave them, and a note; no consent box or honeypot
+    (the consent ledger records the place as added by an organiser)."""
+
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        help_text=_("Why, e.g. “Phoned on 3 December”. Shown on the registration."),
+    )
+    language = forms.ChoiceField(
+        label=_("Language of their emails"), choices=Language.choices, initial=Language.ENGLISH
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["user"] = None
+        kwargs["human_check"] = None
+        super().__init__(*args, **kwargs)
+        for name in ("privacy_consent", "website", "time_zone"):
+            del self.fields[name]
+
+    @property
+    def profile_fields(self) -> list[forms.BoundField]:
+        return [*super().profile_fields, self["language"]]
+
+
 def profile_ready_for_one_click(
     *, user: User, audience_types: QuerySet[AudienceType], questions: list[RegistrationQuestion]
 ) -> bool:
@@ -353,3 +380,12 @@ class AttendanceImportForm(forms.Form):
                 % {"size": MAX_REPORT_BYTES // (1024 * 1024)}
             )
         return report
+
+
+class CancelForAttendeesForm(forms.Form):
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        help_text=_("Why, e.g. “Asked by email on 3 December”. Shown on each registration."),
+    )

@@ -296,6 +296,7 @@ class ConsentRecord(models.Model):
         MANAGE_PAGE = "manage_page", _("manage page")
         UNSUBSCRIBE = "unsubscribe", _("unsubscribe link")
         RESUBSCRIBE = "resubscribe", _("subscribed again")
+        ORGANISER = "organiser", _("added by an organiser")
 
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="consent_records"
@@ -336,3 +337,33 @@ class JoinClick(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} @ {self.clicked_at:%Y-%m-%d %H:%M}"
+
+
+class RegistrationAct(models.Model):
+    """Something an organiser did for an attendee (who, when, what), shown on the
+    registration: a place added for someone who phoned, a place cancelled for someone who
+    wrote. Append-only; the note is the organiser's own words."""
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("added by an organiser")
+        CANCELLED = "cancelled", _("cancelled by an organiser")
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="acts")
+    kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("organiser's act")
+        verbose_name_plural = _("organisers' acts")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"

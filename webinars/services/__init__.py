@@ -16,6 +16,11 @@ from webinars.services.recordings import (
     recording_view_record,
     recordings_search_reindex,
 )
+from webinars.services.registration_acts import (
+    RegistrationAlreadyCancelled,
+    registration_add_for_attendee,
+    registration_cancel_for_attendee,
+)
 from webinars.services.registrations import (
     RegistrationResult,
     attendance_mark,
@@ -42,6 +47,7 @@ from webinars.services.speakers import seminar_speakers_notify
 
 __all__ = [
     "CALENDAR_FIELDS",
+    "RegistrationAlreadyCancelled",
     "RegistrationResult",
     "attendance_mark",
     "calendar_token_renew",
@@ -57,7 +63,9 @@ __all__ = [
     "recording_unpublish",
     "recording_view_record",
     "recordings_search_reindex",
+    "registration_add_for_attendee",
     "registration_cancel",
+    "registration_cancel_for_attendee",
     "registration_create",
     "registration_links_renew",
     "registration_promote",
