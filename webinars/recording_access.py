@@ -40,6 +40,14 @@ class Viewer:
     confirmed_audience_type_ids: frozenset[int] = frozenset()
     # ...and (series, type) of each seminar they registered for as that type and attended.
     attended_audience: frozenset[tuple[int, int]] = frozenset()
+    # (seminar, registration) of those confirmed registrations, so a view of a seminar's
+    # recording counts as that registrant's ("watched the recording", per person).
+    registrations: frozenset[tuple[int, int]] = frozenset()
+
+    def registration_for(self, seminar_id: int) -> int | None:
+        """The id of this person's confirmed registration for ``seminar_id``, if any."""
+        held = [pk for seminar, pk in self.registrations if seminar == seminar_id]
+        return min(held, default=None)
 
     @property
     def is_authenticated(self) -> bool:
@@ -74,14 +82,16 @@ def viewer_for(request: HttpRequest) -> Viewer:
         )
     seminar_ids: set[int] = set()
     attended: set[tuple[int, int]] = set()
+    registrations: set[tuple[int, int]] = set()
     if granted or user_id is not None:
         rows = (
             Registration.objects.confirmed()
             .filter(mine)
-            .values_list("seminar_id", "seminar__series_id", "audience_type_id", "attended")
+            .values_list("pk", "seminar_id", "seminar__series_id", "audience_type_id", "attended")
         )
-        for seminar_id, series_id, audience_type_id, came in rows:
+        for pk, seminar_id, series_id, audience_type_id, came in rows:
             seminar_ids.add(seminar_id)
+            registrations.add((seminar_id, pk))
             if came == Registration.Attendance.YES:
                 attended.add((series_id, audience_type_id))
     viewer = Viewer(
@@ -90,6 +100,7 @@ def viewer_for(request: HttpRequest) -> Viewer:
         seminar_ids=frozenset(seminar_ids),
         confirmed_audience_type_ids=frozenset(confirmed_types),
         attended_audience=frozenset(attended),
+        registrations=frozenset(registrations),
     )
     request._recording_viewer = viewer
     return viewer

@@ -290,6 +290,15 @@ class RecordingView(models.Model):
 
     recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="views")
     viewer_key = models.CharField(max_length=80)
+    # The viewer's confirmed registration for the recording's seminar, when they hold one
+    # (by account or emailed link): "watched the recording", counted per registrant.
+    registration = models.ForeignKey(
+        "webinars.Registration",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="recording_views",
+    )
     day = models.DateField()
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -219,13 +219,23 @@ def recordings_search_reindex(
 
 
 def recording_view_record(
-    *, recording: Recording, viewer_key: str, day: date | None = None
+    *,
+    recording: Recording,
+    viewer_key: str,
+    day: date | None = None,
+    registration_id: int | None = None,
 ) -> bool:
-    """Count one view per person per day; True when this one was counted."""
+    """Count one view per person per day, linked to the viewer's registration for the
+    seminar when they hold one; True when this one was counted."""
     day = day or timezone.localdate()
     try:
         with transaction.atomic():
-            RecordingView.objects.create(recording=recording, viewer_key=viewer_key[:80], day=day)
+            RecordingView.objects.create(
+                recording=recording,
+                viewer_key=viewer_key[:80],
+                day=day,
+                registration_id=registration_id,
+            )
     except IntegrityError:
         return False
     return True

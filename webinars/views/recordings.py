@@ -163,7 +163,10 @@ def recording_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if _counts_as_a_view(request, recording, viewer):
         today = timezone.localdate()
         recording_view_record(
-            recording=recording, viewer_key=_viewer_key(request, viewer, today), day=today
+            recording=recording,
+            viewer_key=_viewer_key(request, viewer, today),
+            day=today,
+            registration_id=viewer.registration_for(recording.seminar_id),
         )
     return render(
         request,

@@ -318,7 +318,9 @@ def test_viewer_of_a_guest_is_built_from_the_links_they_used(django_assert_num_q
     assert viewer == Viewer(
         seminar_ids=frozenset({granted.seminar_id}),
         attended_audience=frozenset({(granted.seminar.series_id, granted.audience_type_id)}),
+        registrations=frozenset({(granted.seminar_id, granted.pk)}),
     )
+    assert viewer.registration_for(granted.seminar_id) == granted.pk
     with django_assert_num_queries(0):
         assert viewer_for(_request()) == ANONYMOUS
 

@@ -677,6 +677,25 @@ def test_signed_in_viewer_counts_as_their_account(client):
     assert list(recording.views.values_list("viewer_key", flat=True)) == [f"user:{user.pk}"]
 
 
+def test_a_view_counts_as_the_registrants_when_they_hold_a_place_by_account_or_link(client):
+    recording = make_recording()
+    user = UserFactory()
+    by_account = RegistrationFactory(seminar=recording.seminar, user=user, email=user.email)
+    by_link = RegistrationFactory(seminar=recording.seminar, email="guest@example.org")
+    token = registration_token_issue(registration=by_link, scope=RegistrationToken.Scope.MANAGE)
+
+    client.force_login(user)
+    client.get(watch_url(recording))
+    client.logout()
+    client.get(reverse("webinars:registration_recording", args=[token]), follow=True)
+    client.logout()
+    client.get(watch_url(recording), HTTP_USER_AGENT="A stranger's browser")
+
+    assert sorted(
+        recording.views.values_list("registration_id", flat=True), key=lambda pk: pk or 0
+    ) == [None, by_account.pk, by_link.pk]
+
+
 def test_refused_and_head_requests_are_not_counted(client):
     members = make_recording("Members", access="signed_in")
     public = make_recording("Public")
