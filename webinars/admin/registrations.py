@@ -543,10 +543,11 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "title": gettext("Cancel places for their holders"),
             "opts": self.opts,
-            "registrations": registrations,
+            "selected": registrations,
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "action_name": "cancel_for_attendees",
+            "media": self.media + form.media,
         }
         return TemplateResponse(
             request, "admin/webinars/registration/cancel_for_attendees.html", context

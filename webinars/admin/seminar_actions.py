@@ -98,7 +98,7 @@ class SeminarActionsAdminMixin:
             **self.admin_site.each_context(request),
             "title": title,
             "opts": self.opts,
-            "seminars": seminars,
+            "selected": seminars,
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "action_name": action_name,
