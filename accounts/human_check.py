@@ -162,14 +162,18 @@ class HumanCheck:
             raise ValidationError(MESSAGES["missing"], code="missing")
         if len(payload) > MAX_PAYLOAD_LENGTH:
             raise ValidationError(MESSAGES["invalid"], code="invalid")
+        try:
+            parsed = altcha.Payload.from_base64(payload)
+        except (ValueError, KeyError, TypeError, RecursionError):
+            raise ValidationError(MESSAGES["invalid"], code="invalid") from None
         result = altcha.verify_solution(
-            payload, _secret("challenge"), hmac_key_secret=_secret("derived-key")
+            parsed, _secret("challenge"), hmac_key_secret=_secret("derived-key")
         )
         if result.expired:
             raise ValidationError(MESSAGES["expired"], code="expired")
         if not result.verified:
             raise ValidationError(MESSAGES["invalid"], code="invalid")
-        challenge = altcha.Payload.from_base64(payload).challenge
+        challenge = parsed.challenge
         data = challenge.parameters.data
         if not isinstance(data, dict) or data.get("scope") != self.scope:
             raise ValidationError(MESSAGES["invalid"], code="invalid")

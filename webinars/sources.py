@@ -51,11 +51,11 @@ def source_of(request: HttpRequest) -> dict[str, str]:
 
 
 def session_source(request: HttpRequest) -> dict[str, str]:
-    """What the visit's first source was, for a registration made now (every field set)."""
+    """What the visit's first source was, for a registration made now (registration_create
+    cleans and cuts each value to its field)."""
     session = getattr(request, "session", None)
     stored = session.get(SESSION_KEY, {}) if session is not None else {}
-    stored = stored if isinstance(stored, dict) else {}
-    return {name: clean_source_value(stored.get(name), 255) for name in SOURCE_FIELDS}
+    return stored if isinstance(stored, dict) else {}
 
 
 class VisitSourceMiddleware:

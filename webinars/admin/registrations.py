@@ -92,6 +92,21 @@ def registration_count(status: str) -> Coalesce:
     return Coalesce(Subquery(counts, output_field=IntegerField()), 0)
 
 
+# Why "Add a registration" was refused: the rules of the public form hold for organisers.
+CLOSED_FOR_ORGANISERS = {
+    selectors.ClosedReason.DRAFT: _(
+        "The seminar is a draft: publish it before adding registrations."
+    ),
+    selectors.ClosedReason.CANCELLED: _("The seminar was cancelled."),
+    selectors.ClosedReason.ENDED: _("The seminar has ended."),
+    selectors.ClosedReason.STARTED: _("The seminar has started: registration is over."),
+    selectors.ClosedReason.NOT_OPEN: _(
+        "Registration has not opened yet (see the seminar's window)."
+    ),
+    selectors.ClosedReason.CLOSED: _("Registration has closed (see the seminar's window)."),
+}
+
+
 class SeminarRegistrantsAdminMixin:
     """A seminar's registrants, from its admin: CSV export, attendance import, announcements.
 
@@ -162,7 +177,7 @@ class SeminarRegistrantsAdminMixin:
                 note=data["note"],
             )
         except RegistrationClosed as closed:
-            form.add_error(None, gettext("Registration is closed (%(why)s).") % {"why": closed})
+            form.add_error(None, CLOSED_FOR_ORGANISERS.get(closed.reason, str(closed)))
             return None
         except RegistrationFull:
             form.add_error(None, gettext("The seminar is full and has no waiting list."))

@@ -68,7 +68,8 @@ def registration_cancel_for_attendee(
     the seat to the waiting list). Returns whoever was promoted; raises
     :class:`RegistrationAlreadyCancelled` for a place cancelled before."""
     with transaction.atomic():
-        if Registration.objects.filter(pk=registration.pk, status="cancelled").exists():
+        cancelled = Registration.Status.CANCELLED
+        if Registration.objects.filter(pk=registration.pk, status=cancelled).exists():
             raise RegistrationAlreadyCancelled(registration.pk)
         promoted = registration_cancel(registration=registration)
         RegistrationAct.objects.create(

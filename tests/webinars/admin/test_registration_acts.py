@@ -103,6 +103,17 @@ def test_the_seat_rules_apply_to_organisers_too(organiser_client):
     assert Registration.objects.count() == 1
 
 
+def test_a_seminar_outside_its_registration_window_says_why(organiser_client):
+    seminar = SeminarFactory(draft=True)
+
+    response = organiser_client.post(add_url(seminar), person())
+
+    assert "The seminar is a draft: publish it before adding registrations." in (
+        response.content.decode()
+    )
+    assert Registration.objects.count() == 0
+
+
 def test_an_organiser_cancels_places_as_their_holders_would_and_the_seat_moves_on(
     organiser_client, organiser
 ):
