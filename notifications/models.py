@@ -16,6 +16,7 @@ class OutgoingEmail(models.Model):
         REGISTRATION_WAITLISTED = "registration_waitlisted", _("Waitlisted")
         WAITLIST_PROMOTED = "waitlist_promoted", _("Promoted from the waitlist")
         REGISTRATION_CANCELLED = "registration_cancelled", _("Registration cancelled")
+        MOVED_TO_WAITLIST = "moved_to_waitlist", _("Moved to the waiting list")
         REMINDER = "reminder", _("Reminder")
         SEMINAR_CHANGED = "seminar_changed", _("Seminar changed")
         SEMINAR_CANCELLED = "seminar_cancelled", _("Seminar cancelled")

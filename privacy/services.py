@@ -137,6 +137,7 @@ def _registration(registration: Registration) -> dict[str, Any]:
         "registered_at": _iso(registration.created_at),
         "cancelled_at": _iso(registration.cancelled_at),
         "promoted_from_waiting_list_at": _iso(registration.promoted_at),
+        "moved_to_waiting_list_at": _iso(registration.waitlisted_at),
         "name": registration.name,
         "email": registration.email,
         "organisation": registration.organisation,

@@ -38,6 +38,14 @@ class RegistrationNotWaitlisted(RegistrationError):
     """Only a waitlisted registration can be promoted."""
 
 
+class RegistrationNotConfirmed(RegistrationError):
+    """Only a confirmed place can be moved to the waiting list."""
+
+
+class WaitlistDisabled(RegistrationError):
+    """The seminar has no waiting list to move a place to."""
+
+
 class RecordingError(Exception):
     """A recording change that the rules forbid; the message is shown to the organiser."""
 

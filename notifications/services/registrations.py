@@ -15,6 +15,12 @@ REGISTRATION_KINDS = (
     OutgoingEmail.Kind.REGISTRATION_WAITLISTED,
     OutgoingEmail.Kind.WAITLIST_PROMOTED,
     OutgoingEmail.Kind.REGISTRATION_CANCELLED,
+    OutgoingEmail.Kind.MOVED_TO_WAITLIST,
+)
+# Emails that take a place's calendar entry away: their invite is a METHOD:CANCEL.
+_KINDS_WITH_CANCEL_INVITE = (
+    OutgoingEmail.Kind.REGISTRATION_CANCELLED,
+    OutgoingEmail.Kind.MOVED_TO_WAITLIST,
 )
 _KINDS_WITH_JOIN_LINK = (
     OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
@@ -31,7 +37,7 @@ def registration_email_queue(
     carry placeholders: the real tokens are minted at sending time
     (:func:`~notifications.services.links.with_link_token`), so no usable link is ever
     stored in the outbox. Confirmed and promoted emails carry a ``METHOD:REQUEST``
-    invite, a cancellation carries
+    invite, a cancellation or a move to the waiting list carries
     ``METHOD:CANCEL`` (one SEQUENCE above the seminar's while the seminar goes
     ahead, so clients accept it), a waitlisted email carries none.
     """
@@ -102,10 +108,10 @@ def registration_invite(
     seminar = registration.seminar
     if kind == OutgoingEmail.Kind.REGISTRATION_WAITLISTED:
         return "", ""
-    if kind == OutgoingEmail.Kind.REGISTRATION_CANCELLED:
+    if kind in _KINDS_WITH_CANCEL_INVITE:
         method = "CANCEL"
-        # registration_cancel has already raised the seminar's sequence for this CANCEL
-        # (clients ignore one whose SEQUENCE did not grow).
+        # registration_cancel (or _move_to_waitlist) has already raised the seminar's
+        # sequence for this CANCEL (clients ignore one whose SEQUENCE did not grow).
         join_url = None
     else:
         method = "REQUEST"

@@ -4,6 +4,7 @@ Organisers see, search and export registrations, mark and import attendance and
 promote from the waiting list; every change goes through ``webinars.services``.
 """
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import admin, messages
@@ -31,15 +32,17 @@ from webinars.errors import (
     RegistrationClosed,
     RegistrationError,
     RegistrationFull,
+    RegistrationNotConfirmed,
     RegistrationNotWaitlisted,
+    WaitlistDisabled,
 )
 from webinars.exports import answer_text, registrants_csv_response
 from webinars.forms.catalogue import (
     AudienceQuotaFormSet,
 )
 from webinars.forms.registrations import (
+    ActForAttendeesForm,
     AttendanceImportForm,
-    CancelForAttendeesForm,
     OrganiserRegistrationForm,
     RegistrationQuestionForm,
 )
@@ -56,6 +59,7 @@ from webinars.services import (
     attendance_mark,
     registration_add_for_attendee,
     registration_cancel_for_attendee,
+    registration_move_to_waitlist_for_attendee,
     registration_promote,
 )
 from webinars.sources import SOURCE_FIELDS
@@ -78,6 +82,19 @@ class RegistrationQuestionInline(admin.TabularInline):
     formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 30})}}
     ordering = ["position", "pk"]
     extra = 0
+
+
+def _refusal_reason(error: RegistrationError) -> str:
+    """Why the rules refused an organiser's act on one place, in words."""
+    if isinstance(error, RegistrationAlreadyCancelled):
+        return gettext("cancelled already")
+    if isinstance(error, RegistrationNotConfirmed):
+        return gettext("not a confirmed place (%(status)s)") % {"status": error.args[0]}
+    if isinstance(error, WaitlistDisabled):
+        return gettext("the seminar has no waiting list: cancel the place instead")
+    if isinstance(error, RegistrationClosed):
+        return gettext("the seminar is a draft, cancelled or over")
+    return str(error)
 
 
 def registration_count(status: str) -> Coalesce:
@@ -355,6 +372,7 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         "mark_attendance_unknown",
         "promote_from_waitlist",
         "cancel_for_attendees",
+        "move_to_waitlist_for_attendees",
         "export_csv",
     ]
     readonly_fields = [
@@ -371,6 +389,7 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         "created_at",
         "confirmation_sent_at",
         "promoted_at",
+        "waitlisted_at",
         "cancelled_at",
         "join_click_count",
         *SOURCE_FIELDS,
@@ -385,6 +404,7 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
                     "attended",
                     "created_at",
                     "promoted_at",
+                    "waitlisted_at",
                     "cancelled_at",
                 ]
             },
@@ -514,25 +534,29 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(
-        description=_("Cancel selected places for their holders…"), permissions=["change"]
-    )
-    def cancel_for_attendees(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
-        """Ask for a note, then cancel each place as its holder would (CANCEL invite,
-        the seat to the waiting list), recorded as done by this organiser."""
+    def _act_for_attendees(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet,
+        *,
+        action_name: str,
+        title: str,
+        act: Callable[..., object],
+        done_message: Callable[[int], str],
+    ) -> HttpResponse | None:
+        """Ask for a note, then ``act`` on each selected place, recorded as done by this
+        organiser. A place the rules refuse is named with why; the others go ahead."""
         registrations = list(queryset.select_related("seminar").order_by("pk"))
-        form = CancelForAttendeesForm(request.POST if "confirm" in request.POST else None)
+        form = ActForAttendeesForm(request.POST if "confirm" in request.POST else None)
         if form.is_bound and form.is_valid():
-            cancelled, skipped = 0, 0
+            done, refused = 0, []
             for registration in registrations:
                 try:
-                    registration_cancel_for_attendee(
+                    act(
                         registration=registration,
                         actor=request.user,
                         note=form.cleaned_data["note"],
                     )
-                except RegistrationAlreadyCancelled:
-                    skipped += 1
                 except RegistrationBusy:
                     self.message_user(
                         request,
@@ -540,32 +564,72 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
                         messages.WARNING,
                     )
                     break
+                except RegistrationError as error:
+                    refused.append(
+                        f"{registration.name} <{registration.email}>: {_refusal_reason(error)}"
+                    )
                 else:
-                    cancelled += 1
-            self.message_user(
-                request,
-                ngettext("Cancelled %(count)d place.", "Cancelled %(count)d places.", cancelled)
-                % {"count": cancelled}
-                + (
-                    gettext(" %(count)d were cancelled already.") % {"count": skipped}
-                    if skipped
-                    else ""
-                ),
-                messages.SUCCESS,
-            )
+                    done += 1
+            self.message_user(request, done_message(done), messages.SUCCESS)
+            if refused:
+                self.message_user(
+                    request,
+                    "{} {}".format(gettext("Left as they were:"), "; ".join(refused)),
+                    messages.WARNING,
+                )
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": gettext("Cancel places for their holders"),
+            "title": title,
             "opts": self.opts,
             "selected": registrations,
             "form": form,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "action_name": "cancel_for_attendees",
+            "action_name": action_name,
             "media": self.media + form.media,
         }
-        return TemplateResponse(
-            request, "admin/webinars/registration/cancel_for_attendees.html", context
+        return TemplateResponse(request, f"admin/webinars/registration/{action_name}.html", context)
+
+    @admin.action(
+        description=_("Cancel selected places for their holders…"), permissions=["change"]
+    )
+    def cancel_for_attendees(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Cancel each place as its holder would (CANCEL invite, the seat to the waiting
+        list)."""
+        return self._act_for_attendees(
+            request,
+            queryset,
+            action_name="cancel_for_attendees",
+            title=gettext("Cancel places for their holders"),
+            act=registration_cancel_for_attendee,
+            done_message=lambda count: (
+                ngettext("Cancelled %(count)d place.", "Cancelled %(count)d places.", count)
+                % {"count": count}
+            ),
+        )
+
+    @admin.action(
+        description=_("Move selected places to the waiting list…"), permissions=["change"]
+    )
+    def move_to_waitlist_for_attendees(
+        self, request: HttpRequest, queryset: QuerySet
+    ) -> HttpResponse | None:
+        """Move each confirmed place to the end of the waiting list (CANCEL invite, the
+        seat to the next on the list)."""
+        return self._act_for_attendees(
+            request,
+            queryset,
+            action_name="move_to_waitlist_for_attendees",
+            title=gettext("Move places to the waiting list"),
+            act=registration_move_to_waitlist_for_attendee,
+            done_message=lambda count: (
+                ngettext(
+                    "Moved %(count)d place to the waiting list.",
+                    "Moved %(count)d places to the waiting list.",
+                    count,
+                )
+                % {"count": count}
+            ),
         )
 
     @admin.action(description=_("Export as CSV"), permissions=["view"])

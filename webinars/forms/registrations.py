@@ -382,7 +382,7 @@ class AttendanceImportForm(forms.Form):
         return report
 
 
-class CancelForAttendeesForm(forms.Form):
+class ActForAttendeesForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         max_length=300,

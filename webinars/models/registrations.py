@@ -125,6 +125,9 @@ class Registration(models.Model):
     )
     confirmation_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
     promoted_at = models.DateTimeField(_("promoted from waitlist at"), null=True, blank=True)
+    # Set when an organiser moves a confirmed place to the waiting list: it joins the end
+    # of the queue, which is ordered by this or, for everyone else, by created_at.
+    waitlisted_at = models.DateTimeField(_("moved to the waiting list at"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
     # Set when the person's details were erased (at their request or by retention): the
     # row stays for seat and audience counts, with nothing that identifies anyone.
@@ -347,6 +350,7 @@ class RegistrationAct(models.Model):
     class Kind(models.TextChoices):
         ADDED = "added", _("added by an organiser")
         CANCELLED = "cancelled", _("cancelled by an organiser")
+        MOVED_TO_WAITLIST = "moved_to_waitlist", _("moved to the waiting list by an organiser")
 
     registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="acts")
     kind = models.CharField(_("what"), max_length=30, choices=Kind.choices)

@@ -20,6 +20,7 @@ from webinars.services.registration_acts import (
     RegistrationAlreadyCancelled,
     registration_add_for_attendee,
     registration_cancel_for_attendee,
+    registration_move_to_waitlist_for_attendee,
 )
 from webinars.services.registrations import (
     RegistrationResult,
@@ -29,6 +30,7 @@ from webinars.services.registrations import (
     registration_cancel,
     registration_create,
     registration_links_renew,
+    registration_move_to_waitlist,
     registration_promote,
     registration_token_issue,
     registration_update_details,
@@ -68,6 +70,8 @@ __all__ = [
     "registration_cancel_for_attendee",
     "registration_create",
     "registration_links_renew",
+    "registration_move_to_waitlist",
+    "registration_move_to_waitlist_for_attendee",
     "registration_promote",
     "registration_token_issue",
     "registration_update_details",

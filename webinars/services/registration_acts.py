@@ -15,6 +15,7 @@ from webinars.services.registrations import (
     RegistrationResult,
     registration_cancel,
     registration_create,
+    registration_move_to_waitlist,
 )
 
 
@@ -75,6 +76,23 @@ def registration_cancel_for_attendee(
         RegistrationAct.objects.create(
             registration=registration,
             kind=RegistrationAct.Kind.CANCELLED,
+            actor=actor,
+            note=note,
+        )
+    return promoted
+
+
+def registration_move_to_waitlist_for_attendee(
+    *, registration: Registration, actor: User, note: str = ""
+) -> Registration | None:
+    """Move a confirmed place to the end of the waiting list on an organiser's decision
+    (:func:`registration_move_to_waitlist`: the CANCEL invite, the seat to the next on
+    the list), recorded as done by ``actor``. Returns whoever was promoted."""
+    with transaction.atomic():
+        promoted = registration_move_to_waitlist(registration=registration)
+        RegistrationAct.objects.create(
+            registration=registration,
+            kind=RegistrationAct.Kind.MOVED_TO_WAITLIST,
             actor=actor,
             note=note,
         )

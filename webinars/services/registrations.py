@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import AudienceType, User, calendar_token_hash
@@ -26,7 +27,9 @@ from webinars.errors import (
     RegistrationBusy,
     RegistrationClosed,
     RegistrationFull,
+    RegistrationNotConfirmed,
     RegistrationNotWaitlisted,
+    WaitlistDisabled,
 )
 from webinars.models import (
     ConsentRecord,
@@ -341,8 +344,13 @@ def _fills_last_seat(seminar: Seminar, confirmed_before: int) -> bool:
     return seminar.capacity is not None and confirmed_before + 1 >= seminar.capacity
 
 
-def _promote_next(seminar: Seminar) -> Registration | None:
-    """Confirm the first waitlisted registration whose audience type has a seat; queue its email."""
+def _promote_next(seminar: Seminar, *, passing_over: int | None = None) -> Registration | None:
+    """Confirm the first waitlisted registration whose audience type has a seat; queue its email.
+
+    The queue runs in the order people joined it: when they registered, or when an
+    organiser moved their place to it. ``passing_over``: a registration id not to promote
+    (the place just moved to the waiting list must not take its own seat back).
+    """
     if not seminar.is_published or seminar.is_past:
         return None
     total, per_type = _confirmed_counts(seminar)
@@ -355,7 +363,8 @@ def _promote_next(seminar: Seminar) -> Registration | None:
         .select_for_update()
         .filter(seminar=seminar)
         .exclude(audience_type_id__in=full_types)
-        .order_by("created_at", "pk")
+        .exclude(pk=passing_over)
+        .order_by(Coalesce("waitlisted_at", "created_at"), "pk")
         .first()
     )
     if candidate is None:
@@ -410,8 +419,63 @@ def registration_cancel(*, registration: Registration) -> Registration | None:
     return promoted
 
 
+def _refuse_unless_going_ahead(seminar: Seminar) -> None:
+    """No invite may come or go for a draft, cancelled or finished seminar: an organiser's
+    promotion or move raises ``RegistrationClosed`` with the reason."""
+    if not seminar.is_published or seminar.is_past:
+        raise RegistrationClosed(
+            selectors.registration_closed_reason(seminar) or selectors.ClosedReason.ENDED
+        )
+
+
+def registration_move_to_waitlist(*, registration: Registration) -> Registration | None:
+    """Move a confirmed place to the end of the waiting list and give its seat to the
+    first fitting person on the list (organisers, e.g. for someone who asked to step back).
+
+    The holder gets the "moved to the waiting list" email, whose invite is a
+    ``METHOD:CANCEL`` (their calendar entry goes, as on a self-cancel), and their join
+    link stops working; they keep their manage link. Returns whoever was promoted, or
+    None. Raises ``RegistrationNotConfirmed`` for a waitlisted or cancelled place,
+    ``WaitlistDisabled`` when the seminar has no waiting list, and ``RegistrationClosed``
+    for a draft, cancelled or finished seminar.
+    """
+    try:
+        with transaction.atomic():
+            seminar = _locked_seminar(registration.seminar)
+            current = Registration.objects.select_for_update().get(pk=registration.pk)
+            if not current.is_confirmed:
+                raise RegistrationNotConfirmed(current.get_status_display())
+            _refuse_unless_going_ahead(seminar)
+            if not seminar.waitlist_enabled:
+                raise WaitlistDisabled(str(seminar))
+            current.status = Registration.Status.WAITLISTED
+            current.waitlisted_at = timezone.now()
+            current.promoted_at = None
+            current.save(update_fields=["status", "waitlisted_at", "promoted_at", "updated_at"])
+            # A personal CANCEL needs a higher SEQUENCE than the invite it withdraws.
+            seminar_sequence_raise(seminar=seminar)
+            current.seminar = seminar
+            notices.registration_email_queue(registration=current, kind=EmailKind.MOVED_TO_WAITLIST)
+            promoted = _promote_next(seminar, passing_over=current.pk)
+            if promoted is None:
+                catalogue_changed()  # a seat came free: a full seminar may be open again
+    except OperationalError as error:
+        if _is_lock_timeout(error):
+            raise RegistrationBusy from error
+        raise
+    _copy_state(current, registration)
+    return promoted
+
+
 def _copy_state(source: Registration, target: Registration) -> None:
-    for name in ("status", "cancelled_at", "promoted_at", "confirmation_sent_at", "updated_at"):
+    for name in (
+        "status",
+        "cancelled_at",
+        "promoted_at",
+        "waitlisted_at",
+        "confirmation_sent_at",
+        "updated_at",
+    ):
         setattr(target, name, getattr(source, name))
 
 
@@ -428,11 +492,7 @@ def registration_promote(*, registration: Registration) -> Registration:
             current = Registration.objects.select_for_update().get(pk=registration.pk)
             if not current.is_waitlisted:
                 raise RegistrationNotWaitlisted(current.get_status_display())
-            if not seminar.is_published or seminar.is_past:
-                # No invite may go out for a draft, cancelled or finished seminar.
-                raise RegistrationClosed(
-                    selectors.registration_closed_reason(seminar) or selectors.ClosedReason.ENDED
-                )
+            _refuse_unless_going_ahead(seminar)
             total, _per_type = _confirmed_counts(seminar)
             if seminar.capacity is not None and total >= seminar.capacity:
                 raise RegistrationFull

@@ -1,5 +1,6 @@
 """Organisers act for attendees: a place added for someone who phoned, places cancelled
-for people who wrote; the same service, emails and invites as self-service, recorded."""
+for people who wrote or moved to the waiting list; the same service, emails and invites
+as self-service, recorded."""
 
 import pytest
 from django.test import Client
@@ -141,9 +142,69 @@ def test_an_organiser_cancels_places_as_their_holders_would_and_the_seat_moves_o
         ("waiting@example.org", "waitlist_promoted", "REQUEST"),
     ]
     assert "Cancelled 1 place." in messages_of(done)
-    assert "Cancelled 0 places. 1 were cancelled already." in messages_of(again)
+    assert "Cancelled 0 places." in messages_of(again)
+    assert f"Left as they were: {holder.name} <holder@example.org>: cancelled already" in (
+        messages_of(again)
+    )
     act = RegistrationAct.objects.get()
     assert (act.kind, act.actor, act.note) == ("cancelled", organiser, "Asked by email")
+
+
+def test_an_organiser_moves_a_place_to_the_waiting_list_and_the_seat_moves_on(
+    organiser_client, organiser
+):
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
+    holder = RegistrationFactory(seminar=seminar, email="holder@example.org")
+    waiting = RegistrationFactory(
+        seminar=seminar, email="waiting@example.org", status=Registration.Status.WAITLISTED
+    )
+    data = {"action": "move_to_waitlist_for_attendees", "_selected_action": [holder.pk]}
+
+    asked = organiser_client.post(CHANGELIST, data)
+    done = organiser_client.post(
+        CHANGELIST, {**data, "confirm": "yes", "note": "Can only come next time"}, follow=True
+    )
+    again = organiser_client.post(CHANGELIST, {**data, "confirm": "yes"}, follow=True)
+
+    assert "Move to the waiting list" in asked.content.decode()
+    holder.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (holder.status, waiting.status) == ("waitlisted", "confirmed")
+    assert list(
+        OutgoingEmail.objects.order_by("pk").values_list("to_email", "kind", "calendar_method")
+    ) == [
+        ("holder@example.org", "moved_to_waitlist", "CANCEL"),
+        ("waiting@example.org", "waitlist_promoted", "REQUEST"),
+    ]
+    assert "Moved 1 place to the waiting list." in messages_of(done)
+    assert (
+        f"Left as they were: {holder.name} <holder@example.org>: not a confirmed place (Waitlisted)"
+        in (messages_of(again))
+    )
+    act = RegistrationAct.objects.get()
+    assert (act.kind, act.actor, act.note) == (
+        "moved_to_waitlist",
+        organiser,
+        "Can only come next time",
+    )
+    page = organiser_client.get(
+        reverse("admin:webinars_registration_change", args=[holder.pk])
+    ).content.decode()
+    assert "moved to the waiting list by an organiser" in page
+    assert "Can only come next time" in page
+
+
+def test_a_seminar_without_a_waiting_list_says_to_cancel_instead(organiser_client):
+    holder = RegistrationFactory(seminar=SeminarFactory(waitlist_enabled=False))
+    data = {"action": "move_to_waitlist_for_attendees", "_selected_action": [holder.pk]}
+
+    done = organiser_client.post(CHANGELIST, {**data, "confirm": "yes"}, follow=True)
+
+    refusal = "the seminar has no waiting list: cancel the place instead"
+    assert f"Left as they were: {holder.name} <{holder.email}>: {refusal}" in messages_of(done)
+    holder.refresh_from_db()
+    assert holder.status == "confirmed"
+    assert not OutgoingEmail.objects.exists()
 
 
 def test_only_organisers_may_act_for_attendees(client):

@@ -15,7 +15,9 @@ from webinars.errors import (
     RegistrationBusy,
     RegistrationClosed,
     RegistrationFull,
+    RegistrationNotConfirmed,
     RegistrationNotWaitlisted,
+    WaitlistDisabled,
 )
 from webinars.models import JoinClick, Registration, RegistrationToken, Seminar
 from webinars.services import registrations as services
@@ -25,6 +27,7 @@ from webinars.services.registrations import (
     join_click_record,
     registration_cancel,
     registration_create,
+    registration_move_to_waitlist,
     registration_promote,
     registration_token_issue,
     registration_update_details,
@@ -574,3 +577,76 @@ def test_public_pages_refresh_when_the_last_seat_goes_not_on_every_registration(
 
     assert after_first == start
     assert catalogue_version() != start
+
+
+def test_moving_a_place_to_the_waiting_list_cancels_its_invite_and_gives_the_seat_on():
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
+    holder = register(seminar, "holder@example.org").registration
+    waiting = register(seminar, "waiting@example.org").registration
+
+    promoted = registration_move_to_waitlist(registration=holder)
+
+    assert promoted == waiting
+    holder.refresh_from_db()
+    waiting.refresh_from_db()
+    assert (holder.status, waiting.status) == ("waitlisted", "confirmed")
+    assert holder.waitlisted_at is not None
+    assert holder.promoted_at is None
+    assert _invite_sequences("holder@example.org") == [("REQUEST", 0), ("CANCEL", 1)]
+    assert kinds_sent()[-2:] == [
+        ("holder@example.org", "moved_to_waitlist"),
+        ("waiting@example.org", "waitlist_promoted"),
+    ]
+    moved = OutgoingEmail.objects.get(kind="moved_to_waitlist")
+    assert "moved your place" in moved.body_text
+    assert "{join_url}" not in moved.body_text  # no join link: the place has none now
+
+
+def test_a_place_moved_to_the_waiting_list_joins_its_end_and_never_takes_its_seat_back():
+    seminar = SeminarFactory(capacity=2, waitlist_enabled=True)
+    holder = register(seminar, "holder@example.org").registration
+    other = register(seminar, "other@example.org").registration
+    queued = register(seminar, "queued@example.org").registration
+
+    assert registration_move_to_waitlist(registration=holder) == queued
+    # The next free seat goes to whoever joined the queue first: the moved place is last
+    # although it registered first.
+    registration_cancel(registration=other)
+    holder.refresh_from_db()
+    assert holder.status == "confirmed"
+
+    # Alone on the list with a seat free, the moved place stays waiting: it was moved.
+    solo = SeminarFactory(capacity=1, waitlist_enabled=True)
+    alone = register(solo, "alone@example.org").registration
+    assert registration_move_to_waitlist(registration=alone) is None
+    alone.refresh_from_db()
+    assert alone.status == "waitlisted"
+
+
+@pytest.mark.parametrize(
+    ("setup", "error"),
+    [
+        ("waitlisted", RegistrationNotConfirmed),
+        ("cancelled", RegistrationNotConfirmed),
+        ("no_waitlist", WaitlistDisabled),
+        ("past", RegistrationClosed),
+    ],
+)
+def test_moving_to_the_waiting_list_refuses_what_cannot_move(setup, error):
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=setup != "no_waitlist")
+    registration = register(seminar, "a@example.org").registration
+    if setup == "waitlisted":
+        registration = register(seminar, "b@example.org").registration
+    elif setup == "cancelled":
+        registration_cancel(registration=registration)
+    elif setup == "past":
+        seminar.starts_at = timezone.now() - timedelta(days=2)
+        seminar.ends_at = seminar.starts_at + timedelta(hours=1)
+        seminar.save()
+    before = (registration.status, OutgoingEmail.objects.count())
+
+    with pytest.raises(error):
+        registration_move_to_waitlist(registration=registration)
+
+    registration.refresh_from_db()
+    assert (registration.status, OutgoingEmail.objects.count()) == before
