@@ -4,6 +4,7 @@ from webinars.views import (
     attendee,
     catalogue,
     feeds,
+    insights,
     my_seminars,
     recording_files,
     recordings,
@@ -46,6 +47,28 @@ urlpatterns += [
     path("j/<str:token>/", attendee.registration_join, name="registration_join"),
     # Organisers' tools (a second factor required under /organiser/).
     path("organiser/share/<slug:slug>/", share.seminar_share_link, name="seminar_share_link"),
+    path("organiser/", insights.organiser_insights, name="organiser_insights"),
+    path("organiser/report.xlsx", insights.organiser_insights_xlsx, name="organiser_insights_xlsx"),
+    path(
+        "organiser/tables/<slug:table>.csv",
+        insights.organiser_insights_csv,
+        name="organiser_insights_csv",
+    ),
+    path(
+        "organiser/seminars/<slug:slug>/",
+        insights.organiser_seminar_insights,
+        name="organiser_seminar_insights",
+    ),
+    path(
+        "organiser/seminars/<slug:slug>/report.xlsx",
+        insights.organiser_seminar_insights_xlsx,
+        name="organiser_seminar_insights_xlsx",
+    ),
+    path(
+        "organiser/seminars/<slug:slug>/tables/<slug:table>.csv",
+        insights.organiser_seminar_insights_csv,
+        name="organiser_seminar_insights_csv",
+    ),
     path("me/", my_seminars.my_seminars, name="my_seminars"),
     path("me/calendar/renew/", my_seminars.my_calendar_renew, name="my_calendar_renew"),
     path("me/calendar/<slug:token>.ics", my_seminars.my_calendar, name="my_calendar"),

@@ -146,7 +146,12 @@ class Registration(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("registration")
         verbose_name_plural = _("registrations")
-        indexes = [models.Index(fields=["seminar", "status", "created_at"])]
+        indexes = [
+            models.Index(fields=["seminar", "status", "created_at"]),
+            # By address across seminars: "returning attendee" in the insights, and a
+            # person's records for an export or erasure.
+            models.Index(fields=["email"], name="webinars_registration_email"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["seminar", "email"],

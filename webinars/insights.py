@@ -1,0 +1,334 @@
+"""The organiser's insights as sections: each a table of figures, most with a chart of
+the same figures beside it. The pages show them, each table downloads as CSV and the
+whole report as one XLSX workbook (webinars.reports), all from the same tables.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from webinars import charts
+from webinars.reports import Column, Table
+from webinars.selectors.insights import (
+    Counts,
+    Overview,
+    SeminarReport,
+    SourceFigures,
+)
+
+
+@dataclass
+class Section:
+    table: Table
+    chart: SafeString | None = None
+
+
+FUNNEL = ("registered", "joined", "attended", "watched")
+
+
+def _funnel_labels() -> dict[str, str]:
+    return {
+        "registered": _("Registered"),
+        "joined": _("Joined"),
+        "attended": _("Attended"),
+        "watched": _("Watched the recording"),
+    }
+
+
+def _counts_columns(first: Column) -> list[Column]:
+    return [
+        first,
+        Column(_("Registered")),
+        Column(_("Waiting list")),
+        Column(_("Cancelled")),
+        Column(_("Joined")),
+        Column(_("Attended")),
+        Column(_("Watched the recording")),
+        Column(_("No-shows")),
+        Column(_("Attendance rate"), kind="rate"),
+    ]
+
+
+def _counts_row(counts: Counts) -> list:
+    return [
+        counts.registered,
+        counts.waitlisted,
+        counts.cancelled,
+        counts.joined,
+        counts.attended,
+        counts.watched,
+        counts.no_shows,
+        counts.attendance_rate,
+    ]
+
+
+def _audience_section(by_audience: list, *, chart_id: str) -> Section:
+    table = Table(
+        slug="audience-types",
+        title=_("By audience type"),
+        columns=_counts_columns(Column(_("Audience type"), kind="text")),
+        rows=[[audience.name, *_counts_row(counts)] for audience, counts in by_audience],
+    )
+    labels = _funnel_labels()
+    chart = charts.bar_chart(
+        chart_id=chart_id,
+        title=_("Registered, joined, attended and watched, by audience type"),
+        categories=[audience.name for audience, _counts in by_audience],
+        series=[
+            (labels[stage], [getattr(counts, stage) for _audience, counts in by_audience])
+            for stage in FUNNEL
+        ],
+    )
+    return Section(table=table, chart=chart)
+
+
+def _sources_section(
+    sources: list[SourceFigures], other: SourceFigures | None, *, title: str, chart_id: str
+) -> Section:
+    rows = [*sources, *([other] if other else [])]
+
+    def label(figures: SourceFigures) -> str:
+        if figures is other:
+            return _("Other sources")
+        return figures.source or _("Direct, or not known")
+
+    table = Table(
+        slug="sources",
+        title=title,
+        columns=[
+            Column(_("Source"), kind="text"),
+            Column(_("Registrations")),
+            Column(_("Registered")),
+            Column(_("Attended")),
+        ],
+        rows=[[label(each), each.registrations, each.registered, each.attended] for each in rows],
+        note=_(
+            "A source is the utm_source of the link the person came by (the share link "
+            "builder makes such links), else the site that linked to us (↗)."
+        ),
+    )
+    chart = charts.bar_chart(
+        chart_id=chart_id,
+        title=title,
+        categories=[label(each) for each in rows],
+        series=[(_("Registrations"), [each.registrations for each in rows])],
+    )
+    return Section(table=table, chart=chart)
+
+
+def _day(moment: date) -> str:
+    return moment.strftime("%d %b %Y")
+
+
+def overview_sections(report: Overview) -> list[Section]:
+    """The series or all-seminars report: funnel, trend, new and returning, sources,
+    organisations, and every seminar's figures."""
+    sections = [_audience_section(report.by_audience, chart_id="chart-funnel")]
+    uk = ZoneInfo(settings.UK_TIME_ZONE)
+    rated = [each for each in report.seminars if each.counts.has_report]
+    sections.append(
+        Section(
+            table=Table(
+                slug="attendance-trend",
+                title=_("Attendance rate per seminar"),
+                columns=[
+                    Column(_("Seminar"), kind="text"),
+                    Column(_("Date"), kind="date"),
+                    Column(_("Registered")),
+                    Column(_("Attended")),
+                    Column(_("Attendance rate"), kind="rate"),
+                ],
+                rows=[
+                    [
+                        each.seminar.title,
+                        timezone.localdate(each.seminar.starts_at, uk),
+                        each.counts.registered,
+                        each.counts.attended,
+                        each.counts.attendance_rate,
+                    ]
+                    for each in rated
+                ],
+                note=_("Seminars with an imported attendance report, in date order."),
+            ),
+            chart=charts.line_chart(
+                chart_id="chart-trend",
+                title=_("Attendance rate per seminar, in date order"),
+                points=[
+                    (
+                        _day(timezone.localdate(each.seminar.starts_at, uk)),
+                        each.counts.attendance_rate,
+                    )
+                    for each in rated
+                ],
+                percent=True,
+            ),
+        )
+    )
+    attended = [each for each in report.seminars if each.new_attendees or each.returning_attendees]
+    sections.append(
+        Section(
+            table=Table(
+                slug="new-and-returning",
+                title=_("New and returning attendees"),
+                columns=[
+                    Column(_("Seminar"), kind="text"),
+                    Column(_("Date"), kind="date"),
+                    Column(_("New")),
+                    Column(_("Returning")),
+                ],
+                rows=[
+                    [
+                        each.seminar.title,
+                        timezone.localdate(each.seminar.starts_at, uk),
+                        each.new_attendees,
+                        each.returning_attendees,
+                    ]
+                    for each in attended
+                ],
+                note=_(
+                    "Returning: the same email address attended an earlier seminar "
+                    "(any, before this range too). In all: %(new)s new, %(returning)s returning."
+                )
+                % {"new": report.new_attendees, "returning": report.returning_attendees},
+            ),
+            chart=charts.bar_chart(
+                chart_id="chart-returning",
+                title=_("New and returning attendees per seminar"),
+                categories=[each.seminar.title for each in attended],
+                series=[
+                    (_("New"), [each.new_attendees for each in attended]),
+                    (_("Returning"), [each.returning_attendees for each in attended]),
+                ],
+            ),
+        )
+    )
+    sections.append(
+        _sources_section(
+            report.sources, report.other_sources, title=_("Top sources"), chart_id="chart-sources"
+        )
+    )
+    sections.append(
+        Section(
+            table=Table(
+                slug="organisations",
+                title=_("Top organisations"),
+                columns=[
+                    Column(_("Organisation"), kind="text"),
+                    Column(_("Registrations")),
+                    Column(_("Attended")),
+                    Column(_("Seminars")),
+                ],
+                rows=[
+                    [each.organisation, each.registrations, each.attended, each.seminars]
+                    for each in report.organisations
+                ],
+                note=_("As registrants wrote them; spellings differing only in case count as one."),
+            ),
+            chart=charts.bar_chart(
+                chart_id="chart-organisations",
+                title=_("Top organisations by registrations"),
+                categories=[each.organisation for each in report.organisations],
+                series=[
+                    (_("Registrations"), [each.registrations for each in report.organisations])
+                ],
+            ),
+        )
+    )
+    sections.append(
+        Section(
+            table=Table(
+                slug="seminars",
+                title=_("Every seminar"),
+                columns=[
+                    Column(_("Seminar"), kind="text"),
+                    Column(_("Date"), kind="date"),
+                    Column(_("Series"), kind="text"),
+                    *_counts_columns(Column(_("Capacity")))[1:],
+                ],
+                rows=[
+                    [
+                        each.seminar.title,
+                        timezone.localdate(each.seminar.starts_at, uk),
+                        each.seminar.series.name if each.seminar.series else "",
+                        *_counts_row(each.counts),
+                    ]
+                    for each in report.seminars
+                ],
+                links=[
+                    reverse("webinars:organiser_seminar_insights", args=[each.seminar.slug])
+                    for each in report.seminars
+                ],
+            )
+        )
+    )
+    return sections
+
+
+def seminar_sections(report: SeminarReport) -> list[Section]:
+    """One seminar's report: audience types, statuses, countries, sources, and
+    registrations day by day before the start."""
+    sections = [_audience_section(report.by_audience, chart_id="chart-audience")]
+    country_names = [
+        countries.name(code) if code else _("Not given") for code, _live, _att in report.by_country
+    ]
+    sections.append(
+        Section(
+            table=Table(
+                slug="countries",
+                title=_("By country"),
+                columns=[
+                    Column(_("Country"), kind="text"),
+                    Column(_("Registrations")),
+                    Column(_("Attended")),
+                ],
+                rows=[
+                    [name, live, attended]
+                    for name, (_code, live, attended) in zip(
+                        country_names, report.by_country, strict=True
+                    )
+                ],
+                note=_("Confirmed and waiting-list places."),
+            ),
+            chart=charts.bar_chart(
+                chart_id="chart-countries",
+                title=_("Registrations by country"),
+                categories=country_names,
+                series=[(_("Registrations"), [live for _c, live, _a in report.by_country])],
+            ),
+        )
+    )
+    sections.append(
+        _sources_section(report.sources, None, title=_("By source"), chart_id="chart-sources")
+    )
+    running, cumulative = 0, []
+    for day, count in report.by_day:
+        running += count
+        cumulative.append((day, count, running))
+    sections.append(
+        Section(
+            table=Table(
+                slug="registrations-by-day",
+                title=_("Registrations before the start, day by day"),
+                columns=[
+                    Column(_("Day"), kind="date"),
+                    Column(_("Registrations that day")),
+                    Column(_("Registrations so far")),
+                ],
+                rows=[[day, count, total] for day, count, total in cumulative],
+                note=_("Every registration made, cancelled ones included; days in UK time."),
+            ),
+            chart=charts.line_chart(
+                chart_id="chart-days",
+                title=_("Registrations so far, day by day before the start"),
+                points=[(_day(day), total) for day, _count, total in cumulative],
+            ),
+        )
+    )
+    return sections
