@@ -51,6 +51,7 @@ bench: install ## Run the benchmarks (needs PostgreSQL and Redis; BENCH_ARGS=--q
 	$(BIN)/python bench/registration.py $(BENCH_ARGS)
 	$(BIN)/python bench/reminders.py $(BENCH_ARGS)
 	$(BIN)/python bench/archive.py $(BENCH_ARGS)
+	$(BIN)/python bench/insights.py $(BENCH_ARGS)
 	$(BIN)/python bench/human_check.py $(BENCH_ARGS)
 
 install: $(STAMP) ## Create .venv and install from requirements.lock

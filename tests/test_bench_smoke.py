@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 
 import pytest
 
-from bench import pages, registration, reminders
+from bench import insights, pages, registration, reminders
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -377,3 +377,45 @@ def test_quick_archive_benchmark_finds_the_planted_phrase_and_serves_the_watch_p
     phrase_row = next(line for line in run.stdout.splitlines() if line.startswith("phrase"))
     assert phrase_row.split()[3] == "1"  # "phrase, planted once  1  p50  p95"
     assert "statuses {200: 20}" in run.stdout
+
+
+# --- bench/insights.py ------------------------------------------------------------------------
+
+
+def test_insights_report_line_gives_percentiles_queries_and_the_target():
+    fast = insights.PageFigures("all seminars", "/organiser/", queries=14)
+    fast.timings = [0.120] * 50 + [0.180] * 45 + [0.400] * 5
+    slow = insights.PageFigures("one seminar", "/organiser/seminars/x/", queries=1)
+    slow.timings = [0.250] * 90 + [0.320] * 10
+
+    assert insights.report_line(fast) == (
+        "all seminars: p50 120 ms, p95 180 ms, 14 queries (target p95 ≤ 300 ms: met)"
+    )
+    assert insights.report_line(slow) == (
+        "one seminar: p50 250 ms, p95 320 ms, 1 query (target p95 ≤ 300 ms: missed)"
+    )
+
+
+def test_insights_page_error_names_the_url_and_the_status():
+    error = insights.PageError("/organiser/?start=2025-01-01&end=2025-12-31", 404)
+
+    assert error.line() == (
+        "FAILED: GET /organiser/?start=2025-01-01&end=2025-12-31 answered 404, not 200"
+    )
+
+
+def test_insights_bench_sizes():
+    full, quick = insights.parse_args([]), insights.parse_args(["--quick"])
+
+    assert (full.seminars, full.registrations, full.rounds) == (100, 300, 40)
+    assert (quick.seminars, quick.registrations, quick.rounds) == (10, 50, 5)
+    assert full.cache_url.endswith("/9")
+
+
+@pytest.mark.services
+def test_quick_insights_benchmark_serves_every_insights_page():
+    run = _run_bench("insights", "--quick", database="kizuna_bench_insights", BENCH_CACHE_URL=9)
+
+    assert run.returncode == 0, run.stdout + run.stderr
+    for label in ("all seminars", "one series", "one seminar"):
+        assert f"\n{label}: p50 " in run.stdout

@@ -12,12 +12,14 @@ The words, as the pages define them for organisers:
 - *no-show*: a confirmed place at a seminar that has ended, neither joined nor attended.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
@@ -139,6 +141,20 @@ class SeminarReport:
     by_day: list[tuple[date, int]] = field(default_factory=list)
 
 
+@contextmanager
+def _planned_without_jit() -> Iterator[None]:
+    """Run the report's queries without PostgreSQL's JIT compiler. Their cost estimates
+    (a hashed subplan per row) pass jit_above_cost, and compiling took 260 ms for a query
+    that runs in 30 ms (bench/insights.py, 100 seminars × 300 places). SET LOCAL ends
+    with the transaction, so nothing else is affected."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        yield
+
+
 def _flags(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
     """Each registration with whether it joined and whether it watched (one subquery each,
     not a join that would multiply rows)."""
@@ -171,11 +187,23 @@ def _counts(row: dict) -> Counts:
     return Counts(**{name: row[f"count_{name}"] for name in Counts.__dataclass_fields__})
 
 
-def _grouped_counts(registrations: QuerySet[Registration], key: str) -> dict[object, Counts]:
+def _grouped_counts(
+    registrations: QuerySet[Registration], *keys: str
+) -> dict[tuple[object, ...], Counts]:
+    """The figures per combination of ``keys`` (e.g. seminar and audience type), in one
+    pass: each EXISTS is evaluated once per place, whatever totals are summed after."""
     rows = (
-        _flags(registrations).values(key).annotate(**_count_aggregates(timezone.now())).order_by()
+        _flags(registrations).values(*keys).annotate(**_count_aggregates(timezone.now())).order_by()
     )
-    return {row[key]: _counts(row) for row in rows}
+    return {tuple(row[key] for key in keys): _counts(row) for row in rows}
+
+
+def _totals_by(grouped: dict[tuple[object, ...], Counts], position: int) -> dict[object, Counts]:
+    """Sum grouped figures over every key but the one at ``position``."""
+    parts: dict[object, list[Counts]] = {}
+    for key, counts in grouped.items():
+        parts.setdefault(key[position], []).append(counts)
+    return {key: _sum(each) for key, each in parts.items()}
 
 
 def _sum(counts: Iterable[Counts]) -> Counts:
@@ -223,34 +251,59 @@ def _sources(registrations: QuerySet[Registration]) -> list[SourceFigures]:
     ]
 
 
-def _attendee_origins(registrations: QuerySet[Registration]) -> dict[int, tuple[int, int]]:
+# New or returning, by address: one pass over the attended places (a hash join), not a
+# correlated EXISTS per attendee, which bench/insights.py measured at a second for 100
+# seminars × 300 places. Portable SQL: SQLite runs it too.
+_ORIGINS_SQL = """
+WITH attended AS (
+    SELECT registration.email, registration.seminar_id, seminar.starts_at
+    FROM {registrations} AS registration
+    JOIN {seminars} AS seminar ON seminar.id = registration.seminar_id
+    WHERE registration.status = %s AND registration.attended = %s
+      AND registration.anonymised_at IS NULL
+),
+in_scope AS (
+    SELECT email, seminar_id, starts_at FROM attended WHERE seminar_id IN ({scope})
+),
+firsts AS (
+    SELECT email, MIN(starts_at) AS first_at FROM attended
+    WHERE email IN (SELECT email FROM in_scope)
+    GROUP BY email
+)
+SELECT in_scope.seminar_id,
+       SUM(CASE WHEN in_scope.starts_at > firsts.first_at THEN 0 ELSE 1 END),
+       SUM(CASE WHEN in_scope.starts_at > firsts.first_at THEN 1 ELSE 0 END)
+FROM in_scope JOIN firsts ON firsts.email = in_scope.email
+GROUP BY in_scope.seminar_id
+"""
+
+
+def _attendee_origins(seminars: QuerySet[Seminar]) -> dict[int, tuple[int, int]]:
     """Per seminar id: (new, returning) attendees, returning meaning the same address
     attended an earlier seminar (any, inside the range or before it)."""
-    earlier = Registration.objects.filter(
-        email=OuterRef("email"),
-        attended=ATTENDED,
-        status=CONFIRMED,
-        seminar__starts_at__lt=OuterRef("seminar__starts_at"),
+    scope_sql, scope_params = seminars.values("pk").query.sql_with_params()
+    sql = _ORIGINS_SQL.format(
+        registrations=connection.ops.quote_name(Registration._meta.db_table),
+        seminars=connection.ops.quote_name(Seminar._meta.db_table),
+        scope=scope_sql,
     )
-    rows = (
-        registrations.filter(status=CONFIRMED, attended=ATTENDED, anonymised_at__isnull=True)
-        .annotate(came_before=Exists(earlier))
-        .values("seminar_id")
-        .annotate(
-            new=Count("pk", filter=Q(came_before=False)),
-            returning=Count("pk", filter=Q(came_before=True)),
-        )
-        .order_by()
-    )
-    return {row["seminar_id"]: (row["new"], row["returning"]) for row in rows}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [CONFIRMED.value, ATTENDED.value, *scope_params])
+        return {seminar_id: (new, returning) for seminar_id, new, returning in cursor.fetchall()}
 
 
 def overview(scope: Scope) -> Overview:
     """The report over every seminar in ``scope``, in a fixed number of queries."""
+    with _planned_without_jit():
+        return _overview(scope)
+
+
+def _overview(scope: Scope) -> Overview:
     seminars = list(scope.seminars().select_related("series").order_by("starts_at", "pk"))
     registrations = Registration.objects.filter(seminar__in=scope.seminars())
-    per_seminar = _grouped_counts(registrations, "seminar_id")
-    origins = _attendee_origins(registrations)
+    grouped = _grouped_counts(registrations, "seminar_id", "audience_type_id")
+    per_seminar = _totals_by(grouped, 0)
+    origins = _attendee_origins(scope.seminars())
     seminar_figures = [
         SeminarFigures(
             seminar=seminar,
@@ -275,7 +328,7 @@ def overview(scope: Scope) -> Overview:
     return Overview(
         scope=scope,
         totals=_sum(per_seminar.values()),
-        by_audience=_by_audience(_grouped_counts(registrations, "audience_type_id")),
+        by_audience=_by_audience(_totals_by(grouped, 1)),
         seminars=seminar_figures,
         sources=top_sources,
         other_sources=other,
@@ -313,8 +366,13 @@ def _organisations(registrations: QuerySet[Registration]) -> list[OrganisationFi
 
 def seminar_report(seminar: Seminar) -> SeminarReport:
     """One seminar's report, in a fixed number of queries."""
+    with _planned_without_jit():
+        return _seminar_report(seminar)
+
+
+def _seminar_report(seminar: Seminar) -> SeminarReport:
     registrations = Registration.objects.filter(seminar=seminar)
-    per_type = _grouped_counts(registrations, "audience_type_id")
+    per_type = _totals_by(_grouped_counts(registrations, "audience_type_id"), 0)
     countries = (
         registrations.exclude(status=CANCELLED)
         .values("country")

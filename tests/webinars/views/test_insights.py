@@ -16,6 +16,7 @@ from openpyxl import load_workbook
 from accounts.models import AudienceType
 from tests.factories import (
     JoinClickFactory,
+    OrganiserFactory,
     RecordingFactory,
     RecordingViewFactory,
     RegistrationFactory,
@@ -23,6 +24,7 @@ from tests.factories import (
     SeriesFactory,
     UserFactory,
 )
+from tests.utils import sign_in_staff
 from webinars.models import Registration
 
 pytestmark = pytest.mark.django_db
@@ -336,3 +338,22 @@ def test_the_query_count_does_not_grow_with_seminars_or_registrations(organiser_
 
     assert fifty == one
     assert busy_seminar == one_seminar
+
+
+def test_the_seminar_page_and_the_admin_lead_organisers_to_its_insights(client, seminars):
+    hokkaido = seminars["first"]
+    url = reverse("webinars:organiser_seminar_insights", args=["hokkaido"])
+    client.force_login(UserFactory())
+    attendee_page = client.get(hokkaido.get_absolute_url()).content.decode()
+    client.logout()
+    sign_in_staff(client, OrganiserFactory())
+
+    organiser_page = client.get(hokkaido.get_absolute_url()).content.decode()
+    admin_page = client.get(
+        reverse("admin:webinars_seminar_change", args=[hokkaido.pk])
+    ).content.decode()
+
+    assert f'href="{url}"' not in attendee_page
+    assert f'href="{url}"' in organiser_page
+    assert f'href="{url}"' in admin_page
+    assert f'href="{OVERVIEW}"' in admin_page  # beside the admin's own links
