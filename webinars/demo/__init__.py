@@ -7,9 +7,11 @@ follow).
 
 The data is declarative, in ``content``; the seeding is one small function per kind of
 object, by area: ``catalogue`` (series, topics, speakers, seminars), ``accounts`` (the demo
-organiser), ``registrations`` (questions, registrants) and ``recordings``, all called in
-turn from ``demo_seed()``. ``seed_series`` and ``seed_topics`` are public for the
-benchmarks, which build their own seminars on the demo series and topics.
+organiser), ``registrations`` (questions, registrants), ``recordings`` and ``engagement``
+(the past seminars' crowds from ``crowds``, attendance, join clicks and recording views, for
+the organisers' insights), all called in turn from ``demo_seed()``. ``seed_series`` and
+``seed_topics`` are public for the benchmarks, which build their own seminars on the demo
+series and topics.
 """
 
 from dataclasses import dataclass
@@ -29,6 +31,7 @@ from webinars.demo.accounts import (
     seed_organiser,
 )
 from webinars.demo.catalogue import seed_seminars, seed_series, seed_speakers, seed_topics
+from webinars.demo.engagement import Engagement, seed_engagement
 from webinars.demo.recordings import recordings_summary, seed_recordings, slides_pdf
 from webinars.demo.registrations import seed_questions, seed_registrations
 from webinars.models import Recording, Registration, Seminar, Series, Speaker, Topic
@@ -57,6 +60,7 @@ class DemoResult:
     organiser: User
     registrations: list[Registration]
     recordings: dict[str, Recording]
+    engagement: Engagement
 
     def headline(self) -> str:
         """One line of counts: what the demo holds."""
@@ -66,7 +70,7 @@ class DemoResult:
             f"Demo data ready: {len(self.series)} series, {len(seminars)} seminars "
             f"({upcoming} upcoming, {len(seminars) - upcoming} past), "
             f"{len(self.speakers)} speakers, {len(self.topics)} topics, "
-            f"{len(self.registrations)} registrations."
+            f"{len(self.registrations) + self.engagement.crowd} registrations."
         )
 
     def notes(self) -> list[str]:
@@ -88,6 +92,7 @@ class DemoResult:
             *second_factor,
             "The demo organiser's password is reset to the one above on every run.",
             *recordings_summary(self.recordings.values(), admin_url=admin_url),
+            self.engagement.summary(),
         ]
 
 
@@ -102,6 +107,7 @@ def demo_seed(*, now: datetime) -> DemoResult:
         questions = seed_questions(seminars=seminars)
         registrations = seed_registrations(now=now, seminars=seminars, questions=questions)
         recordings = seed_recordings(now=now, seminars=seminars, organiser=organiser)
+        engagement = seed_engagement(now=now, seminars=seminars, recordings=recordings)
         catalogue_changed()
     return DemoResult(
         now=now,
@@ -112,4 +118,5 @@ def demo_seed(*, now: datetime) -> DemoResult:
         organiser=organiser,
         registrations=registrations,
         recordings=recordings,
+        engagement=engagement,
     )

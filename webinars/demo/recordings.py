@@ -4,7 +4,8 @@ Two past seminars have recordings. "Kyushu by rail" is published, with chapters,
 transcript and PDF slides; it is created as published with its follow-ups counted as
 already sent, so seeding writes no email. The digital transformation seminar's recording
 is ready but unpublished: publishing it from the admin sends the three follow-up wordings
-(attended, missed, attendance unknown) to ``var/outbox/``.
+(attended, missed, attendance unknown) to ``var/outbox/``, to the named registrants and to
+the seminar's crowd (``crowds``) who asked for it.
 """
 
 from collections.abc import Iterable

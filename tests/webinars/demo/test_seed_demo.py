@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -14,12 +15,16 @@ from notifications.models import OutgoingEmail
 from tests.utils import totp_code
 from webinars import services
 from webinars.cache import catalogue_version
+from webinars.demo.content.recordings import RECORDING_REGISTRATIONS
+from webinars.demo.content.registrations import REGISTRATIONS
 from webinars.demo.dates import AroundUkClockChange, last_sunday
 from webinars.demo.recordings import slides_pdf
 from webinars.models import (
+    JoinClick,
     Recording,
     RecordingChapter,
     RecordingMaterial,
+    RecordingView,
     Registration,
     RegistrationQuestion,
     RegistrationToken,
@@ -30,6 +35,7 @@ from webinars.models import (
     Topic,
     TranscriptCue,
 )
+from webinars.models.registrations import RegistrationQuerySet
 from webinars.recording_access import ANONYMOUS
 from webinars.selectors.recordings import recordings_archive
 
@@ -38,6 +44,9 @@ pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# The registrants the demo names one by one; the past seminars' crowds are everyone else.
+NAMED = {spec.email for spec in (*REGISTRATIONS, *RECORDING_REGISTRATIONS)}
+PAST = ["kyushu-by-rail", "local-government-digital-transformation", "ageing-society-japan-uk"]
 
 
 @pytest.fixture(autouse=True)
@@ -78,8 +87,14 @@ def snapshot() -> dict[str, object]:
         ),
         "registrations": sorted(
             Registration.objects.values_list(
-                "seminar__slug", "email", "status", "attended", "updated_at"
+                "seminar__slug", "email", "status", "attended", "created_at", "updated_at"
             )
+        ),
+        "join_clicks": sorted(
+            JoinClick.objects.values_list("pk", "registration__email", "clicked_at", "redirected")
+        ),
+        "recording_views": sorted(
+            RecordingView.objects.values_list("pk", "viewer_key", "day", "registration__email")
         ),
         "emails": sorted(OutgoingEmail.objects.values_list("pk", "to_email", "kind")),
         "tokens": RegistrationToken.objects.count(),
@@ -112,7 +127,8 @@ def test_seed_demo_twice_creates_nothing_new_and_changes_nothing(_today):
     assert (Series.objects.count(), Seminar.objects.count()) == (2, 12)
     assert (Speaker.objects.count(), Topic.objects.count()) == (9, 13)
     assert SeminarSpeaker.objects.count() == 30
-    assert (Registration.objects.count(), OutgoingEmail.objects.count()) == (22, 13)
+    assert (Registration.objects.count(), OutgoingEmail.objects.count()) == (118, 13)
+    assert (JoinClick.objects.count(), RecordingView.objects.count()) == (70, 24)
     assert (Recording.objects.count(), RecordingChapter.objects.count()) == (2, 10)
     assert (TranscriptCue.objects.count(), RecordingMaterial.objects.count()) == (43, 1)
     assert len(first["private_files"]) == 2
@@ -124,7 +140,7 @@ def test_seed_demo_prints_summary_and_organiser_login():
     digital = Recording.objects.get(slug="local-government-digital-transformation")
     assert output.splitlines() == [
         "Demo data ready: 2 series, 12 seminars (9 upcoming, 3 past), 9 speakers, 13 topics, "
-        "22 registrations.",
+        "118 registrations.",
         "Organiser login: organiser@example.org / kizuna-demo  "
         "(admin: http://localhost:8000/admin/)",
         "TOTP secret: KIZUNADEMOTOTPSECRETFORLOCALONLY",
@@ -139,6 +155,8 @@ def test_seed_demo_prints_summary_and_organiser_login():
         "0 materials]. Publish it at "
         f"http://localhost:8000/admin/webinars/recording/{digital.pk}/change/ and its "
         "follow-up emails land in var/outbox/.",
+        "Past seminars, for the organisers' insights: 105 registrations from 27 organisations "
+        "in 7 countries, 59 attended, 70 join clicks, 24 recording views.",
     ]
 
 
@@ -448,7 +466,8 @@ def test_seed_demo_past_seminar_has_attendance_marked():
     seed()
 
     kyushu = Seminar.objects.get(slug="kyushu-by-rail")
-    rows = list(kyushu.registrations.order_by("email").values_list("email", "status", "attended"))
+    named = kyushu.registrations.filter(email__in=NAMED)
+    rows = list(named.order_by("email").values_list("email", "status", "attended"))
 
     assert kyushu.is_past
     assert rows == [
@@ -458,9 +477,9 @@ def test_seed_demo_past_seminar_has_attendance_marked():
         ("peter.doyle@greenisle.example", "confirmed", "no"),
         ("raj.mistry@harbourtravel.example", "confirmed", "yes"),
     ]
-    assert set(kyushu.registrations.values_list("recording_followup_opt_in", flat=True)) == {True}
+    assert set(named.values_list("recording_followup_opt_in", flat=True)) == {True}
     # Registered a fortnight before the seminar, not on the day the demo was loaded.
-    assert set(kyushu.registrations.values_list("created_at", flat=True)) == {
+    assert set(named.values_list("created_at", flat=True)) == {
         datetime(2026, 10, 9, 9, 0, tzinfo=UTC)
     }
 
@@ -507,7 +526,7 @@ def test_reseeding_after_a_cancellation_registers_and_sends_nothing_again(_today
         "fiona.mackay@heatherandpine.example",
         "cancelled",
     )
-    assert Registration.objects.count() == 22
+    assert Registration.objects.count() == 118
     assert OutgoingEmail.objects.count() == emails
 
 
@@ -632,9 +651,9 @@ def test_seed_demo_leaves_the_digital_recording_ready_but_unpublished():
     assert (recording.video_provider, recording.video_id) == ("youtube", "digitalTran")
     assert services.recording_publish_problems(recording=recording) == []
     rows = list(
-        recording.seminar.registrations.order_by("email").values_list(
-            "email", "status", "attended", "recording_followup_opt_in"
-        )
+        recording.seminar.registrations.filter(email__in=NAMED)
+        .order_by("email")
+        .values_list("email", "status", "attended", "recording_followup_opt_in")
     )
     assert rows == [
         ("daniel.price@localdigital.example", "confirmed", "yes", False),
@@ -649,13 +668,17 @@ def test_publishing_the_demo_recording_sends_the_three_wordings(
 ):
     seed()
     recording = Recording.objects.get(slug="local-government-digital-transformation")
+    # The crowd at the seminar hears too: everyone confirmed who asked for the recording.
+    opted_in = recording.seminar.registrations.filter(
+        status="confirmed", recording_followup_opt_in=True
+    )
 
-    assert services.recording_publish(recording=recording) == 3
+    assert services.recording_publish(recording=recording) == opted_in.count() == 20
 
     subjects = dict(
-        OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.RECORDING_AVAILABLE).values_list(
-            "to_email", "subject"
-        )
+        OutgoingEmail.objects.filter(
+            kind=OutgoingEmail.Kind.RECORDING_AVAILABLE, to_email__in=NAMED
+        ).values_list("to_email", "subject")
     )
     title = "Digital transformation in local government: Japan and the UK compared"
     assert subjects == {
@@ -686,7 +709,7 @@ def test_reseeding_keeps_an_organisers_publication_choice_and_restores_lost_slid
     assert digital.published_at == NOW
     assert material.file.storage.exists(material.file.name)
     assert RecordingMaterial.objects.count() == 1
-    assert OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.RECORDING_AVAILABLE).count() == 3
+    assert OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.RECORDING_AVAILABLE).count() == 20
 
 
 def test_reseeding_keeps_an_organisers_uploaded_video_other_address_and_access(_today):
@@ -737,3 +760,155 @@ def test_demo_totp_secret_is_never_set_with_debug_off(settings):
     assert not organiser.authenticator_set.filter(type=Authenticator.Type.TOTP).exists()
     assert "TOTP secret" not in output
     assert "sets up their own authenticator app" in output
+
+
+# --- Engagement on past seminars (the organisers' insights) -----------------------------
+
+
+def _past_registrations(slug: str) -> RegistrationQuerySet:
+    return Registration.objects.filter(seminar__slug=slug)
+
+
+def test_seed_demo_past_seminars_have_attendance_join_clicks_audiences_and_countries():
+    seed()
+
+    for slug in PAST:
+        registrations = _past_registrations(slug)
+        assert registrations.filter(attended="yes").exists(), slug
+        assert JoinClick.objects.filter(registration__seminar__slug=slug).exists(), slug
+        assert registrations.values("audience_type").distinct().count() >= 2, slug
+        assert registrations.values("country").distinct().count() >= 2, slug
+    past = Seminar.objects.filter(ends_at__lte=NOW).values_list("slug", flat=True)
+    assert sorted(past) == sorted(PAST)
+
+
+def test_seed_demo_past_seminars_mostly_confirmed_with_attendance_rising():
+    seed()
+
+    rates = []
+    for slug in PAST:
+        registrations = _past_registrations(slug)
+        statuses = Counter(registrations.values_list("status", flat=True))
+        attended = Counter(registrations.confirmed().values_list("attended", flat=True))
+        assert statuses["confirmed"] > 0.8 * registrations.count(), slug
+        assert 1 <= statuses["cancelled"] <= 3 and 1 <= statuses["waitlisted"] <= 2, slug
+        # Cancelled places say when; places no one confirmed were not marked at the door.
+        assert not registrations.filter(status="cancelled", cancelled_at__isnull=True).exists()
+        unconfirmed = registrations.exclude(status="confirmed")
+        assert set(unconfirmed.values_list("attended", flat=True)) == {"unknown"}
+        rates.append(attended["yes"] / (attended["yes"] + attended["no"]))
+    # Oldest first (the autumn pair, then the one twenty days ago): the trend goes up.
+    assert rates == sorted(rates)
+    assert all(0.55 <= rate <= 0.75 for rate in rates), rates
+
+
+def test_seed_demo_past_registrations_spread_over_the_weeks_before_with_some_sources():
+    seed()
+
+    for slug in PAST:
+        seminar = Seminar.objects.get(slug=slug)
+        crowd = seminar.registrations.exclude(email__in=NAMED)
+        times = sorted(crowd.values_list("created_at", flat=True))
+        assert seminar.starts_at - timedelta(days=30) < times[0] < times[-1] < seminar.starts_at
+        assert times[-1] - times[0] > timedelta(days=14), slug
+        sourced = crowd.exclude(utm_source="", referrer_host="")
+        assert 0 < sourced.count() < crowd.count() / 2 + 5, slug
+    kyushu = _past_registrations("kyushu-by-rail")
+    assert kyushu.filter(utm_source="abta-newsletter", utm_medium="email").exists()
+    assert kyushu.filter(referrer_host="www.jnto.go.jp").exists()
+    countries = Counter(
+        Registration.objects.filter(seminar__slug__in=PAST).values_list("country", flat=True)
+    )
+    assert countries.most_common(1)[0][0] == "GB"
+    assert {"JP", "FR", "DE", "IE", "NL"} <= set(countries)
+
+
+def test_seed_demo_crowds_use_example_addresses_and_repeat_organisations():
+    seed()
+
+    crowd = Registration.objects.filter(seminar__slug__in=PAST).exclude(email__in=NAMED)
+    domains = {email.rsplit("@", 1)[1] for email in crowd.values_list("email", flat=True)}
+    assert domains == {"example.org", "example.com"}
+    seminars_per_organisation = Counter(
+        organisation
+        for organisation, _seminar in set(
+            crowd.exclude(organisation="").values_list("organisation", "seminar")
+        )
+    )
+    assert max(seminars_per_organisation.values()) >= 2
+
+
+def test_seed_demo_brings_some_attendees_back_to_another_past_seminar():
+    seed()
+
+    attended = Registration.objects.filter(seminar__slug__in=PAST, attended="yes")
+    seminars_per_email = Counter(attended.values_list("email", flat=True))
+
+    assert max(seminars_per_email.values()) >= 2
+    assert min(seminars_per_email.values()) == 1
+
+
+def test_seed_demo_join_clicks_are_near_the_start_and_mostly_from_attendees():
+    seed()
+
+    for slug in PAST:
+        seminar = Seminar.objects.get(slug=slug)
+        clicks = JoinClick.objects.filter(registration__seminar=seminar)
+        assert all(
+            abs(clicked_at - seminar.starts_at) < timedelta(hours=2)
+            for clicked_at in clicks.values_list("clicked_at", flat=True)
+        )
+        attendees = set(clicks.filter(registration__attended="yes").values_list("registration"))
+        others = set(clicks.exclude(registration__attended="yes").values_list("registration"))
+        assert len(attendees) > 0.6 * seminar.registrations.filter(attended="yes").count()
+        assert len(others) < len(attendees)
+        assert not clicks.exclude(registration__status="confirmed").exists()
+
+
+def test_seed_demo_counts_views_of_the_published_recording_by_registrants():
+    seed()
+
+    kyushu = Recording.objects.get(slug="kyushu-by-rail")
+    views = RecordingView.objects.all()
+
+    assert Registration.objects.filter(recording_views__isnull=False).exists()
+    assert set(views.values_list("recording", flat=True)) == {kyushu.pk}
+    assert not views.exclude(registration__status="confirmed").exists()
+    days = sorted(views.values_list("day", flat=True))
+    assert kyushu.published_at.date() <= days[0] <= days[-1] <= NOW.date()
+    assert all(key.startswith("anon:") for key in views.values_list("viewer_key", flat=True))
+
+
+def _engagement_counts() -> tuple[int, int, int]:
+    return (Registration.objects.count(), JoinClick.objects.count(), RecordingView.objects.count())
+
+
+def test_seed_demo_twice_keeps_registrations_join_clicks_and_views(_today):
+    seed()
+    counts = _engagement_counts()
+    _today.shift(60 * 60)
+
+    seed()
+
+    assert _engagement_counts() == counts
+
+
+def test_reseeding_on_a_later_day_moves_past_history_with_its_seminar(_today):
+    seed()
+    counts = (Registration.objects.count(), JoinClick.objects.count())
+    _today.move_to(datetime(2026, 11, 30, 12, 0, tzinfo=UTC))
+
+    seed()
+
+    seminar = Seminar.objects.get(slug="ageing-society-japan-uk")
+    assert seminar.starts_at == datetime(2026, 11, 10, 10, 0, tzinfo=UTC)
+    assert (Registration.objects.count(), JoinClick.objects.count()) == counts
+    times = seminar.registrations.values_list("created_at", flat=True)
+    assert all(seminar.starts_at - timedelta(days=30) < at < seminar.starts_at for at in times)
+    clicks = JoinClick.objects.filter(registration__seminar=seminar)
+    assert all(
+        abs(at - seminar.starts_at) < timedelta(hours=2)
+        for at in clicks.values_list("clicked_at", flat=True)
+    )
+    # Moving a seminar that is over tells no one: it sends nothing.
+    assert OutgoingEmail.objects.count() == 13

@@ -12,7 +12,8 @@ from webinars.demo import DemoSetupError, demo_seed
 class Command(BaseCommand):
     help = (
         "Load idempotent demo data: both series, upcoming and past seminars, JET speakers, "
-        "registrations and a demo organiser whose login is printed."
+        "registrations (with attendance, join clicks and recording views for the past "
+        "seminars) and a demo organiser whose login is printed."
     )
 
     def add_arguments(self, parser) -> None:
