@@ -60,8 +60,11 @@
     }
 
     function offsetMs(ms, zone) {
-      const p = partsIn(ms, zone);
-      return Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second) - ms;
+      // The parts have whole seconds: compare with whole seconds too, or the
+      // milliseconds of Date.now() read as an offset of their own.
+      const whole = Math.floor(ms / 1000) * 1000;
+      const p = partsIn(whole, zone);
+      return Date.UTC(p.year, p.month - 1, p.day, p.hour % 24, p.minute, p.second) - whole;
     }
 
     // The instant that a wall clock in `zone` reads as the given date and time.

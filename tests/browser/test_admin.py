@@ -1,7 +1,8 @@
 """An organiser in a real browser: password, then the authenticator app's code, then the
 admin, whose pages keep to the admin's Content-Security-Policy (no console errors)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from allauth.account.models import EmailAddress
@@ -92,3 +93,36 @@ def test_an_organiser_types_a_tokyo_time_and_sees_london_move_across_the_clock_c
     assert "10:00 GMT" in after and "19:00" in after
     assert "The UK clocks change on" in before  # between now and the seminar
     assert problems.messages == [], "\n".join(problems.messages)
+
+
+def _next_uk_clock_change(after: date) -> date:
+    london = ZoneInfo("Europe/London")
+    day = after
+    offset = datetime.combine(day, time(12), tzinfo=london).utcoffset()
+    while datetime.combine(day, time(12), tzinfo=london).utcoffset() == offset:
+        day += timedelta(days=1)
+    return day
+
+
+def test_no_clock_change_warning_when_the_uk_clocks_stay_put_until_the_seminar(
+    live_server, browser_page
+):
+    today = timezone.localdate()
+    seminar_day = _next_uk_clock_change(today) - timedelta(days=2)
+    if seminar_day <= today:
+        pytest.skip("the UK clocks change within two days: no quiet day to plan on")
+    organiser = StaffFactory(is_superuser=True)
+    EmailAddress.objects.create(user=organiser, email=organiser.email, verified=True, primary=True)
+    page = browser_page
+    sign_in_with_two_factors(page, live_server, organiser)
+
+    page.goto(live_server.url + reverse("admin:webinars_seminar_add"))
+    page.locator("select[name=timezone]").select_option("Asia/Tokyo")
+    page.locator("input[name=starts_at_0]").fill(seminar_day.isoformat())
+    page.locator("input[name=starts_at_1]").fill("19:00")
+    preview = page.locator("[data-seminar-time-preview]").inner_text()
+
+    # Date.now() has milliseconds; the seminar's moment has none: they once read as a
+    # clock change on the seminar's own day.
+    assert "19:00" in preview
+    assert "The UK clocks change" not in preview
