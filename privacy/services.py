@@ -368,10 +368,11 @@ def _admin_history_scrub(model: type, pks: list[int], *, addresses: Iterable[str
 
 
 def _emails_delete(emails: QuerySet[OutgoingEmail], *, keep_pending_cancel: bool) -> int:
-    """Delete ``emails``, but let a queued cancellation go first: it is marked to be
-    deleted once sent, and its registration link cleared so it names no registration."""
+    """Delete ``emails``, but let a queued cancellation (or move to the waiting list,
+    whose invite is a CANCEL too) go first: it is marked to be deleted once sent, and its
+    registration link cleared so it names no registration."""
     pending_cancel = emails.filter(
-        kind=OutgoingEmail.Kind.REGISTRATION_CANCELLED,
+        kind__in=[OutgoingEmail.Kind.REGISTRATION_CANCELLED, OutgoingEmail.Kind.MOVED_TO_WAITLIST],
         status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.SENDING],
     )
     if keep_pending_cancel:

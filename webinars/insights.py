@@ -42,9 +42,9 @@ def _funnel_labels() -> dict[str, str]:
     }
 
 
-def _counts_columns(first: Column) -> list[Column]:
+def _counts_columns() -> list[Column]:
+    """The columns of a Counts row (:func:`_counts_row`)."""
     return [
-        first,
         Column(_("Registered")),
         Column(_("Waiting list")),
         Column(_("Cancelled")),
@@ -73,7 +73,7 @@ def _audience_section(by_audience: list, *, chart_id: str) -> Section:
     table = Table(
         slug="audience-types",
         title=_("By audience type"),
-        columns=_counts_columns(Column(_("Audience type"), kind="text")),
+        columns=[Column(_("Audience type"), kind="text"), *_counts_columns()],
         rows=[[audience.name, *_counts_row(counts)] for audience, counts in by_audience],
     )
     labels = _funnel_labels()
@@ -193,8 +193,10 @@ def overview_sections(report: Overview) -> list[Section]:
                     for each in attended
                 ],
                 note=_(
-                    "Returning: the same email address attended an earlier seminar "
-                    "(any, before this range too). In all: %(new)s new, %(returning)s returning."
+                    "Returning: the same email address attended an earlier seminar (any, "
+                    "before this range too), so someone who came to three seminars here is "
+                    "new at the first and returning at the next two. Erased registrations "
+                    "are not counted. In all: %(new)s new, %(returning)s returning."
                 )
                 % {"new": report.new_attendees, "returning": report.returning_attendees},
             ),
@@ -250,7 +252,7 @@ def overview_sections(report: Overview) -> list[Section]:
                     Column(_("Seminar"), kind="text"),
                     Column(_("Date"), kind="date"),
                     Column(_("Series"), kind="text"),
-                    *_counts_columns(Column(_("Capacity")))[1:],
+                    *_counts_columns(),
                 ],
                 rows=[
                     [

@@ -15,6 +15,7 @@ from datetime import date
 from django.utils.text import slugify
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
 
 from webinars.exports import neutralise_formula
@@ -56,7 +57,9 @@ class Table:
 
 
 def _text(value: Value) -> str:
-    return neutralise_formula(str(value))
+    # Control characters (a vertical tab pasted into a title) are invalid in a workbook's
+    # XML, and openpyxl refuses them; they carry nothing a reader needs in a CSV either.
+    return neutralise_formula(ILLEGAL_CHARACTERS_RE.sub("", str(value)))
 
 
 def table_csv(table: Table) -> str:
@@ -94,10 +97,10 @@ def tables_xlsx(tables: Sequence[Table], *, title: str) -> bytes:
     """Every table as a sheet of one workbook: a bold header row, counts as integers,
     rates as fractions formatted 0.0%, dates as dates."""
     workbook = Workbook(write_only=True)
-    workbook.properties.title = title
+    workbook.properties.title = _text(title)
     used: set[str] = set()
     for table in tables:
-        sheet = workbook.create_sheet(title=_sheet_title(table.title, used))
+        sheet = workbook.create_sheet(title=_sheet_title(_text(table.title), used))
         header = []
         for column in table.columns:
             cell = WriteOnlyCell(sheet, value=_text(column.label))

@@ -38,7 +38,11 @@ from tests.factories import (
 )
 from webinars.errors import RegistrationBusy
 from webinars.models import Registration
-from webinars.services import registration_cancel, registration_create
+from webinars.services import (
+    registration_cancel,
+    registration_create,
+    registration_move_to_waitlist,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -224,6 +228,21 @@ def test_erasing_a_guest_registration_leaves_no_trace_of_it(mailoutbox):
     assert registration.status == Registration.Status.CANCELLED
     assert registration.anonymised_at is not None
     assert (erasure.route, erasure.registrations, erasure.cancelled) == (Erasure.Route.GUEST, 1, 1)
+
+
+def test_erasing_a_place_just_moved_to_the_waiting_list_still_withdraws_its_invite(mailoutbox):
+    seminar = SeminarFactory(title="Hokkaido in winter", capacity=1, waitlist_enabled=True)
+    registration = RegistrationFactory(seminar=seminar, email=EMAIL, name=NAME)
+    registration_move_to_waitlist(registration=registration)
+
+    registration_erase(registration=registration)
+    for email in OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED):
+        email_deliver(email_id=email.pk)
+
+    # The move's email carries the calendar CANCEL: it goes before it is erased.
+    calendars = [message for message in mailoutbox if "METHOD:CANCEL" in str(message.message())]
+    assert len(calendars) == 1
+    assert text_columns_holding(NAME, EMAIL) == []
 
 
 def test_an_organiser_erases_a_person_by_address_after_a_preview(person):

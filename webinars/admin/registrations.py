@@ -570,7 +570,8 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
                     )
                 else:
                     done += 1
-            self.message_user(request, done_message(done), messages.SUCCESS)
+            if done:
+                self.message_user(request, done_message(done), messages.SUCCESS)
             if refused:
                 self.message_user(
                     request,
@@ -616,12 +617,18 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
     ) -> HttpResponse | None:
         """Move each confirmed place to the end of the waiting list (CANCEL invite, the
         seat to the next on the list)."""
+        batch = list(queryset.values_list("pk", flat=True))
+
+        def move(**act: Any) -> Registration | None:
+            # None of the batch may take back a seat that another of it just left.
+            return registration_move_to_waitlist_for_attendee(**act, passing_over=batch)
+
         return self._act_for_attendees(
             request,
             queryset,
             action_name="move_to_waitlist_for_attendees",
             title=gettext("Move places to the waiting list"),
-            act=registration_move_to_waitlist_for_attendee,
+            act=move,
             done_message=lambda count: (
                 ngettext(
                     "Moved %(count)d place to the waiting list.",

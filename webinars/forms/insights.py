@@ -2,8 +2,10 @@
 string, so a report's address can be bookmarked and shared with colleagues)."""
 
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +21,7 @@ EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 def default_range(today: date | None = None) -> tuple[date, date]:
     """The last twelve months and the next six: past seminars' figures and the
     registrations of those coming."""
-    today = today or timezone.localdate()
+    today = today or timezone.localdate(timezone=ZoneInfo(settings.UK_TIME_ZONE))
     return today - timedelta(days=DEFAULT_DAYS_BACK), today + timedelta(days=DEFAULT_DAYS_AHEAD)
 
 

@@ -6,10 +6,13 @@ is the same for one seminar or a hundred (tests/webinars/views/test_insights.py)
 
 The words, as the pages define them for organisers:
 - *registered*: a confirmed place (waiting-list and cancelled places are counted apart);
-- *joined*: a confirmed place whose join link was opened at least once;
+- *joined*: a confirmed place whose join link took them to the meeting (opened in the
+  joining window, not the countdown before it nor the recording after the end);
 - *attended*: marked as attended by an imported attendance report;
 - *watched*: the registrant opened the seminar's recording (by their link or signed in);
-- *no-show*: a confirmed place at a seminar that has ended, neither joined nor attended.
+- *no-show*: a confirmed place at a seminar that took place and has ended, neither joined
+  nor attended (a cancelled seminar has none);
+- *attendance rate*: attended over registered, at seminars with an attendance report only.
 """
 
 from collections.abc import Iterable, Iterator
@@ -80,17 +83,35 @@ class Counts:
     watched: int = 0
     no_shows: int = 0
     # Confirmed places whose attendance no report has settled: while every place of a
-    # seminar is unknown, it has no report and no attendance rate.
+    # seminar is unknown, it has no report.
     attendance_unknown: int = 0
+    # The attendance rate's terms: confirmed places at seminars with an attendance report,
+    # and how many of those attended (set by _with_reports, then summed like the rest),
+    # so a seminar still to come, or without a report, does not lower the rate.
+    reported: int = 0
+    reported_attended: int = 0
 
     @property
     def has_report(self) -> bool:
-        return self.registered > 0 and self.attendance_unknown < self.registered
+        return self.reported > 0
 
     @property
     def attendance_rate(self) -> float | None:
-        """Attended over confirmed places, or None without a report."""
-        return self.attended / self.registered if self.has_report else None
+        """Attended over confirmed places where a report says who came; None without."""
+        return self.reported_attended / self.reported if self.reported else None
+
+
+# The Counts fields that are aggregates of the database (the rest are derived).
+AGGREGATED = (
+    "registered",
+    "waitlisted",
+    "cancelled",
+    "joined",
+    "attended",
+    "watched",
+    "no_shows",
+    "attendance_unknown",
+)
 
 
 @dataclass
@@ -159,7 +180,9 @@ def _flags(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
     """Each registration with whether it joined and whether it watched (one subquery each,
     not a join that would multiply rows)."""
     return registrations.annotate(
-        has_joined=Exists(JoinClick.objects.filter(registration=OuterRef("pk"))),
+        # Went through to the meeting: a click outside the joining window (the countdown,
+        # or the recording after the end) is no sign of attending.
+        has_joined=Exists(JoinClick.objects.filter(registration=OuterRef("pk"), redirected=True)),
         has_watched=Exists(RecordingView.objects.filter(registration=OuterRef("pk"))),
     )
 
@@ -175,8 +198,10 @@ def _count_aggregates(now: datetime) -> dict[str, Count]:
         "joined": confirmed & Q(has_joined=True),
         "attended": confirmed & Q(attended=ATTENDED),
         "watched": Q(has_watched=True),
+        # A cancelled seminar keeps its places confirmed, but nobody failed to come.
         "no_shows": confirmed
-        & Q(seminar__ends_at__lte=now, has_joined=False)
+        & Q(seminar__status=Seminar.Status.PUBLISHED, seminar__ends_at__lte=now)
+        & Q(has_joined=False)
         & ~Q(attended=ATTENDED),
         "attendance_unknown": confirmed & Q(attended=Registration.Attendance.UNKNOWN),
     }
@@ -184,18 +209,41 @@ def _count_aggregates(now: datetime) -> dict[str, Count]:
 
 
 def _counts(row: dict) -> Counts:
-    return Counts(**{name: row[f"count_{name}"] for name in Counts.__dataclass_fields__})
+    return Counts(**{name: row[f"count_{name}"] for name in AGGREGATED})
 
 
 def _grouped_counts(
     registrations: QuerySet[Registration], *keys: str
 ) -> dict[tuple[object, ...], Counts]:
-    """The figures per combination of ``keys`` (e.g. seminar and audience type), in one
-    pass: each EXISTS is evaluated once per place, whatever totals are summed after."""
+    """The figures per seminar and combination of ``keys`` (e.g. audience type), keyed
+    (seminar id, *keys), in one pass: each EXISTS is evaluated once per place, whatever
+    totals are summed after."""
     rows = (
-        _flags(registrations).values(*keys).annotate(**_count_aggregates(timezone.now())).order_by()
+        _flags(registrations)
+        .values("seminar_id", *keys)
+        .annotate(**_count_aggregates(timezone.now()))
+        .order_by()
     )
-    return {tuple(row[key] for key in keys): _counts(row) for row in rows}
+    return _with_reports(
+        {(row["seminar_id"], *(row[key] for key in keys)): _counts(row) for row in rows}
+    )
+
+
+def _with_reports(
+    grouped: dict[tuple[object, ...], Counts],
+) -> dict[tuple[object, ...], Counts]:
+    """Set the rate's terms on the groups of seminars (the key's first part) that have an
+    attendance report: some confirmed place whose attendance is settled."""
+    settled: dict[object, int] = {}
+    for (seminar_id, *_rest), counts in grouped.items():
+        settled[seminar_id] = settled.get(seminar_id, 0) + (
+            counts.registered - counts.attendance_unknown
+        )
+    for (seminar_id, *_rest), counts in grouped.items():
+        if settled[seminar_id]:
+            counts.reported = counts.registered
+            counts.reported_attended = counts.attended
+    return grouped
 
 
 def _totals_by(grouped: dict[tuple[object, ...], Counts], position: int) -> dict[object, Counts]:
@@ -301,7 +349,7 @@ def overview(scope: Scope) -> Overview:
 def _overview(scope: Scope) -> Overview:
     seminars = list(scope.seminars().select_related("series").order_by("starts_at", "pk"))
     registrations = Registration.objects.filter(seminar__in=scope.seminars())
-    grouped = _grouped_counts(registrations, "seminar_id", "audience_type_id")
+    grouped = _grouped_counts(registrations, "audience_type_id")
     per_seminar = _totals_by(grouped, 0)
     origins = _attendee_origins(scope.seminars())
     seminar_figures = [
@@ -372,7 +420,7 @@ def seminar_report(seminar: Seminar) -> SeminarReport:
 
 def _seminar_report(seminar: Seminar) -> SeminarReport:
     registrations = Registration.objects.filter(seminar=seminar)
-    per_type = _totals_by(_grouped_counts(registrations, "audience_type_id"), 0)
+    per_type = _totals_by(_grouped_counts(registrations, "audience_type_id"), 1)
     countries = (
         registrations.exclude(status=CANCELLED)
         .values("country")

@@ -4,6 +4,7 @@ the waiting list; the same emails and calendar invites; promotion into a freed s
 is recorded as a RegistrationAct: who, when, what.
 """
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
@@ -83,13 +84,20 @@ def registration_cancel_for_attendee(
 
 
 def registration_move_to_waitlist_for_attendee(
-    *, registration: Registration, actor: User, note: str = ""
+    *,
+    registration: Registration,
+    actor: User,
+    note: str = "",
+    passing_over: Iterable[int] = (),
 ) -> Registration | None:
     """Move a confirmed place to the end of the waiting list on an organiser's decision
     (:func:`registration_move_to_waitlist`: the CANCEL invite, the seat to the next on
-    the list), recorded as done by ``actor``. Returns whoever was promoted."""
+    the list but not to ``passing_over``, the rest of a batch), recorded as done by
+    ``actor``. Returns whoever was promoted."""
     with transaction.atomic():
-        promoted = registration_move_to_waitlist(registration=registration)
+        promoted = registration_move_to_waitlist(
+            registration=registration, passing_over=passing_over
+        )
         RegistrationAct.objects.create(
             registration=registration,
             kind=RegistrationAct.Kind.MOVED_TO_WAITLIST,

@@ -344,12 +344,12 @@ def _fills_last_seat(seminar: Seminar, confirmed_before: int) -> bool:
     return seminar.capacity is not None and confirmed_before + 1 >= seminar.capacity
 
 
-def _promote_next(seminar: Seminar, *, passing_over: int | None = None) -> Registration | None:
+def _promote_next(seminar: Seminar, *, passing_over: Iterable[int] = ()) -> Registration | None:
     """Confirm the first waitlisted registration whose audience type has a seat; queue its email.
 
     The queue runs in the order people joined it: when they registered, or when an
-    organiser moved their place to it. ``passing_over``: a registration id not to promote
-    (the place just moved to the waiting list must not take its own seat back).
+    organiser moved their place to it. ``passing_over``: registration ids not to promote
+    (places just moved to the waiting list must not take their seats back).
     """
     if not seminar.is_published or seminar.is_past:
         return None
@@ -363,17 +363,23 @@ def _promote_next(seminar: Seminar, *, passing_over: int | None = None) -> Regis
         .select_for_update()
         .filter(seminar=seminar)
         .exclude(audience_type_id__in=full_types)
-        .exclude(pk=passing_over)
+        .exclude(pk__in=list(passing_over))
         .order_by(Coalesce("waitlisted_at", "created_at"), "pk")
         .first()
     )
     if candidate is None:
         return None
+    candidate.seminar = seminar
     _confirm(candidate)
     return candidate
 
 
 def _confirm(registration: Registration) -> None:
+    """Give a waiting place its seat and queue the promotion email (the seminar locked)."""
+    if registration.waitlisted_at is not None:
+        # An organiser moved this place to the list and its holder was sent a CANCEL:
+        # the new invite must outrank it.
+        seminar_sequence_raise(seminar=registration.seminar)
     now = timezone.now()
     registration.status = Registration.Status.CONFIRMED
     registration.promoted_at = now
@@ -428,14 +434,17 @@ def _refuse_unless_going_ahead(seminar: Seminar) -> None:
         )
 
 
-def registration_move_to_waitlist(*, registration: Registration) -> Registration | None:
+def registration_move_to_waitlist(
+    *, registration: Registration, passing_over: Iterable[int] = ()
+) -> Registration | None:
     """Move a confirmed place to the end of the waiting list and give its seat to the
     first fitting person on the list (organisers, e.g. for someone who asked to step back).
 
     The holder gets the "moved to the waiting list" email, whose invite is a
     ``METHOD:CANCEL`` (their calendar entry goes, as on a self-cancel), and their join
     link stops working; they keep their manage link. Returns whoever was promoted, or
-    None. Raises ``RegistrationNotConfirmed`` for a waitlisted or cancelled place,
+    None. ``passing_over``: other places moved in the same batch, which must not take a
+    seat back either. Raises ``RegistrationNotConfirmed`` for a waitlisted or cancelled place,
     ``WaitlistDisabled`` when the seminar has no waiting list, and ``RegistrationClosed``
     for a draft, cancelled or finished seminar.
     """
@@ -450,13 +459,12 @@ def registration_move_to_waitlist(*, registration: Registration) -> Registration
                 raise WaitlistDisabled(str(seminar))
             current.status = Registration.Status.WAITLISTED
             current.waitlisted_at = timezone.now()
-            current.promoted_at = None
-            current.save(update_fields=["status", "waitlisted_at", "promoted_at", "updated_at"])
+            current.save(update_fields=["status", "waitlisted_at", "updated_at"])
             # A personal CANCEL needs a higher SEQUENCE than the invite it withdraws.
             seminar_sequence_raise(seminar=seminar)
             current.seminar = seminar
             notices.registration_email_queue(registration=current, kind=EmailKind.MOVED_TO_WAITLIST)
-            promoted = _promote_next(seminar, passing_over=current.pk)
+            promoted = _promote_next(seminar, passing_over={current.pk, *passing_over})
             if promoted is None:
                 catalogue_changed()  # a seat came free: a full seminar may be open again
     except OperationalError as error:

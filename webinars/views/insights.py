@@ -22,8 +22,15 @@ from webinars.insights import Section, overview_sections, seminar_sections
 from webinars.models import Seminar
 from webinars.reports import download_name, table_csv, tables_xlsx
 from webinars.selectors import insights
+from webinars.timezones import uk_zone_name
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def may_see_insights(user: object) -> bool:
+    """Staff who may see registrations (organisers; superusers): the figures name
+    organisations and count people."""
+    return bool(getattr(user, "is_staff", False) and user.has_perm("webinars.view_registration"))
 
 
 def organisers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -32,7 +39,7 @@ def organisers_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResp
     @login_required
     @require_safe
     def wrapper(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        if not request.user.is_staff:
+        if not may_see_insights(request.user):
             raise PermissionDenied(_("The insights are for organisers only."))
         return view(request, *args, **kwargs)
 
@@ -143,6 +150,7 @@ def organiser_seminar_insights(request: HttpRequest, slug: str) -> HttpResponse:
             "report": report,
             "sections": seminar_sections(report),
             "ended": seminar.ends_at <= timezone.now(),
+            "uk_zone": uk_zone_name(),
         },
     )
 

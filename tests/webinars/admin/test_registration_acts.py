@@ -142,7 +142,7 @@ def test_an_organiser_cancels_places_as_their_holders_would_and_the_seat_moves_o
         ("waiting@example.org", "waitlist_promoted", "REQUEST"),
     ]
     assert "Cancelled 1 place." in messages_of(done)
-    assert "Cancelled 0 places." in messages_of(again)
+    assert not any(message.startswith("Cancelled") for message in messages_of(again))
     assert f"Left as they were: {holder.name} <holder@example.org>: cancelled already" in (
         messages_of(again)
     )

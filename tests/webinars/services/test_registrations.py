@@ -650,3 +650,38 @@ def test_moving_to_the_waiting_list_refuses_what_cannot_move(setup, error):
 
     registration.refresh_from_db()
     assert (registration.status, OutgoingEmail.objects.count()) == before
+
+
+def test_places_moved_together_never_take_each_others_seats():
+    seminar = SeminarFactory(capacity=2, waitlist_enabled=True)
+    first = register(seminar, "a@example.org").registration
+    second = register(seminar, "b@example.org").registration
+    register(seminar, "c@example.org")
+    batch = [first.pk, second.pk]
+
+    registration_move_to_waitlist(registration=first, passing_over=batch)
+    registration_move_to_waitlist(registration=second, passing_over=batch)
+
+    statuses = dict(Registration.objects.values_list("email", "status"))
+    assert statuses == {
+        "a@example.org": "waitlisted",
+        "b@example.org": "waitlisted",
+        "c@example.org": "confirmed",
+    }
+    assert not OutgoingEmail.objects.filter(
+        to_email__in=["a@example.org", "b@example.org"], kind="waitlist_promoted"
+    ).exists()
+
+
+def test_a_moved_place_promoted_again_gets_an_invite_that_outranks_its_cancel():
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
+    holder = register(seminar, "holder@example.org").registration
+    registration_move_to_waitlist(registration=holder)
+
+    registration_promote(registration=holder)
+
+    assert _invite_sequences("holder@example.org") == [
+        ("REQUEST", 0),
+        ("CANCEL", 1),
+        ("REQUEST", 2),
+    ]

@@ -22,6 +22,7 @@ from tests.factories import (
     RegistrationFactory,
     SeminarFactory,
     SeriesFactory,
+    StaffFactory,
     UserFactory,
 )
 from tests.utils import sign_in_staff
@@ -43,7 +44,8 @@ def seminars():
     """Two past seminars with attendance reports and one coming, with known figures:
 
     travel agents: registered 3, joined 2, attended 2, watched 1, cancelled 1, no-shows 1;
-    tour operators: registered 3, waiting list 1, joined 1, attended 2, no-shows 0.
+    tour operators: registered 3, waiting list 1, joined 1, attended 2, no-shows 0 (one
+    place is at the seminar to come, which has no report: the rate is 2 of 2).
     """
     series = SeriesFactory(name="Japan Local Attraction Seminars", slug="attractions")
     now = timezone.now().replace(minute=0, second=0, microsecond=0)
@@ -113,7 +115,7 @@ def test_the_funnel_by_audience_type_counts_what_each_word_means(organiser_clien
     # no-shows, attendance rate.
     assert rows_of(response, "audience-types") == [
         ["Travel agent", 3, 0, 1, 2, 2, 1, 1, 2 / 3],
-        ["Tour operator", 3, 1, 0, 1, 2, 0, 0, 2 / 3],
+        ["Tour operator", 3, 1, 0, 1, 2, 0, 0, 1.0],
     ]
     totals = response.context["report"].totals
     assert (totals.registered, totals.joined, totals.attended, totals.watched) == (6, 3, 4, 1)
@@ -169,6 +171,32 @@ def test_one_seminars_page_by_audience_country_source_and_day(organiser_client, 
     assert by_day == []
 
 
+def test_a_click_outside_the_joining_window_is_not_joining(organiser_client, seminars):
+    # Opened on the countdown before the window, or for the recording after the end.
+    ben = Registration.objects.get(email="ben@example.org")
+    JoinClickFactory(registration=ben, redirected=False)
+
+    response = organiser_client.get(
+        reverse("webinars:organiser_seminar_insights", args=["hokkaido"])
+    )
+
+    travel_agents = rows_of(response, "audience-types")[0]
+    assert (travel_agents[4], travel_agents[7]) == (1, 1)  # joined 1 (Ana), Ben a no-show
+
+
+def test_a_cancelled_seminar_has_no_no_shows_and_says_it_was_cancelled(organiser_client, seminars):
+    hokkaido = seminars["first"]
+    hokkaido.status = hokkaido.Status.CANCELLED
+    hokkaido.save()
+
+    response = organiser_client.get(
+        reverse("webinars:organiser_seminar_insights", args=["hokkaido"])
+    )
+
+    assert response.context["report"].totals.no_shows == 0
+    assert "This seminar was cancelled" in response.content.decode()
+
+
 def test_registrations_by_day_run_from_the_first_to_the_start(organiser_client, seminars):
     coming = seminars["coming"]
     earlier = RegistrationFactory(seminar=coming, email="hana@example.org")
@@ -215,6 +243,7 @@ def test_each_table_downloads_as_csv_with_numbers_as_numbers(organiser_client, s
     assert rows[0][0] == "Audience type"
     assert rows[0][-1] == "Attendance rate (%)"
     assert rows[1] == ["Travel agent", "3", "0", "1", "2", "2", "1", "1", "66.7"]
+    assert rows[2] == ["Tour operator", "3", "1", "0", "1", "2", "0", "0", "100.0"]
 
 
 def test_the_whole_report_downloads_as_a_workbook_with_numbers_as_numbers(
@@ -357,3 +386,25 @@ def test_the_seminar_page_and_the_admin_lead_organisers_to_its_insights(client, 
     assert f'href="{url}"' in organiser_page
     assert f'href="{url}"' in admin_page
     assert f'href="{OVERVIEW}"' in admin_page  # beside the admin's own links
+
+
+def test_staff_who_may_not_see_registrations_may_not_see_the_insights(client):
+    staff = StaffFactory()  # staff, with a second factor, in no group
+    sign_in_staff(client, staff)
+
+    response = client.get(OVERVIEW)
+    home = client.get(reverse("webinars:home")).content.decode()
+
+    assert response.status_code == 403
+    assert f'href="{OVERVIEW}"' not in home
+
+
+def test_a_control_character_in_a_title_does_not_break_the_workbook(organiser_client, seminars):
+    seminars["first"].title = "Kyoto\x0bnights"
+    seminars["first"].save()
+
+    response = organiser_client.get(reverse("webinars:organiser_insights_xlsx"))
+
+    assert response.status_code == 200
+    every = load_workbook(io.BytesIO(response.content))["Every seminar"]
+    assert "Kyotonights" in [row[0] for row in every.iter_rows(values_only=True)]
