@@ -30,6 +30,7 @@ COPY . .
 # production settings; this throwaway key exists only for this step.
 RUN DEBUG=0 SECRET_KEY=collectstatic-only-not-a-real-secret-key-0123456789abcdef \
         python manage.py collectstatic --noinput --verbosity 0 \
+    && python -m config.translations compile \
     && mkdir -p /app/var \
     && chown -R kizuna:kizuna /app/var
 

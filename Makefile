@@ -21,12 +21,16 @@ export DEBUG ?= 1
 # pip reports each local package index it skips; those lines are noise here.
 PIP_NOISE := { grep -v "^WARNING: Location '.*' is ignored" || true; }
 
-.PHONY: help run test lint fmt bench install migrate seed worker shell check lock clean
+.PHONY: help run test lint fmt bench install messages translations migrate seed worker shell check lock clean
+
+# Compiled translations (.mo) are built here, not committed: Babel compiles them, so no
+# GNU gettext is needed to run or test (config/translations.py).
+MO_FILES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
 
 help: ## List the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-9s %s\n", $$1, $$2}'
 
-run: install migrate ## Start the web server, a Celery worker and beat, with demo data
+run: install messages migrate ## Start the web server, a Celery worker and beat, with demo data
 	@$(BIN)/python manage.py seed_demo
 	@echo
 	@echo "  Open http://127.0.0.1:$(PORT)/ — organiser admin at http://127.0.0.1:$(PORT)/admin/"
@@ -34,13 +38,23 @@ run: install migrate ## Start the web server, a Celery worker and beat, with dem
 	@echo
 	@PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start --procfile Procfile --port $(PORT)
 
-test: install ## Run the whole test suite (PYTEST_ARGS="-k name" to narrow it)
+test: install messages ## Run the whole test suite (PYTEST_ARGS="-k name" to narrow it)
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-lint: install ## ruff check, ruff format --check and the import contracts (ARCHITECTURE.md)
+lint: install ## ruff, the import contracts (ARCHITECTURE.md) and complete translations
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/python -m config.translations check
+
+messages: install $(MO_FILES) ## Compile the translations (locale/*/LC_MESSAGES/*.po into .mo)
+
+%.mo: %.po | $(STAMP)
+	$(BIN)/python -m config.translations compile $<
+
+translations: install ## Add new strings to locale/ (needs GNU gettext), then list what lacks Japanese
+	$(BIN)/python manage.py makemessages --no-location --locale=ja $(foreach pattern,.venv var bench tests staticfiles *.egg-info locale,--ignore='$(pattern)')
+	$(BIN)/python -m config.translations check
 
 fmt: install ## Fix what ruff can and format the code
 	$(BIN)/ruff check --fix .

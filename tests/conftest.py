@@ -54,6 +54,14 @@ def pytest_configure(config: pytest.Config) -> None:
     # WhiteNoise warns that STATIC_ROOT is missing until collectstatic has run; tests
     # serve static files through the finders and never need it.
     config.addinivalue_line("filterwarnings", "ignore:No directory at:UserWarning")
+    # `make test` compiles the translations first; a bare `pytest` run does it here, so
+    # the Japanese pages are tested against the catalogue as it stands.
+    from config.translations import catalogues, compile_catalogue
+
+    for po in catalogues():
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            compile_catalogue(po)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:

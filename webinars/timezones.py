@@ -47,9 +47,10 @@ def time_format() -> str:
 def city_name(zone: str) -> str:
     """A readable place for an IANA zone: "London", "Tokyo", "New York"."""
     if zone == uk_zone_name():
-        return gettext("London")
+        return pgettext("city", "London")
     if zone == japan_zone_name():
-        return gettext("Tokyo")
+        # "city": the prefecture of the same English name is 東京都, the city 東京.
+        return pgettext("city", "Tokyo")
     return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 

@@ -83,9 +83,9 @@ def test_signup_page_renders_in_site_layout_with_profile_questions_in_order(clie
     assert_in_site_layout(response)
     assert h1_text(response) == "Sign Up"
     assert title_text(response) == "Signup · Kizuna"
-    field_names = re.findall(
-        r'<(?:input|select)[^>]* name="([a-z_0-9]+)"', response.content.decode()
-    )
+    # The page's own form: after the header (whose language switcher has a form too).
+    main = response.content.decode().split("<main", 1)[1]
+    field_names = re.findall(r'<(?:input|select)[^>]* name="([a-z_0-9]+)"', main)
     assert field_names == [
         "csrfmiddlewaretoken",
         "full_name",

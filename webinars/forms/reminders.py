@@ -7,6 +7,7 @@ reminders" (None); on a series it means no reminders at all ([]).
 """
 
 import re
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -35,8 +36,16 @@ UNITS = {
     "w": WEEK,
     "week": WEEK,
     "weeks": WEEK,
+    # As the Japanese admin shows them ("2日", "3時間"): the box is filled in the
+    # organiser's language and must take back what it shows.
+    "分": MINUTE,
+    "時間": HOUR,
+    "日": DAY,
+    "週": WEEK,
+    "週間": WEEK,
 }
-DURATION = re.compile(r"^(\d{1,4})\s*([a-z]+)$")
+# A number and a unit; a trailing "前" ("before", as in 2日前) is allowed.
+DURATION = re.compile(r"^(\d{1,4})\s*([a-z]+|[分時間日週]+)\s*前?$")
 
 
 def offset_text(minutes: int) -> str:
@@ -57,7 +66,8 @@ def parse_offsets(text: str) -> list[int]:
     """ "90 minutes, 4 days" → ``[90, 5760]``; raises ValidationError naming the bad part."""
     offsets = []
     for part in re.split(r"[,;\n、]+", text):
-        part = part.strip().lower()
+        # NFKC: full-width digits and letters, as a Japanese keyboard types them.
+        part = unicodedata.normalize("NFKC", part).strip().lower()
         if not part:
             continue
         match = DURATION.match(part)

@@ -261,8 +261,8 @@ def test_each_recipient_reads_it_in_their_language_and_time_zone(enqueued):
         rows["newyork@example.org"].body_text
     )
     assert "Your time" not in rows["london@example.org"].body_text
-    # Django's own Japanese names the days and months (the project's catalogue is not in yet).
-    assert "UK time: 金曜日 23 10月 2026, 10:00–11:00 BST (London)" in (
+    # The Japanese catalogue: 英国時間, the day as 2026年10月23日(金), the city in Japanese.
+    assert "英国時間: 2026年10月23日(金) 10:00–11:00 BST（ロンドン）" in (
         rows["tokyo@example.org"].body_text
     )
     assert "UK time: Friday 23 October 2026, 10:00–11:00 BST (London)" in (

@@ -341,8 +341,8 @@ def test_japanese_registrant_gets_the_japanese_template_and_times(enqueued):
         "ben@example.org": "en",
     }
     assert '<html lang="ja">' in rows["aiko@example.jp"].body_html
-    # Django's own Japanese names the days and months (the project's catalogue is not in yet).
-    assert "UK time: 金曜日 23 10月 2026, 10:00–11:00 BST (London)" in (
+    # The Japanese catalogue: 英国時間, the day as 2026年10月23日(金), the city in Japanese.
+    assert "英国時間: 2026年10月23日(金) 10:00–11:00 BST（ロンドン）" in (
         rows["aiko@example.jp"].body_text
     )
     assert '<html lang="en">' in rows["ben@example.org"].body_html

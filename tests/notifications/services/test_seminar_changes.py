@@ -245,8 +245,8 @@ def test_emails_are_in_the_registrants_language_and_the_seminars_for_speakers(en
         "taro@example.jp": "ja",
     }
     # Django's Japanese weekday and month names (the catalogue has no sentence translations yet).
-    assert emails["hanako@example.org"].subject.endswith("金 23 10月, 11:00 BST")
-    assert emails["taro@example.jp"].subject.endswith("金 23 10月, 11:00 BST")
+    assert emails["hanako@example.org"].subject.endswith("10月23日(金) 11:00 BSTになりました")
+    assert emails["taro@example.jp"].subject.endswith("10月23日(金) 11:00 BSTになりました")
     assert emails["john@example.org"].subject.endswith("Fri 23 Oct, 11:00 BST")
 
 

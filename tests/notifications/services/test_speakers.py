@@ -219,9 +219,9 @@ def test_the_invite_is_written_in_the_seminar_language(enqueued):
     email = _invite(link=taro)
 
     assert email.language == "ja"
-    # Dates follow the active language (the new strings await their Japanese translation).
-    assert "金曜日" in str(_event(email)[1]["DESCRIPTION"])
-    assert "金曜日" in email.body_text
+    # Dates in Japanese: 2026年10月23日(金), the zone and the city.
+    assert "2026年10月23日(金) 18:00–19:00 JST" in str(_event(email)[1]["DESCRIPTION"])
+    assert "2026年10月23日(金) 18:00–19:00 JST（東京）" in email.body_text
 
 
 def test_invites_read_the_same_whatever_the_number_of_speakers(enqueued):

@@ -47,3 +47,19 @@ def test_a_tampered_box_value_is_refused():
 
     with pytest.raises(forms.ValidationError):
         field.clean([["999999"], ""])
+
+
+def test_what_the_japanese_admin_shows_is_read_back():
+    # The box is filled in the organiser's language: "2日" must save as it came.
+    full_width_one_week, full_width_two_h = "\uff11週間", "\uff12\uff48"
+    typed = f"2日、90分; 3時間前, {full_width_one_week}, {full_width_two_h}"
+    assert parse_offsets(typed) == [2880, 90, 180, 10080, 120]
+
+
+def test_shown_in_japanese_and_typed_back_round_trips():
+    from django.utils import translation
+
+    with translation.override("ja"):
+        shown = ", ".join(offset_text(minutes) for minutes in (2 * 1440, 90, 3 * 60, 10080))
+
+    assert parse_offsets(shown) == [2880, 90, 180, 10080]

@@ -341,7 +341,8 @@ def test_junk_filter_values_are_not_echoed_as_errors(client, catalogue):
     content = _text(response)
     assert "aria-invalid" not in content
     assert "errorlist" not in content
-    assert "nope" not in content
+    # Only the language switcher's way back keeps the query as it came (escaped).
+    assert "nope" not in content.split("<main", 1)[1]
     assert f'value="{"京都" * 50}"' in content  # the search as applied: cut to 100 characters
 
 

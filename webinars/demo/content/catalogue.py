@@ -630,7 +630,7 @@ SEMINARS: tuple[DemoSeminar, ...] = (
     DemoSeminar(
         slug="ageing-society-japan-uk",
         series_slug=JLGC,
-        title="人口減少・高齢化と自治体：日英の取り組み",  # noqa: RUF001 (Japanese punctuation)
+        title="人口減少・高齢化と自治体：日英の取り組み",
         summary=(
             "人口減少と高齢化が進む地域で、日本と英国の自治体はどのように住民サービスを"
             "維持しているのか。両国の事例を紹介します。"
