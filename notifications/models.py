@@ -24,6 +24,7 @@ class OutgoingEmail(models.Model):
         SPEAKER_INVITE = "speaker_invite", _("Speaker invite")
         SPEAKER_UPDATE = "speaker_update", _("Speaker update")
         SPEAKER_CANCEL = "speaker_cancel", _("Speaker cancellation")
+        SPEAKER_REMINDER = "speaker_reminder", _("Speaker reminder")
         RECORDING_AVAILABLE = "recording_available", _("Recording available")
         REGISTRATION_LINKS = "registration_links", _("Registration links")
 

@@ -76,10 +76,15 @@ def deliver_due_emails() -> dict[str, int]:
 def dispatch_reminders() -> dict[str, int]:
     """Write the reminders that have come due (beat runs it every minute).
 
-    Safe to run twice or at once: each (registration, offset) has a unique dedupe key.
+    Safe to run twice or at once: each (registration, offset) has a unique dedupe key, as
+    each speaker's reminder (seminar, speaker, start) has.
     """
     with periodic_task_recorded(REMINDER_SCAN):
         scan = services.reminders_dispatch()
+        # The speakers' reminder the day before, from the same scan (each once per start).
+        speakers = services.speaker_reminders_dispatch()
+    if speakers:
+        logger.info("Speaker reminders queued: %s", speakers)
     if scan.queued or scan.missed:
         logger.info(
             "Reminder scan: queued %s, skipped %s (registered late), missed %s",
@@ -91,6 +96,7 @@ def dispatch_reminders() -> dict[str, int]:
         "queued": scan.queued,
         "skipped_registered_late": scan.skipped_registered_late,
         "missed": scan.missed,
+        "speakers": speakers,
     }
 
 

@@ -155,6 +155,30 @@ def seminar_times_line(starts_at: datetime, ends_at: datetime, zone: str) -> str
     return spans_line(seminar_spans(starts_at, ends_at, zone))
 
 
+def moment_line(moment: datetime, zones: list[str]) -> str:
+    """One moment in several zones, each once: "Friday 23 October 2026, 17:30 JST (Tokyo) ·
+    09:30 BST (London)"; a later zone repeats the date only when its day differs."""
+    parts, first_day, seen = [], None, []
+    for zone in zones:
+        if not zone or zone in seen:
+            continue
+        seen.append(zone)
+        local = moment.astimezone(zoneinfo.ZoneInfo(zone))
+        text = gettext("%(time)s %(zone)s (%(city)s)") % {
+            "time": dateformat.format(local, time_format()),
+            "zone": local.tzname() or zone,
+            "city": city_name(zone),
+        }
+        if first_day is None or local.date() != first_day:
+            text = gettext("%(date)s, %(times)s") % {
+                "date": dateformat.format(local, long_date_format()),
+                "times": text,
+            }
+        first_day = first_day or local.date()
+        parts.append(text)
+    return " · ".join(parts)
+
+
 def utc_iso(value: datetime) -> str:
     """ "2026-10-23T09:00:00Z": what `<time datetime>` and the viewer's-time script read."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -74,6 +74,7 @@ from notifications.services.speakers import (
     speaker_invites_queue,
     speaker_invites_withdraw,
     speaker_links_uninvited,
+    speaker_reminders_dispatch,
     speaker_removed_queue,
     speaker_update_queue,
 )
@@ -143,6 +144,7 @@ __all__ = [
     "speaker_invites_queue",
     "speaker_invites_withdraw",
     "speaker_links_uninvited",
+    "speaker_reminders_dispatch",
     "speaker_removed_queue",
     "speaker_update_queue",
     "unsubscribe_email",

@@ -11,7 +11,12 @@ nothing new:
 - ``speaker-invite:<seminar>:<speaker>:<link>``: one invite per speaker link, so a
   speaker removed and added again (a new link row) is invited again;
 - ``speaker-update:<seminar>:<speaker>:<link>:<sequence>``: one per raised SEQUENCE;
-- ``speaker-removed:<seminar>:<speaker>:<sequence>``: likewise.
+- ``speaker-removed:<seminar>:<speaker>:<sequence>``: likewise;
+- ``speaker-reminder:<seminar>:<speaker>:<start>``: the reminder the day before, once per
+  start (a seminar moved to another day reminds again).
+
+Each speaker reads their emails in their own language (``Speaker.email_language``), with
+the times in their zone too when it is known.
 
 Emails to the seminar's whole audience (changed, cancelled) live in
 :mod:`notifications.services.seminar_changes` and
@@ -19,16 +24,18 @@ Emails to the seminar's whole audience (changed, cancelled) live in
 """
 
 from collections.abc import Iterable
+from datetime import datetime, timedelta
 
-from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, Q, prefetch_related_objects
-from django.utils import translation
+from django.utils import timezone, translation
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail
 from notifications.services.outbox import email_queue
 from notifications.services.rendering import render_email, seminar_email_context
 from webinars.models import Seminar, SeminarSpeaker, Speaker
+from webinars.timezones import japan_zone_name, moment_line, uk_zone_name, utc_iso
 
 Kind = OutgoingEmail.Kind
 # Rows that never reached the speaker: withdrawing them leaves nothing to take back.
@@ -132,7 +139,7 @@ def speaker_removed_queue(*, seminar: Seminar, speaker: Speaker) -> OutgoingEmai
     ignore a CANCEL whose SEQUENCE did not grow).
     """
     _load_speakers(seminar)
-    language = _language(seminar)
+    language = speaker.email_language
     with translation.override(language):
         calendar_body = InviteBook().invite(
             seminar=seminar,
@@ -141,7 +148,9 @@ def speaker_removed_queue(*, seminar: Seminar, speaker: Speaker) -> OutgoingEmai
             attendee_name=speaker.name,
             sequence=seminar.sequence,
         )
-        rendered = _render("speaker_removed", seminar=seminar, name=speaker.name)
+        rendered = _render(
+            "speaker_removed", seminar=seminar, name=_name(speaker), own_zone=speaker.time_zone
+        )
     return email_queue(
         kind=Kind.SPEAKER_CANCEL,
         to_email=speaker.email,
@@ -159,8 +168,8 @@ def _invite_email(
     *, seminar: Seminar, link: SeminarSpeaker, book: InviteBook, kind: str, dedupe_key: str
 ) -> OutgoingEmail:
     speaker = link.speaker
-    join_url = link.join_url.strip() or seminar.meeting_url.strip()
-    language = _language(seminar)
+    join_url = _join_url(link)
+    language = speaker.email_language
     with translation.override(language):
         calendar_body = book.invite(
             seminar=seminar,
@@ -173,11 +182,10 @@ def _invite_email(
         rendered = _render(
             "speaker_invite",
             seminar=seminar,
-            name=speaker.name,
+            name=_name(speaker),
+            own_zone=speaker.time_zone,
             extra={
-                "role": link.get_role_display(),
-                "speaker_join_url": join_url,
-                "passcode": seminar.meeting_passcode.strip(),
+                **_speaker_context(link, join_url),
                 "is_update": kind == Kind.SPEAKER_UPDATE,
             },
         )
@@ -215,14 +223,117 @@ def _load_speakers(seminar: Seminar) -> list[SeminarSpeaker]:
     return list(seminar.speaker_links.all())
 
 
-def _language(seminar: Seminar) -> str:
-    # Speakers have no language of their own: write in the seminar's language.
-    return seminar.language or settings.LANGUAGE_CODE
+def _join_url(link: SeminarSpeaker) -> str:
+    return link.join_url.strip() or link.seminar.meeting_url.strip()
+
+
+def _name(speaker: Speaker) -> str:
+    """The name to address the speaker by: in Japanese, the Japanese one when given."""
+    if translation.get_language() == "ja" and speaker.name_ja.strip():
+        return speaker.name_ja.strip()
+    return speaker.name
+
+
+def _speaker_context(link: SeminarSpeaker, join_url: str) -> dict[str, object]:
+    seminar, speaker = link.seminar, link.speaker
+    rehearsal = ""
+    if seminar.rehearsal_starts_at is not None:
+        rehearsal = moment_line(
+            seminar.rehearsal_starts_at,
+            [speaker.time_zone, seminar.timezone, uk_zone_name(), japan_zone_name()],
+        )
+    return {
+        "role": link.get_role_display(),
+        "speaker_join_url": join_url,
+        "passcode": seminar.meeting_passcode.strip(),
+        "rehearsal": rehearsal,
+    }
 
 
 def _render(
-    template: str, *, seminar: Seminar, name: str, extra: dict | None = None
+    template: str,
+    *,
+    seminar: Seminar,
+    name: str,
+    own_zone: str = "",
+    extra: dict | None = None,
 ) -> dict[str, str]:
-    """Subject and bodies from ``templates/notifications/email/<template>.*``."""
-    context = seminar_email_context(seminar=seminar, name=name, **(extra or {}))
+    """Subject and bodies from ``templates/notifications/email/<template>.*``, with the
+    times in the speaker's zone too (``own_zone``)."""
+    context = seminar_email_context(seminar=seminar, name=name, own_zone=own_zone, **(extra or {}))
     return render_email(template, context)
+
+
+# --- The speakers' reminder, the day before ------------------------------------------
+
+SPEAKER_REMINDER_BEFORE = timedelta(days=1)
+
+
+def speaker_reminder_key(*, link: SeminarSpeaker) -> str:
+    """One reminder per speaker per start: a seminar moved to another day reminds again."""
+    return f"speaker-reminder:{link.seminar_id}:{link.speaker_id}:{utc_iso(link.seminar.starts_at)}"
+
+
+def speaker_reminders_dispatch(*, now: datetime | None = None) -> int:
+    """Write the speakers' reminders that have come due: published seminars starting
+    within a day, each speaker with an email once (per start). Each in the speaker's
+    language, with the times in their zone, their own join link and the rehearsal.
+    Returns how many were written; safe to run twice or at once (dedupe keys)."""
+    now = now or timezone.now()
+    seminars = list(
+        Seminar.objects.filter(
+            status=Seminar.Status.PUBLISHED,
+            starts_at__gt=now,
+            starts_at__lte=now + SPEAKER_REMINDER_BEFORE,
+        ).prefetch_related(
+            "series",
+            Prefetch(
+                "speaker_links",
+                queryset=SeminarSpeaker.objects.select_related("speaker").order_by(
+                    "position", "pk"
+                ),
+            ),
+        )
+    )
+    links = [
+        link for seminar in seminars for link in seminar.speaker_links.all() if _email_of(link)
+    ]
+    for link in links:
+        link.seminar = next(seminar for seminar in seminars if seminar.pk == link.seminar_id)
+    written = set(
+        OutgoingEmail.objects.filter(
+            dedupe_key__in=[speaker_reminder_key(link=link) for link in links]
+        ).values_list("dedupe_key", flat=True)
+    )
+    count = 0
+    for link in links:
+        key = speaker_reminder_key(link=link)
+        if key in written:
+            continue
+        with transaction.atomic():
+            _reminder_email(link=link, dedupe_key=key)
+        count += 1
+    return count
+
+
+def _reminder_email(*, link: SeminarSpeaker, dedupe_key: str) -> OutgoingEmail:
+    seminar, speaker = link.seminar, link.speaker
+    join_url = _join_url(link)
+    language = speaker.email_language
+    with translation.override(language):
+        rendered = _render(
+            "speaker_reminder",
+            seminar=seminar,
+            name=_name(speaker),
+            own_zone=speaker.time_zone,
+            extra=_speaker_context(link, join_url),
+        )
+    return email_queue(
+        kind=Kind.SPEAKER_REMINDER,
+        to_email=speaker.email,
+        to_name=speaker.name,
+        language=language,
+        seminar=seminar,
+        dedupe_key=dedupe_key,
+        **rendered,
+    )

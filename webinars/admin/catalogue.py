@@ -95,7 +95,10 @@ class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
             _("Profile"),
             {"fields": ["name", "name_ja", "slug", "title", "organisation", "bio", "photo"]},
         ),
-        (_("Contact and links"), {"fields": ["email", "website", "links"]}),
+        (
+            _("Contact and links"),
+            {"fields": ["email", "language", "time_zone", "website", "links"]},
+        ),
         (
             _("JET Programme"),
             {

@@ -164,7 +164,7 @@ class SeminarAdmin(
             "clocks do. The same moment in London and Tokyo is shown as you type, with a "
             "warning when the UK clocks change before the seminar."
         )
-        when_fields = ["timezone", "starts_at", "ends_at", "times_overview"]
+        when_fields = ["timezone", "starts_at", "ends_at", "rehearsal_starts_at", "times_overview"]
         publication_fields = ["status"]
         if obj is not None:
             publication_fields += [

@@ -167,6 +167,14 @@ class SeminarAdminForm(forms.ModelForm):
     )
     starts_at = WallClockDateTimeField(label=_("Starts"))
     ends_at = WallClockDateTimeField(label=_("Ends"))
+    rehearsal_starts_at = WallClockDateTimeField(
+        label=_("Speakers' rehearsal"),
+        required=False,
+        help_text=_(
+            "In the seminar's time zone. When speakers join for a technical check: their "
+            "reminder the day before mentions it."
+        ),
+    )
     registration_opens_at = WallClockDateTimeField(label=_("Registration opens"), required=False)
     registration_closes_at = WallClockDateTimeField(label=_("Registration closes"), required=False)
 
@@ -204,6 +212,15 @@ class SeriesAdminForm(forms.ModelForm):
 
 
 class SpeakerAdminForm(forms.ModelForm):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        zone = time_zone_field()
+        zone.required = False
+        zone.choices = [("", _("Not known: the seminar's, UK and Japan times")), *zone.choices]
+        zone.initial = ""
+        zone.help_text = _("Where the speaker will be: their emails show the times there too.")
+        self.fields["time_zone"] = zone
+
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
         year_from, year_to = cleaned_data.get("jet_year_from"), cleaned_data.get("jet_year_to")

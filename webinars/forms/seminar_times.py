@@ -20,6 +20,7 @@ from accounts.validators import available_time_zones
 SEMINAR_TIME_FIELDS = (
     "starts_at",
     "ends_at",
+    "rehearsal_starts_at",
     "registration_opens_at",
     "registration_closes_at",
 )

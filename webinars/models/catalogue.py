@@ -1,3 +1,4 @@
+import re
 import uuid
 import zoneinfo
 from datetime import datetime, timedelta
@@ -14,6 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import AudienceType, Language
 from accounts.validators import validate_time_zone
 from webinars.prefectures import Prefecture
+
+# Hiragana, katakana and CJK ideographs: a name written in Japanese.
+JAPANESE_SCRIPT = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 
 DEFAULT_REMINDER_OFFSETS_MINUTES = [24 * 60, 60]
 
@@ -99,6 +103,20 @@ class Speaker(models.Model):
     email = models.EmailField(
         _("email"), blank=True, help_text=_("Private: used only to send the speaker's invite.")
     )
+    language = models.CharField(
+        _("language of their emails"),
+        max_length=5,
+        choices=Language.choices,
+        blank=True,
+        help_text=_("Empty: Japanese for a speaker with a name in Japanese, else English."),
+    )
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text=_("Where the speaker will be: their emails show the times there too."),
+    )
     is_jet_participant = models.BooleanField(_("JET Programme participant"), default=False)
     jet_prefecture = models.CharField(
         _("JET placement prefecture"), max_length=5, choices=Prefecture.choices, blank=True
@@ -136,6 +154,16 @@ class Speaker(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("webinars:speaker_detail", kwargs={"slug": self.slug})
+
+    @property
+    def email_language(self) -> str:
+        """The language of the speaker's emails: theirs, else Japanese for a Japanese
+        name (in ``name_ja`` or written in Japanese), else English."""
+        if self.language:
+            return self.language
+        if self.name_ja.strip() or JAPANESE_SCRIPT.search(self.name):
+            return Language.JAPANESE
+        return Language.ENGLISH
 
     @property
     def link_list(self) -> list[str]:
@@ -237,6 +265,12 @@ class Seminar(models.Model):
         blank=True,
         validators=[validate_reminder_offsets],
         help_text=_("Leave empty to use the series' reminders, e.g. [1440, 60]."),
+    )
+    rehearsal_starts_at = models.DateTimeField(
+        _("speakers' rehearsal"),
+        null=True,
+        blank=True,
+        help_text=_("When speakers join for a technical check; told to speakers only."),
     )
     registration_opens_at = models.DateTimeField(_("registration opens"), null=True, blank=True)
     registration_closes_at = models.DateTimeField(_("registration closes"), null=True, blank=True)

@@ -350,15 +350,19 @@ def test_command_prints_the_counts(capsys):
 
 
 def test_task_runs_one_scan_and_reports_its_counts():
+    from tests.factories import SeminarSpeakerFactory
+
     seminar = _seminar()
     _register(seminar, at=START - timedelta(days=5))
+    SeminarSpeakerFactory(seminar=seminar, speaker__email="speaker@example.org")
 
     with time_machine.travel(DAY_MOMENT, tick=False):
         first = dispatch_reminders()
         second = dispatch_reminders()
 
-    assert first == {"queued": 1, "skipped_registered_late": 0, "missed": 0}
-    assert second == {"queued": 0, "skipped_registered_late": 0, "missed": 0}
+    # The speakers' reminder the day before comes from the same scan, once.
+    assert first == {"queued": 1, "skipped_registered_late": 0, "missed": 0, "speakers": 1}
+    assert second == {"queued": 0, "skipped_registered_late": 0, "missed": 0, "speakers": 0}
 
 
 def test_cancelling_the_seminar_withdraws_reminders_queued_but_not_yet_sent(enqueued):

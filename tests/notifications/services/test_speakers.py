@@ -1,4 +1,4 @@
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -7,9 +7,9 @@ from django.test.utils import CaptureQueriesContext
 from icalendar import Calendar
 
 from notifications.models import OutgoingEmail
-from notifications.services import emails_deliver_due
+from notifications.services import emails_deliver_due, speaker_reminders_dispatch
 from tests.factories import SeminarSpeakerFactory, SpeakerFactory
-from tests.utils import tottori_seminar
+from tests.utils import TOTTORI_STARTS, tottori_seminar
 from webinars.models import Seminar, SeminarSpeaker
 from webinars.services import (
     seminar_cancel,
@@ -212,13 +212,17 @@ def test_the_invite_email_gives_role_times_link_passcode_page_and_contact(enqueu
     assert "Your role: Moderator" in email.body_html
 
 
-def test_the_invite_is_written_in_the_seminar_language(enqueued):
-    seminar = tottori_seminar(language="ja")
+def test_the_invite_is_written_in_the_speakers_language(enqueued):
+    # An English seminar; Taro has a Japanese name, so his emails are in Japanese.
+    seminar = tottori_seminar(language="en")
     taro, _silent = _speakers(seminar)
+    taro.speaker.name_ja = "鈴木 太郎"
+    taro.speaker.save()
 
     email = _invite(link=taro)
 
     assert email.language == "ja"
+    assert email.body_text.startswith("鈴木 太郎 様")
     # Dates in Japanese: 2026年10月23日(金), the zone and the city.
     assert "2026年10月23日(金) 18:00–19:00 JST" in str(_event(email)[1]["DESCRIPTION"])
     assert "2026年10月23日(金) 18:00–19:00 JST（東京）" in email.body_text
@@ -481,3 +485,87 @@ def test_removing_a_speaker_withdraws_a_queued_change_email_and_cancels_a_sent_o
     # The invite failed, but the change email put the event in their calendar: it goes.
     assert [email.kind for email in emails] == ["speaker_cancel"]
     assert emails[0].calendar_method == "CANCEL"
+
+
+@pytest.mark.parametrize(
+    ("language", "name", "name_ja", "expected"),
+    [
+        ("en", "鈴木 太郎", "鈴木 太郎", "en"),  # their own choice first
+        ("", "Taro Suzuki", "鈴木 太郎", "ja"),  # a name in Japanese given
+        ("", "すずき たろう", "", "ja"),  # the name itself in Japanese
+        ("", "Emma Jones", "", "en"),
+    ],
+)
+def test_a_speakers_language_is_theirs_else_japanese_for_a_japanese_name(
+    language, name, name_ja, expected
+):
+    speaker = SpeakerFactory.build(language=language, name=name, name_ja=name_ja)
+
+    assert speaker.email_language == expected
+
+
+def _reminders() -> list[OutgoingEmail]:
+    return list(OutgoingEmail.objects.filter(kind="speaker_reminder").order_by("pk"))
+
+
+def test_each_speaker_is_reminded_once_the_day_before_in_their_language_and_zone(enqueued):
+    seminar = tottori_seminar(rehearsal_starts_at=TOTTORI_STARTS - timedelta(minutes=30))
+    taro, _silent = _speakers(seminar)
+    taro.speaker.name_ja = "鈴木 太郎"
+    taro.speaker.time_zone = "Asia/Tokyo"
+    taro.speaker.save()
+    SeminarSpeakerFactory(
+        seminar=seminar,
+        speaker=SpeakerFactory(
+            name="Emma Jones", email="emma@example.org", time_zone="America/New_York"
+        ),
+        position=3,
+    )
+
+    too_early = speaker_reminders_dispatch(now=TOTTORI_STARTS - timedelta(days=1, minutes=1))
+    due = speaker_reminders_dispatch(now=TOTTORI_STARTS - timedelta(hours=20))
+    again = speaker_reminders_dispatch(now=TOTTORI_STARTS - timedelta(hours=2))
+
+    assert (too_early, due, again) == (0, 2, 0)
+    by_address = {email.to_email: email for email in _reminders()}
+    japanese, english = by_address["taro@example.jp"], by_address["emma@example.org"]
+    assert japanese.language == "ja"
+    assert japanese.subject == "【明日ご登壇】Tourism in Tottori"
+    assert japanese.body_text.startswith("鈴木 太郎 様")
+    assert SPEAKER_LINK in japanese.body_text  # his own join link, not the audience's
+    assert "2026年10月23日(金) 17:30 JST（東京）" in japanese.body_text  # the rehearsal
+    assert english.language == "en"
+    rehearsal = "Friday 23 October 2026, 04:30 EDT (New York) · 09:30 BST (London) · 17:30 JST"
+    assert f"Please join for a technical check at {rehearsal} (Tokyo)." in english.body_text
+    assert "Your time" in english.body_text and "EDT" in english.body_text
+    assert MEETING_URL in english.body_text  # no link of her own: the seminar's
+
+
+def test_a_seminar_moved_to_another_day_reminds_its_speakers_again(enqueued):
+    seminar = tottori_seminar()
+    _speakers(seminar)
+    speaker_reminders_dispatch(now=TOTTORI_STARTS - timedelta(hours=3))
+    moved = TOTTORI_STARTS + timedelta(days=7)
+    Seminar.objects.filter(pk=seminar.pk).update(
+        starts_at=moved, ends_at=moved + timedelta(hours=1)
+    )
+
+    assert speaker_reminders_dispatch(now=moved - timedelta(hours=3)) == 1
+    assert len(_reminders()) == 2
+
+
+@pytest.mark.parametrize("state", ["draft", "cancelled", "started"])
+def test_no_reminder_for_a_seminar_not_going_ahead_or_already_started(enqueued, state):
+    seminar = tottori_seminar(
+        status={"draft": Seminar.Status.DRAFT, "cancelled": Seminar.Status.CANCELLED}.get(
+            state, Seminar.Status.PUBLISHED
+        )
+    )
+    _speakers(seminar)
+    now = (
+        TOTTORI_STARTS + timedelta(minutes=5)
+        if state == "started"
+        else TOTTORI_STARTS - timedelta(hours=3)
+    )
+
+    assert speaker_reminders_dispatch(now=now) == 0
