@@ -215,3 +215,29 @@ def test_the_same_page_in_english_is_full_of_what_the_check_looks_for(
     # The check can fail: read in English, a page shows many catalogue strings.
     assert len(english_strings) > 500
     assert len(english_left(client.get(pages["seminar"]).content.decode(), english_strings)) > 5
+
+
+ADMIN_PAGES = [
+    "admin:index",
+    "admin:webinars_seminar_changelist",
+    "admin:webinars_seminar_add",
+    "admin:webinars_registration_changelist",
+    "admin:webinars_speaker_add",
+    "admin:webinars_recording_changelist",
+    "admin:notifications_outgoingemail_changelist",
+]
+
+
+@pytest.mark.parametrize("name", ADMIN_PAGES)
+def test_the_organisers_admin_is_all_japanese(japanese, english_strings, name):
+    from tests.factories import OrganiserFactory
+
+    sign_in_staff(japanese, OrganiserFactory())
+    SeminarFactory(series__name="Kansai Showcase", title="Onsen towns")
+
+    response = japanese.get(reverse(name))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="ja"' in html
+    assert english_left(html, english_strings) == []
