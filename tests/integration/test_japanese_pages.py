@@ -241,3 +241,26 @@ def test_the_organisers_admin_is_all_japanese(japanese, english_strings, name):
     assert response.status_code == 200
     assert '<html lang="ja"' in html
     assert english_left(html, english_strings) == []
+
+
+def test_a_speakers_japanese_name_comes_first_in_japanese_each_marked_with_its_language(
+    client, settings
+):
+    from tests.factories import SpeakerFactory
+
+    taro = SpeakerFactory(slug="taro", name="Taro Suzuki", name_ja="鈴木 太郎")
+    SeminarSpeakerFactory(speaker=taro)  # a speaker's page lists their seminars
+    url = reverse("webinars:speaker_detail", args=["taro"])
+
+    english = client.get(url).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    japanese = client.get(url).content.decode()
+
+    assert (
+        '<h1 id="speaker-name">Taro Suzuki <span class="profile-name-ja" lang="ja">鈴木 太郎</span>'
+        in english
+    )
+    assert (
+        '<h1 id="speaker-name">鈴木 太郎 <span class="profile-name-ja" lang="en">Taro Suzuki</span>'
+        in japanese
+    )

@@ -1,12 +1,14 @@
 """Template helpers of the public catalogue: Markdown, times, calendar links, structured data."""
 
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode, urlsplit
 
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -160,6 +162,26 @@ def web_links(speaker: Speaker) -> list[dict[str, str]]:
             host = parts.netloc.removeprefix("www.")
             links.append({"url": url, "label": host})
     return links
+
+
+@dataclass(frozen=True)
+class SpeakerNames:
+    """A speaker's names in the reader's order: in Japanese the Japanese name first (as
+    Japanese readers expect, family name first as written), in English the English one.
+    Each with its language, so that screen readers pronounce it right (WCAG 3.1.2)."""
+
+    first: str
+    first_lang: str
+    second: str
+    second_lang: str
+
+
+@register.simple_tag
+def speaker_names(speaker: Speaker) -> SpeakerNames:
+    japanese = speaker.name_ja.strip()
+    if japanese and (translation.get_language() or "").startswith("ja"):
+        return SpeakerNames(japanese, "ja", speaker.name, "en")
+    return SpeakerNames(speaker.name, "en", japanese, "ja")
 
 
 @register.filter
