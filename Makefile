@@ -53,7 +53,7 @@ messages: install $(MO_FILES) ## Compile the translations (locale/*/LC_MESSAGES/
 	$(BIN)/python -m config.translations compile $<
 
 translations: install ## Add new strings to locale/ (needs GNU gettext), then list what lacks Japanese
-	$(BIN)/python manage.py makemessages --no-location --locale=ja $(foreach pattern,.venv var bench tests staticfiles *.egg-info locale,--ignore='$(pattern)')
+	$(BIN)/python manage.py makemessages --no-location --no-obsolete --locale=ja $(foreach pattern,.venv var bench tests staticfiles *.egg-info locale,--ignore='$(pattern)')
 	$(BIN)/python -m config.translations check
 
 fmt: install ## Fix what ruff can and format the code

@@ -38,8 +38,12 @@ def language_set(request: HttpRequest) -> HttpResponse:
         refused = _refused_by_csrf(request)
         if refused is not None:
             return refused
-    response = set_language(request)
     language = request.POST.get("language", "")
+    if language not in Language.values:
+        # Django would set a cookie for any language it ships (fr, ja-jp): only ours.
+        request.POST = request.POST.copy()
+        request.POST["language"] = ""
+    response = set_language(request)
     if user.is_authenticated and language in Language.values:
         User.objects.filter(pk=user.pk).exclude(preferred_language=language).update(
             preferred_language=language
@@ -49,16 +53,17 @@ def language_set(request: HttpRequest) -> HttpResponse:
 
 class ProfileLanguageMiddleware:
     """A signed-in person without the language cookie (a new browser, a fresh sign-in)
-    reads the site in their profile's language, and gets the cookie for next time.
+    reads the site in their profile's language.
 
-    After AuthenticationMiddleware; LocaleMiddleware, earlier, went by the browser.
+    No cookie is set here: the cookie records a choice made with the switcher (or on the
+    profile page), and a profile changed later must take effect at once. After
+    AuthenticationMiddleware; LocaleMiddleware, earlier, went by the browser.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        language = None
         user = getattr(request, "user", None)
         if (
             user is not None
@@ -66,19 +71,20 @@ class ProfileLanguageMiddleware:
             and settings.LANGUAGE_COOKIE_NAME not in request.COOKIES
             and user.preferred_language in Language.values
         ):
-            language = user.preferred_language
-            translation.activate(language)
-            request.LANGUAGE_CODE = language
-        response = self.get_response(request)
-        if language is not None:
-            response.set_cookie(
-                settings.LANGUAGE_COOKIE_NAME,
-                language,
-                max_age=settings.LANGUAGE_COOKIE_AGE,
-                path=settings.LANGUAGE_COOKIE_PATH,
-                domain=settings.LANGUAGE_COOKIE_DOMAIN,
-                secure=settings.LANGUAGE_COOKIE_SECURE,
-                httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
-                samesite=settings.LANGUAGE_COOKIE_SAMESITE,
-            )
-        return response
+            translation.activate(user.preferred_language)
+            request.LANGUAGE_CODE = user.preferred_language
+        return self.get_response(request)
+
+
+def language_cookie_set(response: HttpResponse, language: str) -> None:
+    """Remember ``language`` in the browser, as Django's set_language does."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )

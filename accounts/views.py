@@ -2,10 +2,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ProfileForm
+from accounts.language import language_cookie_set
 
 
 @login_required
@@ -19,6 +21,11 @@ def profile(request: HttpRequest) -> HttpResponse:
             # An organiser confirmed the old type, not this one.
             form.instance.audience_type_confirmed_at = None
         form.save()
+        response = redirect("accounts:profile")
+        if "preferred_language" in form.changed_data:
+            # The site turns to the chosen language now, and stays in it in this browser.
+            translation.activate(form.instance.preferred_language)
+            language_cookie_set(response, form.instance.preferred_language)
         messages.success(request, _("Your profile has been saved."))
-        return redirect("accounts:profile")
+        return response
     return render(request, "accounts/profile.html", {"form": form})

@@ -12,6 +12,7 @@ holds a string that the catalogue lacks: a string added without its Japanese.
 """
 
 import argparse
+import os
 import re
 import shutil
 import subprocess
@@ -28,8 +29,14 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 LOCALE_DIR = BASE_DIR / "locale"
 # What makemessages reads: the apps' code and templates, never tests, benchmarks or data.
 MAKEMESSAGES_IGNORE = (".venv", "var", "bench", "tests", "staticfiles", "*.egg-info", "locale")
-# printf-style placeholders (%(name)s, %d, %s), str.format ones ({date}), and HTML tags.
-PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[sdif]|%[sdif]|\{[A-Za-z_0-9]*\}")
+# printf-style placeholders (%(name)s, %(count)d, %s), str.format ones ({date}, {0:.2f}),
+# and HTML tags. A "%" that is none of these (nor "%%") breaks Python's formatting.
+PLACEHOLDER = re.compile(
+    r"%\([A-Za-z_][A-Za-z0-9_]*\)[-#0 +]*\d*(?:\.\d+)?[a-zA-Z]"
+    r"|%[sdifrx]"
+    r"|\{[A-Za-z_0-9]*(?:[!:][^{}]*)?\}"
+)
+STRAY_PERCENT = re.compile(r"%(?!%|\(|[sdifrx])")
 TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*")
 
 
@@ -46,8 +53,12 @@ def compile_catalogue(po: Path) -> Path:
     """Write ``po``'s .mo beside it; fuzzy entries are left out, as msgfmt does."""
     mo = po.with_suffix(".mo")
     catalog = _read(po)
-    with mo.open("wb") as handle:
+    # Written aside, then moved into place: a crash or a second run never leaves half a
+    # catalogue for Django (or a newer-looking file that is never rebuilt).
+    partial = mo.with_suffix(".mo.partial")
+    with partial.open("wb") as handle:
         write_mo(handle, catalog, use_fuzzy=False)
+    os.replace(partial, mo)
     return mo
 
 
@@ -74,6 +85,9 @@ def message_problems(message: Message) -> list[str]:
     source = message.id if isinstance(message.id, str) else message.id[-1]
     source_marks, source_tags = _signature([source])
     for text in translations:
+        printf_style = any(mark.startswith("%") for mark in source_marks)
+        if printf_style and STRAY_PERCENT.search(text.replace("%%", "")):
+            return [f"a lone % (write %% for a percent sign): {label}"]
         marks, tags = _signature([text])
         if marks != source_marks:
             return [f"placeholders {source_marks} became {marks}: {label}"]
@@ -113,13 +127,21 @@ def missing_from_catalogues() -> list[str]:
         shutil.copytree(LOCALE_DIR, saved)
         try:
             languages = sorted({po.parent.parent.name for po in catalogues()})
-            command = [sys.executable, "manage.py", "makemessages", "--no-location"]
+            command = [
+                sys.executable,
+                "manage.py",
+                "makemessages",
+                "--no-location",
+                "--no-obsolete",
+            ]
             command += [f"--locale={language}" for language in languages]
             command += [f"--ignore={pattern}" for pattern in MAKEMESSAGES_IGNORE]
             # A fixed command of this project's own, no input from outside.
-            subprocess.run(  # noqa: S603
-                command, cwd=BASE_DIR, check=True, capture_output=True, text=True
+            run = subprocess.run(  # noqa: S603
+                command, cwd=BASE_DIR, capture_output=True, text=True, check=False
             )
+            if run.returncode != 0:
+                raise SystemExit(f"makemessages failed:\n{run.stderr.strip()}")
             for po in catalogues():
                 before = saved / po.relative_to(LOCALE_DIR)
                 new = _keys(po) - _keys(before) if before.exists() else _keys(po)

@@ -111,4 +111,6 @@ def cache_public_page(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         patch_vary_headers(response, ("Cookie", "Accept-Language"))
         return response
 
+    # Read by the language switcher (config.context_processors.language_switch).
+    wrapper.page_cached = True  # type: ignore[attr-defined]
     return wrapper

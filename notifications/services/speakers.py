@@ -13,7 +13,8 @@ nothing new:
 - ``speaker-update:<seminar>:<speaker>:<link>:<sequence>``: one per raised SEQUENCE;
 - ``speaker-removed:<seminar>:<speaker>:<sequence>``: likewise;
 - ``speaker-reminder:<seminar>:<speaker>:<start>``: the reminder the day before, once per
-  start (a seminar moved to another day reminds again).
+  start (a seminar moved to another time reminds again); none for a speaker invited
+  within that day.
 
 Each speaker reads their emails in their own language (``Speaker.email_language``), with
 the times in their zone too when it is known.
@@ -270,7 +271,8 @@ SPEAKER_REMINDER_BEFORE = timedelta(days=1)
 
 
 def speaker_reminder_key(*, link: SeminarSpeaker) -> str:
-    """One reminder per speaker per start: a seminar moved to another day reminds again."""
+    """One reminder per speaker per start: a seminar moved to another time reminds again,
+    with the new time."""
     return f"speaker-reminder:{link.seminar_id}:{link.speaker_id}:{utc_iso(link.seminar.starts_at)}"
 
 
@@ -305,10 +307,19 @@ def speaker_reminders_dispatch(*, now: datetime | None = None) -> int:
             dedupe_key__in=[speaker_reminder_key(link=link) for link in links]
         ).values_list("dedupe_key", flat=True)
     )
+    # A speaker invited (or sent a new link) within the day has everything already: a
+    # reminder on top would be a second email about the same thing.
+    just_invited = set(
+        OutgoingEmail.objects.filter(
+            kind__in=[Kind.SPEAKER_INVITE, Kind.SPEAKER_UPDATE],
+            seminar__in=seminars,
+            created_at__gte=now - SPEAKER_REMINDER_BEFORE,
+        ).values_list("seminar_id", "to_email")
+    )
     count = 0
     for link in links:
         key = speaker_reminder_key(link=link)
-        if key in written:
+        if key in written or (link.seminar_id, _email_of(link)) in just_invited:
             continue
         with transaction.atomic():
             _reminder_email(link=link, dedupe_key=key)

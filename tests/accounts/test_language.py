@@ -69,14 +69,56 @@ def test_a_signed_in_person_keeps_the_choice_on_their_profile():
     assert user.preferred_language == "ja"
 
 
-def test_a_new_browser_reads_in_the_profiles_language_and_remembers_it(client):
+def test_a_new_browser_reads_in_the_profiles_language(client):
     user = UserFactory(preferred_language="ja")
     client.force_login(user)
 
     response = client.get("/")
 
     assert '<html lang="ja"' in response.content.decode()
+    # No cookie of its own: the profile stays the one place the choice lives.
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_switching_while_signed_in_without_a_cookie_sticks(client):
+    user = UserFactory(preferred_language="en")
+    client.force_login(user)
+
+    response = client.post(SWITCH, {"language": "ja", "next": "/"})
+    page = client.get("/")
+
     assert response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ja"
+    assert '<html lang="ja"' in page.content.decode()
+
+
+def test_changing_the_profiles_language_turns_the_site_at_once(client):
+    from tests.accounts.test_profile import profile_data
+
+    user = UserFactory(preferred_language="en")
+    client.force_login(user)
+    client.get("/")
+
+    saved = client.post(reverse("accounts:profile"), profile_data(preferred_language="ja"))
+    page = client.get("/")
+
+    assert saved.status_code == 302
+    assert saved.cookies[settings.LANGUAGE_COOKIE_NAME].value == "ja"
+    assert '<html lang="ja"' in page.content.decode()
+
+
+def test_only_the_sites_languages_are_remembered(client):
+    response = client.post(SWITCH, {"language": "fr", "next": "/"})
+
+    assert response.status_code == 302
+    assert settings.LANGUAGE_COOKIE_NAME not in response.cookies
+
+
+def test_the_way_back_keeps_a_personal_pages_whole_address(client):
+    login = client.get(reverse("account_login"), {"next": "/me/"}).content.decode()
+    listing = client.get(reverse("webinars:seminar_list"), {"q": "onsen", "junk": "x"})
+
+    assert 'name="next" value="/accounts/login/?next=%2Fme%2F"' in login
+    assert 'name="next" value="/seminars/?q=onsen"' in listing.content.decode()
 
 
 def test_the_cookie_wins_over_the_profile_once_set(client):

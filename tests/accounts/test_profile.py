@@ -81,7 +81,8 @@ def test_profile_saves_every_field(client, person):
     response = client.post(PROFILE_URL, profile_data(), follow=True)
 
     assert response.redirect_chain == [(PROFILE_URL, 302)]
-    assert [str(m) for m in response.context["messages"]] == ["Your profile has been saved."]
+    # Japanese was chosen: the site, and the confirmation, turn to it at once.
+    assert [str(m) for m in response.context["messages"]] == ["プロフィールを保存しました。"]
     person.refresh_from_db()
     assert person.full_name == "Taro Suzuki"
     assert person.audience_type.slug == "tour-operator"

@@ -30,6 +30,8 @@ def test_empty_fuzzy_and_broken_translations_are_named():
     assert "placeholders" in problems("Dear %(name)s,", "%(nom)s 様")[0]
     assert "placeholders" in problems("UK clocks change on {date}", "切り替え日")[0]
     assert "HTML tags" in problems("<a href='%(url)s'>Join</a>", "参加する %(url)s")[0]
+    assert "lone %" in problems("%(count)s%% full", "%(count)s% 満席")[0]
+    assert "placeholders" in problems("{total:,} seats", "{total} 席")[0]
 
 
 def test_the_compiled_catalogue_is_what_django_reads(tmp_path: Path):

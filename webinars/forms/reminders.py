@@ -65,9 +65,10 @@ def offset_text(minutes: int) -> str:
 def parse_offsets(text: str) -> list[int]:
     """ "90 minutes, 4 days" → ``[90, 5760]``; raises ValidationError naming the bad part."""
     offsets = []
-    for part in re.split(r"[,;\n、]+", text):
-        # NFKC: full-width digits and letters, as a Japanese keyboard types them.
-        part = unicodedata.normalize("NFKC", part).strip().lower()
+    # NFKC first: full-width digits, letters, commas and semicolons, as a Japanese
+    # keyboard types them.
+    for part in re.split(r"[,;\n、]+", unicodedata.normalize("NFKC", text)):
+        part = part.strip().lower()
         if not part:
             continue
         match = DURATION.match(part)

@@ -530,7 +530,7 @@ def test_each_speaker_is_reminded_once_the_day_before_in_their_language_and_zone
     by_address = {email.to_email: email for email in _reminders()}
     japanese, english = by_address["taro@example.jp"], by_address["emma@example.org"]
     assert japanese.language == "ja"
-    assert japanese.subject == "【明日ご登壇】Tourism in Tottori"
+    assert japanese.subject == "【ご登壇のご案内】Tourism in Tottori"
     assert japanese.body_text.startswith("鈴木 太郎 様")
     assert SPEAKER_LINK in japanese.body_text  # his own join link, not the audience's
     assert "2026年10月23日(金) 17:30 JST（東京）" in japanese.body_text  # the rehearsal
@@ -569,3 +569,13 @@ def test_no_reminder_for_a_seminar_not_going_ahead_or_already_started(enqueued, 
     )
 
     assert speaker_reminders_dispatch(now=now) == 0
+
+
+def test_a_speaker_invited_within_the_day_gets_no_reminder_on_top(enqueued):
+    seminar = tottori_seminar()
+    taro, _silent = _speakers(seminar)
+    with time_machine.travel(TOTTORI_STARTS - timedelta(hours=5), tick=False):
+        _invite(link=taro)
+
+    assert speaker_reminders_dispatch(now=TOTTORI_STARTS - timedelta(hours=4)) == 0
+    assert _reminders() == []
