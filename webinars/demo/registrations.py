@@ -73,6 +73,7 @@ def seed_registrations(
                     country=spec.country,
                     answers=answers,
                     marketing_opt_in=spec.marketing_opt_in,
+                    language=spec.language,
                 ).registration
         if spec.attended:
             # Writes only when the value differs, so a re-run changes nothing.
@@ -99,6 +100,7 @@ def _past_registration(
         country=spec.country,
         answers=answers,
         marketing_opt_in=spec.marketing_opt_in,
+        language=spec.language,
         recording_followup_opt_in=(spec.seminar_slug, spec.email) not in FOLLOWUP_OPTED_OUT,
         status=Registration.Status.CONFIRMED,
         privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,

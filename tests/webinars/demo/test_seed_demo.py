@@ -127,7 +127,7 @@ def test_seed_demo_twice_creates_nothing_new_and_changes_nothing(_today):
     assert (Series.objects.count(), Seminar.objects.count()) == (2, 12)
     assert (Speaker.objects.count(), Topic.objects.count()) == (9, 13)
     assert SeminarSpeaker.objects.count() == 30
-    assert (Registration.objects.count(), OutgoingEmail.objects.count()) == (118, 13)
+    assert (Registration.objects.count(), OutgoingEmail.objects.count()) == (119, 14)
     assert (JoinClick.objects.count(), RecordingView.objects.count()) == (70, 24)
     assert (Recording.objects.count(), RecordingChapter.objects.count()) == (2, 10)
     assert (TranscriptCue.objects.count(), RecordingMaterial.objects.count()) == (43, 1)
@@ -140,7 +140,7 @@ def test_seed_demo_prints_summary_and_organiser_login():
     digital = Recording.objects.get(slug="local-government-digital-transformation")
     assert output.splitlines() == [
         "Demo data ready: 2 series, 12 seminars (9 upcoming, 3 past), 9 speakers, 13 topics, "
-        "118 registrations.",
+        "119 registrations.",
         "Organiser login: organiser@example.org / kizuna-demo  "
         "(admin: http://localhost:8000/admin/)",
         "TOTP secret: KIZUNADEMOTOTPSECRETFORLOCALONLY",
@@ -419,7 +419,7 @@ def test_seed_demo_leaves_upcoming_seminars_with_seats_free():
         ("ben.okafor@example.com", "confirmed"),
     ]
     assert miyagi.capacity is None
-    assert [status for _email, status in _statuses(miyagi.slug)] == ["confirmed", "confirmed"]
+    assert [status for _email, status in _statuses(miyagi.slug)] == ["confirmed"] * 3
 
 
 def test_seed_demo_registrants_span_audience_types_their_seminars_allow():
@@ -436,6 +436,7 @@ def test_seed_demo_registrants_span_audience_types_their_seminars_allow():
         "media",
         "public-sector-partner",
         "local-government-europe",
+        "local-government-japan",
         "academic",
     }
     for registration in Registration.objects.select_related("seminar", "audience_type"):
@@ -450,7 +451,7 @@ def test_seed_demo_queues_one_email_per_upcoming_registration_and_none_for_histo
         OutgoingEmail.objects.values_list("registration__seminar__slug", "kind", "to_email")
     )
 
-    assert len(kinds) == 13
+    assert len(kinds) == 14
     waitlisted = [email for _slug, kind, email in kinds if kind == "registration_waitlisted"]
     assert waitlisted == ["daniel.kerr@bluefintravel.example", "grace.lin@lanternroutes.example"]
     assert sorted({(slug, kind) for slug, kind, _email in kinds}) == [
@@ -526,7 +527,7 @@ def test_reseeding_after_a_cancellation_registers_and_sends_nothing_again(_today
         "fiona.mackay@heatherandpine.example",
         "cancelled",
     )
-    assert Registration.objects.count() == 118
+    assert Registration.objects.count() == 119
     assert OutgoingEmail.objects.count() == emails
 
 
@@ -911,4 +912,16 @@ def test_reseeding_on_a_later_day_moves_past_history_with_its_seminar(_today):
         for at in clicks.values_list("clicked_at", flat=True)
     )
     # Moving a seminar that is over tells no one: it sends nothing.
-    assert OutgoingEmail.objects.count() == 13
+    assert OutgoingEmail.objects.count() == 14
+
+
+def test_seed_demo_has_a_registrant_who_reads_japanese_and_gets_japanese_email():
+    seed()
+
+    registration = Registration.objects.get(email="hanako.suzuki@city-sendai.example")
+    email = OutgoingEmail.objects.get(registration=registration)
+
+    assert registration.language == "ja"
+    assert email.language == "ja"
+    assert email.subject.startswith("お申し込み完了のお知らせ：")
+    assert email.body_text.startswith("鈴木 花子 様")

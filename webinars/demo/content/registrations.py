@@ -39,6 +39,8 @@ class DemoRegistration:
     answers: tuple[tuple[str, object], ...] = ()
     marketing_opt_in: bool = False
     attended: str = ""
+    # The language they registered in: every email to them is in it.
+    language: str = "en"
 
 
 REGIONS_QUESTION = "Which regions interest your clients?"
@@ -176,6 +178,16 @@ REGISTRATIONS: tuple[DemoRegistration, ...] = (
         organisation="Bergen Municipality, Emergency Planning",
         job_title="Senior Adviser",
         country="NO",
+    ),
+    DemoRegistration(
+        seminar_slug=_MIYAGI,
+        email="hanako.suzuki@city-sendai.example",
+        name="鈴木 花子",
+        audience_slug="local-government-japan",
+        organisation="仙台市 危機管理局",
+        job_title="主査",
+        country="JP",
+        language="ja",
     ),
     DemoRegistration(
         seminar_slug=_MIYAGI,
