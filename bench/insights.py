@@ -48,6 +48,7 @@ if str(BASE_DIR) not in sys.path:  # run as a script: python bench/insights.py
     sys.path.insert(0, str(BASE_DIR))
 
 from bench.pages import (  # noqa: E402 (needs the path set above)
+    abort_on_time_limit,
     flush_cache,
     percentile,
     recreate_database,
@@ -414,13 +415,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-def _abort_on_time_limit(signum: int, frame: object) -> None:
-    raise TimeoutError("the benchmark ran past its time limit")
-
-
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    signal.signal(signal.SIGALRM, _abort_on_time_limit)
+    signal.signal(signal.SIGALRM, abort_on_time_limit)
     signal.alarm(args.time_limit)
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix="kizuna-bench-insights-"))

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django_countries import countries
 
 from webinars import charts
@@ -89,6 +90,18 @@ def _audience_section(by_audience: list, *, chart_id: str) -> Section:
     return Section(table=table, chart=chart)
 
 
+def _ranked_section(table: Table, *, chart_id: str, title: str) -> Section:
+    """A table ranked by registrations (its second column), with the bars of that column
+    beside it: the chart is drawn from the table's own rows, so both always agree."""
+    chart = charts.bar_chart(
+        chart_id=chart_id,
+        title=title,
+        categories=[str(row[0]) for row in table.rows],
+        series=[(table.columns[1].label, [row[1] for row in table.rows])],
+    )
+    return Section(table=table, chart=chart)
+
+
 def _sources_section(
     sources: list[SourceFigures], other: SourceFigures | None, *, title: str, chart_id: str
 ) -> Section:
@@ -114,17 +127,13 @@ def _sources_section(
             "builder makes such links), else the site that linked to us (↗)."
         ),
     )
-    chart = charts.bar_chart(
-        chart_id=chart_id,
-        title=title,
-        categories=[label(each) for each in rows],
-        series=[(_("Registrations"), [each.registrations for each in rows])],
-    )
-    return Section(table=table, chart=chart)
+    return _ranked_section(table, chart_id=chart_id, title=title)
 
 
 def _day(moment: date) -> str:
-    return moment.strftime("%d %b %Y")
+    """A chart's day label in the reader's language: "23 Oct 2026", "2026年10月23日"."""
+    # Translators: Django date format for a day in a chart, e.g. "23 Oct 2026".
+    return dateformat.format(moment, pgettext("date format", "j M Y"))
 
 
 def overview_sections(report: Overview) -> list[Section]:
@@ -217,8 +226,8 @@ def overview_sections(report: Overview) -> list[Section]:
         )
     )
     sections.append(
-        Section(
-            table=Table(
+        _ranked_section(
+            Table(
                 slug="organisations",
                 title=_("Top organisations"),
                 columns=[
@@ -233,14 +242,8 @@ def overview_sections(report: Overview) -> list[Section]:
                 ],
                 note=_("As registrants wrote them; spellings differing only in case count as one."),
             ),
-            chart=charts.bar_chart(
-                chart_id="chart-organisations",
-                title=_("Top organisations by registrations"),
-                categories=[each.organisation for each in report.organisations],
-                series=[
-                    (_("Registrations"), [each.registrations for each in report.organisations])
-                ],
-            ),
+            chart_id="chart-organisations",
+            title=_("Top organisations by registrations"),
         )
     )
     sections.append(
@@ -258,7 +261,7 @@ def overview_sections(report: Overview) -> list[Section]:
                     [
                         each.seminar.title,
                         timezone.localdate(each.seminar.starts_at, uk),
-                        each.seminar.series.name if each.seminar.series else "",
+                        each.seminar.series.name,
                         *_counts_row(each.counts),
                     ]
                     for each in report.seminars
@@ -277,12 +280,9 @@ def seminar_sections(report: SeminarReport) -> list[Section]:
     """One seminar's report: audience types, statuses, countries, sources, and
     registrations day by day before the start."""
     sections = [_audience_section(report.by_audience, chart_id="chart-audience")]
-    country_names = [
-        countries.name(code) if code else _("Not given") for code, _live, _att in report.by_country
-    ]
     sections.append(
-        Section(
-            table=Table(
+        _ranked_section(
+            Table(
                 slug="countries",
                 title=_("By country"),
                 columns=[
@@ -291,19 +291,13 @@ def seminar_sections(report: SeminarReport) -> list[Section]:
                     Column(_("Attended")),
                 ],
                 rows=[
-                    [name, live, attended]
-                    for name, (_code, live, attended) in zip(
-                        country_names, report.by_country, strict=True
-                    )
+                    [countries.name(code) if code else _("Not given"), live, attended]
+                    for code, live, attended in report.by_country
                 ],
                 note=_("Confirmed and waiting-list places."),
             ),
-            chart=charts.bar_chart(
-                chart_id="chart-countries",
-                title=_("Registrations by country"),
-                categories=country_names,
-                series=[(_("Registrations"), [live for _c, live, _a in report.by_country])],
-            ),
+            chart_id="chart-countries",
+            title=_("Registrations by country"),
         )
     )
     sections.append(

@@ -297,11 +297,10 @@ def speaker_reminders_dispatch(*, now: datetime | None = None) -> int:
             ),
         )
     )
+    # The prefetch sets each link's seminar to the instance above: no query per link.
     links = [
         link for seminar in seminars for link in seminar.speaker_links.all() if _email_of(link)
     ]
-    for link in links:
-        link.seminar = next(seminar for seminar in seminars if seminar.pk == link.seminar_id)
     written = set(
         OutgoingEmail.objects.filter(
             dedupe_key__in=[speaker_reminder_key(link=link) for link in links]

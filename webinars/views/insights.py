@@ -132,16 +132,17 @@ def _seminar(slug: str) -> Seminar:
     return seminar
 
 
-def _seminar_report(slug: str) -> tuple[Seminar, insights.SeminarReport, str]:
+def _seminar_report(slug: str) -> tuple[insights.SeminarReport, str]:
     seminar = _seminar(slug)
     report = insights.seminar_report(seminar)
-    return seminar, report, download_name("insights", seminar.slug)
+    return report, download_name("insights", seminar.slug)
 
 
 @organisers_only
 def organiser_seminar_insights(request: HttpRequest, slug: str) -> HttpResponse:
     """One seminar: by audience type, country and source, and registrations over time."""
-    seminar, report, _name = _seminar_report(slug)
+    report, _name = _seminar_report(slug)
+    seminar = report.seminar
     return render(
         request,
         "webinars/organiser/seminar_insights.html",
@@ -157,15 +158,17 @@ def organiser_seminar_insights(request: HttpRequest, slug: str) -> HttpResponse:
 
 @organisers_only
 def organiser_seminar_insights_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
-    _seminar_obj, report, name = _seminar_report(slug)
+    report, name = _seminar_report(slug)
     return _table_download(seminar_sections(report), table, name=name)
 
 
 @organisers_only
 def organiser_seminar_insights_xlsx(request: HttpRequest, slug: str) -> HttpResponse:
-    seminar, report, name = _seminar_report(slug)
+    report, name = _seminar_report(slug)
     return _download(
-        tables_xlsx([section.table for section in seminar_sections(report)], title=seminar.title),
+        tables_xlsx(
+            [section.table for section in seminar_sections(report)], title=report.seminar.title
+        ),
         filename=f"{name}.xlsx",
         content_type=XLSX,
     )

@@ -579,3 +579,20 @@ def test_a_speaker_invited_within_the_day_gets_no_reminder_on_top(enqueued):
 
     assert speaker_reminders_dispatch(now=TOTTORI_STARTS - timedelta(hours=4)) == 0
     assert _reminders() == []
+
+
+def test_the_reminder_scan_reads_the_same_queries_for_one_seminar_or_three(enqueued):
+    due = TOTTORI_STARTS - timedelta(hours=3)
+    _speakers(tottori_seminar())
+    speaker_reminders_dispatch(now=due)
+    with CaptureQueriesContext(connection) as one:
+        assert speaker_reminders_dispatch(now=due) == 0  # written already: reads only
+
+    for _ in range(2):
+        _speakers(tottori_seminar())
+    speaker_reminders_dispatch(now=due)
+    with CaptureQueriesContext(connection) as three:
+        assert speaker_reminders_dispatch(now=due) == 0
+
+    # Each link's key reads its seminar's start: from the prefetch, not a query per link.
+    assert len(three) == len(one)

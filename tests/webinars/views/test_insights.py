@@ -408,3 +408,18 @@ def test_a_control_character_in_a_title_does_not_break_the_workbook(organiser_cl
     assert response.status_code == 200
     every = load_workbook(io.BytesIO(response.content))["Every seminar"]
     assert "Kyotonights" in [row[0] for row in every.iter_rows(values_only=True)]
+
+
+def test_a_charts_days_read_in_the_readers_language():
+    from datetime import date
+
+    from django.utils import translation
+
+    from webinars.insights import _day
+
+    with translation.override("ja"):
+        japanese = _day(date(2026, 10, 23))
+    with translation.override("en"):
+        english = _day(date(2026, 10, 23))
+
+    assert (english, japanese) == ("23 Oct 2026", "2026年10月23日")
