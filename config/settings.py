@@ -14,6 +14,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from config.content_languages import localized_verbose_name
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -43,6 +45,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[SITE_URL])
 # --- Applications ---------------------------------------------------------
 
 INSTALLED_APPS = [
+    # Before the admin: its TranslationAdmin patches admin forms, and it reads each app's
+    # translation.py (the model fields kept in English and Japanese).
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -231,6 +236,17 @@ LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # The header's switcher remembers a guest's choice for a year (Django's default cookie
 # lasts only the browser session); accounts keep theirs on the profile.
+# Content (titles, descriptions, biographies, questions…) is kept in both languages by
+# django-modeltranslation: one column per language in the same table, so lists need no
+# join. Where the reader's language is empty the other one is shown, marked with its
+# ``lang`` (webinars.templatetags.content_tags), so no title is ever blank.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "ja")
+MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "ja")}
+# Neither language is required by the columns: the admin forms require a required field
+# (a title, a name, a question) in at least one of them (webinars.admin.translation).
+MODELTRANSLATION_REQUIRED_LANGUAGES = ()
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = localized_verbose_name
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")

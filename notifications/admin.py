@@ -37,6 +37,7 @@ from notifications.services import (
     recipient_breakdown,
     unsubscribe_url,
 )
+from webinars.content_languages import BothLanguagesAdmin, both, language_columns
 from webinars.models import Registration
 
 
@@ -125,11 +126,25 @@ class OutgoingEmailAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
 
 # Who wrote it and what sending did: filled in by the admin and the service, never typed.
 _ANNOUNCEMENT_RECORD_FIELDS = ("created_by", "created_at", "sent_at", "recipient_count")
-_ANNOUNCEMENT_DRAFT_FIELDS = ("seminar", "subject", "body", "statuses", "audience_types")
+_ANNOUNCEMENT_DRAFT_FIELDS = (
+    "seminar",
+    both("subject"),
+    both("body"),
+    "statuses",
+    "audience_types",
+)
+# Read-only fields are named one by one, not by line.
+_ANNOUNCEMENT_DRAFT_COLUMNS = (
+    "seminar",
+    *language_columns("subject"),
+    *language_columns("body"),
+    "statuses",
+    "audience_types",
+)
 
 
 @admin.register(Announcement)
-class AnnouncementAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
+class AnnouncementAdmin(ControlCharacterFreeSearchMixin, BothLanguagesAdmin):
     """Write a draft, check its preview (the email and who gets it), then send it once."""
 
     form = AnnouncementForm
@@ -143,7 +158,7 @@ class AnnouncementAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         "sent_at",
     )
     list_filter = (("sent_at", admin.EmptyFieldListFilter),)
-    search_fields = ("subject", "seminar__title")
+    search_fields = ("subject_en", "subject_ja", "seminar__title_en", "seminar__title_ja")
     list_select_related = ("seminar", "created_by")
     autocomplete_fields = ("seminar",)
     date_hierarchy = "created_at"
@@ -154,8 +169,8 @@ class AnnouncementAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         if obj.sent_at is not None:
             return [
                 "seminar",
-                "subject",
-                "body",
+                both("subject"),
+                both("body"),
                 "statuses_display",
                 "audience_types_display",
                 *_ANNOUNCEMENT_RECORD_FIELDS,
@@ -166,7 +181,7 @@ class AnnouncementAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         if obj is not None and obj.sent_at is not None:
             # What went out is a record: nothing of a sent announcement can change.
             return [
-                *_ANNOUNCEMENT_DRAFT_FIELDS,
+                *_ANNOUNCEMENT_DRAFT_COLUMNS,
                 "statuses_display",
                 "audience_types_display",
                 *_ANNOUNCEMENT_RECORD_FIELDS,

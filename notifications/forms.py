@@ -12,6 +12,7 @@ from notifications.services import (
     AnnouncementWithoutStatuses,
     seminar_announceable,
 )
+from webinars.content_languages import language_columns
 
 
 class AnnouncementForm(forms.ModelForm):
@@ -38,7 +39,13 @@ class AnnouncementForm(forms.ModelForm):
 
     class Meta:
         model = Announcement
-        fields = ["seminar", "subject", "body", "statuses", "audience_types"]
+        fields = [
+            "seminar",
+            *language_columns("subject"),
+            *language_columns("body"),
+            "statuses",
+            "audience_types",
+        ]
 
     def clean_statuses(self) -> list[str]:
         statuses = self.cleaned_data["statuses"]

@@ -84,7 +84,12 @@ def person_data_export(
         }
         for email in emails.order_by("created_at", "pk")
     ]
-    titles = dict(Recording.objects.values_list("pk", "seminar__title"))
+    # The seminar's title in the reader's language, else the other (a bare
+    # "seminar__title" lookup would read the reader's language column only).
+    watched = Recording.objects.filter(pk__in=views.values("recording_id")).select_related(
+        "seminar"
+    )
+    titles = {recording.pk: recording.seminar.title for recording in watched}
     data["recording_views"] = [
         {"recording": titles.get(view.recording_id, ""), "day": view.day.isoformat()}
         for view in views.order_by("day", "pk")

@@ -25,6 +25,7 @@ from tests.factories import (
     SeriesFactory,
     london,
 )
+from webinars.content_languages import language_columns, translated_fields
 from webinars.models import (
     Recording,
     Registration,
@@ -104,6 +105,19 @@ def messages_of(response) -> list[str]:
     return [str(message) for message in get_messages(response.wsgi_request)]
 
 
+def in_both_languages(obj, *fields: str) -> dict[str, str]:
+    """A form's values for fields kept in both languages: ``title_en``, ``title_ja``…"""
+    return {
+        column: getattr(obj, column) or "" for field in fields for column in language_columns(field)
+    }
+
+
+def english_columns(model, values: dict[str, object]) -> dict[str, object]:
+    """Form values with a bare translated field (``title=``) posted as its English column."""
+    translated = translated_fields(model)
+    return {(f"{key}_en" if key in translated else key): value for key, value in values.items()}
+
+
 def management_data(prefix: str, *, total: int = 0, initial: int = 0) -> dict[str, object]:
     return {
         f"{prefix}-TOTAL_FORMS": total,
@@ -119,9 +133,11 @@ INLINE_PREFIXES = ("chapters", "materials")
 def recording_form_data(seminar=None, recording: Recording | None = None, **overrides) -> dict:
     """What the recording add/change form posts, with empty inlines unless overridden."""
     data: dict[str, object] = {
-        "title": "Onsen towns of Kyushu",
+        "title_en": "Onsen towns of Kyushu",
+        "title_ja": "",
         "slug": "onsen-towns-of-kyushu",
-        "description": "The whole seminar.",
+        "description_en": "The whole seminar.",
+        "description_ja": "",
         "embed_url": "",
         "duration": "58:00",
         "access": "public",
@@ -132,9 +148,8 @@ def recording_form_data(seminar=None, recording: Recording | None = None, **over
         data["seminar"] = seminar.pk
     if recording is not None:
         data.update(
-            title=recording.title,
+            **in_both_languages(recording, "title", "description"),
             slug=recording.slug,
-            description=recording.description,
             access=recording.access,
             speaker_consent_note=recording.speaker_consent_note,
         )
@@ -142,7 +157,7 @@ def recording_form_data(seminar=None, recording: Recording | None = None, **over
             del data["speakers_consented"]
     for prefix in INLINE_PREFIXES:
         data.update(management_data(prefix))
-    data.update(overrides)
+    data.update(english_columns(Recording, overrides))
     return {key: value for key, value in data.items() if value is not None}
 
 
@@ -186,11 +201,9 @@ def seminar_form_data(seminar: Seminar | None = None, **overrides) -> dict[str, 
             ends_at=SEMINAR_ENDS,
         )
     data = {
-        "title": seminar.title,
+        **in_both_languages(seminar, "title", "summary", "description"),
         "slug": seminar.slug,
         "series": seminar.series_id,
-        "summary": seminar.summary,
-        "description": seminar.description,
         "cover_image_alt": seminar.cover_image_alt,
         "topics": [topic.pk for topic in seminar.topics.all()] if seminar.pk else [],
         "prefecture": seminar.prefecture,
@@ -225,7 +238,7 @@ def seminar_form_data(seminar: Seminar | None = None, **overrides) -> dict[str, 
     }
     if seminar.waitlist_enabled:
         data["waitlist_enabled"] = "on"
-    data.update(overrides)
+    data.update(english_columns(Seminar, overrides))
     return data
 
 

@@ -93,8 +93,8 @@ def test_detail_is_read_only_with_text_body_and_last_error(organiser_client, enq
     body = response.content.decode()
     assert "Your join link opens soon." in body
     assert "SMTPDataError: (554, b&#x27;rejected&#x27;)" in body
-    assert 'name="subject"' not in body
-    response = organiser_client.post(url, {"subject": "Changed"})
+    assert 'name="subject_en"' not in body
+    response = organiser_client.post(url, {"subject_en": "Changed"})
     email.refresh_from_db()
     assert email.subject == "You're registered"
 
@@ -209,8 +209,8 @@ def test_admin_add_preview_send_flow(organiser_client, organiser, enqueued):
         reverse(ADD),
         {
             "seminar": seminar.pk,
-            "subject": "Slides for Thursday",
-            "body": ANNOUNCEMENT_BODY,
+            "subject_en": "Slides for Thursday",
+            "body_en": ANNOUNCEMENT_BODY,
             "statuses": ["waitlisted", "confirmed"],
             "audience_types": [agent.pk],
         },
@@ -274,9 +274,9 @@ def test_a_sent_announcement_is_read_only(organiser_client, enqueued):
     page = organiser_client.get(url)
 
     assert page.status_code == 200
-    assert 'name="subject"' not in page.content.decode()
+    assert 'name="subject_en"' not in page.content.decode()
     assert "Confirmed" in page.content.decode()
-    organiser_client.post(url, {"subject": "Changed", "body": "x", "statuses": ["confirmed"]})
+    organiser_client.post(url, {"subject_en": "Changed", "body_en": "x", "statuses": ["confirmed"]})
     announcement.refresh_from_db()
     assert announcement.subject == "Slides for Thursday"
 
@@ -300,7 +300,7 @@ def test_admin_form_explains_what_is_missing(
 
     response = organiser_client.post(
         reverse(ADD),
-        {"seminar": seminar.pk, "subject": "Hello", "body": "Hi", "statuses": statuses},
+        {"seminar": seminar.pk, "subject_en": "Hello", "body_en": "Hi", "statuses": statuses},
     )
 
     assert response.status_code == 200

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AudienceTypeAdmin, ControlCharacterFreeSearchMixin
 from accounts.models import AudienceType
 from webinars.admin.mixins import URL_FIELDS_ASSUME_HTTPS, CatalogueChangeAdminMixin, in_zone
+from webinars.content_languages import BothLanguagesAdmin, both
 from webinars.forms.catalogue import (
     SeriesAdminForm,
     SpeakerAdminForm,
@@ -80,20 +81,29 @@ class SpeakerSeminarInline(admin.TabularInline):
 
 
 @admin.register(Speaker)
-class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
+class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, BothLanguagesAdmin):
     form = SpeakerAdminForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
     list_display = ["name", "name_ja", "organisation", "is_jet_participant", "jet_prefecture"]
     list_filter = ["is_jet_participant", "jet_prefecture"]
-    search_fields = ["name", "name_ja", "slug", "organisation"]
+    search_fields = ["name", "name_ja", "slug", "organisation_en", "organisation_ja"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [SpeakerSeminarInline]
     # Recordings are found by their speakers' names and organisations.
-    SEARCHED_FIELDS = frozenset({"name", "name_ja", "organisation"})
+    SEARCHED_FIELDS = frozenset({"name", "name_ja", "organisation_en", "organisation_ja"})
     fieldsets = [
         (
             _("Profile"),
-            {"fields": ["name", "name_ja", "slug", "title", "organisation", "bio", "photo"]},
+            {
+                "fields": [
+                    ("name", "name_ja"),
+                    "slug",
+                    both("title"),
+                    both("organisation"),
+                    both("bio"),
+                    "photo",
+                ]
+            },
         ),
         (
             _("Contact and links"),
@@ -120,15 +130,18 @@ class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, a
 
 
 @admin.register(Series)
-class SeriesAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
+class SeriesAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, BothLanguagesAdmin):
     form = SeriesAdminForm
     list_display = ["name", "slug", "seminar_count", "position", "add_seminar_link"]
     list_editable = ["position"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name_en", "name_ja", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["default_audience_types"]
     fieldsets = [
-        (None, {"fields": ["name", "slug", "tagline", "description", "position"]}),
+        (
+            None,
+            {"fields": [both("name"), "slug", both("tagline"), both("description"), "position"]},
+        ),
         (
             _("Defaults for its seminars"),
             {"fields": ["timezone", "default_audience_types", "reminder_offsets_minutes"]},
@@ -149,9 +162,10 @@ class SeriesAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, ad
 
 
 @admin.register(Topic)
-class TopicAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
+class TopicAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, BothLanguagesAdmin):
     list_display = ["name", "slug", "seminar_count"]
-    search_fields = ["name", "slug"]
+    search_fields = ["name_en", "name_ja", "slug"]
+    fields = [both("name"), "slug"]
     # The seminar count's GROUP BY drops Meta.ordering, and the topic autocomplete pages
     # through this queryset: without an ordering its pages are unstable.
     ordering = ["name"]

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ControlCharacterFreeSearchMixin
 from webinars.admin.mixins import CatalogueChangeAdminMixin
+from webinars.content_languages import BothLanguagesAdmin, both, language_columns
 from webinars.errors import RecordingNotPublishable
 from webinars.forms.recordings import (
     UNBOUNDED_FILE_NAME,
@@ -115,7 +116,9 @@ def seminar_recording_link(request: HttpRequest, seminar: Seminar) -> dict[str, 
 
 
 @admin.register(Recording)
-class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, admin.ModelAdmin):
+class RecordingAdmin(
+    ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, BothLanguagesAdmin
+):
     form = RecordingAdminForm
     formfield_overrides = {
         **VIDEO_OFFSET_OVERRIDES,
@@ -131,7 +134,7 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
     ]
     list_select_related = ["seminar"]
     list_filter = [PublishedListFilter, "access", "seminar__series"]
-    search_fields = ["title", "slug", "seminar__title"]
+    search_fields = ["title_en", "title_ja", "slug", "seminar__title_en", "seminar__title_ja"]
     ordering = ["-seminar__starts_at", "-pk"]
     prepopulated_fields = {"slug": ["title"]}
     inlines = [RecordingChapterInline, RecordingMaterialInline]
@@ -142,7 +145,7 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
         consent_fields = ["speakers_consented", "speaker_consent_note"]
         transcript_fields = ["transcript_upload"]
         fieldsets = [
-            (None, {"fields": ["seminar", "title", "slug", "description"]}),
+            (None, {"fields": ["seminar", both("title"), "slug", both("description")]}),
             (
                 _("Video"),
                 {
@@ -229,9 +232,14 @@ class RecordingAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin,
         if not _SEMINAR_ID.fullmatch(seminar_id):
             initial.pop("seminar", None)
             return initial
-        seminar = Seminar.objects.filter(pk=int(seminar_id)).only("title", "slug").first()
+        seminar = (
+            Seminar.objects.filter(pk=int(seminar_id))
+            .only(*language_columns("title"), "slug")
+            .first()
+        )
         if seminar is not None:
-            initial.setdefault("title", seminar.title)
+            for column in language_columns("title"):
+                initial.setdefault(column, getattr(seminar, column))
             initial.setdefault("slug", seminar.slug)
         return initial
 

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import ControlCharacterFreeSearchMixin
 from webinars import selectors
 from webinars.attendance_import import AttendanceReportError, attendance_import, parse_report
+from webinars.content_languages import BothLanguagesStackedInline, both
 from webinars.errors import (
     AudienceNotAllowed,
     RegistrationBusy,
@@ -75,10 +76,10 @@ class AudienceQuotaInline(admin.TabularInline):
         return super().get_queryset(request).select_related("audience_type")
 
 
-class RegistrationQuestionInline(admin.TabularInline):
+class RegistrationQuestionInline(BothLanguagesStackedInline):
     model = RegistrationQuestion
     form = RegistrationQuestionForm
-    fields = ["position", "label", "kind", "choices", "required", "help_text"]
+    fields = [("position", "kind", "required"), both("label"), both("choices"), both("help_text")]
     formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 30})}}
     ordering = ["position", "pk"]
     extra = 0

@@ -39,6 +39,7 @@ from webinars.admin.registrations import (
     registration_count,
 )
 from webinars.admin.seminar_actions import SeminarActionsAdminMixin
+from webinars.content_languages import BothLanguagesAdmin, both
 from webinars.forms.catalogue import (
     SeminarAdminForm,
 )
@@ -113,7 +114,7 @@ class SeminarAdmin(
     SeminarRegistrantsAdminMixin,
     ControlCharacterFreeSearchMixin,
     CatalogueChangeAdminMixin,
-    admin.ModelAdmin,
+    BothLanguagesAdmin,
 ):
     form = SeminarAdminForm
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
@@ -131,9 +132,11 @@ class SeminarAdmin(
     list_select_related = ["series"]
     list_filter = ["status", WhenListFilter, "series", "language", "prefecture", "topics"]
     search_fields = [
-        "title",
+        "title_en",
+        "title_ja",
         "slug",
-        "summary",
+        "summary_en",
+        "summary_ja",
         "speaker_links__speaker__name",
         "speaker_links__speaker__name_ja",
     ]
@@ -179,11 +182,11 @@ class SeminarAdmin(
                 _("Basics"),
                 {
                     "fields": [
-                        "title",
+                        both("title"),
                         "slug",
                         "series",
-                        "summary",
-                        "description",
+                        both("summary"),
+                        both("description"),
                         "cover_image",
                         "cover_image_alt",
                         "topics",

@@ -15,7 +15,6 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
-from django.utils.html import escape
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -25,6 +24,7 @@ from accounts.human_check import HumanCheck
 from accounts.models import AudienceType, Language, User
 from accounts.validators import CONTROL_CHARACTERS, LINE_BREAKS, validate_time_zone
 from webinars.attendance_import import MAX_REPORT_BYTES
+from webinars.content_languages import fallback_language, in_its_language, language_columns
 from webinars.models import Registration, RegistrationQuestion, Seminar
 
 SHORT_ANSWER_MAX_LENGTH = 300
@@ -75,24 +75,30 @@ def question_field_name(question: RegistrationQuestion) -> str:
 
 def question_field(question: RegistrationQuestion) -> forms.Field:
     """The form field for one custom question, of its kind."""
+    # Texts in the other language than the page's are marked with theirs (WCAG 3.1.2);
+    # help text is rendered unescaped by our field template, so it is escaped here.
     common = {
-        "label": question.label,
+        "label": in_its_language(question.label, fallback_language(question, "label")),
         "required": question.required,
-        # Help text is rendered unescaped by our field template; this text is not ours.
-        "help_text": escape(question.help_text),
+        "help_text": in_its_language(question.help_text, fallback_language(question, "help_text")),
     }
+    options_language = fallback_language(question, "choices")
+    choice_options = [
+        (value, in_its_language(label, options_language) if options_language else label)
+        for value, label in question.choice_options
+    ]
     kind = question.kind
     if kind == RegistrationQuestion.Kind.LONG_TEXT:
         return MultiLineField(max_length=LONG_ANSWER_MAX_LENGTH, **common)
     if kind == RegistrationQuestion.Kind.SINGLE_CHOICE:
         return forms.ChoiceField(
-            choices=[(option, option) for option in question.choice_list],
+            choices=choice_options,
             widget=forms.RadioSelect,
             **common,
         )
     if kind == RegistrationQuestion.Kind.MULTIPLE_CHOICE:
         return forms.MultipleChoiceField(
-            choices=[(option, option) for option in question.choice_list],
+            choices=choice_options,
             widget=forms.CheckboxSelectMultiple,
             **common,
         )
@@ -340,15 +346,36 @@ class RegistrationDetailsForm(forms.Form):
 
 
 class RegistrationQuestionForm(forms.ModelForm):
-    """A question row of the seminar's inline; the model's clean() checks choice options."""
+    """A question row of the seminar's inline; the model's clean() checks choice options.
+
+    Options are given per language, line by line: the n-th Japanese option is the n-th
+    English one, and answers are stored as the first language's option
+    (``RegistrationQuestion.choice_options``), so counts never split by language.
+    """
 
     def clean(self) -> dict[str, Any]:
         cleaned_data = super().clean()
+        kind = cleaned_data.get("kind")
+        options = {
+            column: [line for line in (cleaned_data.get(column) or "").splitlines() if line.strip()]
+            for column in language_columns("choices")
+            if column in self.fields
+        }
         # Options of a text or yes/no question would be silently ignored: say so instead.
-        kind, choices = cleaned_data.get("kind"), cleaned_data.get("choices", "")
-        if kind and kind not in RegistrationQuestion.CHOICE_KINDS and choices.strip():
+        if kind and kind not in RegistrationQuestion.CHOICE_KINDS:
+            for column, lines in options.items():
+                if lines:
+                    self.add_error(
+                        column, gettext("Only single and multiple choice questions have options.")
+                    )
+        given = {column: lines for column, lines in options.items() if lines}
+        if len(given) > 1 and len({len(lines) for lines in given.values()}) > 1:
             self.add_error(
-                "choices", gettext("Only single and multiple choice questions have options.")
+                list(given)[-1],
+                gettext(
+                    "Give the same options in each language, as many and in the same order: "
+                    "the options in English and in Japanese are read line by line."
+                ),
             )
         return cleaned_data
 

@@ -50,14 +50,51 @@ class RegistrationQuestion(models.Model):
         return self.label
 
     def clean(self) -> None:
-        if self.kind in self.CHOICE_KINDS and len(self.choice_list) < 2:
-            raise ValidationError(
-                {"choices": _("A choice question needs at least two options, one per line.")}
-            )
+        if self.kind not in self.CHOICE_KINDS:
+            return
+        # Each language given needs two options; with none given, English is asked for.
+        given = [
+            language
+            for language in ("en", "ja")
+            if _option_lines(getattr(self, f"choices_{language}", ""))
+        ]
+        for language in given or ["en"]:
+            if len(_option_lines(getattr(self, f"choices_{language}", ""))) < 2:
+                raise ValidationError(
+                    {
+                        f"choices_{language}": _(
+                            "A choice question needs at least two options, one per line."
+                        )
+                    }
+                )
 
     @property
     def choice_list(self) -> list[str]:
-        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+        """The options in the reader's language, else in the other one."""
+        return _option_lines(self.choices)
+
+    @property
+    def choice_options(self) -> list[tuple[str, str]]:
+        """The options as (stored answer, label) pairs.
+
+        The stored answer is the option in the first language given (English, else
+        Japanese), so answers given in either language are counted together; the label
+        is the reader's language when it has as many options, else the stored one.
+        """
+        stored = next(
+            (
+                lines
+                for language in ("en", "ja")
+                if (lines := _option_lines(getattr(self, f"choices_{language}", "") or ""))
+            ),
+            [],
+        )
+        shown = self.choice_list
+        return list(zip(stored, shown if len(shown) == len(stored) else stored, strict=True))
+
+
+def _option_lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 class RegistrationQuerySet(models.QuerySet["Registration"]):

@@ -13,6 +13,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sub
 from django.utils import timezone
 
 from accounts.models import AudienceType
+from webinars.content_languages import contains_in_any_language
 from webinars.models import (
     Registration,
     Seminar,
@@ -69,21 +70,21 @@ def speaker_matches(term: str, *, seminar_path: str = "") -> Exists:
         SeminarSpeaker.objects.filter(seminar=OuterRef(seminar_path or "pk")).filter(
             Q(speaker__name__icontains=term)
             | Q(speaker__name_ja__icontains=term)
-            | Q(speaker__organisation__icontains=term)
+            | contains_in_any_language("speaker__organisation", term)
         )
     )
 
 
 def _matching_term(term: str) -> Q:
     topics = Seminar.topics.through.objects.filter(
-        seminar=OuterRef("pk"), topic__name__icontains=term
+        contains_in_any_language("topic__name", term), seminar=OuterRef("pk")
     )
     lowered = term.casefold()
     prefectures = [code for code, label in Prefecture.choices if lowered in str(label).casefold()]
     condition = (
-        Q(title__icontains=term)
-        | Q(summary__icontains=term)
-        | Q(description__icontains=term)
+        contains_in_any_language("title", term)
+        | contains_in_any_language("summary", term)
+        | contains_in_any_language("description", term)
         | Q(partner_organisations__icontains=term)
         | Q(speaker_matches(term))
         | Q(Exists(topics))

@@ -30,6 +30,7 @@ from django.db.models import (
 )
 from django.db.models.lookups import Exact, GreaterThan
 
+from webinars.content_languages import contains_in_any_language
 from webinars.models import (
     Recording,
     RecordingChapter,
@@ -93,11 +94,11 @@ def search_terms(query: str | None) -> list[SearchTerm]:
 
 def _substring_condition(term: str) -> Q:
     return (
-        Q(title__icontains=term)
-        | Q(description__icontains=term)
-        | Q(seminar__title__icontains=term)
-        | Q(seminar__summary__icontains=term)
-        | Q(seminar__description__icontains=term)
+        contains_in_any_language("title", term)
+        | contains_in_any_language("description", term)
+        | contains_in_any_language("seminar__title", term)
+        | contains_in_any_language("seminar__summary", term)
+        | contains_in_any_language("seminar__description", term)
         | Q(transcript_text__icontains=term)
         | Q(speaker_matches(term, seminar_path="seminar"))
     )

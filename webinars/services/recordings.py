@@ -1,6 +1,7 @@
 """Write operations on recordings: consent, transcript, search index, publication, views."""
 
 from datetime import date, datetime
+from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files import File
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from notifications import services as notices
 from webinars.cache import catalogue_changed
+from webinars.content_languages import language_columns
 from webinars.errors import RecordingNotPublishable
 from webinars.models import Recording, RecordingView, Seminar, Speaker, TranscriptCue
 from webinars.models.recordings import SEARCH_CONFIG
@@ -169,14 +171,37 @@ def recording_search_text(recording: Recording) -> dict[str, str]:
     """What the archive search reads, by PostgreSQL weight: A title, B about, C transcript."""
     seminar = recording.seminar
     speakers = [
-        " ".join(filter(None, [link.speaker.name, link.speaker.name_ja, link.speaker.organisation]))
+        " ".join(
+            filter(
+                None,
+                [
+                    link.speaker.name,
+                    link.speaker.name_ja,
+                    *_in_both_languages(link.speaker, "organisation"),
+                ],
+            )
+        )
         for link in seminar.speaker_links.select_related("speaker")
     ]
     return {
-        "A": " ".join([recording.title, seminar.title]),
-        "B": "\n".join([seminar.summary, recording.description, seminar.description, *speakers]),
+        "A": " ".join(
+            [*_in_both_languages(recording, "title"), *_in_both_languages(seminar, "title")]
+        ),
+        "B": "\n".join(
+            [
+                *_in_both_languages(seminar, "summary"),
+                *_in_both_languages(recording, "description"),
+                *_in_both_languages(seminar, "description"),
+                *speakers,
+            ]
+        ),
         "C": recording.transcript_text,
     }
+
+
+def _in_both_languages(obj: Any, field: str) -> list[str]:
+    """The field's text in each language it is given in (search finds either)."""
+    return [text for column in language_columns(field) if (text := getattr(obj, column))]
 
 
 def recording_search_index(*, recording: Recording) -> None:

@@ -6,11 +6,12 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications import services as notices
 from webinars.cache import catalogue_changed
+from webinars.content_languages import CONTENT_LANGUAGES, language_columns, with_language_columns
 from webinars.errors import SeminarAlreadyCancelled, SeminarNotPublishable
 from webinars.models import AudienceQuota, RegistrationQuestion, Seminar, SeminarSpeaker
 from webinars.services.recordings import recordings_search_reindex
@@ -21,7 +22,7 @@ CALENDAR_FIELDS = frozenset(Seminar.TIME_FIELDS + Seminar.DELIVERY_FIELDS)
 # set these would skip their rules (and the calendar sequence).
 LIFECYCLE_FIELDS = frozenset({"status", "sequence", "uid", "published_at", "cancelled_at"})
 # The archive searches these through the seminar's recording (its PostgreSQL vector).
-SEARCHED_FIELDS = frozenset({"title", "summary", "description"})
+SEARCHED_FIELDS = with_language_columns({"title", "summary", "description"})
 
 
 def _locked(seminar: Seminar) -> Seminar:
@@ -168,6 +169,28 @@ def seminar_cancel(*, seminar: Seminar, message: str = "") -> Seminar:
 
 
 @transaction.atomic
+def _language_columns_of(obj: Any, *fields: str) -> dict[str, Any]:
+    """Each field's value in each language, to copy a text without choosing a language."""
+    return {column: getattr(obj, column) for field in fields for column in language_columns(field)}
+
+
+def _copied_titles(seminar: Seminar) -> dict[str, str | None]:
+    """The title in each language with the copy marked in that language, cut so the marker
+    is kept even when the title is already as long as the field allows."""
+    max_length = Seminar._meta.get_field("title").max_length
+    titles: dict[str, str | None] = {}
+    for column, language in zip(language_columns("title"), CONTENT_LANGUAGES, strict=True):
+        title = getattr(seminar, column)
+        if not title:
+            titles[column] = title
+            continue
+        with translation.override(language):
+            marker = str(_("%(title)s (copy)"))
+        room = max_length - len(marker % {"title": ""})
+        titles[column] = marker % {"title": title[:room]}
+    return titles
+
+
 def seminar_duplicate(*, seminar: Seminar, days_later: int = 0) -> Seminar:
     """Copy a seminar as a new draft, complete: speakers, topics, audience types and
     quotas, registration questions, reminder offsets and the registration window.
@@ -187,15 +210,12 @@ def seminar_duplicate(*, seminar: Seminar, days_later: int = 0) -> Seminar:
         return local.replace(tzinfo=zone).astimezone(UTC)
 
     slug = _free_slug(f"{seminar.slug}-copy")
-    # Keep the "(copy)" marker even when the title is already as long as the field allows.
-    room = Seminar._meta.get_field("title").max_length - len(_("%(title)s (copy)") % {"title": ""})
     with transaction.atomic():
         copy = Seminar.objects.create(
-            title=_("%(title)s (copy)") % {"title": seminar.title[:room]},
+            **_copied_titles(seminar),
+            **_language_columns_of(seminar, "summary", "description"),
             slug=slug,
             series=seminar.series,
-            summary=seminar.summary,
-            description=seminar.description,
             cover_image=seminar.cover_image,
             cover_image_alt=seminar.cover_image_alt,
             prefecture=seminar.prefecture,
@@ -232,10 +252,8 @@ def seminar_duplicate(*, seminar: Seminar, days_later: int = 0) -> Seminar:
         RegistrationQuestion.objects.bulk_create(
             RegistrationQuestion(
                 seminar=copy,
-                label=question.label,
-                help_text=question.help_text,
+                **_language_columns_of(question, "label", "help_text", "choices"),
                 kind=question.kind,
-                choices=question.choices,
                 required=question.required,
                 position=question.position,
             )

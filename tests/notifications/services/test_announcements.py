@@ -446,3 +446,24 @@ def test_two_sends_at_once_write_the_announcement_once(enqueued):
     assert sorted(outcomes, key=str) == sorted([3, AnnouncementAlreadySent], key=str)
     assert OutgoingEmail.objects.count() == 3
     assert Announcement.objects.get().recipient_count == 3
+
+
+def test_each_recipient_gets_the_announcement_in_their_language_else_the_other():
+    seminar = tottori_seminar()
+    RegistrationFactory(seminar=seminar, email="en@example.org", language="en")
+    RegistrationFactory(seminar=seminar, email="ja@example.jp", language="ja")
+    announcement = announcement_draft(
+        seminar, subject_en="Slides for Thursday", subject_ja="木曜日の資料", body_ja="資料です。"
+    )
+    announcement.body_en = ""
+    announcement.save()
+
+    announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
+
+    english = OutgoingEmail.objects.get(to_email="en@example.org")
+    japanese = OutgoingEmail.objects.get(to_email="ja@example.jp")
+    assert english.subject.endswith("Slides for Thursday")
+    assert japanese.subject.endswith("木曜日の資料")
+    # No English body: the Japanese one is sent, marked Japanese in the HTML part.
+    assert "資料です。" in english.body_text and "資料です。" in japanese.body_text
+    assert 'lang="ja"' in english.body_html

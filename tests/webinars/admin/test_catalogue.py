@@ -381,7 +381,7 @@ def test_series_list_counts_seminars_and_links_to_add_one(admin_client):
         (
             "admin:webinars_series_add",
             {
-                "name": "JLGC Seminars",
+                "name_en": "JLGC Seminars",
                 "slug": "jlgc",
                 "position": "0",
                 "timezone": "Europe/London",
@@ -389,7 +389,7 @@ def test_series_list_counts_seminars_and_links_to_add_one(admin_client):
             },
             Series,
         ),
-        ("admin:webinars_topic_add", {"name": "Onsen", "slug": "onsen"}, Topic),
+        ("admin:webinars_topic_add", {"name_en": "Onsen", "slug": "onsen"}, Topic),
         (
             "admin:webinars_speaker_add",
             {
@@ -433,7 +433,7 @@ def test_deleting_a_topic_invalidates_the_cache(admin_client, django_capture_on_
 
 def _series_data(**reminders) -> dict[str, object]:
     return {
-        "name": "JLGC Seminars",
+        "name_en": "JLGC Seminars",
         "slug": "jlgc",
         "position": "0",
         "timezone": "Europe/London",

@@ -98,7 +98,7 @@ def test_add_view_preselects_the_seminar_and_names_the_recording_after_it(organi
 
     form = response.context["adminform"].form
     assert form.initial["seminar"] == str(seminar.pk)
-    assert (form.initial["title"], form.initial["slug"]) == ("Onsen towns", "onsen-towns")
+    assert (form.initial["title_en"], form.initial["slug"]) == ("Onsen towns", "onsen-towns")
     choices = set(form.fields["seminar"].queryset)
     assert seminar in choices
     assert recorded not in choices
@@ -112,7 +112,7 @@ def test_add_view_ignores_a_seminar_parameter_that_is_not_an_id(organiser_client
     assert response.status_code == 200
     form = response.context["adminform"].form
     assert "seminar" not in form.initial
-    assert "title" not in form.initial
+    assert "title_en" not in form.initial
 
 
 @pytest.mark.parametrize(

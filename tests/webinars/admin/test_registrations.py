@@ -337,12 +337,12 @@ def test_seminar_admin_saves_ordered_registration_questions(admin_client):
     data = _seminar_post(
         seminar,
         [
-            {"position": "2", "label": "Do you sell Japan packages?", "kind": "yes_no"},
+            {"position": "2", "label_en": "Do you sell Japan packages?", "kind": "yes_no"},
             {
                 "position": "1",
-                "label": "Which regions?",
+                "label_en": "Which regions?",
                 "kind": "multiple_choice",
-                "choices": "Kyushu\nTohoku",
+                "choices_en": "Kyushu\nTohoku",
                 "required": "on",
             },
         ],
@@ -361,14 +361,14 @@ def test_seminar_admin_refuses_a_choice_question_with_one_option(admin_client):
     seminar = SeminarFactory()
     data = _seminar_post(
         seminar,
-        [{"position": "1", "label": "Region?", "kind": "single_choice", "choices": "Kyushu"}],
+        [{"position": "1", "label_en": "Region?", "kind": "single_choice", "choices_en": "Kyushu"}],
     )
 
     response = admin_client.post(reverse("admin:webinars_seminar_change", args=[seminar.pk]), data)
 
     assert response.status_code == 200
     assert _question_errors(response) == [
-        {"choices": ["A choice question needs at least two options, one per line."]}
+        {"choices_en": ["A choice question needs at least two options, one per line."]}
     ]
     assert not seminar.questions.exists()
 
@@ -376,13 +376,14 @@ def test_seminar_admin_refuses_a_choice_question_with_one_option(admin_client):
 def test_seminar_admin_refuses_options_on_a_text_question(admin_client):
     seminar = SeminarFactory()
     data = _seminar_post(
-        seminar, [{"position": "1", "label": "Company?", "kind": "short_text", "choices": "A\nB"}]
+        seminar,
+        [{"position": "1", "label_en": "Company?", "kind": "short_text", "choices_en": "A\nB"}],
     )
 
     response = admin_client.post(reverse("admin:webinars_seminar_change", args=[seminar.pk]), data)
 
     assert _question_errors(response) == [
-        {"choices": ["Only single and multiple choice questions have options."]}
+        {"choices_en": ["Only single and multiple choice questions have options."]}
     ]
 
 
