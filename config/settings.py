@@ -244,9 +244,11 @@ MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_LANGUAGES = ("en", "ja")
 MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("en", "ja")}
 # Neither language is required by the columns: the admin forms require a required field
-# (a title, a name, a question) in at least one of them (webinars.admin.translation).
+# (a title, a name, a question) in at least one of them (webinars.content_languages).
 MODELTRANSLATION_REQUIRED_LANGUAGES = ()
 MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = localized_verbose_name
+# Slugs are ASCII: they are typed ahead from the English title, whatever the admin's language.
+MODELTRANSLATION_PREPOPULATE_LANGUAGE = "en"
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="Europe/London")

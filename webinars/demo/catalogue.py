@@ -3,7 +3,8 @@
 Every object is keyed by its slug, so a second run creates nothing and, on the same day,
 changes nothing. Seminars are created and changed through the catalogue services, so a run
 on a later day moves the upcoming dates forward through ``seminar_update`` (calendars
-would follow), and the cancelled seminar is cancelled through ``seminar_cancel``.
+would follow), and the cancelled seminar is cancelled through ``seminar_cancel``. Text kept
+in English and Japanese is written to both language columns by name (``in_both_languages``).
 """
 
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ from accounts.models import AudienceType
 from webinars import services
 from webinars.demo.content import catalogue as content
 from webinars.demo.content.catalogue import DemoSeminar
-from webinars.demo.rows import upsert
+from webinars.demo.rows import in_both_languages, upsert
 from webinars.models import Seminar, SeminarSpeaker, Series, Speaker, Topic
 
 
@@ -25,9 +26,7 @@ def seed_series() -> dict[str, Series]:
             Series,
             lookup={"slug": spec.slug},
             values={
-                "name": spec.name,
-                "tagline": spec.tagline,
-                "description": spec.description,
+                **in_both_languages(spec, "name", "tagline", "description"),
                 "position": spec.position,
             },
         )
@@ -41,13 +40,16 @@ def seed_series() -> dict[str, Series]:
 
 def seed_topics() -> dict[str, Topic]:
     return {
-        slug: upsert(Topic, lookup={"slug": slug}, values={"name": name})
-        for slug, name in content.TOPICS
+        spec.slug: upsert(Topic, lookup={"slug": spec.slug}, values=in_both_languages(spec, "name"))
+        for spec in content.TOPICS
     }
 
 
 def seed_speakers() -> dict[str, Speaker]:
-    """Fictional speakers: JET participants, Japanese officials and a UK council officer."""
+    """Fictional speakers: JET participants, Japanese officials and a UK council officer.
+
+    None has an email address, so seeding invites no one.
+    """
     seeded = {}
     for spec in content.SPEAKERS:
         year_from, year_to = spec.jet_years or (None, None)
@@ -57,9 +59,9 @@ def seed_speakers() -> dict[str, Speaker]:
             values={
                 "name": spec.name,
                 "name_ja": spec.name_ja,
-                "title": spec.title,
-                "organisation": spec.organisation,
-                "bio": spec.bio,
+                **in_both_languages(spec, "title", "organisation", "bio"),
+                "language": spec.language,
+                "time_zone": spec.time_zone,
                 "is_jet_participant": spec.is_jet_participant,
                 "jet_prefecture": spec.jet_prefecture,
                 "jet_municipality": spec.jet_municipality,
@@ -109,10 +111,8 @@ def seed_seminars(
 def _seminar_fields(spec: DemoSeminar, *, now: datetime, series: Series) -> dict[str, Any]:
     starts_at = spec.schedule.starts_at(now)
     fields = {
-        "title": spec.title,
+        **in_both_languages(spec, "title", "summary", "description"),
         "series": series,
-        "summary": spec.summary,
-        "description": spec.description,
         "prefecture": spec.prefecture,
         "partner_organisations": "\n".join(spec.partner_organisations),
         "language": spec.language,

@@ -5,7 +5,9 @@ transcript and PDF slides; it is created as published with its follow-ups counte
 already sent, so seeding writes no email. The digital transformation seminar's recording
 is ready but unpublished: publishing it from the admin sends the three follow-up wordings
 (attended, missed, attendance unknown) to ``var/outbox/``, to the named registrants and to
-the seminar's crowd (``crowds``) who asked for it.
+the seminar's crowd (``crowds``) who asked for it. Both recordings are titled and
+described in English and Japanese, so a Japanese search of the archive (温泉, 別府, 九州)
+finds the published one.
 """
 
 from collections.abc import Iterable
@@ -17,7 +19,7 @@ from django.core.files.base import ContentFile
 from accounts.models import User
 from webinars import services
 from webinars.demo.content.recordings import RECORDINGS, DemoRecording
-from webinars.demo.rows import upsert
+from webinars.demo.rows import in_both_languages, upsert
 from webinars.models import Recording, RecordingChapter, RecordingMaterial, Seminar
 from webinars.vtt import parse_vtt
 
@@ -50,9 +52,8 @@ def _seed_recording(
     spec: DemoRecording, *, seminar: Seminar, organiser: User, now: datetime
 ) -> Recording:
     values = {
-        "title": spec.title,
+        **in_both_languages(spec, "title", "description"),
         "slug": spec.seminar_slug,
-        "description": spec.description,
         "speaker_consent_note": spec.consent_note,
     }
     if Recording.objects.filter(seminar=seminar).exists():

@@ -17,22 +17,25 @@ from webinars import services
 from webinars.demo.content import registrations as content
 from webinars.demo.content.recordings import FOLLOWUP_OPTED_OUT, RECORDING_REGISTRATIONS
 from webinars.demo.content.registrations import DemoRegistration
-from webinars.demo.rows import upsert
+from webinars.demo.rows import in_both_languages, upsert
 from webinars.models import Registration, RegistrationQuestion, Seminar
 
 
 def seed_questions(*, seminars: dict[str, Seminar]) -> dict[tuple[str, str], RegistrationQuestion]:
-    """Custom registration questions, keyed by (seminar slug, label)."""
+    """Custom registration questions in both languages, keyed by (seminar slug, English label)."""
     seeded = {}
     for position, spec in enumerate(content.QUESTIONS, start=1):
         seeded[spec.seminar_slug, spec.label] = upsert(
             RegistrationQuestion,
-            lookup={"seminar": seminars[spec.seminar_slug], "label": spec.label},
+            lookup={"seminar": seminars[spec.seminar_slug], "label_en": spec.label},
             values={
+                "label_ja": spec.label_ja,
+                **in_both_languages(spec, "help_text"),
+                # One option a line, matched line by line between the languages.
+                "choices_en": "\n".join(spec.choices),
+                "choices_ja": "\n".join(spec.choices_ja),
                 "kind": spec.kind,
-                "choices": "\n".join(spec.choices),
                 "required": spec.required,
-                "help_text": spec.help_text,
                 "position": position,
             },
         )

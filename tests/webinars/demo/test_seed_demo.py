@@ -1,3 +1,4 @@
+import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from accounts.models import User
 from notifications.models import OutgoingEmail
@@ -19,6 +21,7 @@ from webinars.demo.content.recordings import RECORDING_REGISTRATIONS
 from webinars.demo.content.registrations import REGISTRATIONS
 from webinars.demo.dates import AroundUkClockChange, last_sunday
 from webinars.demo.recordings import slides_pdf
+from webinars.markdown import render_markdown
 from webinars.models import (
     JoinClick,
     Recording,
@@ -35,6 +38,7 @@ from webinars.models import (
     Topic,
     TranscriptCue,
 )
+from webinars.models.catalogue import JAPANESE_SCRIPT
 from webinars.models.registrations import RegistrationQuerySet
 from webinars.recording_access import ANONYMOUS
 from webinars.selectors.recordings import recordings_archive
@@ -72,7 +76,7 @@ def seed(*args: str) -> str:
 def snapshot() -> dict[str, object]:
     return {
         "series": sorted(Series.objects.values_list("slug", "updated_at")),
-        "topics": sorted(Topic.objects.values_list("slug", "name")),
+        "topics": sorted(Topic.objects.values_list("slug", "name_en", "name_ja")),
         "speakers": sorted(Speaker.objects.values_list("slug", "updated_at")),
         "seminars": sorted(
             Seminar.objects.values_list("slug", "updated_at", "sequence", "starts_at", "status")
@@ -608,8 +612,6 @@ def test_seed_demo_kyushu_slides_are_a_valid_pdf_in_private_storage():
 
 def assert_valid_pdf(data: bytes, *, pages: int) -> None:
     """The cross-reference table points at every object, and each stream's length is right."""
-    import re
-
     assert data.startswith(b"%PDF-1.4\n")
     assert data.endswith(b"%%EOF\n")
     startxref = int(re.search(rb"startxref\n(\d+)\n%%EOF\n$", data).group(1))
@@ -923,5 +925,179 @@ def test_seed_demo_has_a_registrant_who_reads_japanese_and_gets_japanese_email()
 
     assert registration.language == "ja"
     assert email.language == "ja"
-    assert email.subject.startswith("お申し込み完了のお知らせ：")
+    # The seminar's Japanese title, not its English one.
+    assert email.subject == (
+        "お申し込み完了のお知らせ：より良い復興をめざして：震災から15年、宮城県の防災・減災"
+    )
     assert email.body_text.startswith("鈴木 花子 様")
+
+
+# --- Both languages --------------------------------------------------------------------
+
+# Organisations named by the company itself: no Japanese, so Japanese pages show the English
+# name marked lang="en".
+COMPANY_NAMES = {"thomas-reid", "sean-oconnell", "lucy-fairbairn"}
+JAPANESE_FIRST = "ageing-society-japan-uk"
+
+
+def _in_japanese(text: str | None) -> bool:
+    return bool(text) and bool(JAPANESE_SCRIPT.search(text))
+
+
+def _blocks(text: str) -> list[str]:
+    """The Markdown's block structure: headings, lists, list items and paragraphs."""
+    return re.findall(r"<(h\d|ol|ul|li|p)>", render_markdown(text))
+
+
+def test_seed_demo_writes_series_topics_and_seminars_in_english_and_japanese():
+    seed()
+
+    for series in Series.objects.all():
+        assert series.name_en and series.tagline_en and series.description_en, series.slug
+        for column in ("name_ja", "tagline_ja", "description_ja"):
+            assert _in_japanese(getattr(series, column)), (series.slug, column)
+        assert _blocks(series.description_ja) == _blocks(series.description_en), series.slug
+    for topic in Topic.objects.all():
+        assert topic.name_en and _in_japanese(topic.name_ja), topic.slug
+    for seminar in Seminar.objects.all():
+        assert seminar.title_en and seminar.summary_en, seminar.slug
+        for column in ("title_ja", "summary_ja", "description_ja"):
+            assert _in_japanese(getattr(seminar, column)), (seminar.slug, column)
+        if seminar.slug != JAPANESE_FIRST:
+            assert _blocks(seminar.description_ja) == _blocks(seminar.description_en), seminar.slug
+    # The glossary's names for the series and the topics a Japanese reader filters by.
+    names = dict(Series.objects.values_list("slug", "name_ja"))
+    assert names == {
+        "jlgc-seminars": "JLGCセミナー",
+        "japan-local-attraction-seminars": "日本の地域魅力発信セミナー",
+    }
+    assert Topic.objects.get(slug="onsen").name_ja == "温泉"
+
+
+def test_seed_demo_writes_speakers_roles_organisations_and_biographies_in_japanese():
+    seed()
+
+    for speaker in Speaker.objects.all():
+        assert speaker.title_en and speaker.organisation_en and speaker.bio_en, speaker.slug
+        assert _in_japanese(speaker.title_ja) and _in_japanese(speaker.bio_ja), speaker.slug
+        assert _blocks(speaker.bio_ja) == _blocks(speaker.bio_en), speaker.slug
+        if speaker.slug in COMPANY_NAMES:
+            assert speaker.organisation_ja == "", speaker.slug
+        else:
+            assert _in_japanese(speaker.organisation_ja), speaker.slug
+    naoki = Speaker.objects.get(slug="naoki-takahashi")
+    assert (naoki.title_ja, naoki.organisation_ja) == ("危機対策課 副課長", "宮城県")
+    with translation.override("ja"):
+        assert Speaker.objects.get(slug="thomas-reid").organisation == "Kestrel & Crane Journeys"
+
+
+def test_seed_demo_has_one_speaker_whose_language_is_japanese_and_no_speaker_emails():
+    seed()
+
+    naoki = Speaker.objects.get(slug="naoki-takahashi")
+    languages = {speaker.slug: speaker.email_language for speaker in Speaker.objects.all()}
+
+    assert list(Speaker.objects.filter(language="ja")) == [naoki]
+    assert (naoki.name_ja, naoki.time_zone) == ("高橋 直樹", "Asia/Tokyo")
+    # Misaki Sato's is left empty: Japanese, for her Japanese name.
+    assert Speaker.objects.get(slug="misaki-sato").language == ""
+    assert {slug for slug, language in languages.items() if language == "ja"} == {
+        "naoki-takahashi",
+        "misaki-sato",
+    }
+    assert set(Speaker.objects.values_list("email", flat=True)) == {""}
+
+
+def test_seed_demo_has_a_japanese_first_jlgc_seminar_shown_in_japanese_to_english_readers(
+    client,
+):
+    seed()
+
+    seminar = Seminar.objects.get(slug=JAPANESE_FIRST)
+    response = client.get(seminar.get_absolute_url())  # in English, the default
+
+    assert (seminar.series.slug, seminar.language) == ("jlgc-seminars", "ja")
+    assert seminar.title_ja == "人口減少・高齢化と自治体：日英の取り組み"
+    assert seminar.title_en.startswith("Shrinking and ageing populations")
+    # No English description: English readers get the Japanese one, marked as Japanese.
+    assert seminar.description_en == ""
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert f'<h1 id="seminar-title">{seminar.title_en}</h1>' in page
+    assert '<div class="prose" lang="ja">' in page
+    assert "移住の促進と関係人口" in page
+
+
+def test_seed_demo_registration_questions_match_their_options_line_by_line():
+    seed()
+
+    regions, sells = RegistrationQuestion.objects.filter(
+        seminar__slug="oita-japans-onsen-capital"
+    ).order_by("position")
+
+    assert (regions.label_ja, regions.help_text_ja) == (
+        "お客様が関心をお持ちの地域はどちらですか？",
+        "当てはまるものをすべてお選びください。",
+    )
+    assert sells.label_ja == "現在、日本旅行の商品を販売していますか？"
+    with translation.override("ja"):
+        options = regions.choice_options
+    # Answers are stored as the English option, whichever language the form was in.
+    assert options[-2:] == [("Kyushu", "九州"), ("Okinawa", "沖縄")]
+    assert len(options) == 8
+
+
+def test_seed_demo_recordings_have_japanese_titles_and_descriptions():
+    seed()
+
+    for recording in Recording.objects.all():
+        assert recording.title_en and recording.description_en, recording.slug
+        assert _in_japanese(recording.title_ja), recording.slug
+        assert _in_japanese(recording.description_ja), recording.slug
+    kyushu = Recording.objects.get(slug="kyushu-by-rail")
+    assert kyushu.title_ja == "鉄道で巡る九州：英国からの旅行者向けモデルコース"
+
+
+def test_a_japanese_search_of_the_archive_finds_the_published_demo_recording():
+    seed()
+
+    kyushu = Recording.objects.get(slug="kyushu-by-rail")
+
+    assert list(recordings_archive(viewer=ANONYMOUS, query="温泉")) == [kyushu]
+    assert list(recordings_archive(viewer=ANONYMOUS, query="別府 熊本城")) == [kyushu]
+    assert list(recordings_archive(viewer=ANONYMOUS, query="「鉄道で巡る九州」")) == [kyushu]
+    # The unpublished recording stays out of the archive in Japanese too.
+    assert list(recordings_archive(viewer=ANONYMOUS, query="デジタル")) == []
+
+
+def test_the_archive_page_in_japanese_finds_the_demo_recording_by_a_japanese_word(client, settings):
+    seed()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+
+    response = client.get("/recordings/", {"q": "温泉"})
+
+    assert [recording.slug for recording, _match in response.context["results"]] == [
+        "kyushu-by-rail"
+    ]
+    assert "鉄道で巡る九州：英国からの旅行者向けモデルコース" in response.content.decode()
+
+
+def test_reseeding_an_older_demo_fills_in_its_japanese_then_changes_nothing(_today):
+    seed()
+    # A demo seeded before its content had Japanese: the columns the migration left empty.
+    Topic.objects.update(name_ja=None)
+    Seminar.objects.filter(slug="kyushu-by-rail").update(title_ja=None, description_ja=None)
+    Speaker.objects.filter(slug="naoki-takahashi").update(language="", time_zone="")
+    _today.shift(60 * 60)
+
+    seed()
+    filled = snapshot()
+    _today.shift(60 * 60)
+    seed()
+
+    assert snapshot() == filled
+    assert Topic.objects.get(slug="onsen").name_ja == "温泉"
+    kyushu = Seminar.objects.get(slug="kyushu-by-rail")
+    assert kyushu.title_ja == "鉄道で巡る九州：英国からの旅行者向けモデルコース"
+    assert "別府温泉" in kyushu.description_ja
+    assert Speaker.objects.get(slug="naoki-takahashi").language == "ja"

@@ -2,7 +2,9 @@
 registrants their follow-up emails would go to.
 
 Content is data, not interface text, so it is not marked for translation. Everyone on the
-recordings' registrant lists below is invented too.
+recordings' registrant lists below is invented too. A recording's title and description
+are written in English (``title``) and Japanese (``title_ja``), like the catalogue's; the
+chapters, transcript and slides are those of an English seminar, in English.
 """
 
 from dataclasses import dataclass
@@ -73,7 +75,9 @@ FOLLOWUP_OPTED_OUT = {(_DIGITAL, "daniel.price@localdigital.example")}
 class DemoRecording:
     seminar_slug: str
     title: str
+    title_ja: str
     description: str
+    description_ja: str
     # Made-up ids (no real video behind them): the player says the video is unavailable
     # until an organiser pastes a real YouTube or Vimeo address in the admin.
     youtube_id: str
@@ -267,12 +271,21 @@ RECORDINGS: tuple[DemoRecording, ...] = (
     DemoRecording(
         seminar_slug=_KYUSHU,
         title="Kyushu by rail: itineraries for UK travellers",
+        title_ja="鉄道で巡る九州：英国からの旅行者向けモデルコース",
         description=(
             "The full seminar: a week around Kyushu by train, from Fukuoka's food stalls to "
             "Kumamoto Castle, the Aso caldera, JR Kyushu's sightseeing trains and Beppu's "
             "hot springs, with the audience's questions at the end.\n\n"
             "The slides, with a sample itinerary and a short guide to onsen etiquette, are "
             "below the video."
+        ),
+        # A Japanese search of the archive finds it: 温泉, 九州, 別府, 熊本城, 観光列車…
+        description_ja=(
+            "セミナーの全編です。福岡の屋台から熊本城、阿蘇のカルデラ、JR九州の観光列車、"
+            "そして別府の温泉まで、鉄道で九州を1週間で巡ります。最後に参加者からのご質問に"
+            "お答えしています。\n\n"
+            "モデルコースと温泉の入り方をまとめたスライドは、動画の下からダウンロードできます。"
+            "セミナーは英語で行われました。"
         ),
         youtube_id="kyushuRail1",
         duration=_at(58, 12),
@@ -322,9 +335,14 @@ RECORDINGS: tuple[DemoRecording, ...] = (
     DemoRecording(
         seminar_slug=_DIGITAL,
         title="Digital transformation in local government: Japan and the UK compared",
+        title_ja="自治体のデジタル・トランスフォーメーション：日英の比較",
         description=(
             "Gareth Pryce and Misaki Sato compare how a UK council and a Japanese city move "
             "their services online without leaving older residents behind."
+        ),
+        description_ja=(
+            "英国の自治体と日本の市が、高齢の住民を取り残さずに行政サービスをオンライン化する"
+            "方法を、ギャレス・プライス氏と佐藤美咲氏が比べます。"
         ),
         youtube_id="digitalTran",
         duration=_at(73, 20),

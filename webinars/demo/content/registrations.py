@@ -12,14 +12,19 @@ from webinars.models import RegistrationQuestion
 
 @dataclass(frozen=True)
 class DemoQuestion:
-    """A custom question on one demo seminar's registration form (keyed by its label)."""
+    """A custom question on one demo seminar's registration form (keyed by its English
+    label), in English and Japanese: the options match line by line, and answers are
+    stored as the English option."""
 
     seminar_slug: str
     label: str
+    label_ja: str
     kind: str
     choices: tuple[str, ...] = ()
+    choices_ja: tuple[str, ...] = ()
     required: bool = False
     help_text: str = ""
+    help_text_ja: str = ""
 
 
 @dataclass(frozen=True)
@@ -50,6 +55,7 @@ QUESTIONS: tuple[DemoQuestion, ...] = (
     DemoQuestion(
         seminar_slug="oita-japans-onsen-capital",
         label=REGIONS_QUESTION,
+        label_ja="お客様が関心をお持ちの地域はどちらですか？",
         kind=RegistrationQuestion.Kind.MULTIPLE_CHOICE,
         choices=(
             "Hokkaido",
@@ -61,11 +67,23 @@ QUESTIONS: tuple[DemoQuestion, ...] = (
             "Kyushu",
             "Okinawa",
         ),
+        choices_ja=(
+            "北海道",
+            "東北",
+            "関東・東京",
+            "中部・日本アルプス",
+            "関西",
+            "中国・四国",
+            "九州",
+            "沖縄",
+        ),
         help_text="Tick all that apply.",
+        help_text_ja="当てはまるものをすべてお選びください。",
     ),
     DemoQuestion(
         seminar_slug="oita-japans-onsen-capital",
         label=SELLS_JAPAN_QUESTION,
+        label_ja="現在、日本旅行の商品を販売していますか？",
         kind=RegistrationQuestion.Kind.YES_NO,
         required=True,
     ),
