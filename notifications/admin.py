@@ -399,7 +399,7 @@ class SeminarChangeNoticeAdmin(ReadOnlyAdmin):
     list_display = ("seminar", "first_change_at", "last_change_at", "due_at", "sent_at", "outcome")
     list_filter = (("sent_at", admin.EmptyFieldListFilter),)
     list_select_related = ("seminar",)
-    search_fields = ("seminar__title",)
+    search_fields = ("seminar__title_en", "seminar__title_ja")
     date_hierarchy = "first_change_at"
 
 

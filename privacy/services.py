@@ -153,7 +153,10 @@ def _registration(registration: Registration) -> dict[str, Any]:
         "time_zone": registration.time_zone,
         "came_from": {name: getattr(registration, name) for name in SOURCE_FIELDS},
         "answers": [
-            {"question": question.label, "answer": answer_text(answers.get(str(question.pk)))}
+            {
+                "question": question.label,
+                "answer": answer_text(answers.get(str(question.pk)), question),
+            }
             for question in seminar.questions.all()
             if str(question.pk) in answers
         ],

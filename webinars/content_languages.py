@@ -10,7 +10,8 @@ forms (the admin of notifications uses them too, so they live here, not in webin
 from typing import Any
 
 from django import forms
-from django.db.models import Model, Q
+from django.db.models import Model, Q, TextField
+from django.db.models.functions import Coalesce
 from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
@@ -52,10 +53,28 @@ def contains_in_any_language(path: str, term: str) -> Q:
     return condition
 
 
+def shown_order(field: str) -> Coalesce:
+    """Order by ``field`` as the reader sees it: their language's column, else the other's.
+
+    modeltranslation rewrites ``order_by("name")`` to the reader's column only, where
+    every text not yet translated is NULL: those would tie, in no stable order. Give
+    ``"pk"`` after it, for pages that slice.
+    """
+    current = _reader_language()
+    order = [current, *(language for language in CONTENT_LANGUAGES if language != current)]
+    # Each language column is its own field class to Django: name the result's type.
+    return Coalesce(*(f"{field}_{language}" for language in order), output_field=TextField())
+
+
+def _reader_language() -> str:
+    current = (get_language() or CONTENT_LANGUAGES[0]).split("-")[0]
+    return current if current in CONTENT_LANGUAGES else CONTENT_LANGUAGES[0]
+
+
 def shown_language(obj: Model, field: str) -> str:
     """The language of the text ``getattr(obj, field)`` shows the reader now: theirs if
     filled, else the one it falls back to. Empty when neither is filled."""
-    current = (get_language() or CONTENT_LANGUAGES[0]).split("-")[0]
+    current = _reader_language()
     order = [current, *(language for language in CONTENT_LANGUAGES if language != current)]
     for language in order:
         if getattr(obj, f"{field}_{language}", None):

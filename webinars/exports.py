@@ -41,14 +41,23 @@ def _yes_no(value: bool) -> str:
     return "yes" if value else "no"
 
 
-def answer_text(answer: object) -> str:
+def answer_text(answer: object, question: RegistrationQuestion | None = None) -> str:
+    """An answer as text; a chosen option in the reader's language when ``question`` is
+    given, whichever language it was chosen and stored in."""
     if answer is None:
         return ""
     if isinstance(answer, bool):
         return _yes_no(answer)
+    label = question.choice_label if question is not None else str
     if isinstance(answer, list | tuple):
-        return MULTIPLE_ANSWER_SEPARATOR.join(str(item) for item in answer)
-    return str(answer)
+        return MULTIPLE_ANSWER_SEPARATOR.join(label(str(item)) for item in answer)
+    return label(str(answer))
+
+
+def _answer_in_column(answers: dict, question: RegistrationQuestion | None) -> str:
+    if question is None:
+        return ""
+    return answer_text(answers.get(str(question.pk)), question)
 
 
 def registrants_for_export(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
@@ -71,11 +80,12 @@ def registrants_csv_rows(registrations: QuerySet[Registration]) -> Iterable[list
         seminar_id__in={registration.seminar_id for registration in rows}
     ).order_by("seminar__starts_at", "seminar_id", "position", "pk")
     labels: list[str] = []
-    question_ids: dict[tuple[int, str], str] = {}  # (seminar id, label) → answers key
+    # (seminar id, label) → the question, whose id keys the answers
+    question_of: dict[tuple[int, str], RegistrationQuestion] = {}
     for question in questions:
         if question.label not in labels:
             labels.append(question.label)
-        question_ids.setdefault((question.seminar_id, question.label), str(question.pk))
+        question_of.setdefault((question.seminar_id, question.label), question)
     yield [
         gettext("Seminar"),
         gettext("Name"),
@@ -108,7 +118,7 @@ def registrants_csv_rows(registrations: QuerySet[Registration]) -> Iterable[list
             registration.attended,
             _uk_iso(registration.created_at),
             *(
-                answer_text(answers.get(question_ids.get((registration.seminar_id, label), "")))
+                _answer_in_column(answers, question_of.get((registration.seminar_id, label)))
                 for label in labels
             ),
             registration.privacy_notice_version,

@@ -2,18 +2,24 @@
 
 import re
 
+# Kana (with half-width forms): only Japanese writes them.
+_KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
 # Kana and CJK ideographs (with their compatibility and half-width forms).
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
-_LETTER = re.compile(r"\w")
+# Letters only: digits and underscores say nothing of the language ("2026年度").
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def text_is_japanese(text: str) -> bool:
-    """Most of the letters are Japanese script (so "Kumano 熊野古道 walk" is English)."""
+    """Most of its letters are kanji or kana ("2026年度 自治体DX"), or a quarter are and it
+    has kana, which only Japanese writes ("JETプログラム 2025"); so "Kumano Kodo: walking
+    熊野古道" and an English text quoting おもてなし are English."""
     letters = _LETTER.findall(text or "")
     if not letters:
         return False
     japanese = sum(1 for letter in letters if _JAPANESE.match(letter))
-    return japanese * 2 >= len(letters)
+    share_needed = 4 if _KANA.search(text) else 2
+    return japanese * share_needed >= len(letters)
 
 
 def fill_language_columns(model, fields: tuple[str, ...]) -> None:
@@ -28,5 +34,6 @@ def fill_language_columns(model, fields: tuple[str, ...]) -> None:
             continue
         key_text = next((getattr(row, field) for field in fields if getattr(row, field)), "")
         language = "ja" if text_is_japanese(key_text) else "en"
-        updates = {f"{field}_{language}": getattr(row, field) for field in fields}
-        model.objects.filter(pk=row.pk).update(**updates)
+        updates = {f"{field}_{language}": text for field in fields if (text := getattr(row, field))}
+        if updates:
+            model.objects.filter(pk=row.pk).update(**updates)

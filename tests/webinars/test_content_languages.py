@@ -10,6 +10,7 @@ from django.utils import translation
 from accounts.models import AudienceType
 from notifications.models import OutgoingEmail
 from tests.factories import (
+    RecordingFactory,
     RegistrationQuestionFactory,
     SeminarFactory,
     SeminarSpeakerFactory,
@@ -18,8 +19,10 @@ from tests.factories import (
     TopicFactory,
 )
 from tests.utils import form_errors, seminar_change_url, seminar_form_data
+from webinars.content_languages import shown_order
+from webinars.exports import answer_text
 from webinars.migration_helpers import text_is_japanese
-from webinars.models import Registration, RegistrationQuestion, Seminar
+from webinars.models import Registration, RegistrationQuestion, Seminar, Topic
 from webinars.services import seminar_duplicate
 
 pytestmark = pytest.mark.django_db
@@ -251,6 +254,9 @@ def test_a_duplicate_keeps_both_languages_and_marks_the_copy_in_each():
     ("text", "japanese"),
     [
         ("熊野古道を歩く", True),
+        ("2026年度 自治体DX", True),
+        ("JETプログラム 2025", True),
+        ("A long English description that quotes おもてなし once in passing", False),
         ("温泉", True),
         ("ｵﾝｾﾝ", True),
         ("Kumano Kodo: walking 熊野古道", False),
@@ -261,3 +267,44 @@ def test_a_duplicate_keeps_both_languages_and_marks_the_copy_in_each():
 )
 def test_existing_text_is_judged_japanese_by_most_of_its_letters(text, japanese):
     assert text_is_japanese(text) is japanese
+
+
+def test_a_fallback_title_inside_the_players_label_stays_plain_text(client):
+    recording = RecordingFactory(title_en="Onsen towns", title_ja=None)
+
+    page = _read_in(client, "ja", recording.get_absolute_url())
+
+    assert 'title="動画：Onsen towns"' in page
+    assert '<h1 id="recording-title"><span lang="en">Onsen towns</span></h1>' in page
+
+
+def test_answers_are_read_by_position_whichever_language_they_were_stored_in():
+    question = RegistrationQuestionFactory(
+        kind=RegistrationQuestion.Kind.SINGLE_CHOICE, choices_en=None, choices_ja="九州\n東北"
+    )
+    # Japanese-only at first: answers were stored in Japanese. English options come later.
+    question.choices_en = "Kyushu\nTohoku"
+    question.save()
+
+    with translation.override("en"):
+        assert question.choice_options == [("Kyushu", "Kyushu"), ("Tohoku", "Tohoku")]
+        assert [question.choice_label(answer) for answer in ("東北", "Tohoku")] == [
+            "Tohoku",
+            "Tohoku",
+        ]
+        assert answer_text(["九州", "Tohoku"], question) == "Kyushu; Tohoku"
+    with translation.override("ja"):
+        assert question.choice_label("Kyushu") == "九州"
+        assert question.choice_label("Other: Shikoku") == "Other: Shikoku"
+
+
+def test_topics_sort_by_the_name_each_reader_sees():
+    TopicFactory(slug="zen", name_en="Zen gardens", name_ja=None)
+    TopicFactory(slug="onsen", name_en="Onsen", name_ja="温泉")
+    TopicFactory(slug="autumn", name_en="Autumn leaves", name_ja=None)
+
+    with translation.override("ja"):
+        ordered = list(Topic.objects.order_by(shown_order("name"), "pk"))
+
+    # In Japanese, English-only topics sort by their English names, not as equal blanks.
+    assert [topic.slug for topic in ordered] == ["autumn", "zen", "onsen"]

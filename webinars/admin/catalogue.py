@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AudienceTypeAdmin, ControlCharacterFreeSearchMixin
 from accounts.models import AudienceType
 from webinars.admin.mixins import URL_FIELDS_ASSUME_HTTPS, CatalogueChangeAdminMixin, in_zone
-from webinars.content_languages import BothLanguagesAdmin, both
+from webinars.content_languages import BothLanguagesAdmin, both, shown_order
 from webinars.forms.catalogue import (
     SeriesAdminForm,
     SpeakerAdminForm,
@@ -166,10 +166,14 @@ class TopicAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, Bot
     list_display = ["name", "slug", "seminar_count"]
     search_fields = ["name_en", "name_ja", "slug"]
     fields = [both("name"), "slug"]
-    # The seminar count's GROUP BY drops Meta.ordering, and the topic autocomplete pages
-    # through this queryset: without an ordering its pages are unstable.
-    ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def get_ordering(self, request: HttpRequest) -> list:
+        # The seminar count's GROUP BY drops Meta.ordering, and the topic autocomplete
+        # pages through this queryset: it needs an order that is stable (the pk breaks
+        # ties) and reads as the organiser sees the names (a topic not yet in their
+        # language sorts by its other name, not as NULL).
+        return [shown_order("name"), "pk"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).annotate(seminar_count=Count("seminars"))

@@ -453,7 +453,8 @@ class RegistrationAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
         answers = obj.answers if isinstance(obj.answers, dict) else {}
         questions = obj.seminar.questions.all()
         rows = [
-            (question.label, answer_text(answers.get(str(question.pk)))) for question in questions
+            (question.label, answer_text(answers.get(str(question.pk)), question))
+            for question in questions
         ]
         if not rows:
             return "—"

@@ -73,24 +73,41 @@ class RegistrationQuestion(models.Model):
         """The options in the reader's language, else in the other one."""
         return _option_lines(self.choices)
 
+    def _options_by_language(self) -> dict[str, list[str]]:
+        return {
+            language: _option_lines(getattr(self, f"choices_{language}", None))
+            for language in ("en", "ja")
+        }
+
     @property
     def choice_options(self) -> list[tuple[str, str]]:
         """The options as (stored answer, label) pairs.
 
         The stored answer is the option in the first language given (English, else
-        Japanese), so answers given in either language are counted together; the label
-        is the reader's language when it has as many options, else the stored one.
+        Japanese); the label is in the reader's language when it has as many options,
+        else the stored one. Answers are read back by position (:meth:`choice_label`),
+        so one stored in the other language, or before English options were added to a
+        Japanese-only question, still counts as the same option.
         """
-        stored = next(
-            (
-                lines
-                for language in ("en", "ja")
-                if (lines := _option_lines(getattr(self, f"choices_{language}", "") or ""))
-            ),
-            [],
-        )
+        options = self._options_by_language()
+        stored = next((lines for lines in options.values() if lines), [])
         shown = self.choice_list
         return list(zip(stored, shown if len(shown) == len(stored) else stored, strict=True))
+
+    def choice_position(self, answer: str) -> int | None:
+        """Which option ``answer`` is (counted from 0) in any language, if it is one."""
+        for lines in self._options_by_language().values():
+            if answer in lines:
+                return lines.index(answer)
+        return None
+
+    def choice_label(self, answer: str) -> str:
+        """A stored answer in the reader's language (the answer itself if not an option)."""
+        position = self.choice_position(answer)
+        shown = self.choice_list
+        if position is None or position >= len(shown):
+            return answer
+        return shown[position]
 
 
 def _option_lines(text: str | None) -> list[str]:

@@ -168,7 +168,6 @@ def seminar_cancel(*, seminar: Seminar, message: str = "") -> Seminar:
     return seminar
 
 
-@transaction.atomic
 def _language_columns_of(obj: Any, *fields: str) -> dict[str, Any]:
     """Each field's value in each language, to copy a text without choosing a language."""
     return {column: getattr(obj, column) for field in fields for column in language_columns(field)}
@@ -191,6 +190,7 @@ def _copied_titles(seminar: Seminar) -> dict[str, str | None]:
     return titles
 
 
+@transaction.atomic
 def seminar_duplicate(*, seminar: Seminar, days_later: int = 0) -> Seminar:
     """Copy a seminar as a new draft, complete: speakers, topics, audience types and
     quotas, registration questions, reminder offsets and the registration window.
