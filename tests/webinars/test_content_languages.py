@@ -308,3 +308,14 @@ def test_topics_sort_by_the_name_each_reader_sees():
 
     # In Japanese, English-only topics sort by their English names, not as equal blanks.
     assert [topic.slug for topic in ordered] == ["autumn", "zen", "onsen"]
+
+
+def test_the_filters_mark_a_topic_named_in_the_other_language(client):
+    seminar = SeminarFactory()
+    seminar.topics.add(TopicFactory(slug="onsen", name_en="Onsen", name_ja="温泉"))
+    seminar.topics.add(TopicFactory(slug="autumn", name_en="Autumn leaves", name_ja=None))
+
+    page = _read_in(client, "ja", reverse("webinars:seminar_list"))
+
+    assert '<option value="autumn" lang="en">Autumn leaves</option>' in page
+    assert '<option value="onsen">温泉</option>' in page

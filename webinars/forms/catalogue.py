@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import time_zone_field
 from accounts.models import Language
 from webinars import selectors
+from webinars.content_languages import fallback_language, shown_order
 from webinars.forms.reminders import ReminderOffsetsField
 from webinars.forms.seminar_times import (
     SEMINAR_TIME_FIELDS,
@@ -44,6 +45,20 @@ class SearchField(forms.CharField):
 
 # Form fields whose selector argument has another name; the others keep theirs.
 FILTER_ARGUMENTS = {"q": "query", "audience": "audience_type"}
+
+
+class LanguageMarkedSelect(forms.Select):
+    """A select whose options carry ``lang`` where their text is in another language."""
+
+    def __init__(self, *args: Any, option_languages: dict[str, str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.option_languages = option_languages
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        if language := self.option_languages.get(str(value)):
+            option["attrs"]["lang"] = language
+        return option
 
 
 class CatalogueFilterForm(forms.Form):
@@ -74,14 +89,20 @@ class CatalogueFilterForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["series"].choices = [
-            ("", _("All series")),
-            *Series.objects.order_by("position", "name").values_list("slug", "name"),
-        ]
-        self.fields["topic"].choices = [
-            ("", _("All topics")),
-            *self.topic_choices().values_list("slug", "name"),
-        ]
+        self._offer(
+            "series", _("All series"), Series.objects.order_by("position", shown_order("name"))
+        )
+        self._offer("topic", _("All topics"), self.topic_choices())
+
+    def _offer(self, field: str, everything: str, items: QuerySet) -> None:
+        """Offer ``items`` by slug and name; a name in the other language than the page's
+        is marked with its own (``<option lang="en">``), as on the rest of the page."""
+        items = list(items)
+        # The widget first: setting a field's choices hands them to its widget.
+        self.fields[field].widget = LanguageMarkedSelect(
+            option_languages={item.slug: fallback_language(item, "name") for item in items}
+        )
+        self.fields[field].choices = [("", everything), *((item.slug, item.name) for item in items)]
 
     def topic_choices(self) -> QuerySet[Topic]:
         raise NotImplementedError
