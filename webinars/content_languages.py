@@ -154,6 +154,9 @@ def one_language_required(form_class: type[forms.ModelForm]) -> type[forms.Model
 class BothLanguagesAdmin(TranslationAdmin):
     """A ModelAdmin whose model has fields in both languages."""
 
+    class Media:
+        css = {"all": ["css/content-languages.css"]}
+
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
         return one_language_required(super().get_form(request, obj, **kwargs))
 

@@ -189,6 +189,9 @@ def test_the_seminar_form_shows_english_and_japanese_on_one_line(admin_client):
     row = page[page.rindex('class="form-row', 0, row_start) : row_start + 2000]
     assert 'name="title_ja"' in row
     assert "Title (English)" in page and "Title (Japanese)" in page
+    # Long texts are narrowed so the two languages share a line on a wide screen.
+    assert "css/content-languages.css" in page
+    assert "js/seminar-times.js" in page
 
 
 def test_a_seminar_in_japanese_only_is_saved(admin_client):
