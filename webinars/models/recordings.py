@@ -20,8 +20,9 @@ from accounts.models import AudienceType
 from webinars.models.catalogue import Seminar
 
 # The PostgreSQL text-search configuration of the archive's search vector (stemming for
-# English text; Japanese has no spaces for the parser to split on, so selectors match it
-# by substring). The services build the vector and the selectors query it with it.
+# English text; Japanese has no spaces for the parser to split on, so it is indexed as
+# tokens of its own, see ``webinars.search_tokens``). The services build the vector and
+# the selectors query it with it.
 SEARCH_CONFIG = "english"
 
 
@@ -117,6 +118,11 @@ class Recording(models.Model):
     )
     transcript_text = models.TextField(_("transcript text"), blank=True, editable=False)
     search_vector = SearchVectorField()
+    # PostgreSQL: the lines of the searchable text that hold Japanese script, normalised and
+    # case-folded (``webinars.search_tokens``). A GIN index over their Japanese tokens
+    # finds a Japanese term's candidates, and this text makes the match exact without
+    # normalising whole transcripts at query time. Empty elsewhere.
+    search_text_japanese = models.TextField(blank=True, editable=False)
     access = models.CharField(
         _("who may watch"), max_length=20, choices=Access.choices, default=Access.PUBLIC
     )
@@ -256,7 +262,12 @@ class RecordingMaterial(models.Model):
 class TranscriptCue(models.Model):
     """One cue of a recording's WebVTT transcript, as shown beside the video."""
 
-    recording = models.ForeignKey(Recording, on_delete=models.CASCADE, related_name="cues")
+    # No index of its own: the unique (recording, position) index serves every lookup by
+    # recording, in order. With both, PostgreSQL read a search's snippet candidates through
+    # this one and sorted them, checking every cue instead of stopping at the first match.
+    recording = models.ForeignKey(
+        Recording, on_delete=models.CASCADE, related_name="cues", db_index=False
+    )
     position = models.PositiveIntegerField()
     starts_at = models.DurationField()
     ends_at = models.DurationField()

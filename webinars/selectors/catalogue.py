@@ -6,14 +6,16 @@ Filters use subqueries (``Exists``) rather than joins, so a seminar matching
 twice (two speakers, two topics) is still listed once.
 """
 
-import unicodedata
 from datetime import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Count, Exists, F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.lookups import IContains
 from django.utils import timezone
 
 from accounts.models import AudienceType
-from webinars.content_languages import contains_in_any_language
+from webinars import search_tokens
+from webinars.content_languages import contains_in_any_language, language_columns
 from webinars.models import (
     Registration,
     Seminar,
@@ -27,6 +29,14 @@ from webinars.prefectures import Prefecture
 
 # Longer searches are cut here; a few words are all anyone types.
 MAX_QUERY_TERMS = 8
+
+# A seminar's own text, as the GIN index of its Japanese tokens reads it: migration 0020
+# indexes exactly these columns in this order, or the planner would not use the index.
+SEMINAR_JAPANESE_COLUMNS = (
+    *language_columns("title"),
+    *language_columns("summary"),
+    *language_columns("description"),
+)
 
 # Annotations a page's selector may add so that ``seminar_seats`` needs no query of its own.
 SEAT_COUNT_ANNOTATIONS = {
@@ -45,8 +55,7 @@ def search_text_normalised(text: str) -> str:
 
     NUL and other control characters cannot be sent to PostgreSQL and mean nothing in a search.
     """
-    text = unicodedata.normalize("NFKC", text)
-    return "".join(" " if unicodedata.category(char).startswith("C") else char for char in text)
+    return search_tokens.normalised(text)
 
 
 def speaker_links_prefetch(seminar_path: str = "") -> Prefetch:
@@ -75,16 +84,48 @@ def speaker_matches(term: str, *, seminar_path: str = "") -> Exists:
     )
 
 
+def _japanese_matches(term: str) -> Q:
+    """PostgreSQL: the seminars whose own text holds ``term``, found through the GIN index of
+    its Japanese tokens (migration 0020) and, unless the tokens decide alone, rechecked by
+    substring on the rows found, as stored and NFKC-normalised (``search_tokens``)."""
+    condition = search_tokens.japanese_match(
+        search_tokens.japanese_tokens_of_columns(SEMINAR_JAPANESE_COLUMNS), term
+    )
+    if not search_tokens.tokens_decide(term):
+        # As stored first: normalising is slower and rarely needed (half-width kana…).
+        recheck = Q()
+        for column in SEMINAR_JAPANESE_COLUMNS:
+            recheck |= Q(**{f"{column}__icontains": term})
+        for column in SEMINAR_JAPANESE_COLUMNS:
+            recheck |= Q(
+                IContains(Func(F(column), template="normalize(%(expressions)s, NFKC)"), term)
+            )
+        condition &= recheck
+    # A subquery, so that the other tables' conditions beside it (speakers, topics) do not
+    # keep the index from answering this one.
+    return Q(pk__in=Seminar.objects.filter(condition).values("pk"))
+
+
+def _own_text_matches(term: str) -> Q:
+    """The seminar's title, summary or description, in either language, holds ``term``."""
+    if connection.vendor == "postgresql" and search_tokens.has_japanese(term):
+        return _japanese_matches(term)
+    return (
+        contains_in_any_language("title", term)
+        | contains_in_any_language("summary", term)
+        | contains_in_any_language("description", term)
+    )
+
+
 def _matching_term(term: str) -> Q:
+    term = search_text_normalised(term).strip()
     topics = Seminar.topics.through.objects.filter(
         contains_in_any_language("topic__name", term), seminar=OuterRef("pk")
     )
     lowered = term.casefold()
     prefectures = [code for code, label in Prefecture.choices if lowered in str(label).casefold()]
     condition = (
-        contains_in_any_language("title", term)
-        | contains_in_any_language("summary", term)
-        | contains_in_any_language("description", term)
+        _own_text_matches(term)
         | Q(partner_organisations__icontains=term)
         | Q(speaker_matches(term))
         | Q(Exists(topics))

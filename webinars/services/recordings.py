@@ -7,8 +7,6 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files import File
 from django.core.files.storage import Storage
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,7 +15,7 @@ from webinars.cache import catalogue_changed
 from webinars.content_languages import language_columns
 from webinars.errors import RecordingNotPublishable
 from webinars.models import Recording, RecordingView, Seminar, Speaker, TranscriptCue
-from webinars.models.recordings import SEARCH_CONFIG
+from webinars.search_tokens import search_index_values
 from webinars.vtt import Cue
 
 
@@ -205,17 +203,16 @@ def _in_both_languages(obj: Any, field: str) -> list[str]:
 
 
 def recording_search_index(*, recording: Recording) -> None:
-    """Rebuild the recording's full-text vector (PostgreSQL; elsewhere search reads the text)."""
+    """Rebuild the recording's search vector and Japanese recheck text (PostgreSQL; elsewhere
+    search reads the text).
+
+    The vector holds the English words (stemmed) and the Japanese tokens of the text, all
+    NFKC-normalised like the queries (``webinars.search_tokens``).
+    """
     if connection.vendor != "postgresql":
         return
-    from django.contrib.postgres.search import SearchVector
-
-    parts = recording_search_text(recording)
-    vector = None
-    for weight, text in parts.items():
-        part = SearchVector(Coalesce(Value(text), Value("")), weight=weight, config=SEARCH_CONFIG)
-        vector = part if vector is None else vector + part
-    Recording.objects.filter(pk=recording.pk).update(search_vector=vector)
+    values = search_index_values(recording_search_text(recording))
+    Recording.objects.filter(pk=recording.pk).update(**values)
 
 
 def recordings_search_reindex(

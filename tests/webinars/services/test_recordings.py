@@ -253,6 +253,25 @@ def test_search_index_fills_the_postgresql_vector():
     assert list(found) == [recording.pk]
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="tsvector is PostgreSQL's")
+def test_search_index_keeps_the_japanese_lines_normalised_and_latin_words_apart():
+    from webinars.services import recording_search_index
+
+    recording = RecordingFactory(
+        title_ja="熊野古道", transcript_text="Welcome to JR東日本.\nThe end.\nｵﾝｾﾝです。"
+    )
+    recording_search_index(recording=recording)
+    recording.refresh_from_db()
+
+    title_line, *transcript_lines = recording.search_text_japanese.split("\n")
+    assert "熊野古道" in title_line
+    assert transcript_lines == ["welcome to jr東日本.", "オンセンです。"]
+    # The English vector reads "JR" as a word of its own, not "jr東日本", and holds no
+    # Japanese (its tokens are indexed from the lines above).
+    assert _found("JR") == [recording.pk]
+    assert "東" not in recording.search_vector
+
+
 # --- views -----------------------------------------------------------------------
 
 
