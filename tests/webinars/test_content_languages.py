@@ -315,6 +315,7 @@ def test_topics_sort_by_the_name_each_reader_sees():
 
 def test_the_filters_mark_a_topic_named_in_the_other_language(client):
     seminar = SeminarFactory()
+    seminar.topics.add(TopicFactory(slug="zen", name_en="Zen gardens", name_ja=None))
     seminar.topics.add(TopicFactory(slug="onsen", name_en="Onsen", name_ja="温泉"))
     seminar.topics.add(TopicFactory(slug="autumn", name_en="Autumn leaves", name_ja=None))
 
@@ -322,3 +323,6 @@ def test_the_filters_mark_a_topic_named_in_the_other_language(client):
 
     assert '<option value="autumn" lang="en">Autumn leaves</option>' in page
     assert '<option value="onsen">温泉</option>' in page
+    # In the order the reader sees the names, untranslated ones by their English name.
+    order = [page.index(f'<option value="{slug}"') for slug in ("autumn", "zen", "onsen")]
+    assert order == sorted(order)

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import AudienceType
 from webinars import search_tokens
-from webinars.content_languages import contains_in_any_language, language_columns
+from webinars.content_languages import contains_in_any_language, language_columns, shown_order
 from webinars.models import (
     Registration,
     Seminar,
@@ -313,7 +313,7 @@ def topics_in_use(*, upcoming_only: bool = False, now: datetime | None = None) -
     if upcoming_only:
         public = public.upcoming(now or timezone.now())
     seminars = Seminar.topics.through.objects.filter(topic=OuterRef("pk"), seminar__in=public)
-    return Topic.objects.filter(Exists(seminars)).order_by("name")
+    return Topic.objects.filter(Exists(seminars)).order_by(shown_order("name"), "pk")
 
 
 def audience_types_offered() -> QuerySet[AudienceType]:

@@ -34,7 +34,7 @@ from django.db.models.functions import StrIndex
 from django.db.models.lookups import Exact, GreaterThan
 
 from webinars import search_tokens
-from webinars.content_languages import contains_in_any_language
+from webinars.content_languages import contains_in_any_language, shown_order
 from webinars.models import (
     Recording,
     RecordingChapter,
@@ -234,7 +234,7 @@ def recording_topics(viewer: Viewer) -> QuerySet[Topic]:
     """Topics of seminars with a recording ``viewer`` may watch, for the archive's filter."""
     watchable = recordings_watchable(viewer).values("seminar_id")
     recorded = Seminar.topics.through.objects.filter(topic=OuterRef("pk"), seminar_id__in=watchable)
-    return Topic.objects.filter(Exists(recorded)).order_by("name")
+    return Topic.objects.filter(Exists(recorded)).order_by(shown_order("name"), "pk")
 
 
 def recording_for_page(slug: str) -> Recording | None:
