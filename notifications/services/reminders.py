@@ -3,8 +3,13 @@
 Nothing is scheduled ahead (no Celery ETA/countdown: Redis redelivers long ones). Every
 minute :func:`reminders_dispatch` computes each reminder's moment from the seminar's
 *current* start, so a seminar that moves carries its pending reminders with it, and
-writes one outbox row per (registration, offset) under a unique dedupe key, so repeated
-or concurrent scans send each reminder once.
+writes one outbox row per (registration, offset, start) under a unique dedupe key, so
+repeated or concurrent scans send each reminder once.
+
+The start is part of the key: a seminar moved days later reminds its registrants again
+before the new start. A reminder sent for a start less than half its offset from the new
+one still reads right ("tomorrow", "in an hour"), and the change email told the new time,
+so a small move sends no second one (:func:`_reminded_already`).
 """
 
 import logging
@@ -25,6 +30,7 @@ from notifications.services.outbox import deliver_after_commit
 from notifications.services.registrations import registration_invite
 from notifications.services.rendering import render_email, seminar_email_context
 from webinars.models import Registration, Seminar, SeminarSpeaker
+from webinars.timezones import utc_iso
 
 logger = logging.getLogger(__name__)
 
@@ -50,8 +56,39 @@ class ReminderScan:
     missed: int = 0
 
 
-def reminder_dedupe_key(*, registration_id: int, offset: int) -> str:
-    return f"reminder:{registration_id}:{offset}"
+def reminder_dedupe_key(*, registration_id: int, offset: int, starts_at: datetime) -> str:
+    return f"reminder:{registration_id}:{offset}:{utc_iso(starts_at)}"
+
+
+def _reminded_starts(
+    seminars: dict[int, Seminar],
+) -> dict[tuple[int, int], list[datetime]]:
+    """For each (registration, offset), the starts its reminders were written for.
+
+    Keys written before the start was part of them (``reminder:<id>:<offset>``) stand for
+    the start the reminder was due before: its moment plus the offset.
+    """
+    starts: dict[tuple[int, int], list[datetime]] = {}
+    rows = OutgoingEmail.objects.filter(
+        kind=OutgoingEmail.Kind.REMINDER,
+        registration__seminar__in=list(seminars),
+        dedupe_key__startswith="reminder:",
+    ).values_list("dedupe_key", "created_at")
+    for key, created_at in rows:
+        _, registration_id, offset, *start = key.split(":", 3)
+        if start:
+            reminded = datetime.fromisoformat(start[0].replace("Z", "+00:00"))
+        else:
+            reminded = created_at + timedelta(minutes=int(offset))
+        starts.setdefault((int(registration_id), int(offset)), []).append(reminded)
+    return starts
+
+
+def _reminded_already(starts: list[datetime], *, offset: int, starts_at: datetime) -> bool:
+    """A reminder was written for this start, or for one close enough that it still
+    reads right: less than half the offset away."""
+    window = timedelta(minutes=offset) / 2
+    return any(abs(starts_at - reminded) < window or reminded == starts_at for reminded in starts)
 
 
 def reminders_dispatch(*, now: datetime | None = None) -> ReminderScan:
@@ -87,13 +124,7 @@ def reminders_dispatch(*, now: datetime | None = None) -> ReminderScan:
         .select_related("audience_type")
         .order_by("pk")
     )
-    written = set(
-        OutgoingEmail.objects.filter(
-            kind=OutgoingEmail.Kind.REMINDER,
-            registration__seminar__in=list(seminars),
-            dedupe_key__isnull=False,
-        ).values_list("dedupe_key", flat=True)
-    )
+    reminded = _reminded_starts(seminars)
     rows: list[OutgoingEmail] = []
     book = InviteBook()
     for registration in registrations:
@@ -105,7 +136,11 @@ def reminders_dispatch(*, now: datetime | None = None) -> ReminderScan:
             moment = seminar.starts_at - timedelta(minutes=offset)
             if moment > now:
                 continue
-            if reminder_dedupe_key(registration_id=registration.pk, offset=offset) in written:
+            if _reminded_already(
+                reminded.get((registration.pk, offset), []),
+                offset=offset,
+                starts_at=seminar.starts_at,
+            ):
                 continue
             if place_taken_at > moment:
                 scan.skipped_registered_late += 1
@@ -190,7 +225,9 @@ def _missed_row(registration: Registration, offset: int, reason: str) -> Outgoin
         body_text="",
         status=OutgoingEmail.Status.CANCELLED,
         last_error=reason,
-        dedupe_key=reminder_dedupe_key(registration_id=registration.pk, offset=offset),
+        dedupe_key=reminder_dedupe_key(
+            registration_id=registration.pk, offset=offset, starts_at=seminar.starts_at
+        ),
     )
 
 
@@ -238,7 +275,9 @@ def _reminder_row(
         body_html=rendered["body_html"],
         calendar_method=calendar_method,
         calendar_body=calendar_body,
-        dedupe_key=reminder_dedupe_key(registration_id=registration.pk, offset=offset),
+        dedupe_key=reminder_dedupe_key(
+            registration_id=registration.pk, offset=offset, starts_at=seminar.starts_at
+        ),
         next_attempt_at=now,
     )
 

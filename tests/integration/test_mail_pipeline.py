@@ -15,6 +15,7 @@ from icalendar import Calendar
 
 from notifications.mail import message_id
 from notifications.models import OutgoingEmail
+from notifications.services.reminders import reminder_dedupe_key
 from tests.factories import AudienceTypeFactory, RegistrationFactory, SeminarFactory
 from tests.integration.smtp import Received, smtp_server
 from tests.integration.workers import empty_redis_broker, running_worker, services_environment
@@ -25,6 +26,16 @@ from webinars.services import seminar_update
 from webinars.services.registrations import registration_create
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
+
+
+def _key(registration, offset: int) -> str:
+    """The dedupe key of ``registration``'s reminder ``offset`` minutes before its seminar's
+    start as it stands now."""
+    seminar = type(registration.seminar).objects.get(pk=registration.seminar_id)
+    return reminder_dedupe_key(
+        registration_id=registration.pk, offset=offset, starts_at=seminar.starts_at
+    )
+
 
 # Redis database of these tests' queues, used by nothing else: the broker is on 0, its
 # cache on 1, test_worker.py on 15, the benchmarks on 13 and 14.
@@ -141,7 +152,7 @@ def test_due_reminder_found_by_beats_scan_is_delivered_once(tmp_path, broker_url
         Kind.REMINDER,
         Status.SENT,
         1,
-        f"reminder:{early.pk}:60",
+        _key(early, 60),
     )
     assert smtp.recipient_counts() == {"early@example.org": 1}
     assert received.message_id == message_id(row)

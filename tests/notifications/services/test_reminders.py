@@ -13,12 +13,27 @@ from notifications.services import (
     LINK_TOKEN_PLACEHOLDER,
     reminders_dispatch,
 )
-from notifications.services.reminders import MISSED_AFTER_START, _missed_row, _write
+from notifications.services.reminders import (
+    MISSED_AFTER_START,
+    _missed_row,
+    _write,
+    reminder_dedupe_key,
+)
 from notifications.tasks import dispatch_reminders
 from tests.factories import RegistrationFactory, SeminarFactory
 from webinars.models import Registration, Seminar
 
 pytestmark = pytest.mark.django_db
+
+
+def _key(registration, offset: int) -> str:
+    """The dedupe key of ``registration``'s reminder ``offset`` minutes before its seminar's
+    start as it stands now."""
+    seminar = type(registration.seminar).objects.get(pk=registration.seminar_id)
+    return reminder_dedupe_key(
+        registration_id=registration.pk, offset=offset, starts_at=seminar.starts_at
+    )
+
 
 # Friday 23 October 2026, 10:00 BST = 18:00 JST.
 START = datetime(2026, 10, 23, 9, 0, tzinfo=UTC)
@@ -77,8 +92,8 @@ def test_day_and_hour_reminders_are_each_written_once_across_repeated_scans(
     assert _scan(HOUR_MOMENT + 2 * MINUTE, capture).queued == 0
 
     day, hour = OutgoingEmail.objects.order_by("pk")
-    assert day.dedupe_key == f"reminder:{registration.pk}:1440"
-    assert hour.dedupe_key == f"reminder:{registration.pk}:60"
+    assert day.dedupe_key == _key(registration, 1440)
+    assert hour.dedupe_key == _key(registration, 60)
     assert (day.status, hour.status) == ("queued", "queued")
     assert day.subject == "Reminder: Tourism in Tottori starts in 1 day"
     assert hour.subject == "Reminder: Tourism in Tottori starts in 1 hour"
@@ -97,7 +112,7 @@ def test_registering_three_hours_before_gets_only_the_hour_reminder():
         1,
     )
     assert (at_hour_moment.queued, at_hour_moment.skipped_registered_late) == (1, 1)
-    assert _keys() == [(f"reminder:{registration.pk}:60", "queued")]
+    assert _keys() == [(_key(registration, 60), "queued")]
 
 
 def test_promotion_from_the_waitlist_counts_as_taking_the_place():
@@ -109,7 +124,7 @@ def test_promotion_from_the_waitlist_counts_as_taking_the_place():
     scan = _scan(HOUR_MOMENT)
 
     assert (scan.queued, scan.skipped_registered_late) == (1, 1)
-    assert _keys() == [(f"reminder:{registration.pk}:60", "queued")]
+    assert _keys() == [(_key(registration, 60), "queued")]
 
 
 def test_waitlisted_cancelled_registrations_and_cancelled_seminars_get_none():
@@ -135,7 +150,7 @@ def test_a_late_scan_still_sends_a_reminder_before_the_start_and_names_the_time_
 
     assert (scan.queued, scan.missed) == (1, 0)
     (email,) = OutgoingEmail.objects.all()
-    assert email.dedupe_key == f"reminder:{registration.pk}:1440"
+    assert email.dedupe_key == _key(registration, 1440)
     assert email.status == "queued"
     assert email.subject == "Reminder: Tourism in Tottori starts in 30 minutes"
 
@@ -147,8 +162,8 @@ def test_a_late_scan_with_two_due_offsets_sends_only_the_nearest(enqueued):
     scan = _scan(START - timedelta(minutes=30))
 
     assert (scan.queued, scan.missed) == (1, 1)
-    day = OutgoingEmail.objects.get(dedupe_key=f"reminder:{registration.pk}:1440")
-    hour = OutgoingEmail.objects.get(dedupe_key=f"reminder:{registration.pk}:60")
+    day = OutgoingEmail.objects.get(dedupe_key=_key(registration, 1440))
+    hour = OutgoingEmail.objects.get(dedupe_key=_key(registration, 60))
     assert (day.status, day.last_error) == (
         "cancelled",
         "missed: superseded by the 60-minute reminder due in the same scan",
@@ -169,8 +184,8 @@ def test_a_scan_after_the_start_records_missed_reminders_that_are_never_sent(
     assert (scan.queued, scan.missed) == (0, 2)
     assert (again.queued, again.missed) == (0, 0)
     assert _keys() == [
-        (f"reminder:{registration.pk}:1440", "cancelled"),
-        (f"reminder:{registration.pk}:60", "cancelled"),
+        (_key(registration, 1440), "cancelled"),
+        (_key(registration, 60), "cancelled"),
     ]
     assert set(OutgoingEmail.objects.values_list("last_error", flat=True)) == {MISSED_AFTER_START}
     assert enqueued == []
@@ -191,8 +206,65 @@ def test_a_seminar_moved_later_carries_its_reminders_with_it():
     assert (at_old_day_moment.queued, at_old_hour_moment.queued) == (0, 0)
     assert at_new_day_moment.queued == 1
     (email,) = OutgoingEmail.objects.all()
-    assert email.dedupe_key == f"reminder:{registration.pk}:1440"
+    assert email.dedupe_key == _key(registration, 1440)
     assert "UK time: Sunday 25 October 2026, 09:00–10:00 GMT (London)" in email.body_text
+
+
+def _move(seminar: Seminar, starts_at: datetime) -> None:
+    Seminar.objects.filter(pk=seminar.pk).update(
+        starts_at=starts_at, ends_at=starts_at + timedelta(hours=1)
+    )
+
+
+def test_a_seminar_moved_days_later_after_its_reminders_reminds_again_once_per_offset():
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+    _scan(DAY_MOMENT + MINUTE)
+    _scan(HOUR_MOMENT + MINUTE)
+    new_start = START + timedelta(days=7)
+    _move(seminar, new_start)
+
+    for moment in (new_start - timedelta(days=1), new_start - timedelta(hours=1)):
+        assert _scan(moment + MINUTE).queued == 1
+        assert _scan(moment + 2 * MINUTE).queued == 0
+
+    assert sorted(OutgoingEmail.objects.values_list("dedupe_key", flat=True)) == sorted(
+        [
+            reminder_dedupe_key(registration_id=registration.pk, offset=offset, starts_at=start)
+            for start in (START, new_start)
+            for offset in (1440, 60)
+        ]
+    )
+
+
+def test_a_seminar_moved_half_an_hour_after_its_day_reminder_sends_no_second_one():
+    seminar = _seminar()
+    _register(seminar, at=START - timedelta(days=5))
+    assert _scan(DAY_MOMENT + MINUTE).queued == 1
+    _move(seminar, START + timedelta(minutes=30))
+
+    # The day reminder still reads right ("tomorrow"): only the hour one is new.
+    assert _scan(DAY_MOMENT + timedelta(hours=2)).queued == 0
+    assert _scan(HOUR_MOMENT + timedelta(minutes=31)).queued == 1
+    assert OutgoingEmail.objects.count() == 2
+
+
+def test_a_reminder_written_before_keys_held_the_start_still_counts():
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+    # A row as an earlier version wrote it, at the day reminder's moment.
+    with time_machine.travel(DAY_MOMENT + MINUTE, tick=False):
+        OutgoingEmail.objects.create(
+            kind=OutgoingEmail.Kind.REMINDER,
+            to_email=registration.email,
+            registration=registration,
+            seminar=seminar,
+            subject="Reminder",
+            body_text="",
+            dedupe_key=f"reminder:{registration.pk}:1440",
+        )
+
+    assert _scan(DAY_MOMENT + 2 * MINUTE).queued == 0
 
 
 def test_a_seminar_moved_earlier_sends_a_reminder_whose_moment_has_now_passed():
@@ -206,7 +278,7 @@ def test_a_seminar_moved_earlier_sends_a_reminder_whose_moment_has_now_passed():
     scan = _scan(earlier - timedelta(hours=2))
 
     assert (scan.queued, scan.missed) == (1, 0)
-    assert _keys() == [(f"reminder:{registration.pk}:1440", "queued")]
+    assert _keys() == [(_key(registration, 1440), "queued")]
 
 
 def test_per_seminar_offsets_override_the_series_defaults():
@@ -219,7 +291,7 @@ def test_per_seminar_offsets_override_the_series_defaults():
 
     assert (before.queued, at_moment.queued, at_hour.queued) == (0, 1, 0)
     (email,) = OutgoingEmail.objects.all()
-    assert email.dedupe_key == f"reminder:{registration.pk}:180"
+    assert email.dedupe_key == _key(registration, 180)
     assert email.subject == "Reminder: Tourism in Tottori starts in 3 hours"
 
 
@@ -232,7 +304,7 @@ def test_series_offsets_apply_when_the_seminar_has_none():
     scans = [_scan(HOUR_MOMENT), _scan(START - timedelta(minutes=30))]
 
     assert [scan.queued for scan in scans] == [0, 1]
-    assert _keys() == [(f"reminder:{registration.pk}:30", "queued")]
+    assert _keys() == [(_key(registration, 30), "queued")]
 
 
 def test_two_scans_in_a_row_write_one_row_per_registration_and_offset():
@@ -244,10 +316,10 @@ def test_two_scans_in_a_row_write_one_row_per_registration_and_offset():
 
     assert [(s.queued, s.missed) for s in scans] == [(2, 2), (0, 0)]
     assert _keys() == [
-        (f"reminder:{first.pk}:1440", "cancelled"),
-        (f"reminder:{first.pk}:60", "queued"),
-        (f"reminder:{second.pk}:1440", "cancelled"),
-        (f"reminder:{second.pk}:60", "queued"),
+        (_key(first, 1440), "cancelled"),
+        (_key(first, 60), "queued"),
+        (_key(second, 1440), "cancelled"),
+        (_key(second, 60), "queued"),
     ]
 
 
@@ -260,10 +332,10 @@ def test_rows_another_scan_wrote_first_are_kept_once_and_the_rest_written():
 
     written = _write([_missed_row(first, 60, "mine"), _missed_row(second, 60, "mine")])
 
-    assert [row.dedupe_key for row in written] == [f"reminder:{second.pk}:60"]
+    assert [row.dedupe_key for row in written] == [_key(second, 60)]
     assert sorted(OutgoingEmail.objects.values_list("dedupe_key", "last_error")) == [
-        (f"reminder:{first.pk}:60", "written by the other scan"),
-        (f"reminder:{second.pk}:60", "mine"),
+        (_key(first, 60), "written by the other scan"),
+        (_key(second, 60), "mine"),
     ]
 
 

@@ -20,6 +20,7 @@ from notifications.services import (
     reminders_dispatch,
     seminar_change_notices_send,
 )
+from notifications.services.reminders import reminder_dedupe_key
 from notifications.services.seminar_changes import (
     NOT_SENT_CANCELLED,
     NOT_SENT_NO_CHANGE,
@@ -524,7 +525,12 @@ def test_moving_the_start_withdraws_queued_reminders_and_the_scan_writes_them_an
         assert reminders_dispatch().queued == 0
     with time_machine.travel(START - timedelta(days=1) + 2 * HOUR, tick=False):
         assert reminders_dispatch().queued == 1
-    rewritten = OutgoingEmail.objects.get(dedupe_key=queued.dedupe_key)
+    # For the new start; the sent one covers its person, two hours being well within a day.
+    rewritten = OutgoingEmail.objects.get(
+        dedupe_key=reminder_dedupe_key(
+            registration_id=queued.registration_id, offset=1440, starts_at=START + 2 * HOUR
+        )
+    )
     assert rewritten.status == Status.QUEUED
     assert "UK time: Friday 23 October 2026, 12:00–13:00 BST (London)" in rewritten.body_text
     assert _event(rewritten)[1]["SEQUENCE"] == 3
