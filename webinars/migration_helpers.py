@@ -2,10 +2,12 @@
 
 import re
 
+from webinars.search_tokens import JAPANESE_CHARACTERS
+
 # Kana (with half-width forms): only Japanese writes them.
 _KANA = re.compile(r"[\u3040-\u30ff\uff66-\uff9f]")
-# Kana and CJK ideographs (with their compatibility and half-width forms).
-_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f]")
+# Kana and kanji, as search reads Japanese script.
+_JAPANESE = re.compile(f"[{JAPANESE_CHARACTERS}]")
 # Letters only: digits and underscores say nothing of the language ("2026年度").
 _LETTER = re.compile(r"[^\W\d_]")
 

@@ -88,7 +88,7 @@ def _reminded_already(starts: list[datetime], *, offset: int, starts_at: datetim
     """A reminder was written for this start, or for one close enough that it still
     reads right: less than half the offset away."""
     window = timedelta(minutes=offset) / 2
-    return any(abs(starts_at - reminded) < window or reminded == starts_at for reminded in starts)
+    return any(abs(starts_at - reminded) < window for reminded in starts)
 
 
 def reminders_dispatch(*, now: datetime | None = None) -> ReminderScan:
