@@ -107,17 +107,18 @@ class HumanCheck:
 
     def count(self, *, email: str) -> None:
         """Count one submission for this client and address (call it once per valid form)."""
-        ratelimit.hit(
-            scope=f"human-check:{self.scope}:client",
-            key=self.client,
-            rate=settings.HUMAN_CHECK_AFTER_PER_CLIENT,
-        )
+        limits = [
+            (f"human-check:{self.scope}:client", self.client, settings.HUMAN_CHECK_AFTER_PER_CLIENT)
+        ]
         if email:
-            ratelimit.hit(
-                scope=f"human-check:{self.scope}:address",
-                key=address_key(email),
-                rate=settings.HUMAN_CHECK_AFTER_PER_ADDRESS,
+            limits.append(
+                (
+                    f"human-check:{self.scope}:address",
+                    address_key(email),
+                    settings.HUMAN_CHECK_AFTER_PER_ADDRESS,
+                )
             )
+        ratelimit.hit_all(limits)
 
     @cached_property
     def challenge_json(self) -> str:

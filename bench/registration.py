@@ -4,16 +4,29 @@
 
 Creates a fresh PostgreSQL database (``BENCH_DATABASE_URL``, default
 postgres://postgres@127.0.0.1:5432/kizuna_bench_reg) with one published seminar of 300 seats
-and a waiting list, flushes a Redis cache database (``BENCH_CACHE_URL``, default
-redis://127.0.0.1:6379/14) and a Redis broker database (``BENCH_BROKER_URL``, default the
-cache's server, database 13), and serves the project with DEBUG=0 on a free loopback port.
-Then 16 keep-alive ``http.client`` connections, each with its own CSRF cookie and token from
-one GET of the form, POST 1,000 registrations with distinct emails as fast as they can.
+and a waiting list, and a bench-only table ``bench_insert``; flushes a Redis cache database
+(``BENCH_CACHE_URL``, default redis://127.0.0.1:6379/14) and a Redis broker database
+(``BENCH_BROKER_URL``, default the cache's server, database 13), and serves the project with
+DEBUG=0 on a free loopback port. Then 16 keep-alive ``http.client`` connections, each with
+its own CSRF cookie and token from one GET of the form, POST 1,000 registrations with
+distinct emails as fast as they can. Right before and right after that rush, the same
+clients POST the same 1,000 form bodies to ``/bench/insert/`` on the same server, a view
+that inserts one row in one transaction: the ceiling for one POST that writes one row
+through Django on this machine.
 
-Prints registrations per second (all attempts, and confirmed ones while seats remained),
-p50/p99 latency, and checks in the database: exactly 300 confirmed, 700 waitlisted, one
-outbox email of the right kind per registration, no error response. PASS needs all of that
-and at least 50 registrations per second.
+Prints requests per second of the insert view (both runs together), registrations per
+second over all attempts (attempts / time until the last answer), confirmed registrations
+per second, the ratio of confirmed/s to insert/s (informational), p50/p99 latency, and
+checks in the database: exactly 300 confirmed, 700 waitlisted, one outbox email of the
+right kind per registration, one ``bench_insert`` row per accepted insert, no error response.
+
+Confirmed/s is the number of confirmed registrations divided by the time from the start of
+the rush until the client had the answer to the last registration that got a seat (the
+registrations confirmed in the database, matched by email to the answers' times). The
+waiting-list registrations after that do not count in it, in either direction.
+
+PASS needs at least 100 confirmed registrations per second, exactly the capacity confirmed
+(and the rest waitlisted) and no error response.
 
 Exits non-zero when a check fails, the server does not start or the run passes its time
 limit; missing the rate target is printed as FAIL, not an error.
@@ -30,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from http.cookies import SimpleCookie
@@ -56,7 +70,7 @@ from bench.pages import (  # noqa: E402 (needs the path set above)
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/kizuna_bench_reg"
 BROKER_DB = 13
-TARGET_PER_SECOND = 50.0
+TARGET_CONFIRMED_PER_SECOND = 100.0
 SLUG = "bench-registration"
 WARM_UP_SLUG = "bench-registration-warm-up"
 WARM_UP_CAPACITY = 4
@@ -65,20 +79,25 @@ BENCH_RATE_LIMIT = "1000000/600"
 # The registration page's answer to an accepted registration (new or repeat alike).
 RECEIVED = "received"
 RECEIVED_MARKER = b"data-registration-received"
+# The insert view's answer to a stored row.
+INSERT_PATH = "/bench/insert/"
+INSERTED = "inserted"
 CSRF_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
 
 @dataclass
 class RunResult:
-    """What the registering clients saw."""
+    """What the clients saw, registering or posting to the insert view."""
 
     attempts: int = 0
-    elapsed: float = 0.0
-    started_at: float = 0.0  # wall clock (time.time()), comparable with the rows' created_at
+    elapsed: float = 0.0  # from the start until the last answer
     latencies: list[float] = field(default_factory=list)
-    # "received" (the answer to every accepted registration), else the HTTP status.
+    # ``label`` (the answer to every accepted POST), else the HTTP status.
     statuses: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # Seconds from the start until each accepted POST's answer arrived, by the email sent.
+    answered: dict[str, float] = field(default_factory=dict)
+    label: str = RECEIVED
 
     @property
     def per_second(self) -> float:
@@ -86,9 +105,8 @@ class RunResult:
 
     @property
     def failures(self) -> int:
-        # An accepted registration answers "check your inbox" (200, RECEIVED_MARKER).
         return len(self.errors) + sum(
-            n for status, n in self.statuses.items() if status != RECEIVED
+            n for status, n in self.statuses.items() if status != self.label
         )
 
 
@@ -102,6 +120,7 @@ class Verdict:
     emails: int
     registrations_without_one_email: int
     wrong_kind: int
+    # Confirmed ÷ seconds from the start until the answer to the last one confirmed.
     confirmed_per_second: float
     problems: list[str]
 
@@ -125,12 +144,16 @@ def csrf_for(connection: http.client.HTTPConnection, path: str) -> tuple[str, st
     return cookies["csrftoken"].value, match.group(1)
 
 
+def bench_email(prefix: str, n: int) -> str:
+    return f"{prefix}{n}@bench.example"
+
+
 def registration_body(*, token: str, n: int, audience_type_id: int, prefix: str) -> str:
     return urlencode(
         {
             "csrfmiddlewaretoken": token,
             "name": f"Bench Person {n}",
-            "email": f"{prefix}{n}@bench.example",
+            "email": bench_email(prefix, n),
             "organisation": "Bench Travel Ltd",
             "audience_type": str(audience_type_id),
             "country": "GB",
@@ -138,6 +161,15 @@ def registration_body(*, token: str, n: int, audience_type_id: int, prefix: str)
             "recording_followup_opt_in": "on",
         }
     )
+
+
+def registration_received(status: int, page: bytes) -> bool:
+    """The "check your inbox" page, the answer to every accepted registration."""
+    return status == 200 and RECEIVED_MARKER in page
+
+
+def row_inserted(status: int, page: bytes) -> bool:
+    return status == 201 and page == b"ok"
 
 
 def register_all(
@@ -150,16 +182,70 @@ def register_all(
     prefix: str = "person",
     timeout: float = 60,
 ) -> RunResult:
-    """POST ``attempts`` registrations with distinct emails over ``concurrency`` connections.
+    """POST ``attempts`` registrations with distinct emails over ``concurrency`` connections."""
+    return post_all(
+        port,
+        form_path=path,
+        post_path=path,
+        accepted=registration_received,
+        label=RECEIVED,
+        attempts=attempts,
+        concurrency=concurrency,
+        audience_type_id=audience_type_id,
+        prefix=prefix,
+        timeout=timeout,
+    )
 
-    Each connection first GETs the form (its CSRF cookie and token), then all connections
-    start together and send POSTs back to back, taking the next number from a shared
-    counter, until every number is taken.
+
+def insert_all(
+    port: int,
+    form_path: str,
+    *,
+    attempts: int,
+    concurrency: int,
+    audience_type_id: int,
+    prefix: str,
+    timeout: float = 60,
+) -> RunResult:
+    """The same POSTs as ``register_all`` (form GET, cookie, body), sent to the insert view."""
+    return post_all(
+        port,
+        form_path=form_path,
+        post_path=INSERT_PATH,
+        accepted=row_inserted,
+        label=INSERTED,
+        attempts=attempts,
+        concurrency=concurrency,
+        audience_type_id=audience_type_id,
+        prefix=prefix,
+        timeout=timeout,
+    )
+
+
+def post_all(
+    port: int,
+    *,
+    form_path: str,
+    post_path: str,
+    accepted: Callable[[int, bytes], bool],
+    label: str,
+    attempts: int,
+    concurrency: int,
+    audience_type_id: int,
+    prefix: str,
+    timeout: float,
+) -> RunResult:
+    """POST ``attempts`` registration forms with distinct emails to ``post_path``.
+
+    Each connection first GETs the form at ``form_path`` (its CSRF cookie and token), then
+    all connections start together and send POSTs back to back, taking the next number from
+    a shared counter, until every number is taken.
     """
-    result = RunResult()
+    result = RunResult(label=label)
     numbers = itertools.count()
     take_lock, result_lock = threading.Lock(), threading.Lock()
-    start = threading.Barrier(concurrency + 1)
+    began: list[float] = []  # set once, as the barrier releases every thread
+    start = threading.Barrier(concurrency + 1, action=lambda: began.append(time.perf_counter()))
     ends: list[float] = []
 
     def take() -> int | None:
@@ -169,9 +255,9 @@ def register_all(
 
     def client() -> None:
         connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
-        latencies, statuses, errors = [], {}, []
+        latencies, statuses, errors, answered = [], {}, [], {}
         try:
-            cookie, token = csrf_for(connection, path)
+            cookie, token = csrf_for(connection, form_path)
         except (OSError, http.client.HTTPException, RuntimeError) as exc:
             errors.append(f"form: {exc!r}")
             cookie = token = ""
@@ -181,22 +267,27 @@ def register_all(
         }
         start.wait()
         while (n := take()) is not None:
+            email = bench_email(prefix, n)
             body = registration_body(
                 token=token, n=n, audience_type_id=audience_type_id, prefix=prefix
             )
-            began = time.perf_counter()
+            sent = time.perf_counter()
             try:
-                connection.request("POST", path, body=body, headers=headers)
+                connection.request("POST", post_path, body=body, headers=headers)
                 response = connection.getresponse()
                 page = response.read()
             except (OSError, http.client.HTTPException) as exc:
-                errors.append(f"registration {n}: {exc!r}")
+                errors.append(f"{post_path} {email}: {exc!r}")
                 connection.close()
                 connection = http.client.HTTPConnection(HOST, port, timeout=timeout)
                 continue
-            latencies.append(time.perf_counter() - began)
-            received = response.status == 200 and RECEIVED_MARKER in page
-            status = RECEIVED if received else str(response.status)
+            arrived = time.perf_counter()
+            latencies.append(arrived - sent)
+            if accepted(response.status, page):
+                status = label
+                answered[email] = arrived
+            else:
+                status = str(response.status)
             statuses[status] = statuses.get(status, 0) + 1
         connection.close()
         with result_lock:
@@ -206,16 +297,16 @@ def register_all(
             for status, count in statuses.items():
                 result.statuses[status] = result.statuses.get(status, 0) + count
             result.errors += errors
+            result.answered.update(answered)
 
     threads = [threading.Thread(target=client, daemon=True) for _ in range(concurrency)]
     for thread in threads:
         thread.start()
     start.wait()
-    result.started_at = time.time()
-    began = time.perf_counter()
     for thread in threads:
         thread.join(timeout * 3)
-    result.elapsed = (max(ends) if ends else time.perf_counter()) - began
+    result.elapsed = (max(ends) if ends else time.perf_counter()) - began[0]
+    result.answered = {email: at - began[0] for email, at in result.answered.items()}
     return result
 
 
@@ -249,9 +340,33 @@ def create_bench_seminar(*, slug: str, capacity: int, now: datetime) -> tuple[in
     return seminar.pk, audience_types[0].pk
 
 
-def check_database(*, seminar_id: int, capacity: int, attempts: int, started_at: float) -> Verdict:
-    """Count what the run wrote; every problem found is listed in ``problems``."""
-    from django.db.models import Count, Max
+def create_insert_table() -> None:
+    """The table the insert view writes to (bench database only, no migration)."""
+    from django.db import connection
+
+    from bench.views import INSERT_TABLE_SQL
+
+    with connection.cursor() as cursor:
+        cursor.execute(INSERT_TABLE_SQL)
+
+
+def count_inserted() -> int:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM bench_insert")
+        return cursor.fetchone()[0]
+
+
+def check_database(
+    *, seminar_id: int, capacity: int, attempts: int, answered: dict[str, float]
+) -> Verdict:
+    """Count what the run wrote; every problem found is listed in ``problems``.
+
+    ``answered`` gives, by email, when the client had the answer (seconds from the start):
+    confirmed/s runs until the answer to the last registration that got a seat.
+    """
+    from django.db.models import Count
 
     from notifications.models import OutgoingEmail
     from webinars.models import Registration
@@ -274,10 +389,12 @@ def check_database(*, seminar_id: int, capacity: int, attempts: int, started_at:
         emails.filter(registration__status=status).exclude(kind=kind).count()
         for status, kind in expected_kind.items()
     )
-    last_confirmed = registrations.filter(status=Registration.Status.CONFIRMED).aggregate(
-        last=Max("created_at")
-    )["last"]
-    confirmed_window = last_confirmed.timestamp() - started_at if last_confirmed else 0.0
+    confirmed_emails = registrations.filter(status=Registration.Status.CONFIRMED).values_list(
+        "email", flat=True
+    )
+    confirmed_window = max(
+        (answered[email] for email in confirmed_emails if email in answered), default=0.0
+    )
     confirmed_per_second = confirmed / confirmed_window if confirmed_window > 0 else 0.0
 
     problems = []
@@ -306,26 +423,49 @@ def check_database(*, seminar_id: int, capacity: int, attempts: int, started_at:
 # --- Report ------------------------------------------------------------------------------
 
 
-def report(result: RunResult, verdict: Verdict, *, capacity: int) -> str:
-    """The figures and the verdict (PASS needs the rate target and an exact database)."""
+def report(result: RunResult, verdict: Verdict, *, capacity: int, inserts: list[RunResult]) -> str:
+    """The figures and the verdict: PASS needs the confirmed rate, an exact database, no error.
+
+    ``inserts`` are the insert view's runs (before and after the rush): the ratio's ceiling.
+    """
     p50 = percentile(result.latencies, 50) * 1000
     p99 = percentile(result.latencies, 99) * 1000
-    rates_ok = min(result.per_second, verdict.confirmed_per_second) >= TARGET_PER_SECOND
-    passed = rates_ok and result.failures == 0 and not verdict.problems
+    passed = (
+        verdict.confirmed_per_second >= TARGET_CONFIRMED_PER_SECOND
+        and result.failures == 0
+        and not verdict.problems
+    )
     statuses = ", ".join(f"{status}: {n}" for status, n in sorted(result.statuses.items()))
+    confirmed_seconds = (
+        f"{verdict.confirmed / verdict.confirmed_per_second:.2f} s"
+        if verdict.confirmed_per_second
+        else "-"
+    )
+    insert_attempts = sum(run.attempts for run in inserts)
+    insert_elapsed = sum(run.elapsed for run in inserts)
+    insert_per_second = insert_attempts / insert_elapsed if insert_elapsed else 0.0
+    insert_latencies = [latency for run in inserts for latency in run.latencies]
+    ratio = f"{verdict.confirmed_per_second / insert_per_second:.2f}" if insert_per_second else "-"
     return "\n".join(
         [
             f"attempts              {result.attempts} in {result.elapsed:.2f} s "
             f"(responses {statuses or 'none'}; {len(result.errors)} connection errors)",
-            f"registrations/s       {result.per_second:.1f} (all attempts)",
+            f"registrations/s       {result.per_second:.1f} (all attempts, until the last answer)",
             f"confirmed/s           {verdict.confirmed_per_second:.1f} "
-            f"(the {verdict.confirmed} confirmed, from the start to the last seat taken)",
+            f"({verdict.confirmed} confirmed in {confirmed_seconds}, until the answer to the "
+            "last seat taken)",
             f"latency               p50 {p50:.1f} ms, p99 {p99:.1f} ms",
             f"database              {verdict.confirmed} confirmed (capacity {capacity}), "
             f"{verdict.waitlisted} waitlisted, {verdict.cancelled} cancelled; "
             f"{verdict.emails} outbox emails",
-            f"target                >= {TARGET_PER_SECOND:g} registrations/s, zero oversell, "
-            f"no errors: {'PASS' if passed else 'FAIL'}",
+            f"insert view/s         {insert_per_second:.1f} ({insert_attempts} POSTs of one row "
+            f"to {INSERT_PATH}; runs before / after: "
+            + " / ".join(f"{run.per_second:.1f}" for run in inserts)
+            + f"; p50 {percentile(insert_latencies, 50) * 1000:.1f} ms, "
+            f"p99 {percentile(insert_latencies, 99) * 1000:.1f} ms)",
+            f"ratio                 {ratio} (confirmed/s ÷ insert view/s, informational)",
+            f"target                >= {TARGET_CONFIRMED_PER_SECOND:g} confirmed registrations/s, "
+            f"exact capacity, no errors: {'PASS' if passed else 'FAIL'}",
         ]
     )
 
@@ -411,6 +551,7 @@ def main(argv: list[str] | None = None) -> int:
 
         call_command("migrate", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+        create_insert_table()
         now = timezone.now()
         seminar_id, audience_type_id = create_bench_seminar(
             slug=SLUG, capacity=args.capacity, now=now
@@ -435,45 +576,67 @@ def main(argv: list[str] | None = None) -> int:
         wait_until_ready(server, port, timeout=30)
         print(
             f"gunicorn on {HOST}:{port}: {args.workers} gthread workers x {args.threads} "
-            f"threads; {args.concurrency} client connections, {args.attempts} registrations",
+            f"threads; {args.concurrency} client connections, {args.attempts} registrations "
+            f"and 2 x {args.attempts} POSTs to {INSERT_PATH}",
             flush=True,
         )
 
+        form_path = f"/seminars/{SLUG}/register/"
+        clients = {"concurrency": args.concurrency, "audience_type_id": audience_type_id}
+        warm_up_attempts = args.workers * args.threads * 2
         # Both paths (confirmed and waitlisted) once per worker thread, on another seminar.
         warm_up = register_all(
             port,
             f"/seminars/{WARM_UP_SLUG}/register/",
-            attempts=args.workers * args.threads * 2,
-            concurrency=args.concurrency,
-            audience_type_id=audience_type_id,
+            attempts=warm_up_attempts,
             prefix="warm-up",
+            **clients,
         )
-        result = register_all(
-            port,
-            f"/seminars/{SLUG}/register/",
-            attempts=args.attempts,
-            concurrency=args.concurrency,
-            audience_type_id=audience_type_id,
+        insert_warm_up = insert_all(
+            port, form_path, attempts=warm_up_attempts, prefix="insert-warm-up", **clients
         )
+        # The insert view right before and right after the rush, so that noise on a shared
+        # machine in either direction shows in its two rates.
+        inserts_before = insert_all(
+            port, form_path, attempts=args.attempts, prefix="insert-before", **clients
+        )
+        result = register_all(port, form_path, attempts=args.attempts, **clients)
+        inserts_after = insert_all(
+            port, form_path, attempts=args.attempts, prefix="insert-after", **clients
+        )
+        inserts = [inserts_before, inserts_after]
         verdict = check_database(
             seminar_id=seminar_id,
             capacity=args.capacity,
             attempts=args.attempts,
-            started_at=result.started_at,
+            answered=result.answered,
         )
+        inserted = count_inserted()
         print()
-        print(report(result, verdict, capacity=args.capacity))
+        print(report(result, verdict, capacity=args.capacity, inserts=inserts))
         print()
-        for name, run in (("warm-up", warm_up), ("run", result)):
+        runs = {
+            "warm-up": warm_up,
+            "insert warm-up": insert_warm_up,
+            "insert before": inserts_before,
+            "run": result,
+            "insert after": inserts_after,
+        }
+        for name, run in runs.items():
             if run.failures:
                 failed = True
                 print(
                     f"FAILED {name}: responses {run.statuses}, "
                     f"{len(run.errors)} errors {run.errors[:3]}"
                 )
-        if result.attempts != args.attempts:
+        for name in ("insert before", "run", "insert after"):
+            if runs[name].attempts != args.attempts:
+                failed = True
+                print(f"FAILED {name}: {runs[name].attempts} of {args.attempts} attempts were made")
+        accepted_inserts = sum(run.statuses.get(INSERTED, 0) for run in (insert_warm_up, *inserts))
+        if inserted != accepted_inserts:
             failed = True
-            print(f"FAILED: {result.attempts} of {args.attempts} attempts were made")
+            print(f"FAILED: {inserted} bench_insert rows for {accepted_inserts} accepted inserts")
         for problem in verdict.problems:
             failed = True
             print(f"FAILED: {problem}")

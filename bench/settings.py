@@ -1,4 +1,4 @@
-"""The project's settings as deployed, plus the benchmark's trivial view.
+"""The project's settings as deployed, plus the bench-only views (``bench/urls.py``).
 
 Configure through the environment as for production; ``bench/pages.py`` sets it up.
 """

@@ -1,14 +1,12 @@
-"""The project's URLs plus a trivial view: the baseline every page is measured against."""
+"""The project's URLs plus the bench-only views (``bench/views.py``)."""
 
-from django.http import HttpRequest, HttpResponse
 from django.urls import path
 
+from bench import views
 from config.urls import urlpatterns as project_urlpatterns
 
-
-def trivial(request: HttpRequest) -> HttpResponse:
-    """No database, no template: what the server and middleware cost on their own."""
-    return HttpResponse("ok")
-
-
-urlpatterns = [path("bench/trivial/", trivial, name="bench_trivial"), *project_urlpatterns]
+urlpatterns = [
+    path("bench/trivial/", views.trivial, name="bench_trivial"),
+    path("bench/insert/", views.insert, name="bench_insert"),
+    *project_urlpatterns,
+]

@@ -15,6 +15,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.content_languages import localized_verbose_name
+from webinars.storage import private_storage_from_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -125,6 +126,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+    # Behind PgBouncer in transaction mode a named cursor dies with its transaction:
+    # QuerySet.iterator() must then read with client-side cursors (README "More than one
+    # machine").
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (shared by every process: rate limits and page caching) ----------
@@ -267,12 +274,26 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 # Recordings, transcripts and materials: outside both roots above, so no URL maps onto
 # them; only access-checked views in webinars.views.recording_files serve these files.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=VAR_DIR / "private")
+# PRIVATE_STORAGE_URL empty (the embedded default): those files stay under
+# PRIVATE_MEDIA_ROOT, on one machine. Set, they live in a bucket of an S3-compatible object
+# store that every machine shares (webinars.storage.private_storage_from_url reads it):
+#   s3://BUCKET[/PREFIX][?endpoint_url=…&public_endpoint_url=…&region=…
+#                        &addressing_style=path|virtual|auto&access_key=…&secret_key=…]
+# e.g. s3://kizuna-private?endpoint_url=http://127.0.0.1:9000&region=us-east-1 (MinIO).
+# endpoint_url is the S3 API as the app reaches it (unset: AWS); public_endpoint_url the
+# same API as browsers reach it, when that differs (links are signed for it). Credentials:
+# AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the machine's role), or access_key and
+# secret_key, URL-encoded. Objects are never public (no ACL, signed links only, never
+# overwritten). After its access check a download view redirects to a signed link that
+# expires after PRIVATE_DOWNLOAD_LINK_SECONDS; a video's lives longer, as the player keeps
+# seeking with it; transcripts (the player's captions) are streamed by the view.
+# Read into a lower-case name, not a setting: its secret_key would show in debug pages.
+_private_storage_url = env.str("PRIVATE_STORAGE_URL", default="")
+PRIVATE_DOWNLOAD_LINK_SECONDS = env.int("PRIVATE_DOWNLOAD_LINK_SECONDS", default=60)
+PRIVATE_VIDEO_LINK_SECONDS = env.int("PRIVATE_VIDEO_LINK_SECONDS", default=3 * 60 * 60)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "private": {
-        "BACKEND": "webinars.storage.PrivateFileStorage",
-        "OPTIONS": {"base_url": "/private-files-are-not-served/"},
-    },
+    "private": private_storage_from_url(_private_storage_url),
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -345,6 +366,9 @@ ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 CONFIRMATION_RESEND_SECONDS = 10 * 60
 # PostgreSQL only: how long a registration waits for the seminar's row lock.
 REGISTRATION_LOCK_TIMEOUT = env.str("REGISTRATION_LOCK_TIMEOUT", default="3s")
+# PostgreSQL only: how long an organiser's edit, or a change notice's fan-out, waits for a
+# row lock another transaction holds before giving up with a clear error.
+LOCK_TIMEOUT = env.str("LOCK_TIMEOUT", default="5s")
 # Outbox delivery: temporary SMTP failures are retried with exponential backoff.
 EMAIL_MAX_ATTEMPTS = env.int("EMAIL_MAX_ATTEMPTS", default=8)
 EMAIL_RETRY_BASE_SECONDS = 30

@@ -27,11 +27,13 @@ from notifications.services import (
     AnnouncementAlreadySent,
     AnnouncementError,
     AnnouncementWithoutRecipients,
+    NotSent,
     announcement_check,
     announcement_recipients,
     announcement_render,
     announcement_send,
     email_opt_out,
+    email_render,
     email_resend,
     opted_out_count,
     recipient_breakdown,
@@ -66,8 +68,9 @@ class OutgoingEmailAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
                     ("to_name", "to_email"),
                     "language",
                     ("seminar", "registration"),
-                    "subject",
-                    "body_text",
+                    "message_state",
+                    "message_subject",
+                    "message_text",
                 )
             },
         ),
@@ -92,7 +95,50 @@ class OutgoingEmailAdmin(ControlCharacterFreeSearchMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: OutgoingEmail | None = None):
         # The row is the exact message that was (or will be) sent: nobody edits it.
-        return [field.name for field in OutgoingEmail._meta.fields]
+        return [
+            *(field.name for field in OutgoingEmail._meta.fields),
+            "message_state",
+            "message_subject",
+            "message_text",
+        ]
+
+    def _message(self, obj: OutgoingEmail) -> OutgoingEmail | str:
+        """The row's message: as stored, or for a lean row as it would read if sent now
+        (rendered in memory, not stored), or why it would not be sent."""
+        if obj.rendered:
+            return obj
+        cached = getattr(obj, "_admin_preview", None)
+        if cached is None:
+            try:
+                cached = email_render(email=obj)
+            except NotSent as reason:
+                cached = str(reason)
+            obj._admin_preview = cached
+        return cached
+
+    @admin.display(description=_("message"))
+    def message_state(self, obj: OutgoingEmail) -> str:
+        if obj.rendered:
+            return gettext("Written: this is the message as it was (or will be) sent.")
+        message = self._message(obj)
+        if isinstance(message, str):
+            return gettext("Not written yet, and it will not be sent: %(reason)s") % {
+                "reason": message
+            }
+        return gettext(
+            "Not written yet: the delivery worker writes this message just before it sends "
+            "it. Below, the message as it would read now."
+        )
+
+    @admin.display(description=_("subject"))
+    def message_subject(self, obj: OutgoingEmail) -> str:
+        message = self._message(obj)
+        return "" if isinstance(message, str) else message.subject
+
+    @admin.display(description=_("text"))
+    def message_text(self, obj: OutgoingEmail) -> str:
+        message = self._message(obj)
+        return "" if isinstance(message, str) else message.body_text
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

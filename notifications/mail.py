@@ -18,6 +18,7 @@ text and HTML parts. Django's ``attach()`` gives a ``text/calendar`` part a seco
 import hashlib
 import re
 import secrets
+import smtplib
 from email import encoders
 from email.mime.base import MIMEBase
 from email.utils import formataddr, parseaddr
@@ -139,3 +140,25 @@ def build_message(email: OutgoingEmail, *, connection=None) -> OutboxMessage:
     if email.calendar_body:
         message.attach(invite_attachment(method=email.calendar_method, body=email.calendar_body))
     return message
+
+
+# An address in a server's reply (``<kenji@example.org>``, ``{'kenji@…': (550, …)}``).
+_ADDRESS = re.compile(r"[^\s<>(){}\[\]'\",;:]+@[^\s<>(){}\[\]'\",;:]+")
+
+
+def error_text(error: BaseException) -> str:
+    """What a failure said, for the outbox row and the log, without any email address.
+
+    Servers quote the recipient in their replies; the row already names its recipient,
+    and error texts outlive the address when a person is erased. A refusal of recipients
+    keeps only each reply (code and text), not the "Name <address>" it was keyed by.
+    """
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        replies = "; ".join(
+            f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
+            for code, reply in error.recipients.values()
+        )
+        text = f"{type(error).__name__}: {replies}"
+    else:
+        text = f"{type(error).__name__}: {error}"
+    return _ADDRESS.sub("<address>", text)[:2000]

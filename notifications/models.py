@@ -7,8 +7,13 @@ from django.utils.translation import gettext_lazy as _
 class OutgoingEmail(models.Model):
     """One email in the outbox: written in the same transaction as its cause, then delivered.
 
-    The row holds the fully rendered message, so delivery never depends on
-    data that may have changed since, and a retry sends exactly the same mail.
+    Most rows are written *lean* (``rendered`` False): who, what kind, which registration
+    and seminar, and the ``snapshot`` of what the email needs that the database may no
+    longer say (the time a change notice compares with, a reminder's offset). The
+    delivery worker renders a lean row just before sending it and stores the message
+    (subject, bodies, calendar) on the row, so a request or a scan only decides, the
+    rendering is spread over the workers, and a retry sends exactly the same mail.
+    Rows written rendered (``rendered`` True) are sent as they are.
     """
 
     class Kind(models.TextChoices):
@@ -55,14 +60,28 @@ class OutgoingEmail(models.Model):
         blank=True,
         related_name="emails",
     )
-    subject = models.CharField(_("subject"), max_length=300)
-    body_text = models.TextField(_("text"))
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    body_text = models.TextField(_("text"), blank=True)
     body_html = models.TextField(_("HTML"), blank=True)
     calendar_method = models.CharField(
         _("calendar method"), max_length=10, blank=True, help_text=_("REQUEST or CANCEL")
     )
     calendar_body = models.TextField(_("calendar"), blank=True)
     headers = models.JSONField(_("extra headers"), default=dict, blank=True)
+    rendered = models.BooleanField(
+        _("rendered"),
+        default=True,
+        help_text=_("False until the delivery worker has written the message from the snapshot."),
+    )
+    snapshot = models.JSONField(
+        _("snapshot"),
+        default=dict,
+        blank=True,
+        help_text=_("What the email needs that may change before it is rendered."),
+    )
+    # The SEQUENCE of the invite this row carries (or will carry, once rendered): a change
+    # notice leaves out whoever was already sent the seminar at its current sequence.
+    calendar_sequence = models.PositiveIntegerField(_("calendar sequence"), null=True, blank=True)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.QUEUED
     )

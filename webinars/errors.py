@@ -10,6 +10,10 @@ class SeminarNotPublishable(SeminarError):
     pass
 
 
+class SeminarBusy(SeminarError):
+    """The seminar's row (or its change notice) stayed locked too long: try again."""
+
+
 class RegistrationError(Exception):
     """A registration the rules refuse; the message is shown to the visitor."""
 

@@ -5,7 +5,8 @@ and webinars' services (the one way from webinars into notifications, to queue m
 the same transaction as the change that causes it) import these names, never the
 modules behind them.
 
-- :mod:`.outbox` writes rows and hands them to Celery after commit;
+- :mod:`.outbox` writes rows (rendered, or lean for the worker to render) and hands
+  them to Celery after commit; :mod:`.composing` renders lean rows in the worker;
 - :mod:`.delivery` claims, sends and records them; :mod:`.links` mints link tokens at
   sending time; :mod:`.rendering` is what every email shows the same way;
 - one module per kind of notice: :mod:`.registrations`, :mod:`.reminders`,
@@ -32,6 +33,7 @@ from notifications.services.announcements import (
     seminar_announceable,
 )
 from notifications.services.cancellations import seminar_cancelled_emails_queue
+from notifications.services.composing import email_render, emails_render
 from notifications.services.delivery import (
     MAX_RETRY_COUNTDOWN_SECONDS,
     DeliveryOutcome,
@@ -46,10 +48,12 @@ from notifications.services.links import (
     with_link_token,
 )
 from notifications.services.outbox import (
+    NotSent,
     deliver_after_commit,
     email_queue,
     email_resend,
     enqueue_delivery,
+    lean_email_queue,
 )
 from notifications.services.recordings import recording_followups_queue
 from notifications.services.registrations import (
@@ -108,6 +112,7 @@ __all__ = [
     "DeliveryOutcome",
     "DeliveryPass",
     "EmailKind",
+    "NotSent",
     "OutgoingEmail",
     "RecipientGroup",
     "ReminderScan",
@@ -120,11 +125,14 @@ __all__ = [
     "email_opt_in",
     "email_opt_out",
     "email_queue",
+    "email_render",
     "email_resend",
     "emails_deliver",
     "emails_deliver_due",
+    "emails_render",
     "enqueue_delivery",
     "is_opted_out",
+    "lean_email_queue",
     "masked_email",
     "opted_out_count",
     "recipient_breakdown",

@@ -9,7 +9,7 @@ unsubscribed addresses get no more announcements.
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.conf import settings
@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from notifications.mail import header_text
 from notifications.models import Announcement, OutgoingEmail
-from notifications.services.outbox import deliver_after_commit
+from notifications.services.outbox import LeanRow, RenderBatch, emails_write, lean_row
 from notifications.services.rendering import render_email, seminar_email_context
 from notifications.services.unsubscribes import (
     UNSUBSCRIBE_PLACEHOLDER,
@@ -41,8 +41,6 @@ ANNOUNCEMENT_STATUSES = (
 DEFAULT_STATUSES = [Registration.Status.CONFIRMED]
 # OutgoingEmail.dedupe_key holds 200 characters; an address can have 254.
 DEDUPE_KEY_MAX_LENGTH = 200
-# Rows written per INSERT (PostgreSQL allows 65,535 parameters per statement).
-WRITE_BATCH_SIZE = 500
 # When one address has several registrations, the one with the most current status speaks.
 _STATUS_PREFERENCE = {
     Registration.Status.CONFIRMED: 0,
@@ -228,7 +226,7 @@ def announcement_send(*, announcement: Announcement, now: datetime | None = None
     One transaction with the announcement row locked, so a double-clicked "Send" sends
     once: the second call finds it sent and raises :class:`AnnouncementAlreadySent`. Rows
     are delivered after commit. Reads do not grow with the audience (the lock, the
-    audience, the keys already written); writes take one INSERT per ``WRITE_BATCH_SIZE``
+    audience, the keys already written); writes take one INSERT per ``outbox.WRITE_BATCH_SIZE``
     rows. Raises an :class:`AnnouncementError` when there is nothing to send.
     """
     now = now or timezone.now()
@@ -252,9 +250,8 @@ def announcement_send(*, announcement: Announcement, now: datetime | None = None
             .values_list("dedupe_key", flat=True)
         )
         rows = _announcement_rows(announcement=locked, recipients=recipients, written=written)
-        created = OutgoingEmail.objects.bulk_create(rows, batch_size=WRITE_BATCH_SIZE)
         # Batched tasks, each delivering over one SMTP connection, after the commit.
-        deliver_after_commit([row.pk for row in created])
+        created = emails_write(rows)
         locked.sent_at = now
         locked.recipient_count = len(written) + len(created)
         locked.save(update_fields=["sent_at", "recipient_count"])
@@ -265,38 +262,52 @@ def announcement_send(*, announcement: Announcement, now: datetime | None = None
 
 def _announcement_rows(
     *, announcement: Announcement, recipients: list[Registration], written: set[str]
-) -> list[OutgoingEmail]:
-    # People reading the same language in the same zone read the same email but for the
-    # unsubscribe link: render once per (language, zone), then put each person's link in.
-    renderings: dict[tuple[str, str], RenderedAnnouncement] = {}
+) -> list[LeanRow]:
+    """Lean rows, one per recipient not yet written: :func:`announcement_email_render`
+    writes each message when it is sent."""
     rows = []
     for registration in recipients:
         email = registration.email.strip().lower()
         dedupe_key = announcement_dedupe_key(announcement_id=announcement.pk, email=email)
         if dedupe_key in written:
             continue
-        language = registration.language or settings.LANGUAGE_CODE
-        group = (language, registration.time_zone)
-        if group not in renderings:
-            renderings[group] = announcement_render(
-                announcement=announcement, registration=registration
-            )
-        url = unsubscribe_url(email=email)
-        rendered = renderings[group].for_recipient(url)
         rows.append(
-            OutgoingEmail(
+            lean_row(
                 kind=OutgoingEmail.Kind.ANNOUNCEMENT,
                 to_email=email,
-                to_name=header_text(registration.name)[:150],
-                language=language,
-                registration=registration,
-                seminar=announcement.seminar,
-                subject=rendered.subject,
-                body_text=rendered.body_text,
-                body_html=rendered.body_html,
-                headers=unsubscribe_headers(url=url),
+                to_name=registration.name,
+                language=registration.language,
+                registration_id=registration.pk,
+                seminar_id=announcement.seminar_id,
+                snapshot={"announcement": announcement.pk},
+                headers=unsubscribe_headers(url=unsubscribe_url(email=email)),
                 dedupe_key=dedupe_key,
-                next_attempt_at=timezone.now(),
             )
         )
     return rows
+
+
+def announcement_email_render(email: OutgoingEmail, batch: RenderBatch) -> dict[str, object]:
+    """One recipient's announcement as it is sent.
+
+    People reading the same language in the same zone read the same email but for the
+    unsubscribe link: a batch renders it once per (announcement, language, zone) and
+    puts each person's link in. A registration erased since reads as a recipient
+    without a zone, in the row's language.
+    """
+    announcement = batch.once(
+        ("announcement", email.snapshot["announcement"]),
+        lambda: Announcement.objects.get(pk=email.snapshot["announcement"]),
+    )
+    registration = email.registration
+    zone = registration.time_zone if registration is not None else ""
+    group = ("announcement", announcement.pk, email.language, zone)
+    rendered = batch.once(
+        group,
+        lambda: announcement_render(
+            announcement=announcement,
+            registration=registration
+            or Registration(seminar=email.seminar, language=email.language),
+        ),
+    )
+    return asdict(rendered.for_recipient(unsubscribe_url(email=email.to_email)))

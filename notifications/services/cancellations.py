@@ -11,12 +11,26 @@ from django.utils import translation
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail
-from notifications.services.outbox import email_queue
-from notifications.services.rendering import render_email, seminar_email_context
+from notifications.services.outbox import (
+    LeanRow,
+    NotSent,
+    RenderBatch,
+    email_queue,
+    emails_write,
+    lean_row,
+)
+from notifications.services.rendering import (
+    RECIPIENT_NAME_PLACEHOLDER,
+    recipient_message,
+    render_email,
+    seminar_email_context,
+)
 from webinars.models import Registration, Seminar, SeminarSpeaker, Speaker
 
 
-def seminar_cancelled_emails_queue(*, seminar: Seminar, message: str) -> list[OutgoingEmail]:
+def seminar_cancelled_emails_queue(
+    *, seminar: Seminar, message: str
+) -> list[LeanRow | OutgoingEmail]:
     """Tell every live registrant and every speaker with an email that ``seminar`` is off.
 
     Call with the seminar as :func:`webinars.services.seminar_cancel` left it: cancelled,
@@ -27,10 +41,10 @@ def seminar_cancelled_emails_queue(*, seminar: Seminar, message: str) -> list[Ou
     no audience and no calendar entries: nothing is sent.
 
     Its reads do not grow with the audience (one query for the registrations, one for
-    the speaker links with their speakers, one for the series); each email then
-    costs its own outbox write. The ``METHOD:CANCEL`` calendar is built once per
-    language and the recipients' ``ATTENDEE`` lines swapped in
-    (:class:`~notifications.invites.InviteBook`); delivery goes out in batches after commit.
+    the speaker links with their speakers); the registrants' emails are lean rows
+    written in bulk and rendered by the mail workers (:func:`seminar_cancelled_render`),
+    whose ``METHOD:CANCEL`` calendar is built once per language and batch and the
+    recipients' ``ATTENDEE`` lines swapped in (:class:`~notifications.invites.InviteBook`).
     """
     if not seminar.is_cancelled:
         raise ValueError("Only a cancelled seminar can be announced as cancelled.")
@@ -48,15 +62,39 @@ def seminar_cancelled_emails_queue(*, seminar: Seminar, message: str) -> list[Ou
             queryset=SeminarSpeaker.objects.select_related("speaker").order_by("position", "pk"),
         ),
     )
-    registrations = Registration.objects.live().filter(seminar=seminar).order_by("created_at", "pk")
+    places = (
+        Registration.objects.live()
+        .filter(seminar=seminar)
+        .order_by("created_at", "pk")
+        .values_list("pk", "email", "name", "language", "status")
+    )
     message = message.strip()
-    book = InviteBook()
-    emails = [
-        _registrant_cancel_email(
-            seminar=seminar, registration=registration, message=message, book=book
+    # Lean rows, rendered by the mail workers: the cancel's lock on the seminar row is
+    # held for a few INSERTs, not for one rendering per registrant.
+    emails: list[LeanRow | OutgoingEmail] = list(
+        emails_write(
+            [
+                lean_row(
+                    kind=OutgoingEmail.Kind.SEMINAR_CANCELLED,
+                    to_email=email,
+                    to_name=name,
+                    language=language,
+                    registration_id=registration_id,
+                    seminar_id=seminar.pk,
+                    snapshot={
+                        "message": message,
+                        "had_place": status == Registration.Status.CONFIRMED,
+                    },
+                    calendar_sequence=seminar.sequence,
+                    dedupe_key=f"seminar-cancelled:{seminar.pk}:{registration_id}",
+                )
+                for registration_id, email, name, language, status in places.iterator(
+                    chunk_size=10_000
+                )
+            ]
         )
-        for registration in registrations
-    ]
+    )
+    book = InviteBook()
     # A speaker appears once per seminar (a unique constraint), so one email each.
     emails.extend(
         _speaker_cancel_email(seminar=seminar, speaker=link.speaker, message=message, book=book)
@@ -66,42 +104,47 @@ def seminar_cancelled_emails_queue(*, seminar: Seminar, message: str) -> list[Ou
     return emails
 
 
-def _registrant_cancel_email(
-    *, seminar: Seminar, registration: Registration, message: str, book: InviteBook
-) -> OutgoingEmail:
-    # The registrations were read for this seminar: spare a query per row.
-    registration.seminar = seminar
-    language = registration.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        calendar_body = ""
-        if registration.is_confirmed:
-            calendar_body = _cancel_invite(
-                book,
-                seminar=seminar,
-                attendee_email=registration.email,
-                attendee_name=registration.name,
-            )
-        rendered = _render(
+def seminar_cancelled_render(email: OutgoingEmail, batch: RenderBatch) -> dict[str, object]:
+    """A registrant's "seminar cancelled" email as it is sent: the organisers' message, and
+    for a place a ``METHOD:CANCEL`` at the sequence the cancellation raised.
+
+    It goes whatever became of the registration since (the calendar entry must go), to
+    the row's own address and name, rendered once per (language, zone, place or not)
+    in the batch with each name put in.
+    """
+    seminar = email.seminar
+    if seminar is None:
+        raise NotSent("not sent: the seminar no longer exists")
+    had_place = bool(email.snapshot.get("had_place"))
+    zone = email.registration.time_zone if email.registration is not None else ""
+    calendar_body = ""
+    if had_place:
+        calendar_body = batch.book.invite(
+            seminar=seminar,
+            method="CANCEL",
+            attendee_email=email.to_email,
+            attendee_name=email.to_name,
+            sequence=email.calendar_sequence or seminar.sequence,
+        )
+    group = ("seminar-cancelled", seminar.pk, email.language, zone, had_place)
+    shared = batch.once(
+        group,
+        lambda: _render(
             "seminar_cancelled",
             seminar=seminar,
-            name=registration.name,
-            message=message,
-            own_zone=registration.time_zone,
-            extra={"was_waitlisted": registration.is_waitlisted},
-            has_invite=bool(calendar_body),
-        )
-    return email_queue(
-        kind=OutgoingEmail.Kind.SEMINAR_CANCELLED,
-        to_email=registration.email,
-        to_name=registration.name,
-        language=language,
-        calendar_method="CANCEL" if calendar_body else "",
-        calendar_body=calendar_body,
-        registration=registration,
-        seminar=seminar,
-        dedupe_key=f"seminar-cancelled:{seminar.pk}:{registration.pk}",
-        **rendered,
+            name=RECIPIENT_NAME_PLACEHOLDER,
+            message=email.snapshot.get("message", ""),
+            own_zone=zone,
+            extra={"was_waitlisted": not had_place},
+            has_invite=had_place,
+        ),
     )
+    return {
+        **recipient_message(shared, name=email.to_name),
+        "calendar_method": "CANCEL" if calendar_body else "",
+        "calendar_body": calendar_body,
+        "calendar_sequence": (email.calendar_sequence or seminar.sequence) if had_place else None,
+    }
 
 
 def _speaker_cancel_email(

@@ -7,7 +7,6 @@ it is known: sent, retried later, or failed.
 """
 
 import logging
-import re
 import smtplib
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from notifications.mail import build_message
+from notifications.mail import build_message, error_text
 from notifications.models import OutgoingEmail
+from notifications.services.composing import RENDERED_FIELDS, emails_render
 from notifications.services.links import link_tokens_mint, with_link_token
 
 logger = logging.getLogger(__name__)
@@ -151,7 +151,7 @@ def email_send(
         if outcome.status == "failed":
             _erase_if_asked(email)
         return outcome
-    email_mark_sent(email_id=email.pk)
+    email_mark_sent(email=email)
     _erase_if_asked(email)
     return DeliveryOutcome(status="sent")
 
@@ -162,23 +162,43 @@ def _erase_if_asked(email: OutgoingEmail) -> None:
         OutgoingEmail.objects.filter(pk=email.pk).delete()
 
 
-def email_mark_sent(*, email_id: int) -> None:
+def email_mark_sent(*, email: OutgoingEmail) -> None:
     """Record that the server accepted a row being sent (one statement, once per message).
 
-    Written as SQL: the ORM would spend more CPU compiling this UPDATE than the database
-    spends running it, once for every message of a 10,000-message fan-out.
+    A row rendered for this sending (a lean row) stores its message in the same
+    statement, so the rendering costs no write of its own. Written as SQL: the ORM would
+    spend more CPU compiling this UPDATE than the database spends running it, once for
+    every message of a 100,000-message fan-out.
     """
     now = timezone.now()
+    if stored_with_outcome(email):
+        sql = _MARK_SENT_RENDERED_SQL
+        values = [*_rendered_values(email), OutgoingEmail.Status.SENT, now, now]
+    else:
+        sql = _MARK_SENT_SQL
+        values = [OutgoingEmail.Status.SENT, now, now]
     with transaction.get_connection().cursor() as cursor:
-        cursor.execute(
-            _MARK_SENT_SQL,
-            [OutgoingEmail.Status.SENT, now, now, email_id, OutgoingEmail.Status.SENDING],
-        )
+        cursor.execute(sql, [*values, email.pk, OutgoingEmail.Status.SENDING])
+
+
+def stored_with_outcome(email: OutgoingEmail) -> bool:
+    """Whether ``email`` was rendered in this worker and its message is still to be stored."""
+    return getattr(email, "rendered_unstored", False)
+
+
+def _rendered_values(email: OutgoingEmail) -> list:
+    return [getattr(email, name) for name in RENDERED_FIELDS] + [True]
 
 
 # OutgoingEmail's table and columns (tests check they match the model).
 _MARK_SENT_SQL = (
     'UPDATE "notifications_outgoingemail" SET "status" = %s, "sent_at" = %s, "updated_at" = %s '
+    'WHERE "id" = %s AND "status" = %s'
+)
+_MARK_SENT_RENDERED_SQL = (
+    'UPDATE "notifications_outgoingemail" SET "subject" = %s, "body_text" = %s, '
+    '"body_html" = %s, "calendar_method" = %s, "calendar_body" = %s, "calendar_sequence" = %s, '
+    '"rendered" = %s, "status" = %s, "sent_at" = %s, "updated_at" = %s '
     'WHERE "id" = %s AND "status" = %s'
 )
 
@@ -188,14 +208,19 @@ def email_deliver(*, email_id: int, connection=None) -> DeliveryOutcome:
     email = email_claim(email_id=email_id)
     if email is None:
         return DeliveryOutcome(status="skipped")
+    if not emails_render(emails=[email]):
+        # Not worth sending any more, or its rendering failed: recorded on the row.
+        return DeliveryOutcome(status="skipped")
     return email_send(email=email, connection=connection)
 
 
 def emails_deliver(*, email_ids: list[int], result: DeliveryPass | None = None) -> DeliveryPass:
-    """Claim the due rows among ``email_ids`` and send them over one SMTP connection.
+    """Claim the due rows among ``email_ids``, render the lean ones, and send them over one
+    SMTP connection.
 
     What the ``notifications.deliver_email_batch`` task and the periodic pass run. The
-    claim and the link tokens cost a few queries per batch; each row then costs its
+    claim, the rendering (:func:`~notifications.services.composing.emails_render`) and
+    the link tokens cost a few queries per batch; each row then costs its
     SMTP transaction and one UPDATE marking it sent. After a failed row the connection
     is opened again (the server may have dropped it). When the server cannot be
     reached, the rows not yet tried go back to the queue, their attempt not counted,
@@ -204,6 +229,10 @@ def emails_deliver(*, email_ids: list[int], result: DeliveryPass | None = None) 
     result = result if result is not None else DeliveryPass()
     emails = emails_claim(email_ids=email_ids)
     result.skipped += len(set(email_ids)) - len(emails)
+    # Lean rows become messages here, before the SMTP connection opens (it would idle).
+    claimed = len(emails)
+    emails = emails_render(emails=emails)
+    result.skipped += claimed - len(emails)
     if not emails:
         return result
     connection = get_connection(fail_silently=False)
@@ -308,32 +337,13 @@ def retry_delay_seconds(attempts: int) -> int:
     return int(min(delay, settings.EMAIL_RETRY_MAX_SECONDS))
 
 
-# An address in a server's reply (``<kenji@example.org>``, ``{'kenji@…': (550, …)}``).
-_ADDRESS = re.compile(r"[^\s<>(){}\[\]'\",;:]+@[^\s<>(){}\[\]'\",;:]+")
-
-
-def error_text(error: BaseException) -> str:
-    """What a failure said, for the outbox row and the log, without any email address.
-
-    Servers quote the recipient in their replies; the row already names its recipient,
-    and error texts outlive the address when a person is erased. A refusal of recipients
-    keeps only each reply (code and text), not the "Name <address>" it was keyed by.
-    """
-    if isinstance(error, smtplib.SMTPRecipientsRefused):
-        replies = "; ".join(
-            f"{code} {reply.decode(errors='replace') if isinstance(reply, bytes) else reply}"
-            for code, reply in error.recipients.values()
-        )
-        text = f"{type(error).__name__}: {replies}"
-    else:
-        text = f"{type(error).__name__}: {error}"
-    return _ADDRESS.sub("<address>", text)[:2000]
-
-
 def _record_failure(*, email: OutgoingEmail, error: BaseException) -> DeliveryOutcome:
     now = timezone.now()
     message = error_text(error)
     sending = OutgoingEmail.objects.filter(pk=email.pk, status=OutgoingEmail.Status.SENDING)
+    if stored_with_outcome(email):
+        # A retry sends the message rendered this time, not a new rendering.
+        sending.update(**{name: getattr(email, name) for name in RENDERED_FIELDS}, rendered=True)
     if is_temporary_failure(error) and email.attempts < settings.EMAIL_MAX_ATTEMPTS:
         delay = retry_delay_seconds(email.attempts)
         sending.update(

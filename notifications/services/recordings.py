@@ -15,13 +15,17 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db.models import OuterRef, Q, QuerySet
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from notifications.mail import header_text
 from notifications.models import OutgoingEmail
 from notifications.services.links import LINK_TOKEN_PLACEHOLDER
-from notifications.services.outbox import deliver_after_commit
-from notifications.services.rendering import render_email, seminar_email_context
+from notifications.services.outbox import NotSent, RenderBatch, emails_write, lean_row
+from notifications.services.rendering import (
+    RECIPIENT_NAME_PLACEHOLDER,
+    render_email,
+    seminar_email_context,
+)
 from notifications.services.unsubscribes import (
     UNSUBSCRIBE_PLACEHOLDER,
     opted_out_exists,
@@ -30,12 +34,6 @@ from notifications.services.unsubscribes import (
     unsubscribe_url,
 )
 from webinars.models import Recording, RecordingChapter, Registration
-
-# Rows written per INSERT (PostgreSQL allows 65,535 parameters per statement).
-WRITE_BATCH_SIZE = 500
-# One rendering serves everyone reading the same wording in the same language and zone;
-# these stand in for what differs per person until each row is written.
-_NAME_PLACEHOLDER = "kizuna-recipient-name-placeholder"
 
 
 def recording_dedupe_key(*, recording_id: int, registration_id: int) -> str:
@@ -71,7 +69,7 @@ def recording_followups_queue(*, recording: Recording) -> int:
     (same ``recording:<recording>:<registration>`` key) are not written again, so a
     second call writes nothing. Reads do not grow with the audience (recipients, keys
     already written, chapters, materials, audience types, the series); writes take one
-    INSERT per ``WRITE_BATCH_SIZE`` rows, delivered in batches after commit.
+    INSERT per ``outbox.WRITE_BATCH_SIZE`` rows, delivered in batches after commit.
     """
     recipients = list(recording_followup_recipients(recording=recording))
     if not recipients:
@@ -84,8 +82,6 @@ def recording_followups_queue(*, recording: Recording) -> int:
         .order_by()
         .values_list("dedupe_key", flat=True)
     )
-    details = _RecordingDetails.read(recording)
-    renderings: dict[tuple[str, str, str], dict[str, str]] = {}
     rows = []
     for registration in recipients:
         dedupe_key = recording_dedupe_key(
@@ -93,31 +89,51 @@ def recording_followups_queue(*, recording: Recording) -> int:
         )
         if dedupe_key in written:
             continue
-        # The recipients were read for this seminar: spare a query per row.
-        registration.seminar = recording.seminar
-        language = registration.language or settings.LANGUAGE_CODE
-        group = (language, registration.time_zone, registration.attended)
-        if group not in renderings:
-            renderings[group] = _render(details, registration=registration, language=language)
-        url = unsubscribe_url(email=registration.email)
-        rendered = _personalised(renderings[group], name=registration.name, unsubscribe=url)
         rows.append(
-            OutgoingEmail(
+            lean_row(
                 kind=OutgoingEmail.Kind.RECORDING_AVAILABLE,
-                to_email=registration.email.strip(),
-                to_name=header_text(registration.name)[:150],
-                language=language,
-                registration=registration,
-                seminar=recording.seminar,
-                headers=unsubscribe_headers(url=url),
+                to_email=registration.email,
+                to_name=registration.name,
+                language=registration.language,
+                registration_id=registration.pk,
+                seminar_id=recording.seminar_id,
+                snapshot={"recording": recording.pk},
+                headers=unsubscribe_headers(url=unsubscribe_url(email=registration.email)),
                 dedupe_key=dedupe_key,
-                next_attempt_at=timezone.now(),
-                **rendered,
             )
         )
-    created = OutgoingEmail.objects.bulk_create(rows, batch_size=WRITE_BATCH_SIZE)
-    deliver_after_commit(row.pk for row in created)
-    return len(created)
+    return len(emails_write(rows))
+
+
+def recording_followup_render(email: OutgoingEmail, batch: RenderBatch) -> dict[str, object]:
+    """One registrant's follow-up as it is sent, worded by their attendance.
+
+    A batch renders it once per (recording, language, zone, attendance) and puts each
+    person's name and unsubscribe link in. Raises :class:`NotSent` for a registration
+    erased since it was written.
+    """
+    registration = email.registration
+    if registration is None:
+        raise NotSent("not sent: the registration no longer exists")
+    recording_id = email.snapshot["recording"]
+    details = batch.once(
+        ("recording", recording_id),
+        lambda: _RecordingDetails.read(
+            Recording.objects.select_related("seminar__series").get(pk=recording_id)
+        ),
+    )
+    group = (
+        "recording",
+        recording_id,
+        email.language,
+        registration.time_zone,
+        registration.attended,
+    )
+    rendering = batch.once(
+        group, lambda: _render(details, registration=registration, language=email.language)
+    )
+    url = unsubscribe_url(email=email.to_email)
+    return _personalised(rendering, name=registration.name, unsubscribe=url)
 
 
 @dataclass(frozen=True)
@@ -156,7 +172,7 @@ def _render(details: _RecordingDetails, *, registration: Registration, language:
             own_zone=registration.time_zone,
             clock_change_note=False,
             recording=recording,
-            name=_NAME_PLACEHOLDER,
+            name=RECIPIENT_NAME_PLACEHOLDER,
             attended=registration.attended,
             duration=recording.duration,
             chapters=details.chapters,
@@ -177,6 +193,6 @@ def _personalised(rendered: dict[str, str], *, name: str, unsubscribe: str) -> d
     body_text, body_html = recipient_bodies_fill(
         body_text=rendered["body_text"],
         body_html=rendered["body_html"],
-        values={UNSUBSCRIBE_PLACEHOLDER: unsubscribe, _NAME_PLACEHOLDER: name},
+        values={UNSUBSCRIBE_PLACEHOLDER: unsubscribe, RECIPIENT_NAME_PLACEHOLDER: name},
     )
     return {"subject": rendered["subject"], "body_text": body_text, "body_html": body_html}

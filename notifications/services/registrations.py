@@ -6,7 +6,7 @@ from django.utils import translation
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail
 from notifications.services.links import registration_links
-from notifications.services.outbox import email_queue
+from notifications.services.outbox import NotSent, RenderBatch, email_queue, lean_email_queue
 from notifications.services.rendering import render_email, seminar_email_context
 from webinars.models import Registration
 
@@ -28,27 +28,105 @@ _KINDS_WITH_JOIN_LINK = (
 )
 
 
+# Rendered by the worker that sends them (lean rows). The CANCEL kinds are rendered when
+# queued: an erasure cancels a place and then blanks the person's details in the same
+# transaction, and their CANCEL must still name them to leave their calendar.
+LEAN_KINDS = (
+    OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
+    OutgoingEmail.Kind.REGISTRATION_WAITLISTED,
+    OutgoingEmail.Kind.WAITLIST_PROMOTED,
+    OutgoingEmail.Kind.REGISTRATION_LINKS,
+)
+# The emails that tell a registrant the seminar as it is, with an invite at its sequence:
+# a change notice leaves out whoever has one at the current sequence (or still to render).
+TELLING_KINDS = (
+    OutgoingEmail.Kind.REGISTRATION_CONFIRMED,
+    OutgoingEmail.Kind.WAITLIST_PROMOTED,
+    OutgoingEmail.Kind.REGISTRATION_LINKS,
+)
+# The status a lean email's registration must still have when it is rendered: a place
+# cancelled, or a waiting place promoted, before its confirmation went out is not told
+# of a state it no longer has (the later email says what it is).
+_STATUS_WHEN_SENT = {
+    OutgoingEmail.Kind.REGISTRATION_CONFIRMED: Registration.Status.CONFIRMED,
+    OutgoingEmail.Kind.WAITLIST_PROMOTED: Registration.Status.CONFIRMED,
+    OutgoingEmail.Kind.REGISTRATION_WAITLISTED: Registration.Status.WAITLISTED,
+}
+
+
 def registration_email_queue(
     *, registration: Registration, kind: str, invite: bool = True
 ) -> OutgoingEmail:
-    """Render and queue one registration lifecycle email, with its calendar invite.
+    """Queue one registration lifecycle email, with its calendar invite.
 
-    Call inside the transaction that changed the registration. The manage/join links
-    carry placeholders: the real tokens are minted at sending time
-    (:func:`~notifications.services.links.with_link_token`), so no usable link is ever
-    stored in the outbox. Confirmed and promoted emails carry a ``METHOD:REQUEST``
-    invite, a cancellation or a move to the waiting list carries
-    ``METHOD:CANCEL`` (one SEQUENCE above the seminar's while the seminar goes
-    ahead, so clients accept it), a waitlisted email carries none.
+    Call inside the transaction that changed the registration. Confirmed, waitlisted and
+    promoted emails are written lean (who and what, no message) and rendered by the
+    worker that sends them, so a registration holds the seminar's lock for its decision
+    only. The manage/join links carry placeholders: the real tokens are minted at
+    sending time (:func:`~notifications.services.links.with_link_token`), so no usable
+    link is ever stored in the outbox. Confirmed and promoted emails carry a
+    ``METHOD:REQUEST`` invite, a cancellation or a move to the waiting list carries
+    ``METHOD:CANCEL`` (one SEQUENCE above the seminar's while the seminar goes ahead,
+    so clients accept it), a waitlisted email carries none.
     """
     if kind not in REGISTRATION_KINDS:
         raise ValueError(f"Not a registration email kind: {kind!r}")
+    if kind in LEAN_KINDS:
+        return _registrant_email_plan(registration=registration, kind=kind)
     return _registrant_email_queue(
         registration=registration,
         kind=kind,
         join=kind in _KINDS_WITH_JOIN_LINK,
         # invite=False: e.g. cancelling a waiting-list place, which never had an invite.
         invite_kind=kind if invite else None,
+    )
+
+
+def _registrant_email_plan(
+    *, registration: Registration, kind: str, snapshot: dict | None = None
+) -> OutgoingEmail:
+    """Write a lean ``kind`` row for ``registration``; :func:`registration_email_render`
+    renders it when it is sent."""
+    telling = kind in TELLING_KINDS and (
+        kind != OutgoingEmail.Kind.REGISTRATION_LINKS or registration.is_confirmed
+    )
+    return lean_email_queue(
+        kind=kind,
+        to_email=registration.email,
+        to_name=registration.name,
+        language=registration.language or settings.LANGUAGE_CODE,
+        registration=registration,
+        seminar=registration.seminar,
+        snapshot=snapshot,
+        calendar_sequence=registration.seminar.sequence if telling else None,
+    )
+
+
+def registration_email_render(email: OutgoingEmail, batch: RenderBatch) -> dict[str, object]:
+    """The message of a lean registration email, from the registration and seminar as
+    they are now. Raises :class:`NotSent` when the place has moved on since."""
+    registration = email.registration
+    if registration is None:
+        raise NotSent("not sent: the registration no longer exists")
+    wanted = _STATUS_WHEN_SENT.get(email.kind)
+    if wanted is not None and registration.status != wanted:
+        raise NotSent(f"not sent: the registration is {registration.status} now")
+    if email.kind == OutgoingEmail.Kind.REGISTRATION_LINKS:
+        joins = registration.is_confirmed and not registration.seminar.is_cancelled
+        return _registrant_email_render(
+            registration=registration,
+            kind=email.kind,
+            join=joins,
+            invite_kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED if joins else None,
+            book=batch.book,
+            reason=email.snapshot.get("reason", "renewed"),
+        )
+    return _registrant_email_render(
+        registration=registration,
+        kind=email.kind,
+        join=email.kind in _KINDS_WITH_JOIN_LINK,
+        invite_kind=email.kind,
+        book=batch.book,
     )
 
 
@@ -60,8 +138,33 @@ def _registrant_email_queue(
     invite_kind: str | None,
     **extra: object,
 ) -> OutgoingEmail:
-    """Render the ``kind`` email to a registrant in their language, with their links (as
-    placeholders) and the invite ``invite_kind`` calls for, and queue it."""
+    """Render the ``kind`` email to a registrant now and queue it (see
+    :func:`_registrant_email_render`)."""
+    rendered = _registrant_email_render(
+        registration=registration, kind=kind, join=join, invite_kind=invite_kind, **extra
+    )
+    return email_queue(
+        kind=kind,
+        to_email=registration.email,
+        to_name=registration.name,
+        language=registration.language or settings.LANGUAGE_CODE,
+        registration=registration,
+        seminar=registration.seminar,
+        **rendered,
+    )
+
+
+def _registrant_email_render(
+    *,
+    registration: Registration,
+    kind: str,
+    join: bool,
+    invite_kind: str | None,
+    book: InviteBook | None = None,
+    **extra: object,
+) -> dict[str, object]:
+    """The ``kind`` email to a registrant in their language, with their links (as
+    placeholders) and the invite ``invite_kind`` calls for: subject, bodies, calendar."""
     seminar = registration.seminar
     language = registration.language or settings.LANGUAGE_CODE
     with translation.override(language):
@@ -69,7 +172,7 @@ def _registrant_email_queue(
         calendar_method, calendar_body = "", ""
         if invite_kind:
             calendar_method, calendar_body = registration_invite(
-                registration=registration, kind=invite_kind, join_url=join_url
+                registration=registration, kind=invite_kind, join_url=join_url, book=book
             )
         context = seminar_email_context(
             seminar=seminar,
@@ -84,17 +187,12 @@ def _registrant_email_queue(
             **extra,
         )
         rendered = render_email(kind, context)
-    return email_queue(
-        kind=kind,
-        to_email=registration.email,
-        to_name=registration.name,
-        language=language,
-        calendar_method=calendar_method,
-        calendar_body=calendar_body,
-        registration=registration,
-        seminar=seminar,
+    return {
         **rendered,
-    )
+        "calendar_method": calendar_method,
+        "calendar_body": calendar_body,
+        "calendar_sequence": seminar.sequence if calendar_body else None,
+    }
 
 
 def registration_invite(
@@ -141,12 +239,8 @@ def registration_links_email_queue(*, registration: Registration, reason: str) -
     """
     if reason not in LINKS_REASONS:
         raise ValueError(f"Not a reason for a links email: {reason!r}")
-    joins = registration.is_confirmed and not registration.seminar.is_cancelled
-    return _registrant_email_queue(
+    return _registrant_email_plan(
         registration=registration,
         kind=OutgoingEmail.Kind.REGISTRATION_LINKS,
-        join=joins,
-        # The place's invite again (the same event), now with the new join link.
-        invite_kind=OutgoingEmail.Kind.REGISTRATION_CONFIRMED if joins else None,
-        reason=reason,
+        snapshot={"reason": reason},
     )

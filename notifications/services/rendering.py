@@ -7,9 +7,14 @@ from typing import Any
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
 
 from webinars.models import Seminar
 from webinars.timezones import ZonedSpan, seminar_spans, uk_clock_change_note, zoned_span
+
+# One rendering serves everyone in a batch who reads the same wording in the same
+# language and zone; this stands in for the name until each person's copy is made.
+RECIPIENT_NAME_PLACEHOLDER = "kizuna-recipient-name-placeholder"
 
 
 @dataclass(frozen=True)
@@ -84,3 +89,13 @@ def tidy_text(text: str) -> str:
         if line or (tidy and tidy[-1]):
             tidy.append(line)
     return "\n".join(tidy) + "\n"
+
+
+def recipient_message(shared: dict[str, str], *, name: str) -> dict[str, str]:
+    """One person's copy of a message rendered with :data:`RECIPIENT_NAME_PLACEHOLDER`:
+    the name put in as the template would have (escaped in the HTML, as is in the text)."""
+    return {
+        "subject": shared["subject"].replace(RECIPIENT_NAME_PLACEHOLDER, name),
+        "body_text": shared["body_text"].replace(RECIPIENT_NAME_PLACEHOLDER, name),
+        "body_html": shared["body_html"].replace(RECIPIENT_NAME_PLACEHOLDER, escape(name)),
+    }

@@ -18,15 +18,30 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import dateformat, timezone, translation
 from django.utils.translation import gettext
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail, SeminarChangeNotice
 from notifications.services.links import registration_links
-from notifications.services.outbox import email_queue
-from notifications.services.rendering import render_email, seminar_email_context, zoned_times
+from notifications.services.outbox import (
+    LeanRow,
+    NotSent,
+    RenderBatch,
+    email_queue,
+    emails_write,
+    lean_row,
+)
+from notifications.services.registrations import TELLING_KINDS
+from notifications.services.rendering import (
+    RECIPIENT_NAME_PLACEHOLDER,
+    recipient_message,
+    render_email,
+    seminar_email_context,
+    zoned_times,
+)
+from webinars.locks import lock_timeout_set
 from webinars.models import Registration, Seminar, SeminarSpeaker
 from webinars.timezones import (
     time_format,
@@ -184,6 +199,8 @@ def seminar_change_notices_run(*, now: datetime | None = None) -> ChangeNoticeRu
     for notice_id in due:
         try:
             with transaction.atomic():
+                # Any wait here (an outbox key a concurrent pass is inserting) is bounded.
+                lock_timeout_set(settings.LOCK_TIMEOUT)
                 notice = (
                     SeminarChangeNotice.objects.select_for_update(skip_locked=True)
                     .filter(pk=notice_id, sent_at__isnull=True, due_at__lte=now)
@@ -256,23 +273,51 @@ def _notice_handle(*, notice: SeminarChangeNotice, now: datetime) -> int | None:
     return sent_to
 
 
-def seminar_changed_emails_queue(*, seminar: Seminar, change: SeminarChange) -> list[OutgoingEmail]:
+def seminar_changed_emails_queue(
+    *, seminar: Seminar, change: SeminarChange
+) -> list[LeanRow | OutgoingEmail]:
     """One email per confirmed registrant and per speaker with an email, with a new invite.
 
-    Pass the seminar with ``series`` and ``speaker_links__speaker`` loaded. Reads do not
-    grow with the audience (one query for the registrations); each email then costs its
-    own outbox write. Waitlisted people have no calendar entry and no place to join, so
-    a change is not theirs to hear about until they are promoted (with a fresh email).
+    Pass the seminar with ``series`` and ``speaker_links__speaker`` loaded. Registrants'
+    emails are lean rows written in bulk (the worker renders each as it sends it), so the
+    notice's lock is held for a few INSERTs, not for 100,000 renderings; reads do not
+    grow with the audience. Waitlisted people have no calendar entry and no place to
+    join, so a change is not theirs to hear about until they are promoted (with a fresh
+    email). Nor is it news to whoever was sent the seminar as it is now: their
+    confirmation (or promotion, or new links) carries the current sequence, or has not
+    been rendered yet and will show the seminar as it is when it is (the registration
+    made between an edit and its notice).
     """
-    book = InviteBook()
-    registrations = (
-        Registration.objects.confirmed().filter(seminar=seminar).order_by("created_at", "pk")
+    told_now = OutgoingEmail.objects.filter(
+        registration=OuterRef("pk"), kind__in=TELLING_KINDS
+    ).filter(
+        Q(rendered=False, status__in=[OutgoingEmail.Status.QUEUED, OutgoingEmail.Status.SENDING])
+        | Q(calendar_sequence__gte=seminar.sequence)
     )
-
-    emails = [
-        _registrant_email(seminar=seminar, registration=registration, change=change, book=book)
-        for registration in registrations
+    places = (
+        Registration.objects.confirmed()
+        .filter(seminar=seminar)
+        .exclude(Exists(told_now))
+        .order_by("created_at", "pk")
+        .values_list("pk", "email", "name", "language")
+    )
+    snapshot = {"before": serialise_before(change.before)}
+    rows = [
+        lean_row(
+            kind=OutgoingEmail.Kind.SEMINAR_CHANGED,
+            to_email=email,
+            to_name=name,
+            language=language,
+            registration_id=registration_id,
+            seminar_id=seminar.pk,
+            snapshot=snapshot,
+            calendar_sequence=seminar.sequence,
+            dedupe_key=changed_dedupe_key(seminar=seminar, registration_id=registration_id),
+        )
+        for registration_id, email, name, language in places.iterator(chunk_size=10_000)
     ]
+    emails: list[LeanRow | OutgoingEmail] = list(emails_write(rows))
+    book = InviteBook()
     # A speaker appears once per seminar (a unique constraint), so one email each.
     emails.extend(
         _speaker_email(seminar=seminar, link=link, change=change, book=book)
@@ -282,45 +327,61 @@ def seminar_changed_emails_queue(*, seminar: Seminar, change: SeminarChange) -> 
     return emails
 
 
-def _registrant_email(
-    *, seminar: Seminar, registration: Registration, change: SeminarChange, book: InviteBook
-) -> OutgoingEmail:
-    # The registrations were read for this seminar: spare a query per row.
-    registration.seminar = seminar
-    language = registration.language or settings.LANGUAGE_CODE
-    with translation.override(language):
-        manage_url, join_url = registration_links()
-        calendar_body = book.invite(
-            seminar=seminar,
-            method="REQUEST",
-            attendee_email=registration.email,
-            attendee_name=registration.name,
-            join_url=join_url,
-        )
-        rendered = _render(
+def changed_dedupe_key(*, seminar: Seminar, registration_id: int) -> str:
+    return f"seminar-changed:{seminar.pk}:{seminar.sequence}:registration:{registration_id}"
+
+
+def seminar_changed_render(email: OutgoingEmail, batch: RenderBatch) -> dict[str, object]:
+    """A registrant's "seminar changed" email as it is sent: the snapshot's ``before``
+    against the seminar now, with an invite at the current sequence. Raises
+    :class:`NotSent` when the place was cancelled, the seminar cancelled, or the change
+    undone since the notice."""
+    registration, seminar = email.registration, email.seminar
+    if registration is None or not registration.is_confirmed:
+        raise NotSent("not sent: the place was cancelled before the email went out")
+    if seminar is None or not seminar.is_published:
+        raise NotSent(NOT_SENT_CANCELLED)
+    change = seminar_change_compare(seminar=seminar, before=email.snapshot["before"])
+    if not change.changed:
+        raise NotSent(NOT_SENT_NO_CHANGE)
+    manage_url, join_url = registration_links()
+    calendar_body = batch.book.invite(
+        seminar=seminar,
+        method="REQUEST",
+        attendee_email=registration.email,
+        attendee_name=registration.name,
+        join_url=join_url,
+    )
+    # Rendered once per (change, language, zone) in the batch, the name put in per person.
+    group = (
+        "seminar-changed",
+        seminar.pk,
+        seminar.sequence,
+        repr(sorted(email.snapshot["before"].items())),
+        email.language,
+        registration.time_zone,
+    )
+    shared = batch.once(
+        group,
+        lambda: _render(
             "seminar_changed",
             seminar=seminar,
             change=change,
-            name=registration.name,
+            name=RECIPIENT_NAME_PLACEHOLDER,
             own_zone=registration.time_zone,
             extra={
                 "join_url": join_url,
                 "manage_url": manage_url,
                 "join_opens_minutes": settings.JOIN_OPENS_MINUTES_BEFORE,
             },
-        )
-    return email_queue(
-        kind=OutgoingEmail.Kind.SEMINAR_CHANGED,
-        to_email=registration.email,
-        to_name=registration.name,
-        language=language,
-        calendar_method="REQUEST",
-        calendar_body=calendar_body,
-        registration=registration,
-        seminar=seminar,
-        dedupe_key=f"seminar-changed:{seminar.pk}:{seminar.sequence}:registration:{registration.pk}",
-        **rendered,
+        ),
     )
+    return {
+        **recipient_message(shared, name=registration.name),
+        "calendar_method": "REQUEST",
+        "calendar_body": calendar_body,
+        "calendar_sequence": seminar.sequence,
+    }
 
 
 def _speaker_email(

@@ -1,10 +1,12 @@
 import hashlib
+import uuid
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.test import RequestFactory
 
-from accounts.ratelimit import client_ip, hit
+from accounts.ratelimit import attempts, client_ip, hit, hit_all
+from tests.conftest import redis_test_url
 
 
 def _request(remote="203.0.113.9", forwarded=None):
@@ -62,3 +64,61 @@ def test_counters_are_kept_under_a_keyed_hash_not_the_address_or_its_plain_hash(
     (stored,) = [key for key in cache._cache if "ratelimit:register-ip:" in key]
     assert "203.0.113.9" not in stored
     assert hashlib.sha256(b"203.0.113.9").hexdigest()[:32] not in stored
+
+
+def test_hit_all_counts_each_limit_in_its_own_window_and_answers_in_order():
+    limits = [("register-ip", "203.0.113.9", "2/60"), ("register-email", "a@example.org", "1/60")]
+
+    first = hit_all(limits)
+    second = hit_all(limits)
+    third = hit(scope="register-ip", key="203.0.113.9", rate="2/60")
+
+    assert first == [True, True]
+    assert second == [True, False]
+    assert third is False
+    assert attempts(scope="register-ip", key="203.0.113.9", rate="2/60") == 3
+
+
+def test_hit_all_fails_open_for_every_limit_when_the_cache_is_down(monkeypatch):
+    class CacheDown:
+        def add(self, *args, **kwargs):
+            raise ConnectionError("cache down")
+
+    monkeypatch.setattr("accounts.ratelimit.cache", CacheDown())
+
+    assert hit_all([("a", "1", "1/60"), ("b", "2", "0/60")]) == [True, True]
+
+
+@pytest.mark.services
+def test_on_redis_several_limits_count_in_one_round_trip_with_their_windows(settings, monkeypatch):
+    prefix = f"kizuna-test-{uuid.uuid4().hex}"
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "config.cache.PooledRedisCache",
+            "LOCATION": redis_test_url(),
+            "KEY_PREFIX": prefix,
+        }
+    }
+    client = caches["default"]._cache.get_client(write=True)
+    commands = []
+    send = client.execute_command
+
+    def counted(*args, **options):
+        commands.append(args[0])
+        return send(*args, **options)
+
+    monkeypatch.setattr(client, "execute_command", counted)
+    limits = [("register-ip", "203.0.113.9", "2/60"), ("register-email", "a@example.org", "1/600")]
+    try:
+        first = hit_all(limits)
+        second = hit_all(limits)
+        third = hit_all(limits)
+
+        assert (first, second, third) == ([True, True], [True, False], [False, False])
+        assert commands == ["EVALSHA"] * 3
+        assert attempts(scope="register-ip", key="203.0.113.9", rate="2/60") == 3
+        email_key, address_key = sorted(client.keys(f"{prefix}:*"))
+        assert 60 < client.ttl(email_key) <= 600
+        assert 0 < client.ttl(address_key) <= 60
+    finally:
+        client.delete(*client.keys(f"{prefix}:*"))

@@ -10,6 +10,7 @@ from notifications.models import OutgoingEmail
 from tests.browser import test_smoke
 from tests.browser.test_registration import AUDIENCE_TYPE, seminar, travel_agent  # noqa: F401
 from tests.browser.test_smoke import SCREENSHOTS, PageProblems
+from tests.utils import rendered
 from webinars.models import Registration
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,7 +53,7 @@ def test_a_visitor_switches_to_japanese_and_registers(live_server, seminar, brow
     assert page.get_by_role("heading", name=ja("Thank you")).is_visible()
     registration = Registration.objects.get(seminar=seminar)
     assert (registration.name, registration.language) == ("田中 愛子", "ja")
-    email = OutgoingEmail.objects.get(registration=registration)
+    email = rendered(OutgoingEmail.objects.get(registration=registration))
     assert (email.language, email.body_text.splitlines()[0]) == ("ja", "田中 愛子 様")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "registered_in_japanese.png"), full_page=True)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import OutgoingEmail
+from notifications.services import email_deliver
 from tests.browser import test_smoke
 from tests.browser.test_smoke import SCREENSHOTS, PageProblems
 from tests.factories import (
@@ -21,7 +22,7 @@ from tests.factories import (
     SeminarFactory,
     SeriesFactory,
 )
-from tests.utils import emailed_manage_path
+from tests.utils import emailed_manage_path, rendered_emails
 from webinars.models import Registration, RegistrationQuestion
 from webinars.services import registration_create
 
@@ -142,6 +143,9 @@ def test_visitor_cancels_from_the_manage_page_and_the_next_person_gets_the_seat(
         answers={str(seminar.questions.get().pk): "Oita"},
     ).registration
     assert waiting.status == Registration.Status.WAITLISTED
+    # The worker sends "you're on the waiting list" at once, before a seat frees up.
+    (waitlisted,) = waiting.emails.all()
+    assert email_deliver(email_id=waitlisted.pk).status == "sent"
 
     page.get_by_role("link", name="Cancel my registration").click()
     page.wait_for_url(re.compile(r".*/r/[A-Za-z0-9_-]{40,}/cancel/$"))
@@ -161,11 +165,17 @@ def test_visitor_cancels_from_the_manage_page_and_the_next_person_gets_the_seat(
     cancelled = Registration.objects.get(email="fiona@example.org")
     waiting.refresh_from_db()
     assert (cancelled.status, waiting.status) == ("cancelled", "confirmed")
-    assert list(cancelled.emails.order_by("pk").values_list("kind", "calendar_method")) == [
+    assert [
+        (email.kind, email.calendar_method)
+        for email in rendered_emails(cancelled.emails.order_by("pk"))
+    ] == [
         (OutgoingEmail.Kind.REGISTRATION_CONFIRMED, "REQUEST"),
         (OutgoingEmail.Kind.REGISTRATION_CANCELLED, "CANCEL"),
     ]
-    assert list(waiting.emails.order_by("pk").values_list("kind", "calendar_method")) == [
+    assert [
+        (email.kind, email.calendar_method)
+        for email in rendered_emails(waiting.emails.order_by("pk"))
+    ] == [
         (OutgoingEmail.Kind.REGISTRATION_WAITLISTED, ""),
         (OutgoingEmail.Kind.WAITLIST_PROMOTED, "REQUEST"),
     ]

@@ -26,7 +26,9 @@ def published_host_addresses() -> dict[str, list[str]]:
 def test_compose_publishes_every_port_on_loopback_only():
     addresses = published_host_addresses()
 
-    assert "web" in addresses
+    assert "proxy" in addresses
+    # web scales (`--scale web=3`): no fixed host port; the proxy reaches every container.
+    assert "web" not in addresses
     assert {address for service in addresses.values() for address in service} == {"127.0.0.1"}
 
 

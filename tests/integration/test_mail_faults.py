@@ -108,13 +108,13 @@ def test_two_reminder_scans_at_once_send_each_reminder_once(
     """
     if meet_at == "write":
         at_write = threading.Barrier(2)
-        write = reminders._write
+        write = reminders.emails_write
 
         def write_together(rows):
             at_write.wait(timeout=30)
             return write(rows)
 
-        monkeypatch.setattr(reminders, "_write", write_together)
+        monkeypatch.setattr(reminders, "emails_write", write_together)
     audience_type = AudienceTypeFactory(slug="scan-race", name="Scan race")
     expected: list[str] = []
     for round_number in range(ROUNDS):

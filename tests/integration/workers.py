@@ -120,13 +120,21 @@ def database_url(settings_dict: dict) -> str:
 
 @contextlib.contextmanager
 def running_worker(
-    tmp_path: Path, *, beat_due_now: bool = False, **environment: str
+    tmp_path: Path,
+    *,
+    beat_due_now: bool = False,
+    beat: bool = True,
+    name: str = "test",
+    concurrency: int = 1,
+    **environment: str,
 ) -> Iterator[Worker]:
     """Start ``celery -A config worker -B`` and always stop it: SIGTERM, then SIGKILL.
 
     Beat first sends an interval task one interval after it starts (a minute for the
     outbox sweep and the reminder scan). ``beat_due_now`` makes it start as if it had
-    been running all along and every task were due: it sends them all at once.
+    been running all along and every task were due: it sends them all at once. With
+    ``beat=False`` it is a worker only, as the second and later machines run it; give
+    each worker of one test its own ``name`` (and ``tmp_path``).
     """
     env = {key: value for key, value in os.environ.items() if key not in _CONFIG_VARIABLES}
     # Development mode, as `make run` starts the worker, unless the test says otherwise.
@@ -142,7 +150,7 @@ def running_worker(
         "-A",
         "config",
         "worker",
-        "-B",
+        *(["-B"] if beat else []),
         "-Q",
         "celery,mail",
         "--schedule-filename",
@@ -150,9 +158,9 @@ def running_worker(
         "-l",
         "info",
         "--concurrency",
-        "1",
+        str(concurrency),
         "--hostname",
-        f"test-{os.getpid()}@%h",
+        f"{name}-{os.getpid()}@%h",
         "--without-gossip",
         "--without-mingle",
     ]

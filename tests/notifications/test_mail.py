@@ -9,6 +9,7 @@ from notifications.mail import build_message, recipient_address
 from notifications.models import OutgoingEmail
 from notifications.services import LINK_TOKEN_PLACEHOLDER, email_queue, registration_email_queue
 from tests.factories import RegistrationFactory
+from tests.utils import rendered
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def _registration_email(kind: str, **kwargs) -> OutgoingEmail:
     kwargs.setdefault("name", "Taro Suzuki")
     kwargs.setdefault("email", "taro@example.org")
     registration = RegistrationFactory(**kwargs)
-    return registration_email_queue(registration=registration, kind=kind)
+    return rendered(registration_email_queue(registration=registration, kind=kind))
 
 
 @pytest.mark.parametrize(

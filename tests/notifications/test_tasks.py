@@ -239,14 +239,15 @@ def test_batches_with_overlapping_ids_send_each_row_once(clock, enqueued, script
     ]
 
 
-def test_batch_queries_are_a_claim_one_token_insert_and_one_update_per_row(
+def test_batch_queries_are_a_claim_a_rendering_a_token_insert_and_an_update_per_row(
     clock, enqueued, mailoutbox, django_assert_num_queries
 ):
     ids = [_registration_email(f"q{n}@example.org").pk for n in range(5)]
 
-    # Claim: savepoint, SELECT ... FOR UPDATE, UPDATE, release; one INSERT of the
-    # link tokens; then one UPDATE per row sent.
-    with django_assert_num_queries(4 + 1 + 5):
+    # Claim: savepoint, SELECT ... FOR UPDATE, UPDATE, release; rendering the lean rows:
+    # their seminars, speakers and registrations; one INSERT of the link tokens; then one
+    # UPDATE per row, marking it sent and storing its message.
+    with django_assert_num_queries(4 + 3 + 1 + 5):
         assert deliver_email_batch(ids)["delivered"] == 5
 
     # A manage and a join token for each (one INSERT).

@@ -18,7 +18,7 @@ from tests.factories import (
     SpeakerFactory,
     TopicFactory,
 )
-from tests.utils import form_errors, seminar_change_url, seminar_form_data
+from tests.utils import form_errors, rendered, seminar_change_url, seminar_form_data
 from webinars.content_languages import shown_order
 from webinars.exports import answer_text
 from webinars.migration_helpers import text_is_japanese
@@ -173,7 +173,7 @@ def test_a_japanese_registrants_email_marks_an_english_only_title_in_html(client
 
     _register_in_japanese(client, seminar)
 
-    email = OutgoingEmail.objects.get(kind="registration_confirmed")
+    email = rendered(OutgoingEmail.objects.get(kind="registration_confirmed"))
     assert '<strong><span lang="en">Tottori sand dunes</span></strong>' in email.body_html
     assert "Tottori sand dunes" in email.subject
     assert "<span" not in email.body_text

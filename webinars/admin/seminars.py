@@ -13,7 +13,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone as dj_timezone
 from django.utils.html import format_html, format_html_join
@@ -40,6 +40,7 @@ from webinars.admin.registrations import (
 )
 from webinars.admin.seminar_actions import SeminarActionsAdminMixin
 from webinars.content_languages import BothLanguagesAdmin, both
+from webinars.errors import SeminarBusy
 from webinars.forms.catalogue import (
     SeminarAdminForm,
 )
@@ -356,6 +357,25 @@ class SeminarAdmin(
         ]
 
     # --- Saving through the services ------------------------------------------
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except SeminarBusy as error:
+            # The whole save rolled back (the admin saves in one transaction): say so and
+            # show the form again as it is stored; a second save usually goes through.
+            self.message_user(
+                request,
+                gettext("%(problem)s Please save again in a moment.") % {"problem": error},
+                messages.ERROR,
+            )
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_model(self, request: HttpRequest, obj: Seminar, form: ModelForm, change: bool) -> None:
         if change:

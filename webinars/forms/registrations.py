@@ -11,10 +11,12 @@ Markup is left as typed and escaped wherever it is shown.
 """
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils.choices import BaseChoiceIterator
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -109,6 +111,19 @@ def question_field(question: RegistrationQuestion) -> forms.Field:
     return SingleLineField(max_length=SHORT_ANSWER_MAX_LENGTH, **common)
 
 
+class CountryChoices(BaseChoiceIterator):
+    """The country options, "Choose a country…" first, in the active language.
+
+    Iterated where it is used, with no per-form copy: Django would normalise a list of
+    some 250 options on every form built, and django-countries already keeps its sorted
+    names per language.
+    """
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        yield ("", _("Choose a country…"))
+        yield from countries
+
+
 def _answer_value(question: RegistrationQuestion, value: object) -> object:
     if question.kind == RegistrationQuestion.Kind.YES_NO:
         return value == YES
@@ -130,7 +145,7 @@ class RegistrationForm(HumanCheckMixin, forms.Form):
     )
     organisation = person_field(Registration, "organisation", label=_("Organisation"))
     job_title = person_field(Registration, "job_title", label=_("Job title"))
-    country = forms.ChoiceField(label=_("Country"), required=False)
+    country = forms.ChoiceField(label=_("Country"), choices=CountryChoices(), required=False)
     # The queryset is replaced per seminar in __init__.
     audience_type = audience_type_field(queryset=AudienceType.objects.none())
     privacy_consent = forms.BooleanField(
@@ -168,7 +183,6 @@ class RegistrationForm(HumanCheckMixin, forms.Form):
         self.seminar = seminar
         self.questions = questions
         self.user = user if user is not None and user.is_authenticated else None
-        self.fields["country"].choices = [("", _("Choose a country…")), *countries]
         self.fields["audience_type"].queryset = audience_types
         honeypot = self.fields["website"].widget.attrs
         honeypot.update({"autocomplete": "off", "tabindex": "-1"})
@@ -340,7 +354,7 @@ class RegistrationDetailsForm(forms.Form):
         )
         super().__init__(*args, **kwargs)
         self.fields["name"].label = _("Your name")
-        self.fields["country"].choices = [("", _("Choose a country…")), *countries]
+        self.fields["country"].choices = CountryChoices()
         for name, token in AUTOCOMPLETE.items():
             self.fields[name].widget.attrs["autocomplete"] = token
 

@@ -4,6 +4,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db import connection
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
@@ -102,6 +103,68 @@ def seminar_quotas(seminar: Seminar) -> dict[int, int]:
     )
 
 
+@dataclass(frozen=True)
+class SeatState:
+    """What registering one address of one audience type at a seminar decides on."""
+
+    confirmed: int  # confirmed places at the seminar
+    confirmed_of_type: int  # of them, held by this audience type
+    quota: int | None  # seats reserved for this audience type; None: no quota
+    audience_type_allowed: bool  # as seminar_audience_types() says
+    live_place: bool  # the address holds a confirmed or waitlisted place here
+    cancelled_place: bool  # the address had a place here and cancelled it
+
+
+# One round trip instead of six ORM queries: it runs while the seminar row is locked, and
+# every registration at the seminar waits for that lock. Plain SQL for SQLite and PostgreSQL.
+_SEAT_STATE_SQL = """
+SELECT
+    COUNT(*),
+    COUNT(CASE WHEN audience_type_id = %(type)s THEN 1 END),
+    (SELECT seats FROM webinars_audiencequota
+        WHERE seminar_id = %(seminar)s AND audience_type_id = %(type)s),
+    CASE
+        WHEN EXISTS (SELECT 1 FROM webinars_seminar_allowed_audience_types
+            WHERE seminar_id = %(seminar)s)
+        THEN EXISTS (SELECT 1 FROM webinars_seminar_allowed_audience_types
+            WHERE seminar_id = %(seminar)s AND audiencetype_id = %(type)s)
+        ELSE EXISTS (SELECT 1 FROM accounts_audiencetype WHERE id = %(type)s AND is_active)
+    END,
+    EXISTS (SELECT 1 FROM webinars_registration
+        WHERE seminar_id = %(seminar)s AND email = %(email)s AND status <> %(cancelled)s),
+    EXISTS (SELECT 1 FROM webinars_registration
+        WHERE seminar_id = %(seminar)s AND email = %(email)s AND status = %(cancelled)s)
+FROM webinars_registration
+WHERE seminar_id = %(seminar)s AND status = %(confirmed)s
+"""
+
+
+def seat_state(*, seminar: Seminar, audience_type: AudienceType, email: str) -> SeatState:
+    """Seats taken, the type's quota and whether it may register, and the address's places.
+
+    For the seat decision: call it with the seminar row locked, so nothing changes
+    between this read and the insert. ``email`` as stored (lower case).
+    """
+    params = {
+        "seminar": seminar.pk,
+        "type": audience_type.pk,
+        "email": email,
+        "confirmed": Registration.Status.CONFIRMED,
+        "cancelled": Registration.Status.CANCELLED,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_SEAT_STATE_SQL, params)
+        row = cursor.fetchone()
+    return SeatState(
+        confirmed=row[0],
+        confirmed_of_type=row[1],
+        quota=row[2],
+        audience_type_allowed=bool(row[3]),
+        live_place=bool(row[4]),
+        cancelled_place=bool(row[5]),
+    )
+
+
 def seminar_audience_types(seminar: Seminar) -> QuerySet[AudienceType]:
     """The audience types a seminar accepts: those chosen, else every active type."""
     allowed = seminar.allowed_audience_types.order_by("position", "name")
@@ -135,11 +198,12 @@ def registration_by_token(token: str, *, scopes: Collection[str]) -> Registratio
 
 
 def seminar_for_registration(slug: str) -> Seminar | None:
-    """A public seminar with what its registration form needs, or None (drafts included)."""
-    return (
-        visible_seminars()
-        .select_related("series")
-        .prefetch_related("questions")
-        .filter(slug=slug)
-        .first()
-    )
+    """A public seminar with its series, or None (drafts included).
+
+    Its questions are one plain query away (``seminar.questions.all()``); prefetching
+    them costs more, for one seminar, than that query.
+    """
+    try:
+        return visible_seminars().select_related("series").get(slug=slug)
+    except Seminar.DoesNotExist:
+        return None

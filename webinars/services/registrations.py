@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -31,6 +31,7 @@ from webinars.errors import (
     RegistrationNotWaitlisted,
     WaitlistDisabled,
 )
+from webinars.locks import is_lock_timeout, lock_timeout_set
 from webinars.models import (
     ConsentRecord,
     JoinClick,
@@ -47,9 +48,6 @@ EmailKind = notices.EmailKind
 # that the race the row lock prevents is real. Never change them in application code.
 _LOCK_SEMINAR_ROW = True
 _AFTER_SEAT_COUNT_HOOK = None  # called between counting seats and inserting the row
-
-# PostgreSQL's SQLSTATE for "lock_not_available" (raised when lock_timeout expires).
-LOCK_NOT_AVAILABLE = "55P03"
 
 
 @dataclass(frozen=True)
@@ -91,30 +89,13 @@ def _confirmation_kind(registration: Registration) -> str:
     return EmailKind.REGISTRATION_WAITLISTED
 
 
-def _lock_timeout() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            # set_config(..., true) is SET LOCAL: it ends with the transaction.
-            cursor.execute(
-                "SELECT set_config('lock_timeout', %s, true)", [settings.REGISTRATION_LOCK_TIMEOUT]
-            )
-
-
 def _locked_seminar(seminar: Seminar) -> Seminar:
     """The seminar row, locked until the transaction ends (bounded wait on PostgreSQL)."""
-    _lock_timeout()
+    lock_timeout_set(settings.REGISTRATION_LOCK_TIMEOUT)
     seminars = Seminar.objects.all()
     if _LOCK_SEMINAR_ROW:
         seminars = seminars.select_for_update()
     return seminars.get(pk=seminar.pk)
-
-
-def _is_lock_timeout(error: OperationalError) -> bool:
-    cause = error.__cause__
-    if getattr(cause, "sqlstate", None) == LOCK_NOT_AVAILABLE:
-        return True
-    # SQLite: the busy timeout ran out while another writer held the database.
-    return "database is locked" in str(error)
 
 
 def _confirmed_counts(seminar: Seminar) -> tuple[int, dict[int, int]]:
@@ -130,19 +111,11 @@ def _confirmed_counts(seminar: Seminar) -> tuple[int, dict[int, int]]:
     return sum(per_type.values()), per_type
 
 
-def _seat_for(
-    *,
-    seminar: Seminar,
-    audience_type_id: int,
-    total: int,
-    per_type: dict[int, int],
-    quotas: dict[int, int],
-) -> bool:
+def _seat_for(*, seminar: Seminar, state: selectors.SeatState) -> bool:
     """True when one more person of this audience type may be confirmed."""
-    if seminar.capacity is not None and total >= seminar.capacity:
+    if seminar.capacity is not None and state.confirmed >= seminar.capacity:
         return False
-    quota = quotas.get(audience_type_id)
-    return quota is None or per_type.get(audience_type_id, 0) < quota
+    return state.quota is None or state.confirmed_of_type < state.quota
 
 
 def _resend_if_due(registration: Registration) -> bool:
@@ -199,10 +172,14 @@ def registration_create(
     user: User | None = None,
     consent_source: str = ConsentRecord.Source.REGISTRATION_FORM,
     source: Mapping[str, str] | None = None,
+    manage_token: bool = True,
 ) -> RegistrationResult:
     """Register someone: confirmed while a seat (and their type's quota) remains, else waitlisted.
 
     ``source`` is where they came from (``webinars.sources``: UTM fields, referring site).
+    ``manage_token``: mint the manage link token of a new registration for the caller to
+    hand to the registrant's browser (``result.token``); False when no browser gets it
+    (a guest's links go only to the inbox), so no unused secret is stored.
 
     The same email registering again gets its live registration back (``created=False``),
     with the confirmation re-sent at most once per ``CONFIRMATION_RESEND_SECONDS``.
@@ -218,6 +195,7 @@ def registration_create(
             seminar=seminar,
             email=email,
             consent_source=consent_source,
+            manage_token=manage_token,
             fields={
                 "name": name,
                 "audience_type": audience_type,
@@ -250,13 +228,18 @@ def _duplicate_after_race(*, seminar: Seminar, email: str) -> RegistrationResult
         with transaction.atomic():
             return _existing(seminar=seminar, email=email)
     except OperationalError as error:
-        if _is_lock_timeout(error):
+        if is_lock_timeout(error):
             raise RegistrationBusy from error
         raise
 
 
 def _register(
-    *, seminar: Seminar, email: str, consent_source: str, fields: dict[str, object]
+    *,
+    seminar: Seminar,
+    email: str,
+    consent_source: str,
+    manage_token: bool,
+    fields: dict[str, object],
 ) -> RegistrationResult:
     try:
         with transaction.atomic():
@@ -265,23 +248,17 @@ def _register(
             if reason is not None:
                 raise RegistrationClosed(reason)
             audience_type = fields["audience_type"]
-            if not selectors.audience_type_allowed(seminar, audience_type):
+            # Everything the decision reads, in one query: the lock is held until commit.
+            state = selectors.seat_state(seminar=seminar, audience_type=audience_type, email=email)
+            if not state.audience_type_allowed:
                 raise AudienceNotAllowed(str(audience_type))
-            total, per_type = _confirmed_counts(seminar)
-            quotas = selectors.seminar_quotas(seminar)
-            if _seat_for(
-                seminar=seminar,
-                audience_type_id=audience_type.pk,
-                total=total,
-                per_type=per_type,
-                quotas=quotas,
-            ):
+            if _seat_for(seminar=seminar, state=state):
                 status = Registration.Status.CONFIRMED
             elif seminar.waitlist_enabled:
                 status = Registration.Status.WAITLISTED
             else:
                 status = None
-            existing = _existing(seminar=seminar, email=email)
+            existing = _existing(seminar=seminar, email=email) if state.live_place else None
             user = fields["user"]
             proven = user is not None and user.email.lower() == email
             if existing is not None and (status is not None or proven):
@@ -294,9 +271,7 @@ def _register(
             if _AFTER_SEAT_COUNT_HOOK is not None:
                 _AFTER_SEAT_COUNT_HOOK()
 
-            if Registration.objects.filter(
-                seminar=seminar, email=email, status=Registration.Status.CANCELLED
-            ).exists():
+            if state.cancelled_place:
                 # This address was sent a personal CANCEL; the new invite must outrank it.
                 seminar_sequence_raise(seminar=seminar)
             now = timezone.now()
@@ -325,17 +300,21 @@ def _register(
                 registration=registration, kind=_confirmation_kind(registration)
             )
             # For the registrant's browser (the redirect to the manage page) only.
-            token = registration_token_issue(
-                registration=registration, scope=RegistrationToken.Scope.MANAGE
+            token = (
+                registration_token_issue(
+                    registration=registration, scope=RegistrationToken.Scope.MANAGE
+                )
+                if manage_token
+                else None
             )
-            if registration.is_confirmed and _fills_last_seat(seminar, total):
+            if registration.is_confirmed and _fills_last_seat(seminar, state.confirmed):
                 # Pages show "seats left" up to PAGE_CACHE_SECONDS late, but never "open"
                 # once full: refreshing them on every registration would empty the page
                 # cache during exactly the rush it is there for.
                 catalogue_changed()
             return RegistrationResult(registration=registration, created=True, token=token)
     except OperationalError as error:
-        if _is_lock_timeout(error):
+        if is_lock_timeout(error):
             raise RegistrationBusy from error
         raise
 
@@ -418,7 +397,7 @@ def registration_cancel(*, registration: Registration) -> Registration | None:
             if had_invite and promoted is None:
                 catalogue_changed()  # a seat came free: a full seminar may be open again
     except OperationalError as error:
-        if _is_lock_timeout(error):
+        if is_lock_timeout(error):
             raise RegistrationBusy from error
         raise
     _copy_state(current, registration)
@@ -468,7 +447,7 @@ def registration_move_to_waitlist(
             if promoted is None:
                 catalogue_changed()  # a seat came free: a full seminar may be open again
     except OperationalError as error:
-        if _is_lock_timeout(error):
+        if is_lock_timeout(error):
             raise RegistrationBusy from error
         raise
     _copy_state(current, registration)
@@ -509,7 +488,7 @@ def registration_promote(*, registration: Registration) -> Registration:
             if _fills_last_seat(seminar, total):
                 catalogue_changed()
     except OperationalError as error:
-        if _is_lock_timeout(error):
+        if is_lock_timeout(error):
             raise RegistrationBusy from error
         raise
     _copy_state(current, registration)

@@ -4,7 +4,8 @@ import zoneinfo
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -12,7 +13,8 @@ from django.utils.translation import gettext as _
 from notifications import services as notices
 from webinars.cache import catalogue_changed
 from webinars.content_languages import CONTENT_LANGUAGES, language_columns, with_language_columns
-from webinars.errors import SeminarAlreadyCancelled, SeminarNotPublishable
+from webinars.errors import SeminarAlreadyCancelled, SeminarBusy, SeminarNotPublishable
+from webinars.locks import is_lock_timeout, lock_timeout_set
 from webinars.models import AudienceQuota, RegistrationQuestion, Seminar, SeminarSpeaker
 from webinars.services.recordings import recordings_search_reindex
 
@@ -26,6 +28,9 @@ SEARCHED_FIELDS = with_language_columns({"title", "summary", "description"})
 
 
 def _locked(seminar: Seminar) -> Seminar:
+    """The seminar row, locked until the transaction ends; the wait for it, and for any
+    lock after it in the transaction (its change notice), is bounded by ``LOCK_TIMEOUT``."""
+    lock_timeout_set(settings.LOCK_TIMEOUT)
     return Seminar.objects.select_for_update().get(pk=seminar.pk)
 
 
@@ -43,12 +48,25 @@ def seminar_create(*, m2m: dict[str, Any] | None = None, **fields: Any) -> Semin
     return seminar
 
 
-@transaction.atomic
 def seminar_update(*, seminar: Seminar, **changes: Any) -> Seminar:
     """Apply field changes; a published seminar's time or delivery change bumps ``sequence``.
 
-    Returns the saved seminar. The caller's instance is refreshed in place too.
+    Returns the saved seminar. The caller's instance is refreshed in place too. Raises
+    :class:`SeminarBusy` when the seminar (or its change notice, while its emails are
+    being written) stays locked longer than ``LOCK_TIMEOUT``: nothing is changed.
     """
+    try:
+        return _seminar_update(seminar=seminar, **changes)
+    except OperationalError as error:
+        if is_lock_timeout(error):
+            raise SeminarBusy(
+                _("This seminar is being changed elsewhere right now; nothing was saved.")
+            ) from error
+        raise
+
+
+@transaction.atomic
+def _seminar_update(*, seminar: Seminar, **changes: Any) -> Seminar:
     forbidden = LIFECYCLE_FIELDS.intersection(changes)
     if forbidden:
         raise TypeError(

@@ -3,7 +3,8 @@
 Every file is asked about through ``webinars.recording_access`` (the rule of the watch
 page), served as an attachment with ``nosniff`` so that no upload can run as a page of
 ours, and streamed (or handed to the web server with ``X-Accel-Redirect``), never read
-into memory.
+into memory. From an object store (``PRIVATE_STORAGE_URL``), a GET that passed the check
+is redirected to a short-lived signed link with the same headers instead.
 """
 
 import re
@@ -18,6 +19,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseRedirect,
     StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, render
@@ -27,6 +29,7 @@ from django.views.decorators.http import require_safe
 from webinars.models import Recording, RecordingMaterial
 from webinars.recording_access import access_denial, viewer_for
 from webinars.selectors.recordings import recording_for_page
+from webinars.storage import PrivateS3Storage
 
 # Public recordings may sit in the browser's cache for a while; the rest never do.
 PUBLIC_MAX_AGE = 3600
@@ -168,10 +171,31 @@ def _file_response(
     content_type: str,
     public: bool,
     ranges: bool = False,
+    link_seconds: int | None = None,
 ) -> HttpResponse:
-    """Serve ``field_file`` as an attachment called ``name`` (streamed, or sent by nginx)."""
+    """Serve ``field_file`` as an attachment called ``name`` (streamed, or sent by nginx).
+
+    Called only once access is granted. From an object store a GET with ``link_seconds``
+    is redirected to a signed link valid that long; HEAD (a signed GET link cannot answer
+    it) and files without ``link_seconds`` are streamed through here.
+    """
+    cache_control = f"private, max-age={PUBLIC_MAX_AGE}" if public else "private, no-store"
+    storage = field_file.storage
+    in_object_store = isinstance(storage, PrivateS3Storage)
+    if in_object_store and link_seconds and request.method == "GET":
+        url = storage.signed_download_url(
+            field_file.name,
+            seconds=link_seconds,
+            content_type=content_type,
+            content_disposition=_content_disposition(name),
+            cache_control=cache_control,
+        )
+        redirect = HttpResponseRedirect(url)
+        # The link expires: neither the browser nor a proxy may keep this answer.
+        redirect["Cache-Control"] = "private, no-store"
+        return redirect
     accel_prefix = settings.PRIVATE_MEDIA_ACCEL_REDIRECT
-    if accel_prefix:
+    if accel_prefix and not in_object_store:
         # nginx sends the bytes (and answers ranges) from its internal location.
         response = HttpResponse(b"", content_type=content_type)
         response["X-Accel-Redirect"] = _accel_path(accel_prefix, field_file.name)
@@ -181,9 +205,7 @@ def _file_response(
             response["Accept-Ranges"] = "bytes"
     response["Content-Disposition"] = _content_disposition(name)
     response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = (
-        f"private, max-age={PUBLIC_MAX_AGE}" if public else "private, no-store"
-    )
+    response["Cache-Control"] = cache_control
     return response
 
 
@@ -207,6 +229,8 @@ def recording_video(request: HttpRequest, slug: str) -> HttpResponse:
         content_type=recording.video_content_type or "application/octet-stream",
         public=_is_public(recording),
         ranges=True,
+        # The player seeks with the link it was redirected to: it must outlive the talk.
+        link_seconds=settings.PRIVATE_VIDEO_LINK_SECONDS,
     )
 
 
@@ -225,12 +249,17 @@ def recording_material(request: HttpRequest, slug: str, pk: int) -> HttpResponse
         name=material.original_name or material.file.name.rpartition("/")[2],
         content_type=material.content_type or "application/octet-stream",
         public=_is_public(recording),
+        link_seconds=settings.PRIVATE_DOWNLOAD_LINK_SECONDS,
     )
 
 
 @require_safe
 def recording_transcript(request: HttpRequest, slug: str) -> HttpResponse:
-    """The WebVTT transcript as uploaded (also the ``<track>`` of an uploaded video)."""
+    """The WebVTT transcript as uploaded (also the ``<track>`` of an uploaded video).
+
+    Always streamed by this view, from an object store too: a ``<track>`` follows no
+    redirect to another origin, and a transcript is small.
+    """
     recording, denied = _recording_or_denial(request, slug)
     if denied is not None:
         return denied

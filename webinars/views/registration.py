@@ -134,6 +134,9 @@ def register(request: HttpRequest, slug: str) -> HttpResponse:
             user=user,
             consent_source=consent_source,
             source=session_source(request),
+            # Only a signed-in person is sent to their manage page; a guest's links go
+            # to their inbox alone.
+            manage_token=user is not None,
         )
     except RegistrationClosed as closed:
         return _closed(request, seminar, closed.reason)

@@ -28,6 +28,8 @@ from tests.utils import (
     agent_and_media_types,
     announcement_audience,
     announcement_draft,
+    rendered,
+    rendered_emails,
     tottori_seminar,
 )
 from webinars.models import Registration
@@ -166,7 +168,7 @@ def test_send_writes_one_outbox_row_per_recipient_and_marks_it_sent(
         count = announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
     assert count == 4
-    rows = list(OutgoingEmail.objects.order_by("pk"))
+    rows = rendered_emails(OutgoingEmail.objects.order_by("pk"))
     assert [row.to_email for row in rows] == [
         "agent-confirmed@example.org",
         "media-confirmed@example.org",
@@ -207,7 +209,7 @@ def test_email_text_keeps_the_message_and_html_escapes_it_with_links_and_line_br
 
     announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
-    row = OutgoingEmail.objects.get()
+    row = rendered(OutgoingEmail.objects.get())
     url = unsubscribe_url(email="kenji@example.org")
     assert row.body_text == (
         'A message from the organisers of "Tourism in Tottori":\n'
@@ -251,7 +253,7 @@ def test_each_recipient_reads_it_in_their_language_and_time_zone(enqueued):
 
     announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
-    rows = {row.to_email: row for row in OutgoingEmail.objects.all()}
+    rows = {row.to_email: row for row in rendered_emails(OutgoingEmail.objects.all())}
     assert {email: row.language for email, row in rows.items()} == {
         "london@example.org": "en",
         "newyork@example.org": "en",
@@ -276,7 +278,7 @@ def test_built_message_carries_one_click_unsubscribe_headers_and_the_link_works(
     announcement = announcement_draft(seminar)
     announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
-    message = build_message(OutgoingEmail.objects.get()).message()
+    message = build_message(rendered(OutgoingEmail.objects.get())).message()
 
     url = unsubscribe_url(email="kenji@example.org")
     assert message["List-Unsubscribe"] == f"<{url}>"
@@ -356,7 +358,7 @@ def test_send_to_a_cancelled_seminars_registrants_is_allowed(enqueued):
     announcement = announcement_draft(seminar, subject="A new date")
 
     assert announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT) == 1
-    assert "The cancelled seminar\n" in OutgoingEmail.objects.get().body_text
+    assert "The cancelled seminar\n" in rendered(OutgoingEmail.objects.get()).body_text
 
 
 def test_an_address_too_long_for_the_key_column_gets_a_digest_key(enqueued):
@@ -460,8 +462,8 @@ def test_each_recipient_gets_the_announcement_in_their_language_else_the_other()
 
     announcement_send(announcement=announcement, now=ANNOUNCEMENT_SENT_AT)
 
-    english = OutgoingEmail.objects.get(to_email="en@example.org")
-    japanese = OutgoingEmail.objects.get(to_email="ja@example.jp")
+    english = rendered(OutgoingEmail.objects.get(to_email="en@example.org"))
+    japanese = rendered(OutgoingEmail.objects.get(to_email="ja@example.jp"))
     assert english.subject.endswith("Slides for Thursday")
     assert japanese.subject.endswith("木曜日の資料")
     # No English body: the Japanese one is sent, marked Japanese in the HTML part.

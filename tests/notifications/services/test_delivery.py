@@ -111,14 +111,22 @@ def test_claim_skips_rows_another_batch_claimed_and_rows_not_due(clock, enqueued
     }
 
 
-def test_the_sent_mark_statement_names_the_models_table_and_columns():
-    from notifications.services.delivery import _MARK_SENT_SQL
+def test_the_sent_mark_statements_name_the_models_table_and_columns():
+    from notifications.services.composing import RENDERED_FIELDS
+    from notifications.services.delivery import _MARK_SENT_RENDERED_SQL, _MARK_SENT_SQL
 
     fields = {field.column for field in OutgoingEmail._meta.concrete_fields}
-    assert f'UPDATE "{OutgoingEmail._meta.db_table}" SET' in _MARK_SENT_SQL
-    for column in ("status", "sent_at", "updated_at", "id"):
-        assert column in fields
-        assert f'"{column}" = %s' in _MARK_SENT_SQL
+    for sql in (_MARK_SENT_SQL, _MARK_SENT_RENDERED_SQL):
+        assert f'UPDATE "{OutgoingEmail._meta.db_table}" SET' in sql
+        for column in ("status", "sent_at", "updated_at", "id"):
+            assert column in fields
+            assert f'"{column}" = %s' in sql
+    # The rendered message's columns, in the order email_mark_sent passes their values.
+    stored = [*RENDERED_FIELDS, "rendered", "status", "sent_at", "updated_at"]
+    assert set(stored) <= fields
+    assert _MARK_SENT_RENDERED_SQL.split(" WHERE ")[0].endswith(
+        ", ".join(f'"{column}" = %s' for column in stored)
+    )
 
 
 Status = OutgoingEmail.Status

@@ -11,16 +11,18 @@ from notifications.models import OutgoingEmail
 from notifications.services import (
     JOIN_TOKEN_PLACEHOLDER,
     LINK_TOKEN_PLACEHOLDER,
+    emails_deliver,
     reminders_dispatch,
 )
+from notifications.services.outbox import emails_write
 from notifications.services.reminders import (
     MISSED_AFTER_START,
     _missed_row,
-    _write,
     reminder_dedupe_key,
 )
 from notifications.tasks import dispatch_reminders
 from tests.factories import RegistrationFactory, SeminarFactory
+from tests.utils import rendered_emails
 from webinars.models import Registration, Seminar
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +70,13 @@ def _scan(at: datetime, django_capture_on_commit_callbacks=None):
             return reminders_dispatch()
 
 
+def _sent_at(at: datetime, emails) -> list[OutgoingEmail]:
+    """The reminders' messages as the worker renders them at ``at`` (the time left is
+    reckoned then)."""
+    with time_machine.travel(at, tick=False):
+        return rendered_emails(emails)
+
+
 def _event(calendar_body: str):
     (event,) = Calendar.from_ical(calendar_body).walk("VEVENT")
     return event
@@ -95,6 +104,9 @@ def test_day_and_hour_reminders_are_each_written_once_across_repeated_scans(
     assert day.dedupe_key == _key(registration, 1440)
     assert hour.dedupe_key == _key(registration, 60)
     assert (day.status, hour.status) == ("queued", "queued")
+    # Each sent as soon as its scan queued it.
+    (day,) = _sent_at(DAY_MOMENT, [day])
+    (hour,) = _sent_at(HOUR_MOMENT + MINUTE, [hour])
     assert day.subject == "Reminder: Tourism in Tottori starts in 1 day"
     assert hour.subject == "Reminder: Tourism in Tottori starts in 1 hour"
     assert enqueued == [(day.pk, None), (hour.pk, None)]
@@ -149,7 +161,7 @@ def test_a_late_scan_still_sends_a_reminder_before_the_start_and_names_the_time_
     scan = _scan(START - timedelta(minutes=30))
 
     assert (scan.queued, scan.missed) == (1, 0)
-    (email,) = OutgoingEmail.objects.all()
+    (email,) = _sent_at(START - timedelta(minutes=30), OutgoingEmail.objects.all())
     assert email.dedupe_key == _key(registration, 1440)
     assert email.status == "queued"
     assert email.subject == "Reminder: Tourism in Tottori starts in 30 minutes"
@@ -169,6 +181,7 @@ def test_a_late_scan_with_two_due_offsets_sends_only_the_nearest(enqueued):
         "missed: superseded by the 60-minute reminder due in the same scan",
     )
     assert hour.status == "queued"
+    (hour,) = _sent_at(START - timedelta(minutes=30), [hour])
     assert hour.subject == "Reminder: Tourism in Tottori starts in 30 minutes"
 
 
@@ -205,7 +218,7 @@ def test_a_seminar_moved_later_carries_its_reminders_with_it():
 
     assert (at_old_day_moment.queued, at_old_hour_moment.queued) == (0, 0)
     assert at_new_day_moment.queued == 1
-    (email,) = OutgoingEmail.objects.all()
+    (email,) = _sent_at(moved_start - timedelta(days=1), OutgoingEmail.objects.all())
     assert email.dedupe_key == _key(registration, 1440)
     assert "UK time: Sunday 25 October 2026, 09:00–10:00 GMT (London)" in email.body_text
 
@@ -290,7 +303,7 @@ def test_per_seminar_offsets_override_the_series_defaults():
     at_hour = _scan(HOUR_MOMENT)
 
     assert (before.queued, at_moment.queued, at_hour.queued) == (0, 1, 0)
-    (email,) = OutgoingEmail.objects.all()
+    (email,) = _sent_at(START - timedelta(minutes=180), OutgoingEmail.objects.all())
     assert email.dedupe_key == _key(registration, 180)
     assert email.subject == "Reminder: Tourism in Tottori starts in 3 hours"
 
@@ -328,9 +341,9 @@ def test_rows_another_scan_wrote_first_are_kept_once_and_the_rest_written():
     first = _register(seminar, at=START - timedelta(days=5))
     second = _register(seminar, at=START - timedelta(days=5))
     first.seminar = second.seminar = seminar
-    _write([_missed_row(first, 60, "written by the other scan")])
+    emails_write([_missed_row(first, 60, "written by the other scan")])
 
-    written = _write([_missed_row(first, 60, "mine"), _missed_row(second, 60, "mine")])
+    written = emails_write([_missed_row(first, 60, "mine"), _missed_row(second, 60, "mine")])
 
     assert [row.dedupe_key for row in written] == [_key(second, 60)]
     assert sorted(OutgoingEmail.objects.values_list("dedupe_key", "last_error")) == [
@@ -351,7 +364,7 @@ def test_reminder_email_has_times_links_and_a_current_invite_without_the_meeting
 
     _scan(HOUR_MOMENT)
 
-    (email,) = OutgoingEmail.objects.filter(status="queued")
+    (email,) = _sent_at(HOUR_MOMENT, OutgoingEmail.objects.filter(status="queued"))
     assert email.kind == OutgoingEmail.Kind.REMINDER
     assert (email.to_email, email.to_name) == ("hanako@example.org", "Hanako Yamada")
     assert email.headers == {}
@@ -386,8 +399,9 @@ def test_reminder_email_in_the_registrants_language():
 
     _scan(HOUR_MOMENT)
 
-    (email,) = OutgoingEmail.objects.filter(status="queued")
+    (email,) = _sent_at(HOUR_MOMENT, OutgoingEmail.objects.filter(status="queued"))
     assert email.language == "ja"
+    assert "英国時間: 2026年10月23日(金) 10:00–11:00 BST（ロンドン）" in email.body_text
     assert email.calendar_method == "REQUEST"
 
 
@@ -454,7 +468,7 @@ def test_cancelling_the_seminar_withdraws_reminders_queued_but_not_yet_sent(enqu
     assert _scan(HOUR_MOMENT + MINUTE).queued == 0
 
 
-def test_a_scan_builds_each_seminars_invite_once_per_language_and_batches_delivery(
+def test_a_scans_reminders_go_in_one_batch_that_builds_each_invite_once_per_language(
     enqueued, django_capture_on_commit_callbacks, monkeypatch
 ):
     from notifications import invites
@@ -477,9 +491,17 @@ def test_a_scan_builds_each_seminars_invite_once_per_language_and_batches_delive
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         assert _scan(HOUR_MOMENT).queued == 5
 
-    assert built == [seminar.pk, seminar.pk]  # English and Japanese
-    emails = OutgoingEmail.objects.filter(status="queued").order_by("pk")
-    attendees = [_event(email.calendar_body)["ATTENDEE"] for email in emails]
-    assert attendees == [f"mailto:{person.email}" for person in people] + ["mailto:ja@example.org"]
+    # The scan writes lean rows: the worker sending the batch builds the invites.
+    assert built == []
+    emails = list(OutgoingEmail.objects.filter(status="queued").order_by("pk"))
     assert len(callbacks) == 1
     assert enqueued == [(email.pk, None) for email in emails]
+
+    with time_machine.travel(HOUR_MOMENT, tick=False):
+        assert emails_deliver(email_ids=[email.pk for email in emails]).delivered == 5
+
+    assert built == [seminar.pk, seminar.pk]  # English and Japanese
+    for email in emails:
+        email.refresh_from_db()
+    attendees = [_event(email.calendar_body)["ATTENDEE"] for email in emails]
+    assert attendees == [f"mailto:{person.email}" for person in people] + ["mailto:ja@example.org"]

@@ -36,6 +36,7 @@ from tests.factories import (
     SeminarSpeakerFactory,
     SpeakerFactory,
 )
+from tests.utils import rendered, rendered_emails
 from webinars.models import Seminar
 from webinars.services import seminar_cancel, seminar_update
 
@@ -108,10 +109,11 @@ def _send(at: datetime) -> int:
 
 
 def _changed_emails() -> dict[str, OutgoingEmail]:
+    """The change emails written, by address, with the messages the worker would send now."""
     return {
         email.to_email: email
-        for email in OutgoingEmail.objects.filter(
-            kind__in=[Kind.SEMINAR_CHANGED, Kind.SPEAKER_UPDATE]
+        for email in rendered_emails(
+            OutgoingEmail.objects.filter(kind__in=[Kind.SEMINAR_CHANGED, Kind.SPEAKER_UPDATE])
         )
     }
 
@@ -326,6 +328,8 @@ def test_an_edit_after_a_notice_went_out_opens_a_new_one_from_what_was_sent(enqu
     RegistrationFactory(seminar=seminar, email="hanako@example.org")
     _move(seminar, EDIT, HOUR)
     _send(EDIT + DELAY)
+    # The first notice goes out (is rendered) before the next edit.
+    (first,) = _changed_emails().values()
 
     _move(seminar, EDIT + 10 * MINUTE, 2 * HOUR)
     _send(EDIT + 10 * MINUTE + DELAY)
@@ -337,11 +341,13 @@ def test_an_edit_after_a_notice_went_out_opens_a_new_one_from_what_was_sent(enqu
     ]
     assert [n.outcome for n in notices] == ["sent to 1 person", "sent to 1 person"]
     emails = OutgoingEmail.objects.filter(kind=Kind.SEMINAR_CHANGED).order_by("pk")
-    assert [e.subject for e in emails] == [
+    assert emails[0].pk == first.pk
+    second = rendered(emails[1])
+    assert [first.subject, second.subject] == [
         "Changed: Tourism in Tottori now starts Fri 23 Oct, 11:00 BST",
         "Changed: Tourism in Tottori now starts Fri 23 Oct, 12:00 BST",
     ]
-    assert "It now starts at 12:00 BST (was 11:00 BST)." in emails[1].body_text
+    assert "It now starts at 12:00 BST (was 11:00 BST)." in second.body_text
 
 
 def test_a_seminar_cancelled_before_the_notice_is_due_gets_only_the_cancellation(enqueued):
@@ -390,7 +396,9 @@ def test_running_the_send_twice_adds_no_duplicates(enqueued):
     again = seminar_changed_emails_queue(seminar=seminar, change=change)
 
     assert len(first) == 3
-    assert sorted(email.pk for email in again) == first
+    # Registrants' rows are written in bulk and only the rows written are returned: a
+    # second pass returns no new row, at most the speaker's existing one.
+    assert {email.pk for email in again} <= set(first)
     assert sorted(OutgoingEmail.objects.values_list("pk", flat=True)) == first
 
 
@@ -459,7 +467,7 @@ def test_titles_and_names_are_escaped_in_html(enqueued):
 
     _send(EDIT + DELAY)
 
-    email = OutgoingEmail.objects.get()
+    email = rendered(OutgoingEmail.objects.get())
     assert "Tea &amp; &lt;b&gt;Tottori&lt;/b&gt;" in email.body_html
     assert "&lt;i&gt;Hanako&lt;/i&gt;" in email.body_html
     assert "<b>Tottori</b>" not in email.body_html
@@ -479,7 +487,7 @@ def test_a_move_to_another_day_names_both_days(enqueued):
 
     _send(EDIT + DELAY)
 
-    email = OutgoingEmail.objects.get()
+    email = rendered(OutgoingEmail.objects.get())
     assert email.subject == "Changed: Tourism in Tottori now starts Fri 30 Oct, 10:00 GMT"
     assert "It now starts at Fri 30 Oct, 10:00 GMT (was Fri 23 Oct, 10:00 BST)." in (
         email.body_text
@@ -511,7 +519,8 @@ def test_moving_the_start_withdraws_queued_reminders_and_the_scan_writes_them_an
         status=Status.CANCELLED,
         dedupe_key="reminder:missed",
     )
-    assert "10:00–11:00 BST" in queued.body_text
+    with time_machine.travel(START - timedelta(days=1), tick=False):
+        assert "10:00–11:00 BST" in rendered(queued).body_text
 
     moved_at = START - timedelta(days=1) + MINUTE
     _move(seminar, moved_at, 2 * HOUR)
@@ -532,6 +541,8 @@ def test_moving_the_start_withdraws_queued_reminders_and_the_scan_writes_them_an
         )
     )
     assert rewritten.status == Status.QUEUED
+    with time_machine.travel(START - timedelta(days=1) + 2 * HOUR, tick=False):
+        rewritten = rendered(rewritten)
     assert "UK time: Friday 23 October 2026, 12:00–13:00 BST (London)" in rewritten.body_text
     assert _event(rewritten)[1]["SEQUENCE"] == 3
 
@@ -582,8 +593,14 @@ def _reads_and_total(registrations: int) -> tuple[list[str], int]:
     _move(seminar, EDIT, HOUR)
     with CaptureQueriesContext(connection) as captured:
         assert _send(EDIT + DELAY) == 1
-    outbox = ("notifications_outgoingemail", "SAVEPOINT")
-    reads = [q["sql"] for q in captured if not any(word in q["sql"] for word in outbox)]
+    # The registrants' read names the outbox too (who was told already): skip by statement.
+    outbox = (
+        'SELECT "notifications_outgoingemail"',
+        'INSERT INTO "notifications_outgoingemail"',
+        "SAVEPOINT",
+        "RELEASE SAVEPOINT",
+    )
+    reads = [q["sql"] for q in captured if not q["sql"].startswith(outbox)]
     return reads, len(captured)
 
 
@@ -596,21 +613,8 @@ def test_queries_besides_outbox_writes_do_not_grow_with_registrants(enqueued):
     registration_reads = [sql for sql in reads_for_30 if 'FROM "webinars_registration"' in sql]
     speaker_reads = [sql for sql in reads_for_30 if 'FROM "webinars_seminarspeaker"' in sql]
     assert (len(registration_reads), len(speaker_reads)) == (1, 1)
-    # Each extra email costs its outbox write only: a dedupe check, a savepoint, an insert
-    # and its release.
-    assert total_for_30 - total_for_1 == 29 * 4
-
-
-def test_the_send_stays_within_a_fixed_budget_per_email(enqueued, django_assert_max_num_queries):
-    seminar = _seminar()
-    for _n in range(30):
-        RegistrationFactory(seminar=seminar)
-    _move(seminar, EDIT, HOUR)
-
-    # For the notice: the due list, its savepoint, the locked notice, the seminar, its
-    # speakers, the registrations, the notice's update and the release; then 4 per email.
-    with django_assert_max_num_queries(8 + 30 * 4):
-        _send(EDIT + DELAY)
+    # Registrants' rows are lean and go in one bulk INSERT: an extra one costs no query.
+    assert total_for_30 == total_for_1
 
 
 def test_command_prints_a_one_line_summary(enqueued):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.models import AudienceType
 from notifications.models import OutgoingEmail
 from tests.factories import RegistrationFactory, SeminarFactory
-from tests.utils import messages_of
+from tests.utils import messages_of, rendered_emails
 from webinars.models import ConsentRecord, Registration, RegistrationAct
 
 pytestmark = pytest.mark.django_db
@@ -54,7 +54,8 @@ def test_an_organiser_adds_a_phoned_in_registration_with_the_same_emails(
     assert response["Location"] == reverse("admin:webinars_registration_change", args=[added.pk])
     assert added.status == "confirmed"
     emails = {
-        email.to_email: (email.kind, email.calendar_method) for email in OutgoingEmail.objects.all()
+        email.to_email: (email.kind, email.calendar_method)
+        for email in rendered_emails(OutgoingEmail.objects.all())
     }
     assert (
         emails["fiona@example.org"]
@@ -135,9 +136,10 @@ def test_an_organiser_cancels_places_as_their_holders_would_and_the_seat_moves_o
     holder.refresh_from_db()
     waiting.refresh_from_db()
     assert (holder.status, waiting.status) == ("cancelled", "confirmed")
-    assert list(
-        OutgoingEmail.objects.order_by("pk").values_list("to_email", "kind", "calendar_method")
-    ) == [
+    assert [
+        (email.to_email, email.kind, email.calendar_method)
+        for email in rendered_emails(OutgoingEmail.objects.order_by("pk"))
+    ] == [
         ("holder@example.org", "registration_cancelled", "CANCEL"),
         ("waiting@example.org", "waitlist_promoted", "REQUEST"),
     ]
@@ -170,9 +172,10 @@ def test_an_organiser_moves_a_place_to_the_waiting_list_and_the_seat_moves_on(
     holder.refresh_from_db()
     waiting.refresh_from_db()
     assert (holder.status, waiting.status) == ("waitlisted", "confirmed")
-    assert list(
-        OutgoingEmail.objects.order_by("pk").values_list("to_email", "kind", "calendar_method")
-    ) == [
+    assert [
+        (email.to_email, email.kind, email.calendar_method)
+        for email in rendered_emails(OutgoingEmail.objects.order_by("pk"))
+    ] == [
         ("holder@example.org", "moved_to_waitlist", "CANCEL"),
         ("waiting@example.org", "waitlist_promoted", "REQUEST"),
     ]

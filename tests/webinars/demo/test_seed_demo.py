@@ -14,7 +14,7 @@ from django.utils import translation
 
 from accounts.models import User
 from notifications.models import OutgoingEmail
-from tests.utils import totp_code
+from tests.utils import rendered, rendered_emails, totp_code
 from webinars import services
 from webinars.cache import catalogue_version
 from webinars.demo.content.recordings import RECORDING_REGISTRATIONS
@@ -678,11 +678,14 @@ def test_publishing_the_demo_recording_sends_the_three_wordings(
 
     assert services.recording_publish(recording=recording) == opted_in.count() == 20
 
-    subjects = dict(
-        OutgoingEmail.objects.filter(
-            kind=OutgoingEmail.Kind.RECORDING_AVAILABLE, to_email__in=NAMED
-        ).values_list("to_email", "subject")
-    )
+    subjects = {
+        email.to_email: email.subject
+        for email in rendered_emails(
+            OutgoingEmail.objects.filter(
+                kind=OutgoingEmail.Kind.RECORDING_AVAILABLE, to_email__in=NAMED
+            )
+        )
+    }
     title = "Digital transformation in local government: Japan and the UK compared"
     assert subjects == {
         "pieter.devries@utrecht-gemeente.example": (
@@ -921,7 +924,7 @@ def test_seed_demo_has_a_registrant_who_reads_japanese_and_gets_japanese_email()
     seed()
 
     registration = Registration.objects.get(email="hanako.suzuki@city-sendai.example")
-    email = OutgoingEmail.objects.get(registration=registration)
+    email = rendered(OutgoingEmail.objects.get(registration=registration))
 
     assert registration.language == "ja"
     assert email.language == "ja"

@@ -1,4 +1,6 @@
 import pytest
+from django.utils import translation
+from django_countries import countries
 
 from accounts.models import AudienceType
 from tests.factories import RegistrationQuestionFactory, SeminarFactory, UserFactory
@@ -322,3 +324,32 @@ def test_an_organisation_may_be_a_web_address(seminar):
     form = make_form(seminar, base_data(organisation="travel.example.com"))
 
     assert form.is_valid(), form.errors
+
+
+def test_country_options_follow_the_page_language_form_after_form(seminar):
+    def options() -> list[tuple[str, str]]:
+        return [(code, str(name)) for code, name in make_form(seminar).fields["country"].choices]
+
+    with translation.override("ja"):
+        japanese = options()
+    with translation.override("en"):
+        english = options()
+        rendered = str(make_form(seminar)["country"])
+
+    assert japanese[0] == ("", "国を選択してください…")
+    assert english[0] == ("", "Choose a country…")
+    assert dict(japanese)["JP"] == "日本"
+    assert dict(english)["JP"] == "Japan"
+    assert len(english) == len(japanese) == len(countries) + 1
+    assert '<option value="GB">United Kingdom</option>' in rendered
+
+
+@pytest.mark.parametrize(("country", "valid"), [("GB", True), ("", True), ("XX", False)])
+def test_country_must_be_one_of_the_options(seminar, country, valid):
+    form = make_form(seminar, base_data(country=country))
+
+    assert form.is_valid() is valid
+    if valid:
+        assert form.cleaned_data["country"] == country
+    else:
+        assert list(form.errors) == ["country"]

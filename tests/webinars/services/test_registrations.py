@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from accounts.models import AudienceType
@@ -213,6 +213,34 @@ def test_register_token_is_returned_raw_and_stored_hashed():
         selectors.registration_by_token(result.token, scopes=RegistrationToken.Scope.values)
         == result.registration
     )
+
+
+def test_register_without_a_manage_token_mints_none():
+    seminar = SeminarFactory()
+
+    result = register(seminar, "a@example.org", manage_token=False)
+
+    assert (result.created, result.token) == (True, None)
+    assert result.registration.status == "confirmed"
+    assert not RegistrationToken.objects.exists()
+
+
+def test_register_decides_with_one_read_under_the_lock(django_assert_max_num_queries):
+    seminar = SeminarFactory(capacity=10)
+    seminar.allowed_audience_types.set([audience("media"), audience("travel-agent")])
+    AudienceQuotaFactory(seminar=seminar, audience_type=audience("media"), seats=1)
+    register(seminar, "m1@example.org", "media")
+    media = audience("media")
+
+    # The lock timeout (PostgreSQL only), the locked seminar, the seat state, the place,
+    # its consents, its email (in a savepoint) and its token, inside the transaction (a
+    # savepoint in a test).
+    with django_assert_max_num_queries(10 + (connection.vendor == "postgresql")):
+        result = registration_create(
+            seminar=seminar, email="m2@example.org", name="Ben", audience_type=media
+        )
+
+    assert result.registration.status == "waitlisted"
 
 
 def test_registration_by_token_unknown_or_tampered_is_none():
@@ -504,9 +532,20 @@ def test_seminar_seats_uses_annotations_without_a_query(django_assert_num_querie
     assert (seats.confirmed, seats.waitlisted, seats.left) == (2, 0, 3)
 
 
+def _deliver_queued() -> None:
+    """The worker sends what is queued (rendering lean rows then), as it does after each
+    commit: a confirmation carries the seminar's sequence when it goes out."""
+    from notifications.services import emails_deliver
+
+    queued = OutgoingEmail.objects.filter(status=OutgoingEmail.Status.QUEUED)
+    emails_deliver(email_ids=list(queued.values_list("pk", flat=True)))
+
+
 def _invite_sequences(email: str) -> list[tuple[str, int]]:
     from icalendar import Calendar
 
+    # Every email to ``email`` has its message: none is left out for being lean.
+    assert not OutgoingEmail.objects.filter(to_email=email, rendered=False).exists()
     sent = OutgoingEmail.objects.filter(to_email=email).exclude(calendar_body="").order_by("pk")
     return [
         (e.calendar_method, Calendar.from_ical(e.calendar_body).events[0]["SEQUENCE"]) for e in sent
@@ -516,9 +555,11 @@ def _invite_sequences(email: str) -> list[tuple[str, int]]:
 def test_each_invite_to_one_person_outranks_the_last_across_cancel_and_re_register():
     seminar = SeminarFactory(capacity=None)
     first = register(seminar, "kenji@example.org").registration
+    _deliver_queued()
 
     registration_cancel(registration=first)
     register(seminar, "kenji@example.org")
+    _deliver_queued()
 
     assert _invite_sequences("kenji@example.org") == [("REQUEST", 0), ("CANCEL", 1), ("REQUEST", 2)]
     seminar.refresh_from_db()
@@ -583,8 +624,10 @@ def test_moving_a_place_to_the_waiting_list_cancels_its_invite_and_gives_the_sea
     seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
     holder = register(seminar, "holder@example.org").registration
     waiting = register(seminar, "waiting@example.org").registration
+    _deliver_queued()
 
     promoted = registration_move_to_waitlist(registration=holder)
+    _deliver_queued()
 
     assert promoted == waiting
     holder.refresh_from_db()
@@ -676,9 +719,11 @@ def test_places_moved_together_never_take_each_others_seats():
 def test_a_moved_place_promoted_again_gets_an_invite_that_outranks_its_cancel():
     seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
     holder = register(seminar, "holder@example.org").registration
+    _deliver_queued()
     registration_move_to_waitlist(registration=holder)
 
     registration_promote(registration=holder)
+    _deliver_queued()
 
     assert _invite_sequences("holder@example.org") == [
         ("REQUEST", 0),

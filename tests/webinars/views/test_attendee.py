@@ -335,6 +335,7 @@ def test_asking_for_new_links_stops_every_old_one_and_emails_fresh_ones(
     client, seminar, mailoutbox
 ):
     from notifications.services import email_deliver
+    from tests.utils import rendered
 
     registration, token = registration_with_token(seminar=seminar)
     old_join = join_token_for(registration)
@@ -349,7 +350,7 @@ def test_asking_for_new_links_stops_every_old_one_and_emails_fresh_ones(
     assert client.get(reverse("webinars:registration_join", args=[old_join])).status_code == 404
     email = OutgoingEmail.objects.get(registration=registration)
     assert email.kind == OutgoingEmail.Kind.REGISTRATION_LINKS
-    assert email.calendar_method == "REQUEST"
+    assert rendered(email).calendar_method == "REQUEST"
     assert email_deliver(email_id=email.pk).status == "sent"
     (message,) = mailoutbox
     assert message.subject == "Your links for Onsen towns of Kyushu"
