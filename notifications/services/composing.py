@@ -1,7 +1,7 @@
 """Lean outbox rows become messages here, in the delivery worker, just before sending.
 
 A request or a scan only decides who gets what: it writes lean rows (``rendered``
-False; `~notifications.services.outbox.lean_row`). The worker that claims a
+False; :func:`~notifications.services.outbox.lean_row`). The worker that claims a
 batch renders its lean rows with :func:`emails_render`, in each row's language, reading
 the registration and seminar as they are then (a few queries per batch, whatever its
 size), and sends them; each message is stored on its row by the statement that records

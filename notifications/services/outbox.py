@@ -104,47 +104,6 @@ def email_queue(
     )
 
 
-def lean_email(
-    *,
-    kind: str,
-    to_email: str,
-    to_name: str,
-    language: str,
-    registration: Registration | None = None,
-    seminar=None,
-    snapshot: dict | None = None,
-    calendar_sequence: int | None = None,
-    dedupe_key: str | None = None,
-    headers: dict[str, str] | None = None,
-    status: str = OutgoingEmail.Status.QUEUED,
-    last_error: str = "",
-) -> OutgoingEmail:
-    """An unsaved lean row: what to send to whom, rendered by the worker that sends it.
-
-    ``snapshot`` holds what the email needs that may change before it is rendered (JSON
-    values only); the kind's renderer (:mod:`notifications.services.composing`) reads
-    the rest from the registration and the seminar as they are when it is sent.
-    """
-    if seminar is None and registration is not None:
-        seminar = registration.seminar
-    return OutgoingEmail(
-        kind=kind,
-        to_email=to_email.strip(),
-        to_name=header_text(to_name)[:150],
-        language=language or settings.LANGUAGE_CODE,
-        registration=registration,
-        seminar=seminar,
-        rendered=False,
-        snapshot=snapshot or {},
-        calendar_sequence=calendar_sequence,
-        dedupe_key=dedupe_key or None,
-        headers=headers or {},
-        status=status,
-        last_error=last_error,
-        next_attempt_at=timezone.now(),
-    )
-
-
 @dataclass(slots=True)
 class LeanRow:
     """One fan-out row before it is written: plain values, no model instance.
@@ -159,7 +118,8 @@ class LeanRow:
     language: str
     registration_id: int | None
     seminar_id: int | None
-    dedupe_key: str
+    # Every fan-out row has one: emails_write matches the rows it wrote by it.
+    dedupe_key: str | None
     snapshot: dict = field(default_factory=dict)
     calendar_sequence: int | None = None
     headers: dict = field(default_factory=dict)
@@ -186,12 +146,17 @@ def lean_row(
     language: str,
     registration_id: int | None,
     seminar_id: int | None,
-    dedupe_key: str,
+    dedupe_key: str | None = None,
     snapshot: dict | None = None,
     calendar_sequence: int | None = None,
     headers: dict[str, str] | None = None,
 ) -> LeanRow:
-    """A lean fan-out row, its recipient tidied as :func:`email_queue` tidies them."""
+    """A lean row, its recipient tidied as :func:`email_queue` tidies them.
+
+    ``snapshot`` holds what the email needs that may change before it is rendered (JSON
+    values only); the kind's renderer (:mod:`notifications.services.composing`) reads
+    the rest from the registration and the seminar as they are when it is sent.
+    """
     return LeanRow(
         kind=kind,
         to_email=to_email.strip(),
@@ -224,16 +189,20 @@ _LEAN_ROW_COLUMNS = (
 )
 
 
-def lean_email_queue(**fields) -> OutgoingEmail:
-    """Write one lean row (:func:`lean_email` takes the same arguments) and deliver it
-    after commit. A ``dedupe_key`` that exists returns the existing row, as in
-    :func:`email_queue`."""
+def lean_email_queue(*, registration: Registration, seminar=None, **fields: Any) -> OutgoingEmail:
+    """Write one lean row about ``registration`` (:func:`lean_row` takes the other
+    arguments) and deliver it after commit. A ``dedupe_key`` that exists returns the
+    existing row, as in :func:`email_queue`."""
     dedupe_key = fields.get("dedupe_key")
     if dedupe_key:
         existing = OutgoingEmail.objects.filter(dedupe_key=dedupe_key).first()
         if existing is not None:
             return existing
-    return _insert(lean_email(**fields))
+    seminar = seminar or registration.seminar
+    email = lean_row(registration_id=registration.pk, seminar_id=seminar.pk, **fields).email()
+    # The caller's instances: reading them back from the row costs no query.
+    email.registration, email.seminar = registration, seminar
+    return _insert(email)
 
 
 def emails_write(rows: list[LeanRow]) -> list[LeanRow]:
@@ -246,6 +215,8 @@ def emails_write(rows: list[LeanRow]) -> list[LeanRow]:
     Elsewhere (SQLite), one ``bulk_create`` per ``WRITE_BATCH_SIZE`` rows; a batch that
     hits a key written meanwhile is written again row by row, each in its own savepoint.
     """
+    if any(row.dedupe_key is None for row in rows):
+        raise ValueError("Every fan-out row needs a dedupe key.")
     with transaction.atomic():
         connection = transaction.get_connection()
         if connection.vendor == "postgresql":

@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from django.conf import settings
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 
@@ -39,7 +38,7 @@ from notifications.services.rendering import (
     render_email,
     seminar_email_context,
 )
-from webinars.models import Registration, Seminar, SeminarSpeaker
+from webinars.models import Registration, Seminar
 from webinars.timezones import utc_iso
 
 logger = logging.getLogger(__name__)
@@ -189,10 +188,9 @@ def _seminars_with_due_reminders(now: datetime) -> dict[int, Seminar]:
             ends_at__gt=now,
             starts_at__lte=now + REMINDER_HORIZON,
         )
+        # The series holds the default offsets. Deciding needs no speakers: the worker
+        # loads them (for the invite) when it renders.
         .select_related("series")
-        .prefetch_related(
-            Prefetch("speaker_links", queryset=SeminarSpeaker.objects.select_related("speaker"))
-        )
     )
     due = {}
     for seminar in candidates:
