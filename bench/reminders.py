@@ -366,7 +366,7 @@ def prebuilt_messages(email_ids: list[int]) -> list[tuple[str, str, bytes]]:
             (
                 settings.DEFAULT_FROM_EMAIL,
                 email.to_email,
-                message.message().as_bytes(linesep="\r\n"),
+                message.wire_bytes(),
             )
         )
     return messages

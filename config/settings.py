@@ -325,6 +325,9 @@ if _email.get("EMAIL_BACKEND") == "django.core.mail.backends.filebased.EmailBack
     EMAIL_FILE_PATH = str(BASE_DIR / _mail_path) if _mail_path else str(VAR_DIR / "outbox")
 else:
     vars().update(_email)
+    if _email.get("EMAIL_BACKEND") == "django.core.mail.backends.smtp.EmailBackend":
+        # The same SMTP backend, sending outbox messages written by notifications.wire.
+        EMAIL_BACKEND = "notifications.backends.OutboxSMTPBackend"
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Kizuna <seminars@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ORGANISER_CONTACT_EMAIL = env.str("ORGANISER_CONTACT_EMAIL", default="seminars@localhost")

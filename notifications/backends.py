@@ -1,11 +1,17 @@
-"""Email backend for the embedded setup: one ``.eml`` file per message."""
+"""Email backends: SMTP and, for the embedded setup, one ``.eml`` file per message.
 
+Both send an outbox message's :meth:`~notifications.mail.OutboxMessage.wire_bytes`,
+so a developer's ``.eml`` file holds the bytes a mail server would receive.
+"""
+
+import smtplib
 import uuid
 from collections.abc import Sequence
 from pathlib import Path
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.core.mail.backends import smtp
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
 
@@ -30,7 +36,36 @@ class EmlFileBackend(BaseEmailBackend):
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
             target = self.directory / f"{stamp}-{uuid.uuid4().hex[:12]}.eml"
             partial = target.with_suffix(".eml.part")
-            partial.write_bytes(message.message().as_bytes(linesep="\r\n"))
+            partial.write_bytes(message_bytes(message))
             partial.rename(target)  # readers never see a half-written file
             sent += 1
         return sent
+
+
+class OutboxSMTPBackend(smtp.EmailBackend):
+    """Django's SMTP backend, sending an outbox message's bytes as written by
+    :mod:`notifications.wire` (other messages, such as allauth's, as Django does)."""
+
+    def _send(self, email_message: EmailMessage) -> bool:
+        if not hasattr(email_message, "wire_bytes"):
+            return super()._send(email_message)
+        if not email_message.recipients():
+            return False
+        try:
+            self.connection.sendmail(
+                email_message.envelope_sender(),
+                email_message.envelope_recipients(),
+                email_message.wire_bytes(),
+            )
+        except smtplib.SMTPException:
+            if not self.fail_silently:
+                raise
+            return False
+        return True
+
+
+def message_bytes(message: EmailMessage) -> bytes:
+    """What goes over the wire for ``message``, with CRLF line ends."""
+    if hasattr(message, "wire_bytes"):
+        return message.wire_bytes()
+    return message.message().as_bytes(linesep="\r\n")

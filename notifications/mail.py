@@ -21,15 +21,17 @@ import secrets
 import smtplib
 from email import encoders
 from email.mime.base import MIMEBase
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
+from django.utils.encoding import punycode
 
+from notifications import wire
 from notifications.models import OutgoingEmail
+from notifications.wire import INVITE_FILENAME, sender_address
 
-INVITE_FILENAME = "invite.ics"
 # Header values are single lines: any control character (CR, LF, NUL, TAB…) becomes a space.
 _CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f\u2028\u2029\x85]")
 _WHITESPACE_RUN = re.compile(r"\s+")
@@ -57,12 +59,15 @@ def header_text(value: str) -> str:
 
 def recipient_address(*, name: str, email: str) -> str:
     """``"Name" <email>`` for the To header; a name can never add a header or an address."""
-    return formataddr((header_text(name).replace('"', "'"), header_text(email)))
+    local_part, at, domain = header_text(email).rpartition("@")
+    # An internationalised domain goes over SMTP in its ASCII (punycode) form.
+    address = f"{local_part}{at}{punycode(domain)}" if at and not domain.isascii() else email
+    return formataddr((header_text(name).replace('"', "'"), header_text(address)))
 
 
 def message_id(email: OutgoingEmail) -> str:
     """A Message-ID stable across retries of the same row, so receivers can drop repeats."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    domain = sender_address(settings.DEFAULT_FROM_EMAIL).rpartition("@")[2] or "localhost"
     created = email.created_at.isoformat() if email.created_at else ""
     digest = hashlib.sha256(f"{email.pk}:{created}:{settings.SECRET_KEY}".encode()).hexdigest()
     return f"<kizuna.{email.pk}.{digest[:16]}@{domain}>"
@@ -85,6 +90,19 @@ class OutboxMessage(EmailMultiAlternatives):
             if part.is_multipart():
                 part.set_boundary(f"=kizuna-{secrets.token_hex(16)}")
         return msg
+
+    def wire_bytes(self) -> bytes:
+        """The message as it goes over SMTP (CRLF line ends): written directly by
+        :mod:`notifications.wire`, or flattened by the ``email`` package when it is not
+        one of the outbox's shapes."""
+        data = wire.message_bytes(self)
+        return data if data is not None else self.message().as_bytes(linesep="\r\n")
+
+    def envelope_sender(self) -> str:
+        return wire.envelope_sender(self)
+
+    def envelope_recipients(self) -> list[str]:
+        return wire.envelope_recipients(self)
 
     def _create_alternatives(self, msg):
         msg = super()._create_alternatives(msg)

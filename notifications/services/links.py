@@ -109,6 +109,8 @@ def _calendar_with_token(calendar_body: str, placeholder: str, token: str) -> st
     Folding may have split the placeholder across lines: each content line holding it
     is unfolded, replaced and refolded as icalendar folds; the other lines stay as built.
     """
+    if placeholder not in _ICAL_FOLD.sub("", calendar_body):
+        return calendar_body  # one pass instead of one per line (an invite has ~40)
     lines = []
     for raw in _ICAL_LINE_END.split(calendar_body):
         unfolded = _ICAL_FOLD.sub("", raw)

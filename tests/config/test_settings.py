@@ -237,3 +237,15 @@ def test_passwords_need_twelve_characters():
     with pytest.raises(ValidationError, match="at least 12 characters"):
         validate_password("kyushu-2026")  # 11 characters
     validate_password("kyushu onsen")  # 12
+
+
+def test_smtp_email_url_sends_outbox_messages_as_written_by_the_wire_module():
+    values = settings_in_child(
+        ["EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT"], EMAIL_URL="smtp://mail.internal:2525"
+    )
+
+    assert values == {
+        "EMAIL_BACKEND": "notifications.backends.OutboxSMTPBackend",
+        "EMAIL_HOST": "mail.internal",
+        "EMAIL_PORT": 2525,
+    }

@@ -19,7 +19,7 @@ Kind = OutgoingEmail.Kind
 
 def _wire(outbox_email: OutgoingEmail) -> email.message.EmailMessage:
     """The message as a receiving mail client parses it from the bytes on the wire."""
-    raw = build_message(outbox_email).message().as_bytes(linesep="\r\n")
+    raw = build_message(outbox_email).wire_bytes()
     return email.message_from_bytes(raw, policy=email.policy.default)
 
 
@@ -52,7 +52,7 @@ def test_invite_email_structure_part_by_part(enqueued, kind, method, status):
     assert html.get_content().replace("\r\n", "\n") == outbox_email.body_html
 
     assert calendar.get_content_type() == "text/calendar"
-    raw = build_message(outbox_email).message().as_bytes(linesep="\r\n")
+    raw = build_message(outbox_email).wire_bytes()
     header = f"Content-Type: text/calendar; method={method}; charset=utf-8\r\n".encode()
     assert raw.count(header) == 1
     assert raw.lower().count(b"content-type: text/calendar") == 1
@@ -132,7 +132,7 @@ def test_recipient_name_cannot_inject_headers_or_recipients(enqueued, name):
     assert message["Bcc"] is None
     assert message["Cc"] is None
     assert [address.addr_spec for address in message["To"].addresses] == ["eve@example.org"]
-    raw_headers = build_message(outbox_email).message().as_bytes().split(b"\n\n", 1)[0]
+    raw_headers = build_message(outbox_email).wire_bytes().split(b"\r\n\r\n", 1)[0]
     assert b"\nBcc:" not in raw_headers
 
 
