@@ -394,7 +394,7 @@ def test_reminders_bench_defaults_to_100000_registrants_rounds_of_1_2_4_workers(
     args = reminders.parse_args([])
     quick = reminders.parse_args(["--quick"])
 
-    assert (args.registrants, args.workers, args.concurrency) == (100_000, [1, 2, 4], 2)
+    assert (args.registrants, args.workers, args.concurrency) == (100_000, [1, 2, 4], 4)
     assert (args.round_messages, args.time_limit) == (20_000, 25 * 60)
     assert args.broker_url.endswith("/8")
     assert (quick.registrants, quick.round_messages, quick.time_limit) == (2_000, 2_000, 300)

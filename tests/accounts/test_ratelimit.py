@@ -100,6 +100,9 @@ def test_on_redis_several_limits_count_in_one_round_trip_with_their_windows(sett
         }
     }
     client = caches["default"]._cache.get_client(write=True)
+    # A Redis server that never ran the script answers NOSCRIPT once and it is loaded:
+    # load it first, so that what is counted is the steady state.
+    hit_all([("warm-up", "203.0.113.1", "1/60")])
     commands = []
     send = client.execute_command
 
@@ -117,7 +120,8 @@ def test_on_redis_several_limits_count_in_one_round_trip_with_their_windows(sett
         assert (first, second, third) == ([True, True], [True, False], [False, False])
         assert commands == ["EVALSHA"] * 3
         assert attempts(scope="register-ip", key="203.0.113.9", rate="2/60") == 3
-        email_key, address_key = sorted(client.keys(f"{prefix}:*"))
+        keys = sorted(key for key in client.keys(f"{prefix}:*") if b"warm-up" not in key)
+        email_key, address_key = keys
         assert 60 < client.ttl(email_key) <= 600
         assert 0 < client.ttl(address_key) <= 60
     finally:

@@ -16,6 +16,8 @@ _CONFIG_VARIABLES = (
     "DEBUG",
     "SECRET_KEY",
     "DATABASE_URL",
+    "DATABASE_DISABLE_SERVER_SIDE_CURSORS",
+    "DATABASE_SERVER_SIDE_BINDING",
     "CELERY_BROKER_URL",
     "CELERY_BROKER_FOLDER",
     "CACHE_URL",
@@ -249,3 +251,23 @@ def test_smtp_email_url_sends_outbox_messages_as_written_by_the_wire_module():
         "EMAIL_HOST": "mail.internal",
         "EMAIL_PORT": 2525,
     }
+
+
+@pytest.mark.parametrize(
+    ("environment", "binding"),
+    [
+        ({}, True),
+        ({"DATABASE_DISABLE_SERVER_SIDE_CURSORS": "1"}, False),
+        ({"DATABASE_SERVER_SIDE_BINDING": "0"}, False),
+        ({"DATABASE_DISABLE_SERVER_SIDE_CURSORS": "1", "DATABASE_SERVER_SIDE_BINDING": "1"}, True),
+    ],
+    ids=["direct", "behind pgbouncer", "turned off", "pgbouncer with prepared statements"],
+)
+def test_server_side_binding_follows_the_pgbouncer_setting_unless_told(environment, binding):
+    values = settings_in_child(
+        ["DATABASES"], DATABASE_URL="postgres://kizuna@db.internal:5432/kizuna", **environment
+    )
+
+    options = values["DATABASES"]["default"].get("OPTIONS", {})
+    assert options.get("server_side_binding", False) is binding
+    assert ("prepare_threshold" in options) is binding
