@@ -104,6 +104,22 @@ class OutboxMessage(EmailMultiAlternatives):
     def envelope_recipients(self) -> list[str]:
         return wire.envelope_recipients(self)
 
+    def _create_attachments(self, msg):
+        # The invite.ics attachment (the calendar again, for clients that ignore the
+        # inline part) is made only when the email package builds the message:
+        # notifications.wire writes its own.
+        if not self.calendar_body:
+            return super()._create_attachments(msg)
+        attachments = self.attachments
+        self.attachments = [
+            *attachments,
+            invite_attachment(method=self.calendar_method, body=self.calendar_body),
+        ]
+        try:
+            return super()._create_attachments(msg)
+        finally:
+            self.attachments = attachments
+
     def _create_alternatives(self, msg):
         msg = super()._create_alternatives(msg)
         if self.calendar_body:
@@ -155,8 +171,6 @@ def build_message(email: OutgoingEmail, *, connection=None) -> OutboxMessage:
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
-    if email.calendar_body:
-        message.attach(invite_attachment(method=email.calendar_method, body=email.calendar_body))
     return message
 
 

@@ -50,10 +50,8 @@ def message_bytes(message: OutboxMessage) -> bytes | None:
     html = _html_alternative(message)
     if html is False:
         return None
-    if message.attachments and not (
-        message.calendar_body and len(message.attachments) == 1 and html is not None
-    ):
-        return None
+    if message.attachments:
+        return None  # the invite's attachment is not among them: it is written below
     text = _text_part(message.body, "text/plain")
     if html is None:
         if message.calendar_body:
@@ -160,14 +158,21 @@ def _text_part(text: str, content_type: str, *, method: str = "") -> tuple[list[
         headers = [f"Content-Type: {content_type}; method={method}; charset=utf-8{CRLF}"]
     else:
         headers = [f'Content-Type: {content_type}; charset="utf-8"{CRLF}']
-    encoded = text.encode("utf-8", errors="surrogateescape")
-    if any(len(line) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in encoded.splitlines()):
+    encoded = _with_crlf(text).encode("utf-8", errors="surrogateescape")
+    if max(map(len, encoded.split(b"\r\n"))) > RFC5322_EMAIL_LINE_LENGTH_LIMIT:
         body = utf8_charset_qp.body_encode(text)
         headers.append(f"Content-Transfer-Encoding: quoted-printable{CRLF}")
-        return headers, _NEWLINES.sub(CRLF, body).encode("ascii")
+        return headers, _with_crlf(body).encode("ascii")
     transfer = "7bit" if text.isascii() else "8bit"
     headers.append(f"Content-Transfer-Encoding: {transfer}{CRLF}")
-    return headers, _NEWLINES.sub(CRLF, text).encode("utf-8", errors="surrogateescape")
+    return headers, encoded
+
+
+def _with_crlf(text: str) -> str:
+    """``text`` with every line break (CRLF, CR or LF) as CRLF."""
+    if "\r" in text:
+        return _NEWLINES.sub(CRLF, text)
+    return text.replace("\n", CRLF)  # the usual case, several times faster than the regex
 
 
 def _invite_part(calendar_body: str) -> tuple[list[str], bytes]:

@@ -10,7 +10,6 @@ join link, whose token joins and nothing else; the manage link is in email bodie
 """
 
 import copy
-import re
 
 from django.conf import settings
 from django.urls import reverse
@@ -97,10 +96,14 @@ def link_tokens_mint(emails: list[OutgoingEmail]) -> dict[int, dict[str, str]]:
 
 
 ICAL_FOLD_OCTETS = 74
-# A folded iCalendar line break: CRLF (or LF) followed by one space or tab.
-_ICAL_FOLD = re.compile(r"\r?\n[ \t]")
-# Where one content line ends and the next begins (a line break not followed by a fold).
-_ICAL_LINE_END = re.compile(r"(?<=\n)(?![ \t])")
+
+
+def _ical_unfold(text: str) -> str:
+    """``text`` with every fold (a line break, CRLF or LF, then a space or tab) removed."""
+    for fold in ("\r\n ", "\r\n\t", "\n ", "\n\t"):
+        if fold in text:
+            text = text.replace(fold, "")
+    return text
 
 
 def _calendar_with_token(calendar_body: str, placeholder: str, token: str) -> str:
@@ -108,18 +111,26 @@ def _calendar_with_token(calendar_body: str, placeholder: str, token: str) -> st
 
     Folding may have split the placeholder across lines: each content line holding it
     is unfolded, replaced and refolded as icalendar folds; the other lines stay as built.
+    Written with string methods, not regular expressions: it runs once per message sent.
     """
-    if placeholder not in _ICAL_FOLD.sub("", calendar_body):
-        return calendar_body  # one pass instead of one per line (an invite has ~40)
+    if placeholder not in _ical_unfold(calendar_body):
+        return calendar_body
+    pieces = calendar_body.split("\n")
     lines = []
-    for raw in _ICAL_LINE_END.split(calendar_body):
-        unfolded = _ICAL_FOLD.sub("", raw)
+    start = 0
+    while start < len(pieces):
+        # A content line: one physical line and the continuations (space or tab) after it.
+        end = start + 1
+        while end < len(pieces) and pieces[end][:1] in (" ", "\t"):
+            end += 1
+        raw = "\n".join(pieces[start:end])
+        unfolded = _ical_unfold(raw) if end - start > 1 else raw
         if placeholder in unfolded:
-            content = unfolded.rstrip("\r\n")
-            ending = unfolded[len(content) :]
-            raw = _ical_fold(content.replace(placeholder, token)) + ending
+            content = unfolded.rstrip("\r")
+            raw = _ical_fold(content.replace(placeholder, token)) + unfolded[len(content) :]
         lines.append(raw)
-    return "".join(lines)
+        start = end
+    return "\n".join(lines)
 
 
 def _ical_fold(line: str) -> str:
