@@ -288,7 +288,13 @@ def _outcomes_without_flush_wait():
     tokens (a sent link must work) are committed before this, with the usual flush.
     """
     connection = transaction.get_connection()
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
+    if (
+        connection.vendor != "postgresql"
+        or connection.in_atomic_block
+        # Behind PgBouncer in transaction mode (README "More than one machine") a session
+        # setting would stay on a server connection that other clients get next.
+        or connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS")
+    ):
         yield
         return
     with connection.cursor() as cursor:

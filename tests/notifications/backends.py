@@ -23,3 +23,17 @@ class ScriptedBackend(EmailBackend):
         if type(self).failures:
             raise type(self).failures.pop(0)
         return super().send_messages(messages)
+
+
+class CommitSettingBackend(EmailBackend):
+    """locmem backend noting the database session's ``synchronous_commit`` at each send."""
+
+    seen: list[str] = []
+
+    def send_messages(self, messages) -> int:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            type(self).seen.append(cursor.fetchone()[0])
+        return super().send_messages(messages)

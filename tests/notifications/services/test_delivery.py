@@ -168,7 +168,7 @@ def smtp_server(settings):
     handler = RecordingHandler()
     controller = Controller(handler, hostname="127.0.0.1", port=_free_port())
     controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "notifications.backends.OutboxSMTPBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = controller.port
     settings.EMAIL_USE_TLS = False
@@ -223,7 +223,7 @@ def test_periodic_pass_over_one_smtp_session_with_4xx_and_5xx_refusals(smtp_serv
 
 
 def test_unreachable_smtp_server_is_a_temporary_failure(settings, enqueued):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_BACKEND = "notifications.backends.OutboxSMTPBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = _free_port()
     settings.EMAIL_TIMEOUT = 2
