@@ -328,7 +328,8 @@ def requeue_lean(email_ids: list[int]) -> int:
 
 
 def enqueue_batches(email_ids: list[int]) -> int:
-    """Hand rows to the mail queue as the scan does: ``deliver_email_batch`` tasks of 100."""
+    """Hand rows to the mail queue as the scan does: ``deliver_email_batch`` tasks of
+    ``DELIVERY_BATCH_SIZE`` ids."""
     from config.celery import app
     from notifications.services.outbox import DELIVERY_BATCH_SIZE
 
@@ -413,7 +414,7 @@ def start_worker(*, name: str, env: dict[str, str], concurrency: int, log: Path)
         "prefork",
         "--concurrency",
         str(concurrency),
-        # INFO for the "ready." line (and one line per task of 100 messages).
+        # INFO for the "ready." line (and one line per task of 200 messages).
         "--loglevel",
         "INFO",
         "--without-gossip",
@@ -971,7 +972,7 @@ def main(argv: list[str] | None = None) -> int:
                 each.what = (
                     f"the first {len(email_ids)} reminders again, re-queued lean (status "
                     "queued, rendered false, message emptied, attempts 0) in "
-                    "deliver_email_batch tasks of 100 ids"
+                    "deliver_email_batch tasks of 200 ids"
                 )
             figures.rounds.append(each)
             figures.problems.extend(problems)
