@@ -23,10 +23,10 @@ from email import encoders
 from email.mime.base import MIMEBase
 from email.utils import formataddr
 
+import idna
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.message import SafeMIMEText
-from django.utils.encoding import punycode
 
 from notifications import wire
 from notifications.models import OutgoingEmail
@@ -59,10 +59,19 @@ def header_text(value: str) -> str:
 
 def recipient_address(*, name: str, email: str) -> str:
     """``"Name" <email>`` for the To header; a name can never add a header or an address."""
-    local_part, at, domain = header_text(email).rpartition("@")
-    # An internationalised domain goes over SMTP in its ASCII (punycode) form.
-    address = f"{local_part}{at}{punycode(domain)}" if at and not domain.isascii() else email
-    return formataddr((header_text(name).replace('"', "'"), header_text(address)))
+    return formataddr((header_text(name).replace('"', "'"), smtp_address(email)))
+
+
+def smtp_address(email: str) -> str:
+    """``email`` as it goes over SMTP: one line, and an internationalised domain in its
+    ASCII form by IDNA 2008 (UTS 46). Python's own codec (IDNA 2003, which Django's
+    ``punycode()`` uses) turns straße.de into strasse.de, another domain. A domain IDNA
+    cannot encode raises ``idna.IDNAError`` (a ValueError): the row fails, visibly."""
+    email = header_text(email)
+    local_part, at, domain = email.rpartition("@")
+    if at and not domain.isascii():
+        return f"{local_part}@{idna.encode(domain, uts46=True).decode('ascii')}"
+    return email
 
 
 def message_id(email: OutgoingEmail) -> str:
@@ -76,10 +85,19 @@ def message_id(email: OutgoingEmail) -> str:
 class OutboxMessage(EmailMultiAlternatives):
     """An email whose ``multipart/alternative`` may hold a ``text/calendar`` part."""
 
-    def __init__(self, *args, calendar_method: str = "", calendar_body: str = "", **kwargs):
+    def __init__(
+        self,
+        *args,
+        calendar_method: str = "",
+        calendar_body: str = "",
+        envelope_to: list[str] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.calendar_method = calendar_method
         self.calendar_body = calendar_body
+        # The bare recipient addresses for SMTP, when the builder knows them already.
+        self.envelope_to = envelope_to
 
     def message(self, *args, **kwargs):
         msg = super().message(*args, **kwargs)
@@ -163,6 +181,7 @@ def build_message(email: OutgoingEmail, *, connection=None) -> OutboxMessage:
         body=email.body_text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[recipient_address(name=email.to_name, email=email.to_email)],
+        envelope_to=[smtp_address(email.to_email)],
         reply_to=[settings.ORGANISER_CONTACT_EMAIL],
         headers=headers,
         connection=connection,

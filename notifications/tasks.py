@@ -27,7 +27,8 @@ def deliver_email(email_id: int) -> str:
 
 @shared_task(name="notifications.deliver_email_batch", acks_late=True, ignore_result=True)
 def deliver_email_batch(email_ids: list[int]) -> dict[str, int]:
-    """Send the rows one transaction wrote (up to 100) over one SMTP connection.
+    """Send the rows one transaction wrote (up to ``DELIVERY_BATCH_SIZE``, 200) over one SMTP
+    connection.
 
     Rows already sent, failed, or being sent by another worker or the periodic pass
     are skipped, so a redelivered or repeated task sends nothing twice. A row that

@@ -20,7 +20,7 @@ import functools
 import re
 import secrets
 from email.header import Header
-from email.utils import formatdate, getaddresses, parseaddr
+from email.utils import formatdate, getaddresses, make_msgid, parseaddr
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -31,6 +31,7 @@ from django.core.mail.message import (
     sanitize_address,
     utf8_charset_qp,
 )
+from django.core.mail.utils import DNS_NAME
 
 if TYPE_CHECKING:
     from notifications.mail import OutboxMessage
@@ -44,21 +45,23 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 def message_bytes(message: OutboxMessage) -> bytes | None:
     """``message`` as RFC 5322 bytes with CRLF line ends, or None if it is not one of
-    the outbox's shapes (then use ``message.message().as_bytes(linesep="\\r\\n")``)."""
-    if message.cc or message.bcc or message.encoding not in (None, "utf-8"):
+    the outbox's shapes (then use ``message.message().as_bytes(linesep="\r\n")``)."""
+    encoding = message.encoding or settings.DEFAULT_CHARSET
+    if message.cc or message.bcc or encoding.lower() != "utf-8":
         return None
     html = _html_alternative(message)
     if html is False:
         return None
     if message.attachments:
         return None  # the invite's attachment is not among them: it is written below
-    text = _text_part(message.body, "text/plain")
     if html is None:
         if message.calendar_body:
             return None
-        top_type, top_body = text
+        top_type, top_body = _text_part(message.body, "text/plain")
     else:
-        parts = [text, _text_part(html, "text/html")]
+        # As Django: an empty plain text is left out, not sent as an empty part.
+        parts = [_text_part(message.body, "text/plain")] if message.body else []
+        parts.append(_text_part(html, "text/html"))
         if message.calendar_body:
             parts.append(
                 _text_part(message.calendar_body, "text/calendar", method=message.calendar_method)
@@ -74,27 +77,26 @@ def message_bytes(message: OutboxMessage) -> bytes | None:
 
 def envelope_sender(message: OutboxMessage) -> str:
     """The bare address the SMTP ``MAIL FROM`` names (the From header's address)."""
-    if message.from_email.isascii():
-        return sender_address(message.from_email) or message.from_email
-    return _envelope_address(message.from_email)
+    return sender_address(message.from_email)
 
 
 def envelope_recipients(message: OutboxMessage) -> list[str]:
-    """The bare addresses the SMTP ``RCPT TO`` commands name."""
-    return [_envelope_address(address) for address in message.recipients()]
+    """The bare addresses the SMTP ``RCPT TO`` commands name: those build_message()
+    made, or each recipient parsed and checked as Django's SMTP backend does."""
+    if message.envelope_to is not None:
+        return list(message.envelope_to)
+    return [_checked_address(address) for address in message.recipients()]
 
 
 @functools.lru_cache(maxsize=8)
 def sender_address(from_email: str) -> str:
-    """The bare address of a From value such as ``"JLGC Seminars <seminars@…>"``: parsed
-    once per value (it is a setting), not once per message."""
-    return parseaddr(from_email)[1]
+    """The bare address of a From value such as ``"JLGC Seminars <seminars@…>"``, checked
+    as Django checks it (a malformed setting raises ValueError instead of sending from
+    a wrong address); once per value, since it is a setting."""
+    return _checked_address(from_email)
 
 
-def _envelope_address(address: str) -> str:
-    if address.isascii():
-        return parseaddr(address)[1] or address
-    # A non-ASCII name or an internationalised domain: Django's encoding of the address.
+def _checked_address(address: str) -> str:
     return parseaddr(sanitize_address(address, "utf-8"))[1]
 
 
@@ -111,21 +113,27 @@ def _html_alternative(message: OutboxMessage) -> str | bool | None:
 
 
 def _message_headers(message: OutboxMessage) -> list[str]:
-    """The message's own headers, in the order Django writes them."""
+    """The message's own headers, in the order and with the precedence Django gives them
+    (``EmailMessage.message()``): an extra header may stand in for From, To, Reply-To."""
     extra = message.extra_headers
     names = {name.lower() for name in extra}
     lines = [
         _header("Subject", message.subject),
         _header("From", extra.get("From", message.from_email)),
     ]
-    if message.to:
-        lines.append(_header("To", ", ".join(str(address) for address in message.to)))
-    if message.reply_to:
-        lines.append(_header("Reply-To", ", ".join(str(address) for address in message.reply_to)))
+    for name, addresses in (("To", message.to), ("Reply-To", message.reply_to)):
+        if name in extra:
+            lines.append(_header(name, str(extra[name])))
+        elif addresses:
+            lines.append(_header(name, ", ".join(str(address) for address in addresses)))
     if "date" not in names:
         lines.append(_header("Date", formatdate(localtime=settings.EMAIL_USE_LOCALTIME)))
+    if "message-id" not in names:
+        lines.append(_header("Message-ID", make_msgid(domain=DNS_NAME)))
     lines.extend(
-        _header(name, str(value)) for name, value in extra.items() if name.lower() != "from"
+        _header(name, str(value))
+        for name, value in extra.items()
+        if name.lower() not in {"from", "to", "cc", "reply-to"}
     )
     return lines
 
@@ -197,4 +205,6 @@ def _multipart(subtype: str, parts: list[tuple[list[str], bytes]]) -> tuple[list
         chunks.append(delimiter)
         chunks.append("".join(headers).encode("ascii") + CRLF.encode() + body)
     chunks.append(f"{CRLF}--{boundary}--{CRLF}".encode("ascii"))
-    return [f'Content-Type: multipart/{subtype}; boundary="{boundary}"{CRLF}'], b"".join(chunks)
+    # Folded before the boundary, as the email package folds it (the line would pass 78).
+    header = f'Content-Type: multipart/{subtype};{CRLF} boundary="{boundary}"{CRLF}'
+    return [header], b"".join(chunks)

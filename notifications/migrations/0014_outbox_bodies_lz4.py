@@ -38,4 +38,4 @@ def compress_by_default(apps, schema_editor) -> None:
 class Migration(migrations.Migration):
     dependencies = [("notifications", "0013_lean_outbox_rows")]
 
-    operations = [migrations.RunPython(compress_with_lz4, compress_by_default, elidable=True)]
+    operations = [migrations.RunPython(compress_with_lz4, compress_by_default)]

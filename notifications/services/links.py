@@ -99,11 +99,24 @@ ICAL_FOLD_OCTETS = 74
 
 
 def _ical_unfold(text: str) -> str:
-    """``text`` with every fold (a line break, CRLF or LF, then a space or tab) removed."""
-    for fold in ("\r\n ", "\r\n\t", "\n ", "\n\t"):
-        if fold in text:
-            text = text.replace(fold, "")
-    return text
+    """``text`` with every fold removed: a line break (CRLF or LF) then a space or tab.
+
+    One pass over the lines, so that removing a fold never makes another one (what
+    repeated ``str.replace`` calls could do with a stray CR).
+    """
+    if "\n " not in text and "\n\t" not in text:
+        return text
+    pieces = text.split("\n")
+    continues = [piece[:1] in (" ", "\t") for piece in pieces]
+    parts = []
+    for index, piece in enumerate(pieces):
+        if index + 1 < len(pieces) and continues[index + 1] and piece.endswith("\r"):
+            piece = piece[:-1]  # the CR of this line's own break, part of the next fold
+        if index and continues[index]:
+            parts.append(piece[1:])
+        else:
+            parts.append("\n" + piece if index else piece)
+    return "".join(parts)
 
 
 def _calendar_with_token(calendar_body: str, placeholder: str, token: str) -> str:

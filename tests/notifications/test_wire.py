@@ -98,6 +98,8 @@ ROWS = {
     "quotes and commas in the name": {"to_name": 'Suzuki, "Taro" (JET)'},
     "non-ascii name with a comma": {"to_name": "鈴木, 太郎"},
     "internationalised domain": {"to_email": "taro@例え.jp", "to_name": "Taro"},
+    "a domain that differs between IDNA 2003 and 2008": {"to_email": "hans@straße.de"},
+    "an empty plain text beside html": {"body_text": ""},
 }
 
 
@@ -195,6 +197,8 @@ class RecordingSMTP:
         ("Taro Suzuki", "taro@example.org", "taro@example.org"),
         ("鈴木 太郎", "taro@example.org", "taro@example.org"),
         ("Taro", "taro@例え.jp", "taro@xn--r8jz45g.jp"),
+        # IDNA 2008: Python's own codec would send this to strasse.de.
+        ("Hans", "hans@straße.de", "hans@xn--strae-oqa.de"),
     ],
 )
 def test_smtp_backend_sends_the_written_bytes_to_bare_envelope_addresses(
@@ -225,3 +229,33 @@ def test_smtp_backend_raises_a_refusal_unless_told_to_fail_silently():
     quiet = OutboxSMTPBackend(fail_silently=True)
     quiet.connection = RecordingSMTP(refuse=True)
     assert quiet._send(message) is False
+
+
+def test_a_malformed_sender_setting_fails_instead_of_sending_from_a_wrong_address(settings):
+    settings.DEFAULT_FROM_EMAIL = "Kizuna, London <seminars@jlgc.example>"
+
+    with pytest.raises(ValueError, match="Invalid address"):
+        build_message(_row())
+
+
+def test_an_empty_plain_text_is_left_out_of_the_alternatives():
+    data = message_bytes(build_message(_row(body_text="")))
+
+    parsed = email.message_from_bytes(data, policy=email.policy.default)
+    assert [part.get_content_type() for part in parsed.walk()] == [
+        "multipart/alternative",
+        "text/html",
+    ]
+
+
+def test_every_header_line_of_an_invite_fits_the_recommended_length():
+    data = message_bytes(build_message(_row(**ROWS["invite"])))
+
+    header_lines = [
+        line
+        for block in data.split(b"\r\n\r\n")
+        for line in block.split(b"\r\n")
+        if line.lower().startswith((b"content-", b" boundary", b"mime-"))
+    ]
+    assert header_lines
+    assert max(len(line) for line in header_lines) <= 78
