@@ -133,7 +133,7 @@ else:
         "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
     )
     # Server-side binding sends each query once as a prepared statement and then only its
-    # parameters: about a tenth more registrations per second in a rush (bench/README.md).
+    # parameters: a quarter to a third more registrations per second in a rush (bench/README.md).
     # Prepared statements live in the session, so behind PgBouncer in transaction mode
     # (before 1.21's max_prepared_statements) it must be off: it follows that setting.
     if env.bool(

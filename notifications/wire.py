@@ -45,7 +45,7 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 
 def message_bytes(message: OutboxMessage) -> bytes | None:
     """``message`` as RFC 5322 bytes with CRLF line ends, or None if it is not one of
-    the outbox's shapes (then use ``message.message().as_bytes(linesep="\r\n")``)."""
+    the outbox's shapes (then use ``message.message().as_bytes(linesep="\\r\\n")``)."""
     encoding = message.encoding or settings.DEFAULT_CHARSET
     if message.cc or message.bcc or encoding.lower() != "utf-8":
         return None
