@@ -8,6 +8,7 @@ from webinars.views import (
     my_seminars,
     recording_files,
     recordings,
+    regions,
     registration,
     share,
 )
@@ -24,6 +25,9 @@ urlpatterns = [
     path("series/<slug:slug>/calendar.ics", feeds.series_calendar, name="series_calendar"),
     path("calendar.ics", feeds.all_calendar, name="all_calendar"),
     path("speakers/<slug:slug>/", catalogue.speaker_detail, name="speaker_detail"),
+    path("regions/", regions.region_index, name="region_index"),
+    path("regions/<slug:slug>/", regions.region_detail, name="region_detail"),
+    path("regions/<slug:slug>/calendar.ics", feeds.region_calendar, name="region_calendar"),
 ]
 
 # A registrant's own pages (webinars.views.attendee, .my_seminars): by emailed token or account.

@@ -25,6 +25,7 @@ from tests.factories import (
     UserFactory,
 )
 from tests.utils import sign_in_staff
+from webinars.prefectures import Prefecture
 from webinars.services import registration_token_issue
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +124,11 @@ def pages(db):
     # Content is English here (its Japanese is the content work of this issue); names that
     # are no interface string, so only the interface is measured.
     seminar = SeminarFactory(
-        title="Onsen towns", slug="onsen", language="en", series__name="Kansai Showcase"
+        title="Onsen towns",
+        slug="onsen",
+        language="en",
+        series__name="Kansai Showcase",
+        prefecture=Prefecture.OITA,
     )
     SeminarSpeakerFactory(seminar=seminar, speaker__slug="aiko", speaker__name="Aiko Tanaka")
     past = SeminarFactory(past=True, slug="kyushu", title="Kyushu by rail", series=seminar.series)
@@ -142,6 +147,9 @@ def pages(db):
         "register": reverse("webinars:register", args=["onsen"]),
         "manage": reverse("webinars:registration_manage", args=[token]),
         "privacy": reverse("webinars:privacy"),
+        "regions": reverse("webinars:region_index"),
+        "region": reverse("webinars:region_detail", args=["kyushu"]),
+        "prefecture": reverse("webinars:region_detail", args=["oita"]),
         "login": reverse("account_login"),
         "signup": reverse("account_signup"),
         "password reset": reverse("account_reset_password"),
@@ -161,6 +169,9 @@ PUBLIC = [
     "register",
     "manage",
     "privacy",
+    "regions",
+    "region",
+    "prefecture",
     "login",
     "signup",
     "password reset",

@@ -28,6 +28,7 @@ from webinars.selectors.recordings import (
     MAX_TERM_LENGTH,
     SearchTerm,
     next_seminar_in_series,
+    prefecture_recordings,
     published_recording_of_seminar,
     recording_for_page,
     recording_topics,
@@ -40,6 +41,12 @@ from webinars.selectors.recordings import (
     series_recordings,
     speaker_recordings,
     transcript_matches,
+)
+from webinars.selectors.regions import (
+    place_seminars_past,
+    place_seminars_upcoming,
+    place_speakers,
+    upcoming_counts_by_place,
 )
 from webinars.selectors.registrations import (
     MAX_TOKEN_LENGTH,
@@ -70,6 +77,10 @@ __all__ = [
     "audience_type_allowed",
     "audience_types_offered",
     "next_seminar_in_series",
+    "place_seminars_past",
+    "place_seminars_upcoming",
+    "place_speakers",
+    "prefecture_recordings",
     "published_recording_of_seminar",
     "recording_for_page",
     "recording_topics",
@@ -104,5 +115,6 @@ __all__ = [
     "speaker_seminars_upcoming",
     "topics_in_use",
     "transcript_matches",
+    "upcoming_counts_by_place",
     "visible_seminars",
 ]

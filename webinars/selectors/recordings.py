@@ -293,6 +293,11 @@ def series_recordings(series: Series, *, viewer: Viewer) -> QuerySet[Recording]:
     return _for_cards(recordings_watchable(viewer).filter(seminar__series=series))
 
 
+def prefecture_recordings(prefectures: tuple[str, ...], *, viewer: Viewer) -> QuerySet[Recording]:
+    """Watchable recordings of seminars featuring one of ``prefectures`` (a region's page)."""
+    return _for_cards(recordings_watchable(viewer).filter(seminar__prefecture__in=prefectures))
+
+
 def speaker_recordings(speaker: Speaker, *, viewer: Viewer) -> QuerySet[Recording]:
     spoke = SeminarSpeaker.objects.filter(seminar=OuterRef("seminar"), speaker=speaker)
     return _for_cards(recordings_watchable(viewer).filter(Exists(spoke)))

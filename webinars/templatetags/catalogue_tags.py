@@ -1,6 +1,7 @@
 """Template helpers of the public catalogue: Markdown, times, calendar links, structured data."""
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import quote, urlencode, urlsplit
@@ -8,6 +9,7 @@ from urllib.parse import quote, urlencode, urlsplit
 from django import template
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.urls import reverse
 from django.utils import translation
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -16,6 +18,7 @@ from django.utils.translation import gettext as _
 from webinars import timezones
 from webinars.markdown import render_markdown
 from webinars.models import Seminar, SeminarSpeaker, Speaker
+from webinars.regions import Place, place_for_prefecture
 
 register = template.Library()
 
@@ -141,7 +144,49 @@ def event_structured_data(seminar: Seminar) -> dict[str, object]:
 @register.simple_tag
 def seminar_json_ld(seminar: Seminar) -> SafeString:
     """``<script type="application/ld+json">`` with <, > and & escaped so text cannot end it."""
-    payload = json.dumps(event_structured_data(seminar), cls=DjangoJSONEncoder, ensure_ascii=False)
+    return _json_ld(event_structured_data(seminar))
+
+
+def place_structured_data(place: Place, seminars: Iterable[Seminar]) -> dict[str, object]:
+    """schema.org for a region's or prefecture's page: a tourist destination in Japan, with
+    its upcoming seminars as events (each as on its own page, without its own context)."""
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": ["Place", "TouristDestination"],
+        "name": str(place.name),
+        "url": settings.SITE_URL + reverse("webinars:region_detail", args=[place.slug]),
+        "containedInPlace": (
+            {"@type": "Country", "name": str(_("Japan"))}
+            if place.is_region
+            else {
+                "@type": ["Place", "TouristDestination"],
+                "name": str(place.region.name),
+                "url": settings.SITE_URL
+                + reverse("webinars:region_detail", args=[place.region.slug]),
+            }
+        ),
+        "event": [
+            {key: value for key, value in event.items() if key != "@context"}
+            for event in map(event_structured_data, seminars)
+        ],
+    }
+    return data
+
+
+@register.filter
+def prefecture_page_url(prefecture_code: str) -> str:
+    """``/regions/oita/`` for ``JP-44``: the page of a prefecture, or "" for none."""
+    place = place_for_prefecture(prefecture_code) if prefecture_code else None
+    return reverse("webinars:region_detail", args=[place.slug]) if place else ""
+
+
+@register.simple_tag
+def place_json_ld(place: Place, seminars: Iterable[Seminar]) -> SafeString:
+    return _json_ld(place_structured_data(place, seminars))
+
+
+def _json_ld(data: dict[str, object]) -> SafeString:
+    payload = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
     return format_html(
         '<script type="application/ld+json">{}</script>',
         mark_safe(payload.translate(_JSON_SCRIPT_ESCAPES)),

@@ -9,7 +9,7 @@ import re
 from datetime import timedelta
 
 from django.db.models import Prefetch
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
@@ -19,6 +19,7 @@ from django.views.decorators.http import require_safe
 from webinars import ical
 from webinars.cache import cache_public_page
 from webinars.models import Seminar, SeminarQuerySet, SeminarSpeaker, Series, Topic
+from webinars.regions import place_for_slug
 
 # Feeds keep recent seminars so a subscriber sees what just happened (or was cancelled).
 FEED_HISTORY = timedelta(days=90)
@@ -65,6 +66,18 @@ def _series_calendar_body(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @cache_public_page
+def _region_calendar_body(request: HttpRequest, slug: str) -> HttpResponse:
+    place = place_for_slug(slug)
+    if place is None:
+        raise Http404(_("No region or prefecture found."))
+    seminars = _feed_seminars().filter(prefecture__in=place.prefectures)
+    name = _("JLGC seminars: %(place)s") % {"place": place.name}
+    return _calendar_response(
+        ical.build_calendar(seminars=seminars, name=name, refresh_interval=FEED_REFRESH_INTERVAL)
+    )
+
+
+@cache_public_page
 def _all_calendar_body(request: HttpRequest) -> HttpResponse:
     seminars = _feed_seminars()
     name = _("JLGC seminars")
@@ -98,6 +111,15 @@ def seminar_calendar(request: HttpRequest, slug: str) -> HttpResponse:
 def series_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     """Subscribable feed of one series' recent and upcoming seminars."""
     response = _series_calendar_body(request, slug)
+    response["Content-Disposition"] = f'inline; filename="{slug}.ics"'
+    patch_cache_control(response, public=True, max_age=FEED_MAX_AGE_SECONDS)
+    return response
+
+
+@require_safe
+def region_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    """Subscribable feed of a region's or prefecture's recent and upcoming seminars."""
+    response = _region_calendar_body(request, slug)
     response["Content-Disposition"] = f'inline; filename="{slug}.ics"'
     patch_cache_control(response, public=True, max_age=FEED_MAX_AGE_SECONDS)
     return response

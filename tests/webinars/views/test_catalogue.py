@@ -494,7 +494,7 @@ def test_seminar_page_shows_its_content(client):
     assert f'<a href="{series.get_absolute_url()}">Japan Local Attraction Seminars</a>' in content
     assert "From Fukuoka to Kagoshima." in content
     assert "<h3>Programme</h3>\n<ol>\n<li>Welcome</li>\n<li><strong>Rail passes</strong>" in content
-    assert "<dd>Fukuoka</dd>" in content
+    assert '<dd><a href="/regions/fukuoka/">Fukuoka</a></dd>' in content
     assert "<dd>Japanese</dd>" in content
     assert "<li>Kyushu Tourism Promotion Organisation</li><li>JR Kyushu</li>" in content
     assert "80 seats" in content
