@@ -291,6 +291,15 @@ class Seminar(models.Model):
         help_text=_("Grows on every change attendees' calendars must follow."),
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    # Set by seminar_update() when a published seminar moves: search engines and calendars
+    # are told it was rescheduled (schema.org EventRescheduled, previousStartDate).
+    previous_starts_at = models.DateTimeField(
+        _("previous start"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The start first announced, while the seminar is at another time."),
+    )
     cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True, editable=False)
     cancellation_message = models.TextField(_("cancellation message"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -22,7 +22,9 @@ from webinars.services.recordings import recordings_search_reindex
 CALENDAR_FIELDS = frozenset(Seminar.TIME_FIELDS + Seminar.DELIVERY_FIELDS)
 # Only the publish and cancel services move a seminar through its life; an update that
 # set these would skip their rules (and the calendar sequence).
-LIFECYCLE_FIELDS = frozenset({"status", "sequence", "uid", "published_at", "cancelled_at"})
+LIFECYCLE_FIELDS = frozenset(
+    {"status", "sequence", "uid", "published_at", "cancelled_at", "previous_starts_at"}
+)
 # The archive searches these through the seminar's recording (its PostgreSQL vector).
 SEARCHED_FIELDS = with_language_columns({"title", "summary", "description"})
 
@@ -81,6 +83,11 @@ def _seminar_update(*, seminar: Seminar, **changes: Any) -> Seminar:
     calendar_changed = current.is_published and bool(changed & CALENDAR_FIELDS)
     if calendar_changed:
         current.sequence = F("sequence") + 1
+    if current.is_published and "starts_at" in changed:
+        # Moved after it was announced: keep the start first announced, and forget it
+        # once the seminar is back at that time (then it was never rescheduled).
+        announced = current.previous_starts_at or before["starts_at"]
+        current.previous_starts_at = announced if announced != current.starts_at else None
     current.full_clean(exclude=["sequence"])
     current.save()
     current.refresh_from_db()

@@ -15,9 +15,9 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from webinars import timezones
+from webinars import embeds, timezones
 from webinars.markdown import render_markdown
-from webinars.models import Seminar, SeminarSpeaker, Speaker
+from webinars.models import Recording, RecordingChapter, Seminar, SeminarSpeaker, Speaker
 from webinars.regions import Place, place_for_prefecture
 
 register = template.Library()
@@ -100,9 +100,15 @@ def _absolute(url: str) -> str:
 
 def event_structured_data(seminar: Seminar) -> dict[str, object]:
     """schema.org Event for search engines. The location is the seminar page, never the meeting."""
-    # Not EventRescheduled: ``sequence`` also grows for a new passcode or meeting URL, and
-    # the previous start is not stored, so a move cannot be told apart or described.
-    status = "EventCancelled" if seminar.is_cancelled else "EventScheduled"
+    # Rescheduled only for a move of the start after it was announced (seminar_update
+    # keeps the start it had); a new passcode or meeting URL is no reschedule.
+    rescheduled = seminar.previous_starts_at and seminar.previous_starts_at != seminar.starts_at
+    if seminar.is_cancelled:
+        status = "EventCancelled"
+    elif rescheduled:
+        status = "EventRescheduled"
+    else:
+        status = "EventScheduled"
     locations: list[dict[str, object]] = [{"@type": "VirtualLocation", "url": seminar.public_url}]
     if seminar.venue:
         locations.append({"@type": "Place", "name": seminar.venue, "address": seminar.venue})
@@ -136,6 +142,8 @@ def event_structured_data(seminar: Seminar) -> dict[str, object]:
             for link in seminar.speaker_links.all()
         ],
     }
+    if status == "EventRescheduled":
+        data["previousStartDate"] = seminar.previous_starts_at.astimezone(tz).isoformat()
     if seminar.cover_image:
         data["image"] = [_absolute(seminar.cover_image.url)]
     return data
@@ -171,6 +179,58 @@ def place_structured_data(place: Place, seminars: Iterable[Seminar]) -> dict[str
         ],
     }
     return data
+
+
+def video_structured_data(
+    recording: Recording, chapters: Iterable[RecordingChapter]
+) -> dict[str, object]:
+    """schema.org VideoObject of a recording: its transcript, and its chapters as Clips
+    (``hasPart``) that start the video at their second (``?t=``, as the page's links do)."""
+    seminar = recording.seminar
+    data: dict[str, object] = {
+        "@context": "https://schema.org",
+        "@type": "VideoObject",
+        "name": recording.title,
+        "description": seminar.summary or recording.title,
+        "url": recording.public_url,
+        "inLanguage": seminar.language,
+        "uploadDate": (recording.published_at or recording.created_at).isoformat(),
+        "isAccessibleForFree": recording.access == Recording.Access.PUBLIC,
+    }
+    total = int(recording.duration.total_seconds()) if recording.duration else None
+    if total:
+        data["duration"] = f"PT{total // 3600}H{total % 3600 // 60}M{total % 60}S"
+    if recording.video_provider in ("youtube", "vimeo") and recording.video_id:
+        data["embedUrl"] = embeds.embed_src(
+            provider=recording.video_provider, video_id=recording.video_id
+        )
+    if recording.video_provider == "youtube" and recording.video_id:
+        data["thumbnailUrl"] = [f"https://i.ytimg.com/vi/{recording.video_id}/hqdefault.jpg"]
+    elif seminar.cover_image:
+        data["thumbnailUrl"] = [_absolute(seminar.cover_image.url)]
+    if recording.transcript_text:
+        data["transcript"] = recording.transcript_text
+    chapters = list(chapters)
+    clips = []
+    for index, chapter in enumerate(chapters):
+        end = chapters[index + 1].seconds if index + 1 < len(chapters) else total
+        clip: dict[str, object] = {
+            "@type": "Clip",
+            "name": chapter.title,
+            "startOffset": chapter.seconds,
+            "url": f"{recording.public_url}?t={chapter.seconds}",
+        }
+        if end:
+            clip["endOffset"] = end
+        clips.append(clip)
+    if clips:
+        data["hasPart"] = clips
+    return data
+
+
+@register.simple_tag
+def recording_json_ld(recording: Recording, chapters: Iterable[RecordingChapter]) -> SafeString:
+    return _json_ld(video_structured_data(recording, chapters))
 
 
 @register.filter

@@ -714,6 +714,58 @@ def test_seminar_json_ld_stays_scheduled_after_a_passcode_change(client):
     assert data["eventStatus"] == "https://schema.org/EventScheduled"
 
 
+def test_seminar_json_ld_says_rescheduled_from_the_start_first_announced(client):
+    seminar = _upcoming(timezone="Asia/Tokyo")
+    announced = seminar.starts_at
+    for days in (1, 2):  # moved twice: the start people first saw is the previous one
+        services.seminar_update(
+            seminar=seminar,
+            starts_at=announced + timedelta(days=days),
+            ends_at=seminar.ends_at + timedelta(days=1),
+        )
+
+    data = _json_ld(client.get(seminar.get_absolute_url()))
+
+    assert data["eventStatus"] == "https://schema.org/EventRescheduled"
+    assert data["previousStartDate"] == announced.astimezone(seminar.tzinfo).isoformat()
+    assert data["startDate"] == seminar.starts_at.astimezone(seminar.tzinfo).isoformat()
+
+
+def test_seminar_json_ld_is_scheduled_again_when_moved_back_and_a_draft_never_reschedules(client):
+    seminar = _upcoming()
+    announced, ends = seminar.starts_at, seminar.ends_at
+    later = {"starts_at": announced + timedelta(hours=3), "ends_at": ends + timedelta(hours=3)}
+    services.seminar_update(seminar=seminar, **later)
+    services.seminar_update(seminar=seminar, starts_at=announced, ends_at=ends)
+    draft = _upcoming(status=Seminar.Status.DRAFT)
+    services.seminar_update(
+        seminar=draft,
+        starts_at=draft.starts_at + timedelta(days=1),
+        ends_at=draft.ends_at + timedelta(days=1),
+    )
+
+    data = _json_ld(client.get(seminar.get_absolute_url()))
+    assert data["eventStatus"] == "https://schema.org/EventScheduled"
+    assert "previousStartDate" not in data
+    draft.refresh_from_db()
+    assert draft.previous_starts_at is None
+
+
+def test_a_cancelled_move_is_cancelled_in_json_ld(client):
+    seminar = _upcoming()
+    services.seminar_update(
+        seminar=seminar,
+        starts_at=seminar.starts_at + timedelta(days=1),
+        ends_at=seminar.ends_at + timedelta(days=1),
+    )
+    Seminar.objects.filter(pk=seminar.pk).update(status=Seminar.Status.CANCELLED)
+
+    data = _json_ld(client.get(seminar.get_absolute_url()))
+
+    assert data["eventStatus"] == "https://schema.org/EventCancelled"
+    assert "previousStartDate" not in data
+
+
 def test_hybrid_seminar_json_ld_is_mixed_with_the_venue(client):
     seminar = _upcoming(venue="JLGC, 15 Whitehall", slug="hybrid")
 

@@ -2,6 +2,7 @@
 recordings other pages show: who may watch what, exactly, and what the page says otherwise."""
 
 import html
+import json
 import re
 from datetime import timedelta
 from importlib import import_module
@@ -1438,3 +1439,54 @@ def test_a_type_picked_on_a_form_is_told_what_opens_the_recording(client, media,
     assert "It opens to people whose audience type the organisers have confirmed" in page
     assert "a type chosen on a form is not enough on its own" in page
     assert f"mailto:{settings.ORGANISER_CONTACT_EMAIL}" in page
+
+
+def _video_json_ld(response) -> dict | None:
+    match = re.search(
+        r'<script type="application/ld\+json">(.*?)</script>', response.content.decode(), re.DOTALL
+    )
+    return json.loads(match.group(1)) if match else None
+
+
+def test_a_public_recording_is_a_video_object_with_its_transcript_and_chapters_as_clips(
+    client, full_recording
+):
+    data = _video_json_ld(client.get(full_recording.get_absolute_url()))
+
+    assert data["@context"] == "https://schema.org"
+    assert data["@type"] == "VideoObject"
+    assert data["name"] == full_recording.title
+    assert data["duration"] == "PT1H28M12S"
+    assert data["embedUrl"].startswith("https://www.youtube-nocookie.com/embed/")
+    assert data["thumbnailUrl"] == [
+        f"https://i.ytimg.com/vi/{full_recording.video_id}/hqdefault.jpg"
+    ]
+    assert data["isAccessibleForFree"] is True
+    assert full_recording.transcript_text and data["transcript"] == full_recording.transcript_text
+    url = full_recording.public_url
+    assert data["hasPart"] == [
+        {
+            "@type": "Clip",
+            "name": "Welcome",
+            "startOffset": 0,
+            "url": f"{url}?t=0",
+            "endOffset": 725,
+        },
+        {
+            "@type": "Clip",
+            "name": "Questions",
+            "startOffset": 725,
+            "url": f"{url}?t=725",
+            "endOffset": 5292,
+        },
+    ]
+
+
+def test_a_recording_for_signed_in_people_only_carries_no_video_markup(client, full_recording):
+    Recording.objects.filter(pk=full_recording.pk).update(access=Recording.Access.SIGNED_IN)
+    client.force_login(UserFactory())
+
+    response = client.get(full_recording.get_absolute_url())
+
+    assert response.status_code == 200
+    assert _video_json_ld(response) is None
