@@ -130,6 +130,29 @@ def management_data(prefix: str, *, total: int = 0, initial: int = 0) -> dict[st
 INLINE_PREFIXES = ("chapters", "materials")
 
 
+def material_delete_data(recording: Recording, material) -> dict[str, object]:
+    """What the recording change form posts to delete its one material."""
+    return {
+        **management_data("materials", total=1, initial=1),
+        "materials-0-id": material.pk,
+        "materials-0-recording": recording.pk,
+        "materials-0-position": material.position,
+        "materials-0-title": material.title,
+        "materials-0-DELETE": "on",
+    }
+
+
+def recording_file_url(route: str, recording: Recording) -> str:
+    """The access-checked URL of a recording's ``video``, ``transcript`` or ``material``
+    (the material in ``recording.material``)."""
+    if route == "material":
+        return reverse(
+            "webinars:recording_material",
+            kwargs={"slug": recording.slug, "pk": recording.material.pk},
+        )
+    return reverse(f"webinars:recording_{route}", kwargs={"slug": recording.slug})
+
+
 def recording_form_data(seminar=None, recording: Recording | None = None, **overrides) -> dict:
     """What the recording add/change form posts, with empty inlines unless overridden."""
     data: dict[str, object] = {

@@ -10,9 +10,11 @@ join link, whose token joins and nothing else; the manage link is in email bodie
 """
 
 import copy
+import functools
 
 from django.conf import settings
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.translation import get_language
 
 from notifications.models import OutgoingEmail
 from webinars.models import RegistrationToken
@@ -31,17 +33,25 @@ def registration_links(*, join: bool = True) -> tuple[str, str | None]:
 
     Call inside ``translation.override`` of the reader's language. ``join=False`` gives
     no join URL (None), for emails about a place that does not let one join. Only the
-    join URL may go into a calendar invite.
+    join URL may go into a calendar invite. The URLs are the same for every reader of a
+    language, so they are reversed once per site, URLconf and language, not per email
+    (a fan-out renders thousands).
     """
-    manage_url = settings.SITE_URL + reverse(
-        "webinars:registration_manage", args=[LINK_TOKEN_PLACEHOLDER]
+    manage_url, join_url = _placeholder_links(
+        settings.SITE_URL, settings.ROOT_URLCONF, get_urlconf(), get_script_prefix(), get_language()
     )
-    join_url = None
-    if join:
-        join_url = settings.SITE_URL + reverse(
-            "webinars:registration_join", args=[JOIN_TOKEN_PLACEHOLDER]
-        )
-    return manage_url, join_url
+    return manage_url, join_url if join else None
+
+
+@functools.lru_cache(maxsize=64)
+def _placeholder_links(
+    site_url: str, root_urlconf: str, urlconf: str | None, script_prefix: str, language: str
+) -> tuple[str, str]:
+    # Every argument is something reverse() depends on: the cache never serves stale URLs.
+    return (
+        site_url + reverse("webinars:registration_manage", args=[LINK_TOKEN_PLACEHOLDER]),
+        site_url + reverse("webinars:registration_join", args=[JOIN_TOKEN_PLACEHOLDER]),
+    )
 
 
 def with_link_token(email: OutgoingEmail, *, tokens: dict[str, str] | None = None) -> OutgoingEmail:

@@ -19,7 +19,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import gettext, ngettext
 
 from notifications.mail import header_text
 from notifications.models import OutgoingEmail
@@ -260,8 +260,7 @@ def reminder_render(email: OutgoingEmail, batch: RenderBatch) -> dict[str, objec
         minutes_left = offset
     else:
         minutes_left = max(int((seminar.starts_at - now).total_seconds() // 60), 1)
-    # The same two URLs for every reader of a language: reversed once per batch.
-    manage_url, join_url = batch.once(("links", get_language()), registration_links)
+    manage_url, join_url = registration_links()
     # The confirmation's invite: METHOD:REQUEST at the seminar's current SEQUENCE.
     calendar_method, calendar_body = registration_invite(
         registration=registration,

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.utils import dateformat, timezone, translation
-from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext
 
 from notifications.invites import InviteBook
 from notifications.models import OutgoingEmail, SeminarChangeNotice
@@ -344,8 +344,7 @@ def seminar_changed_render(email: OutgoingEmail, batch: RenderBatch) -> dict[str
     change = seminar_change_compare(seminar=seminar, before=email.snapshot["before"])
     if not change.changed:
         raise NotSent(NOT_SENT_NO_CHANGE)
-    # The same two URLs for every reader of a language: reversed once per batch.
-    manage_url, join_url = batch.once(("links", get_language()), registration_links)
+    manage_url, join_url = registration_links()
     calendar_body = batch.book.invite(
         seminar=seminar,
         method="REQUEST",

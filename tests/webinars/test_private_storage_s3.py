@@ -31,7 +31,16 @@ from tests.factories import (
     SeminarFactory,
     UserFactory,
 )
-from tests.utils import MP4, PDF, VTT, management_data, recording_form_data, stored_files
+from tests.utils import (
+    MP4,
+    PDF,
+    VTT,
+    management_data,
+    material_delete_data,
+    recording_file_url,
+    recording_form_data,
+    stored_files,
+)
 from webinars import services
 from webinars.models import Recording, RecordingMaterial
 from webinars.models.recordings import private_storage
@@ -144,15 +153,6 @@ def file_recording(**fields) -> Recording:
     return recording
 
 
-def url_of(route: str, recording: Recording) -> str:
-    if route == "material":
-        return reverse(
-            "webinars:recording_material",
-            kwargs={"slug": recording.slug, "pk": recording.material.pk},
-        )
-    return reverse(f"webinars:recording_{route}", kwargs={"slug": recording.slug})
-
-
 def test_the_three_private_file_fields_are_switched(bucket):
     assert sorted(f"{field.model.__name__}.{field.name}" for field in private_file_fields()) == [
         "Recording.transcript_file",
@@ -237,7 +237,7 @@ def test_allowed_viewer_is_redirected_to_a_short_lived_link_with_the_files_heade
 ):
     recording = file_recording()
 
-    response = client.get(url_of("material", recording))
+    response = client.get(recording_file_url("material", recording))
 
     assert response.status_code == 302
     assert response["Cache-Control"] == "private, no-store"
@@ -260,7 +260,7 @@ def test_video_link_outlives_the_talk_and_answers_the_players_ranges(client, set
     recording = file_recording(access=Recording.Access.SIGNED_IN)
     client.force_login(UserFactory())
 
-    response = client.get(url_of("video", recording))
+    response = client.get(recording_file_url("video", recording))
 
     assert response.status_code == 302
     assert parse_qs(urlsplit(response["Location"]).query)["X-Amz-Expires"] == [
@@ -279,7 +279,7 @@ def test_denied_viewer_gets_the_same_403_and_no_link(client, s3_endpoint, bucket
         recording=recording, upload=ContentFile(VTT), cues=parse_vtt(VTT.decode())
     )
 
-    response = client.get(url_of(route, recording))
+    response = client.get(recording_file_url(route, recording))
 
     assert response.status_code == 403
     assert response.templates[0].name == "webinars/recording_file_denied.html"
@@ -295,7 +295,7 @@ def test_denied_viewer_gets_the_same_403_and_no_link(client, s3_endpoint, bucket
 def test_unpublished_recordings_files_are_404_with_no_link(client, bucket, route):
     recording = file_recording(published_at=None)
 
-    response = client.get(url_of(route, recording))
+    response = client.get(recording_file_url(route, recording))
 
     assert response.status_code == 404
     assert "Location" not in response
@@ -307,7 +307,7 @@ def test_transcript_is_streamed_by_the_view_for_the_players_track(client, bucket
         recording=recording, upload=ContentFile(VTT), cues=parse_vtt(VTT.decode())
     )
 
-    response = client.get(url_of("transcript", recording))
+    response = client.get(recording_file_url("transcript", recording))
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == VTT
@@ -318,7 +318,7 @@ def test_transcript_is_streamed_by_the_view_for_the_players_track(client, bucket
 def test_head_is_answered_by_the_view_without_a_link(client, bucket):
     recording = file_recording()
 
-    response = client.head(url_of("video", recording))
+    response = client.head(recording_file_url("video", recording))
 
     assert response.status_code == 200
     assert response["Content-Length"] == str(len(MP4))
@@ -330,7 +330,7 @@ def test_accel_redirect_setting_does_not_apply_to_the_object_store(client, setti
     settings.PRIVATE_MEDIA_ACCEL_REDIRECT = "/protected/"
     recording = file_recording()
 
-    response = client.get(url_of("material", recording))
+    response = client.get(recording_file_url("material", recording))
 
     assert response.status_code == 302
     assert "X-Accel-Redirect" not in response
@@ -351,7 +351,7 @@ def test_links_are_signed_for_the_public_endpoint_when_browsers_reach_the_store_
         monkeypatch.setattr(field, "storage", storage)
     recording = file_recording()
 
-    response = client.get(url_of("material", recording))
+    response = client.get(recording_file_url("material", recording))
 
     assert response.status_code == 302
     assert response["Location"].startswith(f"{public}/{bucket}/{PREFIX}/materials/")
@@ -374,14 +374,7 @@ def test_deleting_a_material_deletes_its_object_after_commit(
             recording_form_data(
                 recording=recording,
                 embed_url="https://youtu.be/dQw4w9WgXcQ",
-                **management_data("materials", total=1, initial=1),
-                **{
-                    "materials-0-id": material.pk,
-                    "materials-0-recording": recording.pk,
-                    "materials-0-position": material.position,
-                    "materials-0-title": material.title,
-                    "materials-0-DELETE": "on",
-                },
+                **material_delete_data(recording, material),
             ),
         )
 

@@ -158,7 +158,7 @@ def seminar_json_ld(seminar: Seminar) -> SafeString:
 def place_structured_data(place: Place, seminars: Iterable[Seminar]) -> dict[str, object]:
     """schema.org for a region's or prefecture's page: a tourist destination in Japan, with
     its upcoming seminars as events (each as on its own page, without its own context)."""
-    data: dict[str, object] = {
+    return {
         "@context": "https://schema.org",
         "@type": ["Place", "TouristDestination"],
         "name": str(place.name),
@@ -178,7 +178,6 @@ def place_structured_data(place: Place, seminars: Iterable[Seminar]) -> dict[str
             for event in map(event_structured_data, seminars)
         ],
     }
-    return data
 
 
 def video_structured_data(

@@ -23,6 +23,7 @@ from tests.utils import (
     PDF,
     VTT,
     management_data,
+    material_delete_data,
     messages_of,
     recording_form_data,
     stored_files,
@@ -663,14 +664,7 @@ def test_deleting_a_material_removes_its_file_after_commit(
             recording_form_data(
                 recording=recording,
                 embed_url="https://youtu.be/dQw4w9WgXcQ",
-                **management_data("materials", total=1, initial=1),
-                **{
-                    "materials-0-id": material.pk,
-                    "materials-0-recording": recording.pk,
-                    "materials-0-position": material.position,
-                    "materials-0-title": material.title,
-                    "materials-0-DELETE": "on",
-                },
+                **material_delete_data(recording, material),
             ),
         )
 

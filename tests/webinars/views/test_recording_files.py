@@ -13,7 +13,7 @@ from tests.factories import (
     UserFactory,
     enrol_second_factor,
 )
-from tests.utils import MP4, PDF, VTT
+from tests.utils import MP4, PDF, VTT, recording_file_url
 from webinars.models import Recording, Registration
 from webinars.recording_access import SESSION_GRANTS_KEY
 
@@ -69,15 +69,6 @@ def make_recording(*, access: str = "public", audience_types=(), **fields) -> Re
     return recording
 
 
-def url_of(route: str, recording: Recording) -> str:
-    if route == "material":
-        return reverse(
-            "webinars:recording_material",
-            kwargs={"slug": recording.slug, "pk": recording.material.pk},
-        )
-    return reverse(f"webinars:recording_{route}", kwargs={"slug": recording.slug})
-
-
 def become(client, viewer: str, recording: Recording) -> None:
     """Make ``client`` the given kind of viewer of ``recording``'s seminar."""
     seminar = recording.seminar
@@ -126,7 +117,7 @@ def test_access_matrix(client, chosen_type, route, access, viewer):
     recording = make_recording(access=access, audience_types=[chosen_type])
     become(client, viewer, recording)
 
-    response = client.get(url_of(route, recording))
+    response = client.get(recording_file_url(route, recording))
 
     expected = 200 if viewer in ALLOWED[access] else 403
     assert response.status_code == expected
@@ -143,7 +134,7 @@ def test_unpublished_recordings_files_are_hidden_from_all_but_organisers(client,
     recording = make_recording(unpublished=True)
     become(client, viewer, recording)
 
-    response = client.get(url_of(route, recording))
+    response = client.get(recording_file_url(route, recording))
 
     assert response.status_code == (200 if viewer == "organiser" else 404)
     if viewer == "organiser":
@@ -165,7 +156,7 @@ def test_denied_page_says_why_and_links_to_the_watch_page(
     recording = make_recording(access=reason_access, audience_types=[chosen_type])
     become(client, viewer, recording)
 
-    response = client.get(url_of("video", recording))
+    response = client.get(recording_file_url("video", recording))
 
     page = response.content.decode()
     assert response.status_code == 403
@@ -189,14 +180,14 @@ def test_not_found_cases(client):
     )
     assert status(foreign_material) == 404
     recording.video_file.storage.delete(recording.video_file.name)
-    assert status(url_of("video", recording)) == 404
+    assert status(recording_file_url("video", recording)) == 404
 
 
 def test_only_get_and_head_are_allowed(client):
     recording = make_recording()
 
-    assert client.post(url_of("video", recording)).status_code == 405
-    assert client.head(url_of("material", recording)).status_code == 200
+    assert client.post(recording_file_url("video", recording)).status_code == 405
+    assert client.head(recording_file_url("material", recording)).status_code == 200
 
 
 # --- Headers ---------------------------------------------------------------------
@@ -208,9 +199,9 @@ def test_files_are_attachments_named_as_uploaded_and_nosniff(client):
     recording.material.save()
     become(client, "stranger", recording)
 
-    material = client.get(url_of("material", recording))
-    video = client.get(url_of("video", recording))
-    transcript = client.get(url_of("transcript", recording))
+    material = client.get(recording_file_url("material", recording))
+    video = client.get(recording_file_url("video", recording))
+    transcript = client.get(recording_file_url("transcript", recording))
 
     # A non-ASCII name also gets an ASCII fallback for clients that ignore filename*.
     assert material["Content-Disposition"] == (
@@ -252,7 +243,7 @@ def test_quotes_and_line_breaks_in_names_cannot_break_the_header(client, name, h
     recording.material.original_name = name
     recording.material.save()
 
-    response = client.get(url_of("material", recording))
+    response = client.get(recording_file_url("material", recording))
 
     assert response.status_code == 200
     assert response["Content-Disposition"] == header
@@ -262,7 +253,7 @@ def test_quotes_and_line_breaks_in_names_cannot_break_the_header(client, name, h
 def test_public_recordings_files_may_be_cached_privately(client):
     recording = make_recording(access="public")
 
-    response = client.get(url_of("material", recording))
+    response = client.get(recording_file_url("material", recording))
 
     assert response["Cache-Control"] == "private, max-age=3600"
 
@@ -273,7 +264,7 @@ def test_public_recordings_files_may_be_cached_privately(client):
 def test_whole_video_advertises_ranges(client):
     recording = make_recording()
 
-    response = client.get(url_of("video", recording))
+    response = client.get(recording_file_url("video", recording))
 
     assert response.status_code == 200
     assert response["Accept-Ranges"] == "bytes"
@@ -293,7 +284,7 @@ def test_whole_video_advertises_ranges(client):
 def test_one_range_is_answered_with_206(client, header, first, last):
     recording = make_recording()
 
-    response = client.get(url_of("video", recording), headers={"range": header})
+    response = client.get(recording_file_url("video", recording), headers={"range": header})
 
     assert response.status_code == 206
     assert response["Content-Range"] == f"bytes {first}-{last}/{len(VIDEO)}"
@@ -307,7 +298,7 @@ def test_one_range_is_answered_with_206(client, header, first, last):
 def test_unsatisfiable_range_is_416(client, header):
     recording = make_recording()
 
-    response = client.get(url_of("video", recording), headers={"range": header})
+    response = client.get(recording_file_url("video", recording), headers={"range": header})
 
     assert response.status_code == 416
     assert response["Content-Range"] == f"bytes */{len(VIDEO)}"
@@ -344,7 +335,7 @@ def test_unsatisfiable_range_is_416(client, header):
 def test_several_or_malformed_ranges_get_the_whole_file(client, header):
     recording = make_recording()
 
-    response = client.get(url_of("video", recording), headers={"range": header})
+    response = client.get(recording_file_url("video", recording), headers={"range": header})
 
     assert response.status_code == 200
     assert body(response) == VIDEO
@@ -353,7 +344,7 @@ def test_several_or_malformed_ranges_get_the_whole_file(client, header):
 def test_ranges_are_checked_for_access_too(client, chosen_type):
     recording = make_recording(access="registrants")
 
-    response = client.get(url_of("video", recording), headers={"range": "bytes=0-9"})
+    response = client.get(recording_file_url("video", recording), headers={"range": "bytes=0-9"})
 
     assert response.status_code == 403
 
@@ -361,7 +352,7 @@ def test_ranges_are_checked_for_access_too(client, chosen_type):
 def test_head_gives_the_length_without_the_body(client):
     recording = make_recording()
 
-    response = client.head(url_of("video", recording))
+    response = client.head(recording_file_url("video", recording))
 
     assert response.status_code == 200
     assert response["Content-Length"] == str(len(VIDEO))
@@ -377,7 +368,7 @@ def test_accel_redirect_hands_the_file_to_the_web_server(client, settings, prefi
     recording = make_recording(access="signed_in")
     become(client, "stranger", recording)
 
-    response = client.get(url_of("video", recording), headers={"range": "bytes=0-9"})
+    response = client.get(recording_file_url("video", recording), headers={"range": "bytes=0-9"})
 
     assert response.status_code == 200
     assert response["X-Accel-Redirect"] == f"/protected/{recording.video_file.name}"
@@ -386,7 +377,7 @@ def test_accel_redirect_hands_the_file_to_the_web_server(client, settings, prefi
     assert response["Content-Disposition"] == 'attachment; filename="Kyushu talk.mp4"'
     assert response["X-Content-Type-Options"] == "nosniff"
     assert response["Cache-Control"] == "private, no-store"
-    material = client.get(url_of("material", recording))
+    material = client.get(recording_file_url("material", recording))
     assert material["X-Accel-Redirect"] == f"/protected/{recording.material.file.name}"
 
 
@@ -394,7 +385,7 @@ def test_accel_redirect_still_refuses_the_unauthorised(client, settings):
     settings.PRIVATE_MEDIA_ACCEL_REDIRECT = "/protected/"
     recording = make_recording(access="signed_in")
 
-    response = client.get(url_of("video", recording))
+    response = client.get(recording_file_url("video", recording))
 
     assert response.status_code == 403
     assert "X-Accel-Redirect" not in response
