@@ -378,6 +378,15 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # A repeated registration re-sends the confirmation at most this often.
 CONFIRMATION_RESEND_SECONDS = 10 * 60
+# Following: a guest's confirmation link works this many days; asking again re-sends it
+# at most this often. A published seminar is announced to its followers once this many
+# minutes have passed (time to undo a mistaken publication; seminars published together
+# go in one digest), and nobody gets more than one alert email a day.
+FOLLOW_CONFIRMATION_DAYS = env.int("FOLLOW_CONFIRMATION_DAYS", default=7)
+FOLLOW_CONFIRMATION_RESEND_SECONDS = 10 * 60
+# In development (make run) a minute: publishing a demo seminar shows its alert soon.
+ALERT_DIGEST_DELAY_MINUTES = env.int("ALERT_DIGEST_DELAY_MINUTES", default=1 if DEBUG else 15)
+FOLLOW_RATE_LIMIT_PER_IP = env.str("FOLLOW_RATE_LIMIT_PER_IP", default="20/600")
 # PostgreSQL only: how long a registration waits for the seminar's row lock.
 REGISTRATION_LOCK_TIMEOUT = env.str("REGISTRATION_LOCK_TIMEOUT", default="3s")
 # PostgreSQL only: how long an organiser's edit, or a change notice's fan-out, waits for a
@@ -450,6 +459,12 @@ CELERY_BEAT_SCHEDULE = {
     # (Redis redelivers long countdowns); a missed run is caught up by the next one.
     "dispatch-reminders": {
         "task": "notifications.dispatch_reminders",
+        "schedule": 60,
+        "options": {"expires": 55},
+    },
+    # New seminars to their followers: at most one digest per person per day.
+    "send-seminar-alerts": {
+        "task": "notifications.send_seminar_alerts",
         "schedule": 60,
         "options": {"expires": 55},
     },

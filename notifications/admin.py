@@ -21,6 +21,7 @@ from notifications.models import (
     EmailOptOut,
     OutgoingEmail,
     PeriodicTaskRun,
+    SeminarAlert,
     SeminarChangeNotice,
 )
 from notifications.services import (
@@ -454,3 +455,30 @@ class PeriodicTaskRunAdmin(ReadOnlyAdmin):
     """When beat's periodic tasks last ran: a stale reminder scan means beat is down."""
 
     list_display = ("name", "last_started_at", "last_finished_at")
+
+
+@admin.register(SeminarAlert)
+class SeminarAlertAdmin(admin.ModelAdmin):
+    """Seminars announced to their followers: when, and how many heard (read-only)."""
+
+    list_display = (
+        "seminar",
+        "occasion",
+        "created_at",
+        "expanded_at",
+        "recipient_count",
+        "outcome",
+    )
+    list_filter = ("occasion",)
+    list_select_related = ("seminar",)
+    date_hierarchy = "created_at"
+    readonly_fields = [field.name for field in SeminarAlert._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: SeminarAlert | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: SeminarAlert | None = None) -> bool:
+        return False

@@ -32,6 +32,8 @@ class OutgoingEmail(models.Model):
         SPEAKER_REMINDER = "speaker_reminder", _("Speaker reminder")
         RECORDING_AVAILABLE = "recording_available", _("Recording available")
         REGISTRATION_LINKS = "registration_links", _("Registration links")
+        FOLLOW_CONFIRMATION = "follow_confirmation", _("Follow confirmation")
+        SEMINAR_ALERTS = "seminar_alerts", _("New seminar alerts")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")
@@ -238,3 +240,75 @@ class PeriodicTaskRun(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class SeminarAlert(models.Model):
+    """A seminar announced to its followers: written when it is published (and when its
+    registration opens, if later), in that transaction; the digest run turns it into one
+    :class:`AlertItem` per follower once ``ALERT_DIGEST_DELAY_MINUTES`` have passed."""
+
+    class Occasion(models.TextChoices):
+        PUBLISHED = "published", _("Published")
+        REGISTRATION_OPEN = "registration_open", _("Registration opened")
+
+    seminar = models.ForeignKey(
+        "webinars.Seminar",
+        verbose_name=_("seminar"),
+        on_delete=models.CASCADE,
+        related_name="alerts",
+    )
+    occasion = models.CharField(_("occasion"), max_length=20, choices=Occasion.choices)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expanded_at = models.DateTimeField(_("followers found"), null=True, blank=True)
+    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+    outcome = models.CharField(_("outcome"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("seminar alert")
+        verbose_name_plural = _("seminar alerts")
+        indexes = [models.Index(fields=["expanded_at", "created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["seminar", "occasion"], name="notifications_seminaralert_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seminar} ({self.get_occasion_display()})"
+
+
+class AlertItem(models.Model):
+    """One announced seminar waiting for one person's next digest (at most one a day)."""
+
+    alert = models.ForeignKey(
+        SeminarAlert, verbose_name=_("alert"), on_delete=models.CASCADE, related_name="items"
+    )
+    email = models.EmailField(_("email"), max_length=254)
+    language = models.CharField(_("language"), max_length=5, default="en")
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    digest = models.ForeignKey(
+        OutgoingEmail,
+        verbose_name=_("digest"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    digested_at = models.DateTimeField(_("put in a digest"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("alert item")
+        verbose_name_plural = _("alert items")
+        indexes = [
+            models.Index(fields=["digested_at", "email"]),
+            models.Index(fields=["email"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["alert", "email"], name="notifications_alertitem_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.alert} → {self.email}"

@@ -106,3 +106,22 @@ def send_seminar_change_notices() -> int:
     """Send the "seminar changed" emails whose coalescing window has closed (every minute)."""
     with periodic_task_recorded("send-seminar-change-notices"):
         return services.seminar_change_notices_send()
+
+
+@shared_task(name="notifications.send_seminar_alerts", ignore_result=True)
+def send_seminar_alerts() -> dict[str, int]:
+    """Announce newly published seminars to their followers, in digests (every minute).
+
+    Safe to run twice or at once: alerts and their items are claimed with row locks, and
+    each address's digest of a day has a unique dedupe key.
+    """
+    with periodic_task_recorded("send-seminar-alerts"):
+        run = services.seminar_alerts_run()
+    if run.digests or run.alerts:
+        logger.info(
+            "Seminar alerts: %s alerts found %s followers; %s digests queued",
+            run.alerts,
+            run.items,
+            run.digests,
+        )
+    return {"alerts": run.alerts, "items": run.items, "digests": run.digests}

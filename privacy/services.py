@@ -9,7 +9,10 @@ What is kept, and where:
 - ``notifications.OutgoingEmail`` (address, name, bodies): deleted; and
   ``notifications.EmailOptOut`` (an address that unsubscribed): deleted with the rest,
   since nothing is left to send to;
-- recording views of an account (``user:<id>``) name no one once the account is gone.
+- recording views of an account (``user:<id>``) name no one once the account is gone;
+- ``webinars.Follow`` (what an address follows, in which language and zone) and
+  ``notifications.AlertItem`` (a seminar waiting for its next alert): deleted. A follow
+  never confirmed is deleted once its confirmation link has expired.
 
 Erasing cancels the person's places at seminars still to come first, as a self-cancel
 does (their calendar gets the CANCEL, the seat goes to the waiting list); that last
@@ -30,11 +33,11 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
-from notifications.models import EmailOptOut, OutgoingEmail
+from notifications.models import AlertItem, EmailOptOut, OutgoingEmail
 from privacy.models import Erasure
 from webinars.errors import RegistrationBusy
 from webinars.exports import answer_text
-from webinars.models import Recording, RecordingView, Registration, RegistrationAct
+from webinars.models import Follow, Recording, RecordingView, Registration, RegistrationAct
 from webinars.services import registration_cancel
 from webinars.sources import SOURCE_FIELDS
 
@@ -95,6 +98,23 @@ def person_data_export(
         for view in views.order_by("day", "pk")
     ]
     address = user.email if user is not None else registration.email
+    follows = (
+        Follow.objects.filter(email__in={a.lower() for a in addresses})
+        if user is not None
+        else Follow.objects.of_address(address)
+    )
+    data["follows"] = [
+        {
+            "follows": follow.kind,
+            "what": follow.target_name,
+            "language": follow.language,
+            "time_zone": follow.time_zone,
+            "how": follow.source,
+            "since": _iso(follow.created_at),
+            "confirmed_at": _iso(follow.confirmed_at),
+        }
+        for follow in follows.select_related("topic", "series").order_by("created_at", "pk")
+    ]
     opt_out = EmailOptOut.objects.filter(email__iexact=address).first()
     data["unsubscribed"] = (
         {"at": _iso(opt_out.created_at), "how": opt_out.source} if opt_out else None
@@ -206,6 +226,9 @@ def registration_erase(*, registration: Registration) -> Erasure:
     with transaction.atomic():
         if not Registration.objects.filter(email=address, anonymised_at=None).exists():
             EmailOptOut.objects.filter(email__iexact=address).delete()
+            # Alerts go to the address: with its last registration gone, so do they.
+            Follow.objects.of_address(address).delete()
+            AlertItem.objects.filter(email=address.strip().lower()).delete()
         return _log(Erasure.Route.GUEST, result)
 
 
@@ -308,6 +331,8 @@ def _person_erase(
         result.emails += _emails_delete(_emails_of_person(addresses, []), keep_pending_cancel=True)
         for address in addresses:
             EmailOptOut.objects.filter(email__iexact=address).delete()
+            Follow.objects.of_address(address).delete()
+            AlertItem.objects.filter(email=address.strip().lower()).delete()
         _admin_history_scrub(User, [user.pk] if user else [], addresses=addresses)
         if user is not None:
             RecordingView.objects.filter(viewer_key=f"user:{user.pk}").delete()
@@ -448,6 +473,11 @@ def retention_apply(*, now: datetime | None = None) -> Erasure | None:
                 updated_at=now,
             )
         )
+        # A follow nobody confirmed while its link worked: an address someone typed.
+        Follow.objects.filter(
+            confirmed_at=None,
+            created_at__lt=now - timedelta(days=settings.FOLLOW_CONFIRMATION_DAYS),
+        ).delete()
         if not (result.registrations or result.emails):
             return None
         return _log(Erasure.Route.RETENTION, result)

@@ -15,6 +15,7 @@ from notifications.models import (
 )
 from webinars.models import (
     AudienceQuota,
+    Follow,
     JoinClick,
     Recording,
     RecordingChapter,
@@ -344,3 +345,17 @@ def london(year: int, month: int, day: int, hour: int, minute: int = 0) -> datet
     return datetime(year, month, day, hour, minute, tzinfo=ZoneInfo("Europe/London")).astimezone(
         UTC
     )
+
+
+class FollowFactory(factory.django.DjangoModelFactory):
+    """A confirmed follow of a place (Kyushu unless told), as a guest's confirmed link leaves it."""
+
+    class Meta:
+        model = Follow
+
+    email = factory.Sequence(lambda n: f"follower{n}@example.org")
+    kind = Follow.Kind.PLACE
+    place = "kyushu"
+    language = "en"
+    source = Follow.Source.PAGE
+    confirmed_at = factory.LazyFunction(dj_timezone.now)

@@ -4,6 +4,7 @@ from webinars.views import (
     attendee,
     catalogue,
     feeds,
+    follows,
     insights,
     my_seminars,
     recording_files,
@@ -92,6 +93,15 @@ urlpatterns += [
         attendee.my_registration_join,
         name="my_registration_join",
     ),
+]
+
+# Following places, topics and series, and the alerts it brings (webinars.views.follows).
+urlpatterns += [
+    path("follow/", follows.follow, name="follow"),
+    path("follow/confirm/<str:token>/", follows.follow_confirm, name="follow_confirm"),
+    path("alerts/<str:token>/", follows.alerts_manage, name="alerts_manage"),
+    path("alerts/<str:token>/stop/", follows.alerts_stop, name="alerts_stop"),
+    path("me/follows/", follows.my_follows, name="my_follows"),
 ]
 
 # Registering for a seminar (see webinars.views.registration), and the notice it links to.

@@ -11,10 +11,19 @@ modules behind them.
   sending time; :mod:`.rendering` is what every email shows the same way;
 - one module per kind of notice: :mod:`.registrations`, :mod:`.reminders`,
   :mod:`.seminar_changes`, :mod:`.cancellations`, :mod:`.speakers`,
-  :mod:`.recordings`, :mod:`.announcements`, and :mod:`.unsubscribes` for opting out.
+  :mod:`.recordings`, :mod:`.announcements`, :mod:`.alerts` (new seminars to their
+  followers), and :mod:`.unsubscribes` for opting out.
 """
 
 from notifications.models import OutgoingEmail
+from notifications.services.alerts import (
+    AlertRun,
+    alert_items_withdraw,
+    alerts_pending_summary,
+    follow_confirmation_queue,
+    seminar_alert_record,
+    seminar_alerts_run,
+)
 from notifications.services.announcements import (
     ANNOUNCEMENT_STATUSES,
     DEFAULT_STATUSES,
@@ -103,6 +112,7 @@ __all__ = [
     "LINK_TOKEN_PLACEHOLDER",
     "MAX_RETRY_COUNTDOWN_SECONDS",
     "ONE_CLICK_BODY",
+    "AlertRun",
     "AnnouncementAlreadySent",
     "AnnouncementError",
     "AnnouncementSeminarNotPublished",
@@ -116,6 +126,8 @@ __all__ = [
     "OutgoingEmail",
     "RecipientGroup",
     "ReminderScan",
+    "alert_items_withdraw",
+    "alerts_pending_summary",
     "announcement_check",
     "announcement_recipients",
     "announcement_render",
@@ -131,6 +143,7 @@ __all__ = [
     "emails_deliver_due",
     "emails_render",
     "enqueue_delivery",
+    "follow_confirmation_queue",
     "is_opted_out",
     "lean_email_queue",
     "masked_email",
@@ -141,6 +154,8 @@ __all__ = [
     "registration_links_email_queue",
     "reminders_dispatch",
     "reminders_dispatch_summary",
+    "seminar_alert_record",
+    "seminar_alerts_run",
     "seminar_announceable",
     "seminar_cancelled_emails_queue",
     "seminar_change_notices_run",

@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from notifications.mail import error_text, header_text
 from notifications.models import OutgoingEmail
+from notifications.services.alerts import seminar_alerts_render
 from notifications.services.announcements import announcement_email_render
 from notifications.services.cancellations import seminar_cancelled_render
 from notifications.services.outbox import NotSent, RenderBatch
@@ -39,6 +40,7 @@ RENDERERS: dict[str, Renderer] = {
     OutgoingEmail.Kind.ANNOUNCEMENT: announcement_email_render,
     OutgoingEmail.Kind.RECORDING_AVAILABLE: recording_followup_render,
     OutgoingEmail.Kind.SEMINAR_CANCELLED: seminar_cancelled_render,
+    OutgoingEmail.Kind.SEMINAR_ALERTS: seminar_alerts_render,
 }
 # What a renderer may set on its row.
 RENDERED_FIELDS = (

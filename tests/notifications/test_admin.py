@@ -60,6 +60,7 @@ def test_organisers_may_view_and_change_the_outbox_but_not_add_or_delete():
         "delete_emailoptout",
         "view_seminarchangenotice",
         "view_periodictaskrun",
+        "view_seminaralert",
     }
 
 

@@ -3,18 +3,27 @@ import smtplib
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
+from django.utils import timezone
 from icalendar import Calendar
 
-from notifications.models import OutgoingEmail
+from notifications.models import OutgoingEmail, PeriodicTaskRun
 from notifications.services import emails_deliver_due, registration_email_queue
 from notifications.services.delivery import emails_requeue_stuck
-from notifications.tasks import deliver_due_emails, deliver_email, deliver_email_batch
-from tests.factories import RegistrationFactory
+from notifications.tasks import (
+    deliver_due_emails,
+    deliver_email,
+    deliver_email_batch,
+    send_seminar_alerts,
+)
+from tests.factories import FollowFactory, RegistrationFactory, SeminarFactory
 from tests.utils import OUTBOX_NOW, queued_email, smtp_reply
 from webinars.models import RegistrationToken
+from webinars.prefectures import Prefecture
 from webinars.selectors import registration_by_token
+from webinars.services import seminar_publish
 
 pytestmark = pytest.mark.django_db
 
@@ -398,3 +407,15 @@ def test_each_row_is_marked_sent_before_the_next_message_starts(enqueued, mailou
         [Status.SENT, Status.SENT, Status.SENDING],
     ]
     assert len(mailoutbox) == 3
+
+
+def test_seminar_alerts_run_every_minute_and_record_their_run(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["send-seminar-alerts"]
+    assert (entry["task"], entry["schedule"]) == ("notifications.send_seminar_alerts", 60)
+    FollowFactory(email="ken@example.org", place="kyushu")
+    seminar_publish(seminar=SeminarFactory(draft=True, prefecture=Prefecture.OITA))
+    with time_machine.travel(
+        timezone.now() + timedelta(minutes=settings.ALERT_DIGEST_DELAY_MINUTES + 1)
+    ):
+        assert send_seminar_alerts() == {"alerts": 1, "items": 1, "digests": 1}
+    assert PeriodicTaskRun.objects.get(name="send-seminar-alerts").last_finished_at is not None

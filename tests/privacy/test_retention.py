@@ -11,12 +11,13 @@ from privacy.models import Erasure
 from privacy.services import retention_apply
 from privacy.tasks import apply_retention
 from tests.factories import (
+    FollowFactory,
     OutgoingEmailFactory,
     RegistrationFactory,
     SeminarFactory,
     UserFactory,
 )
-from webinars.models import Registration
+from webinars.models import Follow, Registration
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +101,15 @@ def test_sent_emails_lose_address_and_body_after_90_days_and_keep_their_counts()
     assert again is None  # idempotent
     # An emptied row cannot be sent again.
     assert email_resend(email=old_failed) is False
+
+
+def test_a_follow_never_confirmed_goes_once_its_link_has_expired():
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    with time_machine.travel(now - timedelta(days=8)):
+        stale = FollowFactory(confirmed_at=None)
+        confirmed_long_ago = FollowFactory()
+    with time_machine.travel(now - timedelta(days=6)):
+        fresh = FollowFactory(confirmed_at=None)
+    retention_apply(now=now)
+    assert set(Follow.objects.all()) == {confirmed_long_ago, fresh}
+    assert stale.pk not in set(Follow.objects.values_list("pk", flat=True))

@@ -12,7 +12,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from accounts.models import User
-from notifications.models import EmailOptOut, OutgoingEmail
+from notifications.models import AlertItem, EmailOptOut, OutgoingEmail, SeminarAlert
 from notifications.services import email_deliver
 from privacy.models import Erasure
 from privacy.services import (
@@ -25,6 +25,7 @@ from privacy.services import (
 )
 from tests.factories import (
     AudienceTypeFactory,
+    FollowFactory,
     JoinClickFactory,
     OrganiserFactory,
     OutgoingEmailFactory,
@@ -37,7 +38,7 @@ from tests.factories import (
     enrol_second_factor,
 )
 from webinars.errors import RegistrationBusy
-from webinars.models import Registration
+from webinars.models import Follow, Registration
 from webinars.services import (
     registration_cancel,
     registration_create,
@@ -106,6 +107,11 @@ def person(django_capture_on_commit_callbacks):
         status=OutgoingEmail.Status.SENT, sent_at=timezone.now()
     )
     EmailOptOut.objects.create(email=EMAIL, source="page")
+    # Alerts: "future seminars" above follows everything; Kyushu with their second
+    # address, and a seminar waiting for their next alert.
+    FollowFactory(email=SECOND_EMAIL, place="kyushu", language="ja")
+    alert = SeminarAlert.objects.create(seminar=upcoming, occasion="published")
+    AlertItem.objects.create(alert=alert, email=EMAIL)
     # Their second, verified address, with a guest registration made with it.
     EmailAddress.objects.create(user=user, email=SECOND_EMAIL, verified=True, primary=False)
     RegistrationFactory(seminar=past, email=SECOND_EMAIL, name=NAME, user=None)
@@ -164,6 +170,10 @@ def test_export_holds_every_kind_of_record(person):
         {"recording": "Tottori sand dunes", "day": timezone.localdate().isoformat()}
     ]
     assert data["unsubscribed"]["how"] == "page"
+    assert [(f["follows"], f["what"], f["how"]) for f in data["follows"]] == [
+        ("all", "every new seminar", "registration"),
+        ("place", "Kyushu", "page"),
+    ]
 
 
 def test_guest_export_is_their_registration_only(person):
@@ -190,6 +200,8 @@ def test_deleting_an_account_leaves_no_name_or_address_anywhere(person, mailoutb
     ]
     assert text_columns_holding(NAME, EMAIL, ORGANISATION, ANSWER, "Quellwood") == []
     assert not User.objects.filter(pk=user.pk).exists()
+    assert not Follow.objects.exists()
+    assert not AlertItem.objects.exists()
     waiting.refresh_from_db()
     assert waiting.status == Registration.Status.CONFIRMED  # promoted into the freed seat
     # The counts stay, named by no one.

@@ -32,9 +32,11 @@ from webinars.demo.accounts import (
 )
 from webinars.demo.catalogue import seed_seminars, seed_series, seed_speakers, seed_topics
 from webinars.demo.engagement import Engagement, seed_engagement
+from webinars.demo.follows import seed_follows
 from webinars.demo.recordings import recordings_summary, seed_recordings, slides_pdf
 from webinars.demo.registrations import seed_questions, seed_registrations
-from webinars.models import Recording, Registration, Seminar, Series, Speaker, Topic
+from webinars.models import Follow, Recording, Registration, Seminar, Series, Speaker, Topic
+from webinars.regions import place_for_slug
 
 __all__ = [
     "ORGANISER_EMAIL",
@@ -61,6 +63,7 @@ class DemoResult:
     registrations: list[Registration]
     recordings: dict[str, Recording]
     engagement: Engagement
+    follows: list[Follow]
 
     def headline(self) -> str:
         """One line of counts: what the demo holds."""
@@ -93,7 +96,17 @@ class DemoResult:
             "The demo organiser's password is reset to the one above on every run.",
             *recordings_summary(self.recordings.values(), admin_url=admin_url),
             self.engagement.summary(),
+            self.follows_summary(admin_url),
         ]
+
+    def follows_summary(self, admin_url: str) -> str:
+        places = sorted({str(place_for_slug(follow.place).name) for follow in self.follows})
+        return (
+            f"Alerts: {len(self.follows)} people follow {' and '.join(places)}. Publish the "
+            f'Kyushu draft "Arita and Imari" ({admin_url}webinars/seminar/): '
+            f"{settings.ALERT_DIGEST_DELAY_MINUTES} min later its followers' alert digest "
+            "is in the outbox."
+        )
 
 
 def demo_seed(*, now: datetime) -> DemoResult:
@@ -108,6 +121,7 @@ def demo_seed(*, now: datetime) -> DemoResult:
         registrations = seed_registrations(now=now, seminars=seminars, questions=questions)
         recordings = seed_recordings(now=now, seminars=seminars, organiser=organiser)
         engagement = seed_engagement(now=now, seminars=seminars, recordings=recordings)
+        follows = seed_follows(now=now)
         catalogue_changed()
     return DemoResult(
         now=now,
@@ -119,4 +133,5 @@ def demo_seed(*, now: datetime) -> DemoResult:
         registrations=registrations,
         recordings=recordings,
         engagement=engagement,
+        follows=follows,
     )

@@ -12,6 +12,7 @@ from webinars.models.catalogue import (
     default_reminder_offsets,
     validate_reminder_offsets,
 )
+from webinars.models.follows import Follow, FollowQuerySet
 from webinars.models.recordings import (
     Recording,
     RecordingChapter,
@@ -35,6 +36,8 @@ __all__ = [
     "DEFAULT_REMINDER_OFFSETS_MINUTES",
     "AudienceQuota",
     "ConsentRecord",
+    "Follow",
+    "FollowQuerySet",
     "JoinClick",
     "Recording",
     "RecordingChapter",

@@ -3,6 +3,15 @@
 Import from here: ``from webinars.services import seminar_update``.
 """
 
+from webinars.services.follows import (
+    FollowRequest,
+    follow_confirm,
+    follow_every_seminar_from_registration,
+    follow_every_seminar_withdraw,
+    follow_request,
+    follow_stop,
+    follows_stop_all,
+)
 from webinars.services.recordings import (
     private_file_delete_after_commit,
     recording_consent_record,
@@ -49,10 +58,17 @@ from webinars.services.speakers import seminar_speakers_notify
 
 __all__ = [
     "CALENDAR_FIELDS",
+    "FollowRequest",
     "RegistrationAlreadyCancelled",
     "RegistrationResult",
     "attendance_mark",
     "calendar_token_renew",
+    "follow_confirm",
+    "follow_every_seminar_from_registration",
+    "follow_every_seminar_withdraw",
+    "follow_request",
+    "follow_stop",
+    "follows_stop_all",
     "join_click_record",
     "private_file_delete_after_commit",
     "recording_consent_record",

@@ -39,6 +39,10 @@ from webinars.models import (
     RegistrationToken,
     Seminar,
 )
+from webinars.services.follows import (
+    follow_every_seminar_from_registration,
+    follow_every_seminar_withdraw,
+)
 from webinars.services.seminars import seminar_sequence_raise
 from webinars.sources import SOURCE_FIELD_LENGTHS, clean_source_value
 
@@ -191,7 +195,7 @@ def registration_create(
     """
     email = email.strip().lower()
     try:
-        return _register(
+        result = _register(
             seminar=seminar,
             email=email,
             consent_source=consent_source,
@@ -221,6 +225,10 @@ def registration_create(
         if result is None:
             raise
         return result
+    if result.created and marketing_opt_in:
+        # After the seat lock is released: the follow is the address's, not the seat's.
+        follow_every_seminar_from_registration(registration=result.registration)
+    return result
 
 
 def _duplicate_after_race(*, seminar: Seminar, email: str) -> RegistrationResult | None:
@@ -545,6 +553,11 @@ def registration_update_details(
             consents=changed_consents,
             source=ConsentRecord.Source.MANAGE_PAGE,
         )
+        if ConsentRecord.Consent.NEWS in changed_consents:
+            if marketing_opt_in:
+                follow_every_seminar_from_registration(registration=registration)
+            else:
+                follow_every_seminar_withdraw(email=registration.email)
     return registration
 
 

@@ -40,12 +40,17 @@ def _locked(seminar: Seminar) -> Seminar:
 def seminar_create(*, m2m: dict[str, Any] | None = None, **fields: Any) -> Seminar:
     """Create a seminar (a draft unless ``status`` says otherwise) after full validation."""
     seminar = Seminar(**fields)
-    if seminar.status == Seminar.Status.PUBLISHED and seminar.published_at is None:
+    # Published now (not an earlier publication copied in, as the demo and imports do):
+    # its followers hear of it.
+    announce = seminar.status == Seminar.Status.PUBLISHED and seminar.published_at is None
+    if announce:
         seminar.published_at = timezone.now()
     seminar.full_clean()
     seminar.save()
     for name, values in (m2m or {}).items():
         getattr(seminar, name).set(values)
+    if announce:
+        notices.seminar_alert_record(seminar=seminar)
     catalogue_changed()
     return seminar
 
@@ -156,8 +161,10 @@ def seminar_publish(*, seminar: Seminar) -> Seminar:
     current.status = Seminar.Status.PUBLISHED
     current.published_at = timezone.now()
     current.save(update_fields=["status", "published_at", "updated_at"])
-    # Speakers added while it was a draft get their invite now, in this transaction.
+    # Speakers added while it was a draft get their invite now, in this transaction;
+    # so does the alert to its followers (sent in their next digest).
     seminar_speakers_invite(seminar=current)
+    notices.seminar_alert_record(seminar=current)
     _copy_into(current, seminar)
     catalogue_changed()
     return seminar

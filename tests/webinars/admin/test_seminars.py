@@ -218,7 +218,7 @@ def test_every_kizuna_admin_strips_control_characters_from_searches():
         if admin.site.is_registered(model)
     ]
 
-    assert len(model_admins) == 8
+    assert len(model_admins) == 9
     assert [
         type(model_admin).__name__
         for model_admin in model_admins

@@ -14,6 +14,7 @@ from django.utils import translation
 
 from accounts.models import User
 from notifications.models import OutgoingEmail
+from notifications.services import seminar_alerts_run
 from tests.utils import rendered, rendered_emails, totp_code
 from webinars import services
 from webinars.cache import catalogue_version
@@ -23,6 +24,7 @@ from webinars.demo.dates import AroundUkClockChange, last_sunday
 from webinars.demo.recordings import slides_pdf
 from webinars.markdown import render_markdown
 from webinars.models import (
+    Follow,
     JoinClick,
     Recording,
     RecordingChapter,
@@ -48,6 +50,9 @@ pytestmark = pytest.mark.django_db
 LONDON = ZoneInfo("Europe/London")
 TOKYO = ZoneInfo("Asia/Tokyo")
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+# The demo's four followers of Kyushu and Tohoku, and the one upcoming registrant who
+# ticked "future seminars" (a follow of every seminar).
+FOLLOWS = 5
 # The registrants the demo names one by one; the past seminars' crowds are everyone else.
 NAMED = {spec.email for spec in (*REGISTRATIONS, *RECORDING_REGISTRATIONS)}
 PAST = ["kyushu-by-rail", "local-government-digital-transformation", "ageing-society-japan-uk"]
@@ -128,9 +133,10 @@ def test_seed_demo_twice_creates_nothing_new_and_changes_nothing(_today):
     seed()
 
     assert snapshot() == first
-    assert (Series.objects.count(), Seminar.objects.count()) == (2, 12)
+    assert (Series.objects.count(), Seminar.objects.count()) == (2, 13)
     assert (Speaker.objects.count(), Topic.objects.count()) == (9, 13)
-    assert SeminarSpeaker.objects.count() == 30
+    assert SeminarSpeaker.objects.count() == 31
+    assert Follow.objects.count() == FOLLOWS
     assert (Registration.objects.count(), OutgoingEmail.objects.count()) == (119, 14)
     assert (JoinClick.objects.count(), RecordingView.objects.count()) == (70, 24)
     assert (Recording.objects.count(), RecordingChapter.objects.count()) == (2, 10)
@@ -143,7 +149,7 @@ def test_seed_demo_prints_summary_and_organiser_login():
 
     digital = Recording.objects.get(slug="local-government-digital-transformation")
     assert output.splitlines() == [
-        "Demo data ready: 2 series, 12 seminars (9 upcoming, 3 past), 9 speakers, 13 topics, "
+        "Demo data ready: 2 series, 13 seminars (10 upcoming, 3 past), 9 speakers, 13 topics, "
         "119 registrations.",
         "Organiser login: organiser@example.org / kizuna-demo  "
         "(admin: http://localhost:8000/admin/)",
@@ -161,6 +167,9 @@ def test_seed_demo_prints_summary_and_organiser_login():
         "follow-up emails land in var/outbox/.",
         "Past seminars, for the organisers' insights: 105 registrations from 27 organisations "
         "in 7 countries, 59 attended, 70 join clicks, 24 recording views.",
+        'Alerts: 4 people follow Kyushu and Tohoku. Publish the Kyushu draft "Arita and '
+        'Imari" (http://localhost:8000/admin/webinars/seminar/): 1 min later its '
+        "followers' alert digest is in the outbox.",
     ]
 
 
@@ -189,7 +198,7 @@ def test_seed_demo_creates_both_series_with_their_audiences():
         "other",
     }
     assert jlgc.seminars.count() == 4
-    assert attraction.seminars.count() == 8
+    assert attraction.seminars.count() == 9
 
 
 def test_japanese_evening_seminar_starts_at_1900_tokyo():
@@ -232,19 +241,20 @@ def test_spring_clock_change_pair_is_upcoming_at_1000_london_and_1900_then_1800_
     assert after.starts_at.astimezone(TOKYO).strftime("%H:%M") == "18:00"
 
 
-def test_seed_demo_has_one_draft_one_cancelled_and_the_rest_published():
+def test_seed_demo_has_two_drafts_one_cancelled_and_the_rest_published():
     seed()
 
     statuses = dict(Seminar.objects.values_list("slug", "status"))
     cancelled = Seminar.objects.get(slug="okinawa-island-festivals")
 
     assert statuses.pop("niigata-sake-trails") == Seminar.Status.DRAFT
+    assert statuses.pop("arita-and-imari-porcelain") == Seminar.Status.DRAFT
     assert statuses.pop("okinawa-island-festivals") == Seminar.Status.CANCELLED
     assert set(statuses.values()) == {Seminar.Status.PUBLISHED}
     assert cancelled.cancellation_message.startswith("Our speaker from Okinawa can no longer")
     assert cancelled.cancelled_at == NOW
     assert cancelled.sequence == 1
-    assert Seminar.objects.upcoming().count() == 9
+    assert Seminar.objects.upcoming().count() == 10
     assert Seminar.objects.past().count() == 3
 
 
@@ -267,9 +277,9 @@ def test_seed_demo_seminars_have_delivery_speakers_and_topics():
         "disaster-resilience",
         "tohoku",
     ]
-    assert Seminar.objects.filter(capacity__isnull=True).count() == 5
+    assert Seminar.objects.filter(capacity__isnull=True).count() == 6
     assert Seminar.objects.get(slug="tono-folk-tales-and-farm-stays").capacity == 5
-    assert Seminar.objects.filter(published_at__isnull=True).count() == 1
+    assert Seminar.objects.filter(published_at__isnull=True).count() == 2
 
 
 def test_seed_demo_speakers_are_mostly_jet_participants_with_placements():
@@ -343,7 +353,7 @@ def test_reseeding_on_a_later_day_moves_upcoming_seminars_without_duplicates(_to
     seed()
 
     seminar = Seminar.objects.get(slug="oita-japans-onsen-capital")
-    assert Seminar.objects.count() == 12
+    assert Seminar.objects.count() == 13
     assert seminar.starts_at == datetime(2026, 12, 9, 9, 0, tzinfo=UTC)
     # Moving a published seminar must reach attendees' calendars.
     assert seminar.sequence == 1
@@ -368,7 +378,7 @@ def test_seed_demo_refuses_without_debug_unless_forced(settings):
     assert Seminar.objects.count() == 0
 
     seed("--force")
-    assert Seminar.objects.count() == 12
+    assert Seminar.objects.count() == 13
 
 
 def test_last_sunday_gives_uk_clock_change_days():
@@ -1104,3 +1114,26 @@ def test_reseeding_an_older_demo_fills_in_its_japanese_then_changes_nothing(_tod
     assert kyushu.title_ja == "鉄道で巡る九州：英国からの旅行者向けモデルコース"
     assert "別府温泉" in kyushu.description_ja
     assert Speaker.objects.get(slug="naoki-takahashi").language == "ja"
+
+
+def test_publishing_the_kyushu_draft_sends_its_followers_one_digest(_today, settings):
+    settings.ALERT_DIGEST_DELAY_MINUTES = 1
+    seed()
+    services.seminar_publish(seminar=Seminar.objects.get(slug="arita-and-imari-porcelain"))
+    _today.shift(2 * 60)
+
+    assert seminar_alerts_run().digests == 3
+    digests = OutgoingEmail.objects.filter(kind=OutgoingEmail.Kind.SEMINAR_ALERTS)
+    by_address = {email.to_email: rendered(email) for email in digests}
+    # The two Kyushu followers, and Olivia, who ticked "future seminars"; not Tohoku's.
+    assert set(by_address) == {
+        "amelia.hughes@southbank-tours.example",
+        "kenji.mori@nihon-travel.example",
+        "olivia.bennett@kestrel-crane.example",
+    }
+    english = by_address["amelia.hughes@southbank-tours.example"]
+    assert english.subject == "New seminar: Arita and Imari: four centuries of porcelain in Saga"
+    assert "Because you follow: Kyushu" in english.body_text
+    japanese = by_address["kenji.mori@nihon-travel.example"]
+    assert japanese.subject == "新しいセミナー：有田と伊万里：佐賀の磁器400年"
+    assert "フォロー中：九州" in japanese.body_text

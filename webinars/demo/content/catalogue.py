@@ -975,4 +975,31 @@ SEMINARS: tuple[DemoSeminar, ...] = (
         language="ja",
         prefecture=Prefecture.AOMORI,
     ),
+    DemoSeminar(
+        slug="arita-and-imari-porcelain",
+        series_slug=LOCAL_ATTRACTION,
+        title="Arita and Imari: four centuries of porcelain in Saga",
+        title_ja="有田と伊万里：佐賀の磁器400年",
+        summary="Kilns, potters' towns and the spring ceramics fair, for small-group itineraries.",
+        summary_ja="窯元、焼き物の町、春の陶器市。少人数ツアー向けにご紹介します。",
+        description=(
+            "*Draft: to be published once Saga Prefecture confirms its speaker.*\n\n"
+            "Japan's first porcelain was fired in Arita in 1616. This seminar will show "
+            "kiln visits, painting workshops and the Arita Ceramics Fair, and how to "
+            "combine them with Fukuoka and Nagasaki in a week in Kyushu.\n"
+        ),
+        description_ja=(
+            "*下書き：佐賀県の登壇者が決まり次第公開します。*\n\n"
+            "日本で初めて磁器が焼かれたのは1616年の有田です。本セミナーでは、窯元見学、"
+            "絵付け体験、有田陶器市をご紹介し、福岡・長崎と組み合わせた九州1週間の"
+            "旅程もご提案します。\n"
+        ),
+        schedule=DaysFromToday(75, time(9, 0)),
+        duration_minutes=60,
+        speakers=(("hannah-whitfield", MODERATOR),),
+        topic_slugs=("kyushu",),
+        meeting_id="84123456013",
+        prefecture=Prefecture.SAGA,
+        status=Seminar.Status.DRAFT,
+    ),
 )
