@@ -386,6 +386,21 @@ FOLLOW_CONFIRMATION_DAYS = env.int("FOLLOW_CONFIRMATION_DAYS", default=7)
 FOLLOW_CONFIRMATION_RESEND_SECONDS = 10 * 60
 # In development (make run) a minute: publishing a demo seminar shows its alert soon.
 ALERT_DIGEST_DELAY_MINUTES = env.int("ALERT_DIGEST_DELAY_MINUTES", default=1 if DEBUG else 15)
+# Certificates of attendance: live attendance (imported), or this much of the recording
+# watched as the watch page reports it. The PDF embeds a subset of this font (IPAex
+# Gothic, IPA Font License, shipped in the repository): Japanese names and titles print
+# on any machine.
+CERTIFICATE_MIN_WATCH_PERCENT = env.int("CERTIFICATE_MIN_WATCH_PERCENT", default=75)
+CERTIFICATE_FONT_PATH = env.str(
+    "CERTIFICATE_FONT_PATH", default=str(BASE_DIR / "webinars" / "fonts" / "ipaexg.ttf")
+)
+# Who signs the certificates, in each language.
+CERTIFICATE_ISSUER = env.str(
+    "CERTIFICATE_ISSUER", default="Japan Local Government Centre (CLAIR London)"
+)
+CERTIFICATE_ISSUER_JA = env.str(
+    "CERTIFICATE_ISSUER_JA", default="一般財団法人自治体国際化協会ロンドン事務所"
+)
 FOLLOW_RATE_LIMIT_PER_IP = env.str("FOLLOW_RATE_LIMIT_PER_IP", default="20/600")
 # PostgreSQL only: how long a registration waits for the seminar's row lock.
 REGISTRATION_LOCK_TIMEOUT = env.str("REGISTRATION_LOCK_TIMEOUT", default="3s")
@@ -532,5 +547,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    # fontTools reports every glyph subset of a certificate at INFO.
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -10,6 +10,9 @@ What is kept, and where:
   ``notifications.EmailOptOut`` (an address that unsubscribed): deleted with the rest,
   since nothing is left to send to;
 - recording views of an account (``user:<id>``) name no one once the account is gone;
+- ``webinars.Certificate`` (the name printed on a certificate of attendance) and
+  ``webinars.RecordingProgress`` (how much of a recording a registrant watched): deleted
+  with the registration's anonymisation;
 - ``webinars.Follow`` (what an address follows, in which language and zone) and
   ``notifications.AlertItem`` (a seminar waiting for its next alert): deleted. A follow
   never confirmed is deleted once its confirmation link has expired.
@@ -37,7 +40,15 @@ from notifications.models import AlertItem, EmailOptOut, OutgoingEmail
 from privacy.models import Erasure
 from webinars.errors import RegistrationBusy
 from webinars.exports import answer_text
-from webinars.models import Follow, Recording, RecordingView, Registration, RegistrationAct
+from webinars.models import (
+    Certificate,
+    Follow,
+    Recording,
+    RecordingProgress,
+    RecordingView,
+    Registration,
+    RegistrationAct,
+)
 from webinars.services import registration_cancel
 from webinars.sources import SOURCE_FIELDS
 
@@ -126,7 +137,9 @@ def person_data_export(
 def _with_details(registrations: QuerySet[Registration]) -> QuerySet[Registration]:
     return (
         registrations.select_related("seminar", "audience_type")
-        .prefetch_related("seminar__questions", "join_clicks", "consent_records")
+        .prefetch_related(
+            "seminar__questions", "join_clicks", "consent_records", "recording_progress"
+        )
         .order_by("created_at", "pk")
     )
 
@@ -198,6 +211,21 @@ def _registration(registration: Registration) -> dict[str, Any]:
         ],
         "attended": registration.attended,
         "join_clicks": [_iso(click.clicked_at) for click in registration.join_clicks.all()],
+        "recording_watched_percent": max(
+            (progress.percent for progress in registration.recording_progress.all()), default=0
+        ),
+        "certificate": _certificate(registration),
+    }
+
+
+def _certificate(registration: Registration) -> dict[str, Any] | None:
+    certificate = Certificate.objects.filter(registration=registration).first()
+    if certificate is None:
+        return None
+    return {
+        "code": certificate.code_display,
+        "name": certificate.name,
+        "issued_at": _iso(certificate.issued_at),
     }
 
 
@@ -383,6 +411,9 @@ def _erase_registrations(
             _admin_history_scrub(Registration, [registration.pk])
             # An organiser's note may name the person ("Phoned by Aiko's assistant").
             RegistrationAct.objects.filter(registration=registration).update(note="")
+            # A certificate names them: its code verifies nothing once they are erased.
+            Certificate.objects.filter(registration=registration).delete()
+            RecordingProgress.objects.filter(registration=registration).delete()
         result.registrations += 1
 
 

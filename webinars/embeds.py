@@ -97,7 +97,9 @@ def embed_src(*, provider: str, video_id: str, start_seconds: int = 0) -> str:
     if provider == "youtube":
         if not _YOUTUBE_ID.fullmatch(video_id):
             raise ValueError(f"Not a YouTube video id: {video_id!r}")
-        query = "rel=0" + (f"&start={start}&autoplay=1" if start else "")
+        # enablejsapi: the watch page listens for the player's time (postMessage only, no
+        # script of YouTube's) to record how much a registrant watched.
+        query = "rel=0&enablejsapi=1" + (f"&start={start}&autoplay=1" if start else "")
         return f"https://www.youtube-nocookie.com/embed/{video_id}?{query}"
     if provider == "vimeo":
         number, _sep, unlisted_hash = video_id.partition(":")

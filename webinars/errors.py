@@ -56,3 +56,12 @@ class RecordingError(Exception):
 
 class RecordingNotPublishable(RecordingError):
     pass
+
+
+class CertificateNotAvailable(Exception):
+    """No certificate (yet): not attended live, not enough of the recording watched, or
+    the seminar has not taken place. ``standing`` says which, for the page that explains."""
+
+    def __init__(self, standing: object) -> None:
+        super().__init__("certificate not available")
+        self.standing = standing

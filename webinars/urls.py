@@ -3,6 +3,7 @@ from django.urls import path
 from webinars.views import (
     attendee,
     catalogue,
+    certificates,
     feeds,
     follows,
     insights,
@@ -95,6 +96,26 @@ urlpatterns += [
     ),
 ]
 
+# Certificates of attendance and presentation, and their public check.
+urlpatterns += [
+    path(
+        "r/<str:token>/certificate.pdf",
+        certificates.registration_certificate,
+        name="registration_certificate",
+    ),
+    path(
+        "me/registrations/<int:pk>/certificate.pdf",
+        certificates.my_registration_certificate,
+        name="my_registration_certificate",
+    ),
+    path(
+        "me/speaking/<int:pk>/certificate.pdf",
+        certificates.my_speaker_certificate,
+        name="my_speaker_certificate",
+    ),
+    path("certificates/<str:code>/", certificates.certificate_verify, name="certificate_verify"),
+]
+
 # Following places, topics and series, and the alerts it brings (webinars.views.follows).
 urlpatterns += [
     path("follow/", follows.follow, name="follow"),
@@ -119,6 +140,11 @@ urlpatterns += [
 urlpatterns += [
     path("recordings/", recordings.recording_list, name="recording_list"),
     path("recordings/<slug:slug>/", recordings.recording_detail, name="recording_detail"),
+    path(
+        "recordings/<slug:slug>/progress/",
+        recordings.recording_progress,
+        name="recording_progress",
+    ),
     path(
         "recordings/<slug:slug>/transcript.vtt",
         recording_files.recording_transcript,

@@ -118,14 +118,24 @@ def test_javascript_url_with_a_colon_is_rejected_not_a_crash():
 @pytest.mark.parametrize(
     ("provider", "video_id", "start", "src"),
     [
-        ("youtube", YOUTUBE_ID, 0, f"https://www.youtube-nocookie.com/embed/{YOUTUBE_ID}?rel=0"),
+        (
+            "youtube",
+            YOUTUBE_ID,
+            0,
+            f"https://www.youtube-nocookie.com/embed/{YOUTUBE_ID}?rel=0&enablejsapi=1",
+        ),
         (
             "youtube",
             YOUTUBE_ID,
             750,
-            f"https://www.youtube-nocookie.com/embed/{YOUTUBE_ID}?rel=0&start=750&autoplay=1",
+            f"https://www.youtube-nocookie.com/embed/{YOUTUBE_ID}?rel=0&enablejsapi=1&start=750&autoplay=1",
         ),
-        ("youtube", YOUTUBE_ID, -5, f"https://www.youtube-nocookie.com/embed/{YOUTUBE_ID}?rel=0"),
+        (
+            "youtube",
+            YOUTUBE_ID,
+            -5,
+            f"https://www.youtube-nocookie.com/embed/{YOUTUBE_ID}?rel=0&enablejsapi=1",
+        ),
         ("vimeo", "76979871", 0, "https://player.vimeo.com/video/76979871?dnt=1"),
         (
             "vimeo",

@@ -27,6 +27,7 @@ from webinars.models import (
     Speaker,
     Topic,
 )
+from webinars.selectors import speaker_certificate_allowed
 from webinars.services import (
     recordings_search_reindex,
 )
@@ -35,13 +36,28 @@ from webinars.services import (
 class SeminarSpeakerInline(admin.TabularInline):
     model = SeminarSpeaker
     formfield_overrides = URL_FIELDS_ASSUME_HTTPS
-    fields = ["speaker", "role", "position", "join_url"]
+    fields = ["speaker", "role", "position", "join_url", "presentation_certificate"]
+    # Not "certificate": that name is the link's reverse relation to its Certificate.
+    readonly_fields = ["presentation_certificate"]
     autocomplete_fields = ["speaker"]
     ordering = ["position", "pk"]
     extra = 0
 
+    @admin.display(description=_("certificate of presentation"))
+    def presentation_certificate(self, link: SeminarSpeaker) -> str:
+        """Links to the speaker's certificate (English, Japanese) once the seminar is over."""
+        if not link.pk or not speaker_certificate_allowed(link):
+            return "—"
+        url = reverse("admin:webinars_seminar_speaker_certificate", args=[link.seminar_id, link.pk])
+        return format_html(
+            '<a href="{}?language=en">PDF (English)</a> · <a href="{}?language=ja">{}</a>',
+            url,
+            url,
+            "PDF (日本語)",
+        )
+
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("speaker")
+        return super().get_queryset(request).select_related("speaker", "seminar")
 
 
 class SpeakerSeminarInline(admin.TabularInline):

@@ -11,9 +11,11 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone as dj_timezone
 from django.utils.html import format_html, format_html_join
@@ -23,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.admin import ControlCharacterFreeSearchMixin
 from accounts.validators import available_time_zones
+from webinars import selectors
 from webinars.admin.catalogue import SeminarSpeakerInline
 from webinars.admin.mixins import (
     URL_FIELDS_ASSUME_HTTPS,
@@ -39,6 +42,7 @@ from webinars.admin.registrations import (
     registration_count,
 )
 from webinars.admin.seminar_actions import SeminarActionsAdminMixin
+from webinars.certificates import pdf_response
 from webinars.content_languages import BothLanguagesAdmin, both
 from webinars.errors import SeminarBusy
 from webinars.forms.catalogue import (
@@ -52,6 +56,7 @@ from webinars.models import (
     Speaker,
 )
 from webinars.services import (
+    certificate_issue_for_speaker,
     recordings_search_reindex,
     seminar_create,
     seminar_speakers_notify,
@@ -349,12 +354,31 @@ class SeminarAdmin(
                 name="{}_{}_registrants_csv".format(*info),
             ),
             path(
+                "<path:object_id>/speakers/<int:link_id>/certificate.pdf",
+                self.admin_site.admin_view(self.speaker_certificate_view),
+                name="{}_{}_speaker_certificate".format(*info),
+            ),
+            path(
                 "<path:object_id>/import-attendance/",
                 self.admin_site.admin_view(self.import_attendance_view),
                 name="{}_{}_import_attendance".format(*info),
             ),
             *super().get_urls(),
         ]
+
+    def speaker_certificate_view(
+        self, request: HttpRequest, object_id: str, link_id: int
+    ) -> HttpResponse:
+        """A speaker's certificate of presentation, for the organiser to pass on."""
+        seminar = self.get_object(request, unquote(object_id))
+        if seminar is None or not self.has_view_permission(request, seminar):
+            raise PermissionDenied
+        link = seminar.speaker_links.select_related("speaker").filter(pk=link_id).first()
+        if link is None or not selectors.speaker_certificate_allowed(link):
+            raise Http404(gettext("No certificate: the seminar has not taken place."))
+        certificate = certificate_issue_for_speaker(link=link)
+        language = request.GET.get("language") or link.speaker.language or "en"
+        return pdf_response(certificate, language="ja" if language == "ja" else "en")
 
     # --- Saving through the services ------------------------------------------
 

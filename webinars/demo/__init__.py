@@ -24,10 +24,12 @@ from django.urls import reverse
 from accounts.models import User
 from webinars.cache import catalogue_changed
 from webinars.demo.accounts import (
+    ATTENDEE_EMAIL,
     ORGANISER_EMAIL,
     ORGANISER_PASSWORD,
     ORGANISER_TOTP_SECRET,
     DemoSetupError,
+    seed_attendee,
     seed_organiser,
 )
 from webinars.demo.catalogue import seed_seminars, seed_series, seed_speakers, seed_topics
@@ -97,6 +99,9 @@ class DemoResult:
             *recordings_summary(self.recordings.values(), admin_url=admin_url),
             self.engagement.summary(),
             self.follows_summary(admin_url),
+            f"Attendee login: {ATTENDEE_EMAIL} / {ORGANISER_PASSWORD}: she attended Kyushu by "
+            f"rail, and {settings.SITE_URL}{reverse('webinars:my_seminars')} offers her "
+            "certificate of attendance, which verifies at the address printed on it.",
         ]
 
     def follows_summary(self, admin_url: str) -> str:
@@ -122,6 +127,7 @@ def demo_seed(*, now: datetime) -> DemoResult:
         recordings = seed_recordings(now=now, seminars=seminars, organiser=organiser)
         engagement = seed_engagement(now=now, seminars=seminars, recordings=recordings)
         follows = seed_follows(now=now)
+        seed_attendee()
         catalogue_changed()
     return DemoResult(
         now=now,

@@ -1,4 +1,5 @@
-"""The demo organiser: a staff user in the Organisers group, with a login that always works."""
+"""The demo accounts: the organiser (staff, in the Organisers group) and one attendee, each
+with a login that always works."""
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -18,6 +19,12 @@ ORGANISERS_GROUP = "Organisers"
 # app secret is printed by seed_demo so a newcomer can add it to their app; being
 # public, it is set only with DEBUG on and removed wherever DEBUG is off.
 ORGANISER_TOTP_SECRET = "KIZUNADEMOTOTPSECRETFORLOCALONLY"
+
+
+# An attendee who came to "Kyushu by rail" (attended live, in content.registrations):
+# signed in, /me/ offers her certificate of attendance.
+ATTENDEE_EMAIL = "olivia.bennett@kestrel-crane.example"
+ATTENDEE_NAME = "Olivia Bennett"
 
 
 class DemoSetupError(Exception):
@@ -81,3 +88,22 @@ def seed_organiser_second_factor(organiser: User) -> None:
     if totp is not None:
         totp.delete()
     TOTP.activate(organiser, ORGANISER_TOTP_SECRET)
+
+
+def seed_attendee() -> User:
+    """The demo attendee's account (the same password as the organiser's), not staff."""
+    attendee = User.objects.filter(email__iexact=ATTENDEE_EMAIL).first()
+    if attendee is None:
+        attendee = User.objects.create_user(
+            email=ATTENDEE_EMAIL, password=ORGANISER_PASSWORD, full_name=ATTENDEE_NAME
+        )
+    elif not (attendee.is_active and attendee.check_password(ORGANISER_PASSWORD)):
+        attendee.is_active = True
+        attendee.set_password(ORGANISER_PASSWORD)
+        attendee.save()
+    upsert(
+        EmailAddress,
+        lookup={"user": attendee, "email": attendee.email},
+        values={"verified": True, "primary": True},
+    )
+    return attendee

@@ -12,11 +12,13 @@ from webinars.models.catalogue import (
     default_reminder_offsets,
     validate_reminder_offsets,
 )
+from webinars.models.certificates import Certificate
 from webinars.models.follows import Follow, FollowQuerySet
 from webinars.models.recordings import (
     Recording,
     RecordingChapter,
     RecordingMaterial,
+    RecordingProgress,
     RecordingQuerySet,
     RecordingView,
     TranscriptCue,
@@ -35,6 +37,7 @@ from webinars.models.registrations import (
 __all__ = [
     "DEFAULT_REMINDER_OFFSETS_MINUTES",
     "AudienceQuota",
+    "Certificate",
     "ConsentRecord",
     "Follow",
     "FollowQuerySet",
@@ -42,6 +45,7 @@ __all__ = [
     "Recording",
     "RecordingChapter",
     "RecordingMaterial",
+    "RecordingProgress",
     "RecordingQuerySet",
     "RecordingView",
     "Registration",

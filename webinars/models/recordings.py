@@ -324,3 +324,39 @@ class RecordingView(models.Model):
 
     def __str__(self) -> str:
         return f"{self.recording_id} {self.day}"
+
+
+class RecordingProgress(models.Model):
+    """How much of a recording one registrant has watched, from what the watch page reports.
+
+    The recording is cut into ``WATCH_SEGMENT_SECONDS`` segments; the page reports each
+    segment it played through (not one it skipped to), and the stored set only grows, so
+    watching the same minutes twice or reporting them again counts once. ``percent`` is
+    what a certificate of attendance reads (``CERTIFICATE_MIN_WATCH_PERCENT``).
+    """
+
+    recording = models.ForeignKey(
+        Recording, on_delete=models.CASCADE, related_name="progress", verbose_name=_("recording")
+    )
+    registration = models.ForeignKey(
+        "webinars.Registration",
+        on_delete=models.CASCADE,
+        related_name="recording_progress",
+        verbose_name=_("registration"),
+    )
+    # Segment numbers watched, as a bit string in hex (bit n: segment n).
+    segments = models.TextField(_("segments watched"), blank=True, editable=False)
+    percent = models.PositiveSmallIntegerField(_("watched (%)"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("recording progress")
+        verbose_name_plural = _("recording progress")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recording", "registration"], name="webinars_recordingprogress_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.recording_id} {self.registration_id} {self.percent}%"

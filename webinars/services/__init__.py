@@ -3,6 +3,7 @@
 Import from here: ``from webinars.services import seminar_update``.
 """
 
+from webinars.services.certificates import certificate_issue, certificate_issue_for_speaker
 from webinars.services.follows import (
     FollowRequest,
     follow_confirm,
@@ -15,6 +16,7 @@ from webinars.services.follows import (
 from webinars.services.recordings import (
     private_file_delete_after_commit,
     recording_consent_record,
+    recording_progress_record,
     recording_publish,
     recording_publish_problems,
     recording_search_index,
@@ -63,6 +65,8 @@ __all__ = [
     "RegistrationResult",
     "attendance_mark",
     "calendar_token_renew",
+    "certificate_issue",
+    "certificate_issue_for_speaker",
     "follow_confirm",
     "follow_every_seminar_from_registration",
     "follow_every_seminar_withdraw",
@@ -72,6 +76,7 @@ __all__ = [
     "join_click_record",
     "private_file_delete_after_commit",
     "recording_consent_record",
+    "recording_progress_record",
     "recording_publish",
     "recording_publish_problems",
     "recording_search_index",

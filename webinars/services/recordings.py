@@ -1,5 +1,7 @@
 """Write operations on recordings: consent, transcript, search index, publication, views."""
 
+import math
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -14,7 +16,14 @@ from notifications import services as notices
 from webinars.cache import catalogue_changed
 from webinars.content_languages import language_columns
 from webinars.errors import RecordingNotPublishable
-from webinars.models import Recording, RecordingView, Seminar, Speaker, TranscriptCue
+from webinars.models import (
+    Recording,
+    RecordingProgress,
+    RecordingView,
+    Seminar,
+    Speaker,
+    TranscriptCue,
+)
 from webinars.search_tokens import search_index_values
 from webinars.vtt import Cue
 
@@ -238,6 +247,39 @@ def recordings_search_reindex(
         recording_search_index(recording=recording)
         rebuilt += 1
     return rebuilt
+
+
+# The watch page reports progress in segments of this many seconds.
+WATCH_SEGMENT_SECONDS = 10
+
+
+def recording_segment_count(recording: Recording) -> int | None:
+    """How many segments the recording has, or None while its duration is not known."""
+    if not recording.duration:
+        return None
+    return max(math.ceil(recording.duration.total_seconds() / WATCH_SEGMENT_SECONDS), 1)
+
+
+def recording_progress_record(
+    *, recording: Recording, registration_id: int, segments: Iterable[int]
+) -> RecordingProgress:
+    """Add the segments a registrant played through to what they watched; the new share.
+
+    The set only grows, so a report sent twice (a retried beacon) or minutes watched
+    again count once. Segments past the end are the caller's to refuse.
+    """
+    with transaction.atomic():
+        progress, _created = RecordingProgress.objects.select_for_update().get_or_create(
+            recording=recording, registration_id=registration_id
+        )
+        watched = int(progress.segments or "0", 16)
+        for segment in segments:
+            watched |= 1 << segment
+        total = recording_segment_count(recording)
+        progress.segments = format(watched, "x") if watched else ""
+        progress.percent = min(watched.bit_count() * 100 // total, 100) if total else 0
+        progress.save(update_fields=["segments", "percent", "updated_at"])
+    return progress
 
 
 def recording_view_record(

@@ -73,6 +73,7 @@ class Access:
     # and asking for fresh links (account routes need neither).
     new_links_url: str = ""
     token: str = ""
+    certificate_url: str = ""
 
     @property
     def seminar(self) -> Seminar:
@@ -134,6 +135,9 @@ def access_by_token(
         by_account=False,
         new_links_url=new_links_url,
         token=token if manage_url else "",
+        certificate_url=(
+            reverse("webinars:registration_certificate", args=[token]) if manage_url else ""
+        ),
     )
 
 
@@ -192,7 +196,9 @@ def registrations_of_user(user: User) -> RegistrationQuerySet:
     return Registration.objects.filter(Q(user=user) | Q(email=user.email.lower()))
 
 
-def _access_by_account(request: HttpRequest, pk: int) -> Access:
+def access_by_account(request: HttpRequest, pk: int) -> Access:
+    """The signed-in person's registration ``pk``, with the account routes' links; 404
+    for anyone else's."""
     registration = (
         registrations_of_user(request.user)
         .select_related("seminar__series", "audience_type", "user")
@@ -208,6 +214,7 @@ def _access_by_account(request: HttpRequest, pk: int) -> Access:
         invite_url=reverse("webinars:my_registration_invite", args=[pk]),
         join_url=reverse("webinars:my_registration_join", args=[pk]),
         by_account=True,
+        certificate_url=reverse("webinars:my_registration_certificate", args=[pk]),
     )
 
 
@@ -296,6 +303,13 @@ def _manage(request: HttpRequest, access: Access) -> HttpResponse:
             "can_edit": can_edit,
             "can_cancel": _can_cancel(registration),
             "join_opens_minutes": settings.JOIN_OPENS_MINUTES_BEFORE,
+            "certificate_min_percent": settings.CERTIFICATE_MIN_WATCH_PERCENT,
+            # Once the seminar has taken place (one more query, only then).
+            "certificate_standing": (
+                selectors.certificate_standing(registration)
+                if registration.is_confirmed and registration.seminar.is_past
+                else None
+            ),
         }
     )
     status = 400 if form.is_bound and not form.is_valid() else 200
@@ -315,7 +329,7 @@ def registration_manage(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_registration(request: HttpRequest, pk: int) -> HttpResponse:
     """``/me/registrations/<id>/``: the manage page for a signed-in person's registration."""
-    return _manage(request, _access_by_account(request, pk))
+    return _manage(request, access_by_account(request, pk))
 
 
 # --- Cancel -----------------------------------------------------------------
@@ -367,7 +381,7 @@ def registration_cancel_view(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "HEAD", "POST"])
 def my_registration_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     """``/me/registrations/<id>/cancel/``: as above, for a signed-in person."""
-    return _cancel(request, _access_by_account(request, pk))
+    return _cancel(request, access_by_account(request, pk))
 
 
 # --- New links --------------------------------------------------------------------
@@ -446,7 +460,7 @@ def registration_invite(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_safe
 def my_registration_invite(request: HttpRequest, pk: int) -> HttpResponse:
-    return _invite(request, _access_by_account(request, pk))
+    return _invite(request, access_by_account(request, pk))
 
 
 # --- Join -------------------------------------------------------------------
@@ -530,4 +544,4 @@ def registration_join(request: HttpRequest, token: str) -> HttpResponse:
 @require_safe
 def my_registration_join(request: HttpRequest, pk: int) -> HttpResponse:
     """``/me/registrations/<id>/join/``: the join link of a signed-in person."""
-    return _join(request, _access_by_account(request, pk))
+    return _join(request, access_by_account(request, pk))

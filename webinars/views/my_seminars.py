@@ -88,12 +88,15 @@ def my_seminars(request: HttpRequest) -> HttpResponse:
     recordings = selectors.recordings_of_seminars(
         [registration.seminar_id for registration in groups.past], viewer=viewer_for(request)
     )
+    _mark_certificates(groups.past)
+    speaking = selectors.speaker_links_presented(email=request.user.email)
     return render(
         request,
         "webinars/my_seminars.html",
         {
             "groups": groups,
             "recordings": recordings,
+            "speaking": speaking,
             "has_feed": bool(request.user.calendar_token_hash),
             "feed_url": feed_url,
             "webcal_url": feed_url.replace("https://", "webcal://", 1).replace(
@@ -101,6 +104,16 @@ def my_seminars(request: HttpRequest) -> HttpResponse:
             ),
         },
     )
+
+
+def _mark_certificates(past: list[Registration]) -> None:
+    """``certificate_ready`` on each past registration with a certificate to download:
+    attended live, or watched enough of the recording (one query for all)."""
+    watched = selectors.registrations_watched_enough([registration.pk for registration in past])
+    for registration in past:
+        registration.certificate_ready = (
+            registration.attended == Registration.Attendance.YES or registration.pk in watched
+        )
 
 
 @personal_page

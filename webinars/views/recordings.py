@@ -15,13 +15,13 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.ratelimit import client_ip
 from config.http import personal_page
@@ -30,7 +30,8 @@ from webinars.cache import cache_public_page
 from webinars.forms.recordings import RecordingFilterForm
 from webinars.models import Recording
 from webinars.recording_access import Viewer, access_denial, viewer_for
-from webinars.services import recording_view_record
+from webinars.services import recording_progress_record, recording_view_record
+from webinars.services.recordings import WATCH_SEGMENT_SECONDS, recording_segment_count
 from webinars.views.attendee import (
     EMAILED_LINK_SCOPES,
     access_by_token,
@@ -168,10 +169,18 @@ def recording_detail(request: HttpRequest, slug: str) -> HttpResponse:
             day=today,
             registration_id=viewer.registration_for(recording.seminar_id),
         )
+    registration_id = viewer.registration_for(recording.seminar_id)
     return render(
         request,
         "webinars/recording_detail.html",
         {
+            # A registrant's page reports what they watch (their certificate reads it).
+            "progress_url": (
+                reverse("webinars:recording_progress", args=[recording.slug])
+                if registration_id and recording.is_published and recording.duration
+                else ""
+            ),
+            "segment_seconds": WATCH_SEGMENT_SECONDS,
             "recording": recording,
             "seminar": recording.seminar,
             "speaker_links": recording.seminar.speaker_links.all(),
@@ -219,3 +228,56 @@ def registration_recording(request: HttpRequest, token: str) -> HttpResponse:
             % {"status": registration.get_status_display().lower()},
         )
     return redirect(recording.get_absolute_url())
+
+
+# Segments one report may carry: ten minutes of a page left open, many times over.
+MAX_SEGMENTS_PER_REPORT = 720
+
+
+@personal_page
+@require_POST
+def recording_progress(request: HttpRequest, slug: str) -> JsonResponse:
+    """``POST /recordings/<slug>/progress/``: the watch page reports the segments it played.
+
+    Form field ``segments``: segment numbers separated by commas (``0,1,2``). Only a
+    registrant of the seminar who may watch the recording is recorded; the answer is
+    the share of the recording they have now watched.
+    """
+    recording = selectors.recording_for_page(slug)
+    viewer = viewer_for(request)
+    if recording is None or not recording.is_published:
+        return JsonResponse({"error": _("No recording found.")}, status=404)
+    registration_id = viewer.registration_for(recording.seminar_id)
+    if registration_id is None or access_denial(recording, viewer) is not None:
+        return JsonResponse(
+            {"error": _("Progress is kept for the seminar's registrants only.")}, status=403
+        )
+    total = recording_segment_count(recording)
+    if total is None:
+        return JsonResponse({"error": _("This recording's length is not known.")}, status=409)
+    segments = _segments(request.POST.get("segments", ""), total=total)
+    if segments is None:
+        return JsonResponse(
+            {
+                "error": _(
+                    "segments must be up to %(most)s whole numbers from 0 to %(last)s, "
+                    "separated by commas."
+                )
+                % {"most": MAX_SEGMENTS_PER_REPORT, "last": total - 1}
+            },
+            status=400,
+        )
+    progress = recording_progress_record(
+        recording=recording, registration_id=registration_id, segments=segments
+    )
+    return JsonResponse({"percent": progress.percent})
+
+
+def _segments(text: str, *, total: int) -> set[int] | None:
+    parts = [part.strip() for part in text.split(",")] if text.strip() else []
+    if not parts or len(parts) > MAX_SEGMENTS_PER_REPORT:
+        return None
+    if not all(part.isascii() and part.isdigit() and len(part) <= 6 for part in parts):
+        return None
+    segments = {int(part) for part in parts}
+    return segments if max(segments) < total else None

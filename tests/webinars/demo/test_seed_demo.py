@@ -1,6 +1,7 @@
 import re
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -10,7 +11,9 @@ from allauth.account.models import EmailAddress
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.core.management import CommandError, call_command
+from django.urls import reverse
 from django.utils import translation
+from pypdf import PdfReader
 
 from accounts.models import User
 from notifications.models import OutgoingEmail
@@ -170,6 +173,9 @@ def test_seed_demo_prints_summary_and_organiser_login():
         'Alerts: 4 people follow Kyushu and Tohoku. Publish the Kyushu draft "Arita and '
         'Imari" (http://localhost:8000/admin/webinars/seminar/): 1 min later its '
         "followers' alert digest is in the outbox.",
+        "Attendee login: olivia.bennett@kestrel-crane.example / kizuna-demo: she attended "
+        "Kyushu by rail, and http://localhost:8000/me/ offers her certificate of attendance, "
+        "which verifies at the address printed on it.",
     ]
 
 
@@ -1137,3 +1143,24 @@ def test_publishing_the_kyushu_draft_sends_its_followers_one_digest(_today, sett
     japanese = by_address["kenji.mori@nihon-travel.example"]
     assert japanese.subject == "新しいセミナー：有田と伊万里：佐賀の磁器400年"
     assert "フォロー中：九州" in japanese.body_text
+
+
+def test_the_demo_attendee_downloads_a_certificate_that_verifies(client):
+    seed()
+    assert client.login(email="olivia.bennett@kestrel-crane.example", password="kizuna-demo")
+    page = client.get(reverse("webinars:my_seminars")).content.decode()
+    kyushu = Registration.objects.get(
+        seminar__slug="kyushu-by-rail", email="olivia.bennett@kestrel-crane.example"
+    )
+    certificate_url = reverse("webinars:my_registration_certificate", args=[kyushu.pk])
+    assert certificate_url in page
+    response = client.get(certificate_url)
+    assert response["Content-Type"] == "application/pdf"
+    text = "".join(page.extract_text() for page in PdfReader(BytesIO(response.content)).pages)
+    assert "Olivia Bennett" in text
+    code = re.search(r"/certificates/([0-9A-Z]{10})/", text).group(1)
+    client.logout()
+    verified = client.get(reverse("webinars:certificate_verify", args=[code])).content.decode()
+    assert "This certificate is genuine" in verified
+    assert "Olivia Bennett" in verified
+    assert "Kyushu by rail: itineraries for UK travellers" in verified

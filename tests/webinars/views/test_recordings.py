@@ -446,7 +446,7 @@ def test_watch_page_embeds_the_video_with_chapters_transcript_materials_and_spea
     assert (
         f'<iframe src="{html.escape(src)}" data-embed-template="'
         + html.escape(
-            "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0&start={seconds}&autoplay=1"
+            "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?rel=0&enablejsapi=1&start={seconds}&autoplay=1"
         )
         + '" title="Video: Kumamoto castles and caldera" allow="autoplay; encrypted-media; '
         'fullscreen; picture-in-picture" referrerpolicy="strict-origin-when-cross-origin">'
