@@ -401,6 +401,10 @@ CERTIFICATE_ISSUER = env.str(
 CERTIFICATE_ISSUER_JA = env.str(
     "CERTIFICATE_ISSUER_JA", default="一般財団法人自治体国際化協会ロンドン事務所"
 )
+# Post-seminar surveys go this long after the end, to seminars that ended at most this
+# many days before (a scan that was down catches up; older seminars are not surveyed).
+SURVEY_DELAY_HOURS = env.int("SURVEY_DELAY_HOURS", default=1)
+SURVEY_WINDOW_DAYS = 7
 FOLLOW_RATE_LIMIT_PER_IP = env.str("FOLLOW_RATE_LIMIT_PER_IP", default="20/600")
 # PostgreSQL only: how long a registration waits for the seminar's row lock.
 REGISTRATION_LOCK_TIMEOUT = env.str("REGISTRATION_LOCK_TIMEOUT", default="3s")
@@ -482,6 +486,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.send_seminar_alerts",
         "schedule": 60,
         "options": {"expires": 55},
+    },
+    # Post-seminar surveys, and the outcome question three and six months later.
+    "send-surveys": {
+        "task": "notifications.send_surveys",
+        "schedule": 5 * 60,
+        "options": {"expires": 4 * 60},
     },
     # "Seminar changed" emails whose coalescing window has closed.
     "send-seminar-change-notices": {

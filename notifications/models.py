@@ -34,6 +34,8 @@ class OutgoingEmail(models.Model):
         REGISTRATION_LINKS = "registration_links", _("Registration links")
         FOLLOW_CONFIRMATION = "follow_confirmation", _("Follow confirmation")
         SEMINAR_ALERTS = "seminar_alerts", _("New seminar alerts")
+        SURVEY = "survey", _("Post-seminar survey")
+        SURVEY_FOLLOWUP = "survey_followup", _("Survey follow-up")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("Queued")

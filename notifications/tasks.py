@@ -125,3 +125,16 @@ def send_seminar_alerts() -> dict[str, int]:
             run.digests,
         )
     return {"alerts": run.alerts, "items": run.items, "digests": run.digests}
+
+
+@shared_task(name="notifications.send_surveys", ignore_result=True)
+def send_surveys() -> dict[str, int]:
+    """Write the post-seminar surveys and their follow-ups that have come due.
+
+    Safe to run twice or at once: each (round, registration) has a unique dedupe key.
+    """
+    with periodic_task_recorded("send-surveys"):
+        dispatch = services.surveys_dispatch()
+    if dispatch.surveys or dispatch.followups:
+        logger.info("Surveys queued: %s, follow-ups: %s", dispatch.surveys, dispatch.followups)
+    return {"surveys": dispatch.surveys, "followups": dispatch.followups}

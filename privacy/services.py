@@ -13,6 +13,8 @@ What is kept, and where:
 - ``webinars.Certificate`` (the name printed on a certificate of attendance) and
   ``webinars.RecordingProgress`` (how much of a recording a registrant watched): deleted
   with the registration's anonymisation;
+- ``webinars.SurveyResponse`` (answers to a post-seminar survey): deleted when the person
+  is erased; retention keeps ratings and choices and drops free-text answers;
 - ``webinars.Follow`` (what an address follows, in which language and zone) and
   ``notifications.AlertItem`` (a seminar waiting for its next alert): deleted. A follow
   never confirmed is deleted once its confirmation link has expired.
@@ -48,6 +50,8 @@ from webinars.models import (
     RecordingView,
     Registration,
     RegistrationAct,
+    SurveyQuestion,
+    SurveyResponse,
 )
 from webinars.services import registration_cancel
 from webinars.sources import SOURCE_FIELDS
@@ -138,7 +142,11 @@ def _with_details(registrations: QuerySet[Registration]) -> QuerySet[Registratio
     return (
         registrations.select_related("seminar", "audience_type")
         .prefetch_related(
-            "seminar__questions", "join_clicks", "consent_records", "recording_progress"
+            "seminar__questions",
+            "join_clicks",
+            "consent_records",
+            "recording_progress",
+            "survey_responses",
         )
         .order_by("created_at", "pk")
     )
@@ -215,6 +223,15 @@ def _registration(registration: Registration) -> dict[str, Any]:
             (progress.percent for progress in registration.recording_progress.all()), default=0
         ),
         "certificate": _certificate(registration),
+        "survey": [
+            {
+                "round": response.round,
+                "answers": response.answers,
+                "may_be_asked_again": response.followup_opt_in,
+                "submitted_at": _iso(response.submitted_at),
+            }
+            for response in registration.survey_responses.all()
+        ],
     }
 
 
@@ -414,7 +431,27 @@ def _erase_registrations(
             # A certificate names them: its code verifies nothing once they are erased.
             Certificate.objects.filter(registration=registration).delete()
             RecordingProgress.objects.filter(registration=registration).delete()
+            _survey_answers_erase(registration, everything=delete_emails)
         result.registrations += 1
+
+
+def _survey_answers_erase(registration: Registration, *, everything: bool) -> None:
+    """A person's erasure deletes their survey answers. Retention keeps the ratings and
+    choices, counted by audience type, and drops what they wrote in their own words."""
+    responses = SurveyResponse.objects.filter(registration=registration)
+    if everything:
+        responses.delete()
+        return
+    text_ids = {
+        str(pk)
+        for pk in SurveyQuestion.objects.filter(kind=SurveyQuestion.Kind.TEXT).values_list(
+            "pk", flat=True
+        )
+    }
+    for response in responses:
+        kept = {key: value for key, value in response.answers.items() if key not in text_ids}
+        if kept != response.answers:
+            SurveyResponse.objects.filter(pk=response.pk).update(answers=kept)
 
 
 def _admin_history_scrub(model: type, pks: list[int], *, addresses: Iterable[str] = ()) -> None:

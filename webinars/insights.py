@@ -16,6 +16,8 @@ from django.utils.translation import pgettext
 from django_countries import countries
 
 from webinars import charts
+from webinars.models import SurveyQuestion, SurveyResponse
+from webinars.models.surveys import OUTCOMES
 from webinars.reports import Column, Table
 from webinars.selectors.insights import (
     Counts,
@@ -23,6 +25,7 @@ from webinars.selectors.insights import (
     SeminarReport,
     SourceFigures,
 )
+from webinars.selectors.surveys import SurveyReport
 
 
 @dataclass
@@ -328,3 +331,94 @@ def seminar_sections(report: SeminarReport) -> list[Section]:
         )
     )
     return sections
+
+
+# --- The post-seminar survey ------------------------------------------------------------
+
+
+def survey_sections(report: SurveyReport) -> list[Section]:
+    """The survey's answers by audience type: one table per question, the outcome over time."""
+    if not report.responses:
+        return []
+    sections = []
+    for entry in report.questions:
+        question = entry.question
+        slug = f"survey-{question.pk}"
+        if question.kind == SurveyQuestion.Kind.TEXT:
+            sections.append(
+                Section(
+                    table=Table(
+                        slug=slug,
+                        title=_("Survey: %(question)s") % {"question": question.label},
+                        columns=[
+                            Column(_("Audience type"), kind="text"),
+                            Column(_("Answer"), kind="text"),
+                        ],
+                        rows=[[audience, text] for audience, text in entry.texts],
+                    )
+                )
+            )
+            continue
+        rating = question.kind == SurveyQuestion.Kind.RATING
+        columns = [Column(_("Audience type"), kind="text")]
+        columns += [Column(_option_label(question, option)) for option in entry.options]
+        columns.append(Column(_("Answers")))
+        if rating:
+            columns.append(Column(_("Average rating"), kind="text"))
+        rows = []
+        for audience, counts in entry.counts.items():
+            total = sum(counts.values())
+            row = [audience, *[counts.get(option, 0) for option in entry.options], total]
+            if rating:
+                average = sum(int(option) * count for option, count in counts.items()) / total
+                row.append(f"{average:.1f}")
+            rows.append(row)
+        sections.append(
+            Section(
+                table=Table(
+                    slug=slug,
+                    title=_("Survey: %(question)s") % {"question": question.label},
+                    columns=columns,
+                    rows=rows,
+                    note=_("Answers given after the seminar, by the audience type registered as."),
+                )
+            )
+        )
+    if report.outcomes:
+        rounds = dict(SurveyResponse.Round.choices)
+        order = {round: position for position, round in enumerate(SurveyResponse.Round.values)}
+        outcome_rows = sorted(
+            report.outcomes.items(), key=lambda item: (order[item[0][0]], item[0][1])
+        )
+        sections.append(
+            Section(
+                table=Table(
+                    slug="survey-outcome-over-time",
+                    title=_("Will they include the region in a product? Over time"),
+                    columns=[
+                        Column(_("When asked"), kind="text"),
+                        Column(_("Audience type"), kind="text"),
+                        *[Column(_outcome_label(outcome)) for outcome in OUTCOMES],
+                    ],
+                    rows=[
+                        [str(rounds[round]), audience, *[counts.get(o, 0) for o in OUTCOMES]]
+                        for (round, audience), counts in outcome_rows
+                    ],
+                    note=_(
+                        "Asked after the seminar, then three and six months later of those "
+                        "who answered yes or maybe and agreed to be asked again."
+                    ),
+                )
+            )
+        )
+    return sections
+
+
+def _outcome_label(outcome: str) -> str:
+    return {"yes": _("Yes"), "maybe": _("Maybe"), "no": _("No")}[outcome]
+
+
+def _option_label(question: SurveyQuestion, option: str) -> str:
+    if question.kind == SurveyQuestion.Kind.OUTCOME:
+        return _outcome_label(option)
+    return option

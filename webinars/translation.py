@@ -8,7 +8,15 @@ languages".
 
 from modeltranslation.translator import TranslationOptions, register
 
-from webinars.models import Recording, RegistrationQuestion, Seminar, Series, Speaker, Topic
+from webinars.models import (
+    Recording,
+    RegistrationQuestion,
+    Seminar,
+    Series,
+    Speaker,
+    SurveyQuestion,
+    Topic,
+)
 
 
 @register(Topic)
@@ -38,4 +46,9 @@ class RecordingTranslation(TranslationOptions):
 
 @register(RegistrationQuestion)
 class RegistrationQuestionTranslation(TranslationOptions):
+    fields = ("label", "help_text", "choices")
+
+
+@register(SurveyQuestion)
+class SurveyQuestionTranslation(TranslationOptions):
     fields = ("label", "help_text", "choices")

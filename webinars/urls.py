@@ -13,6 +13,7 @@ from webinars.views import (
     regions,
     registration,
     share,
+    surveys,
 )
 
 app_name = "webinars"
@@ -114,6 +115,20 @@ urlpatterns += [
         name="my_speaker_certificate",
     ),
     path("certificates/<str:code>/", certificates.certificate_verify, name="certificate_verify"),
+]
+
+# Post-seminar surveys (webinars.views.surveys): after the seminar, and months later.
+urlpatterns += [
+    path(
+        "r/<str:token>/survey/<slug:round>/",
+        surveys.registration_survey,
+        name="registration_survey",
+    ),
+    path(
+        "me/registrations/<int:pk>/survey/<slug:round>/",
+        surveys.my_registration_survey,
+        name="my_registration_survey",
+    ),
 ]
 
 # Following places, topics and series, and the alerts it brings (webinars.views.follows).

@@ -12,7 +12,8 @@ modules behind them.
 - one module per kind of notice: :mod:`.registrations`, :mod:`.reminders`,
   :mod:`.seminar_changes`, :mod:`.cancellations`, :mod:`.speakers`,
   :mod:`.recordings`, :mod:`.announcements`, :mod:`.alerts` (new seminars to their
-  followers), and :mod:`.unsubscribes` for opting out.
+  followers), :mod:`.surveys` (after the seminar, and months later), and
+  :mod:`.unsubscribes` for opting out.
 """
 
 from notifications.models import OutgoingEmail
@@ -91,6 +92,7 @@ from notifications.services.speakers import (
     speaker_removed_queue,
     speaker_update_queue,
 )
+from notifications.services.surveys import SurveyDispatch, surveys_dispatch
 from notifications.services.unsubscribes import (
     ONE_CLICK_BODY,
     email_opt_in,
@@ -126,6 +128,7 @@ __all__ = [
     "OutgoingEmail",
     "RecipientGroup",
     "ReminderScan",
+    "SurveyDispatch",
     "alert_items_withdraw",
     "alerts_pending_summary",
     "announcement_check",
@@ -170,6 +173,7 @@ __all__ = [
     "speaker_reminders_dispatch",
     "speaker_removed_queue",
     "speaker_update_queue",
+    "surveys_dispatch",
     "unsubscribe_email",
     "unsubscribe_url",
     "with_link_token",

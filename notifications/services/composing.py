@@ -27,6 +27,7 @@ from notifications.services.recordings import recording_followup_render
 from notifications.services.registrations import LEAN_KINDS, registration_email_render
 from notifications.services.reminders import reminder_render
 from notifications.services.seminar_changes import seminar_changed_render
+from notifications.services.surveys import survey_email_render
 from webinars.models import Registration, Seminar, SeminarSpeaker
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,8 @@ RENDERERS: dict[str, Renderer] = {
     OutgoingEmail.Kind.RECORDING_AVAILABLE: recording_followup_render,
     OutgoingEmail.Kind.SEMINAR_CANCELLED: seminar_cancelled_render,
     OutgoingEmail.Kind.SEMINAR_ALERTS: seminar_alerts_render,
+    OutgoingEmail.Kind.SURVEY: survey_email_render,
+    OutgoingEmail.Kind.SURVEY_FOLLOWUP: survey_email_render,
 }
 # What a renderer may set on its row.
 RENDERED_FIELDS = (

@@ -86,7 +86,7 @@ def opted_out_exists(email_ref: F) -> Exists:
 
 
 def email_opt_out(*, email: str, source: str) -> EmailOptOut:
-    """Stop announcements and recording follow-ups to ``email``; repeating changes nothing.
+    """Stop announcements, recording follow-ups and surveys to ``email``; repeating changes nothing.
 
     ``source`` records how: "one-click", "page" or "admin".
     """
@@ -94,7 +94,12 @@ def email_opt_out(*, email: str, source: str) -> EmailOptOut:
     # Non-transactional mail still waiting in the outbox (queued, or retrying after a
     # temporary SMTP failure) must not reach someone who has just said stop.
     OutgoingEmail.objects.filter(
-        kind__in=[OutgoingEmail.Kind.ANNOUNCEMENT, OutgoingEmail.Kind.RECORDING_AVAILABLE],
+        kind__in=[
+            OutgoingEmail.Kind.ANNOUNCEMENT,
+            OutgoingEmail.Kind.RECORDING_AVAILABLE,
+            OutgoingEmail.Kind.SURVEY,
+            OutgoingEmail.Kind.SURVEY_FOLLOWUP,
+        ],
         status=OutgoingEmail.Status.QUEUED,
         to_email__iexact=email,
     ).update(status=OutgoingEmail.Status.CANCELLED, last_error="the recipient unsubscribed")

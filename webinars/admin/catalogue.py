@@ -4,8 +4,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count, QuerySet
-from django.forms import ModelForm
+from django.forms import ModelForm, Textarea
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,15 +17,22 @@ from django.utils.translation import gettext_lazy as _
 from accounts.admin import AudienceTypeAdmin, ControlCharacterFreeSearchMixin
 from accounts.models import AudienceType
 from webinars.admin.mixins import URL_FIELDS_ASSUME_HTTPS, CatalogueChangeAdminMixin, in_zone
-from webinars.content_languages import BothLanguagesAdmin, both, shown_order
+from webinars.content_languages import (
+    BothLanguagesAdmin,
+    BothLanguagesStackedInline,
+    both,
+    shown_order,
+)
 from webinars.forms.catalogue import (
     SeriesAdminForm,
     SpeakerAdminForm,
 )
+from webinars.forms.surveys import SurveyQuestionForm
 from webinars.models import (
     SeminarSpeaker,
     Series,
     Speaker,
+    SurveyQuestion,
     Topic,
 )
 from webinars.selectors import speaker_certificate_allowed
@@ -145,9 +153,25 @@ class SpeakerAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, B
             recordings_search_reindex(speaker=obj)
 
 
+class SurveyQuestionInline(BothLanguagesStackedInline):
+    """The questions every seminar of the series asks its registrants afterwards."""
+
+    model = SurveyQuestion
+    form = SurveyQuestionForm
+    fields = [("position", "kind", "required"), both("label"), both("choices"), both("help_text")]
+    formfield_overrides = {models.TextField: {"widget": Textarea(attrs={"rows": 3, "cols": 30})}}
+    ordering = ["position", "pk"]
+    extra = 0
+    verbose_name_plural = _(
+        "Post-seminar survey (sent to registrants an hour after each seminar ends; the "
+        "outcome question is asked again three and six months later of those who agree)"
+    )
+
+
 @admin.register(Series)
 class SeriesAdmin(ControlCharacterFreeSearchMixin, CatalogueChangeAdminMixin, BothLanguagesAdmin):
     form = SeriesAdminForm
+    inlines = [SurveyQuestionInline]
     list_display = ["name", "slug", "seminar_count", "position", "add_seminar_link"]
     list_editable = ["position"]
     search_fields = ["name_en", "name_ja", "slug"]

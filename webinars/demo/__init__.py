@@ -37,6 +37,7 @@ from webinars.demo.engagement import Engagement, seed_engagement
 from webinars.demo.follows import seed_follows
 from webinars.demo.recordings import recordings_summary, seed_recordings, slides_pdf
 from webinars.demo.registrations import seed_questions, seed_registrations
+from webinars.demo.surveys import seed_surveys
 from webinars.models import Follow, Recording, Registration, Seminar, Series, Speaker, Topic
 from webinars.regions import place_for_slug
 
@@ -128,6 +129,7 @@ def demo_seed(*, now: datetime) -> DemoResult:
         engagement = seed_engagement(now=now, seminars=seminars, recordings=recordings)
         follows = seed_follows(now=now)
         seed_attendee()
+        seed_surveys(series=series)
         catalogue_changed()
     return DemoResult(
         now=now,

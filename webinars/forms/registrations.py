@@ -359,12 +359,12 @@ class RegistrationDetailsForm(forms.Form):
             self.fields[name].widget.attrs["autocomplete"] = token
 
 
-class RegistrationQuestionForm(forms.ModelForm):
-    """A question row of the seminar's inline; the model's clean() checks choice options.
+class ChoiceQuestionForm(forms.ModelForm):
+    """A question row of an inline; the model's clean() checks choice options.
 
     Options are given per language, line by line: the n-th Japanese option is the n-th
     English one, and answers are stored as the first language's option
-    (``RegistrationQuestion.choice_options``), so counts never split by language.
+    (``ChoiceQuestion.choice_options``), so counts never split by language.
     """
 
     def clean(self) -> dict[str, Any]:
@@ -376,7 +376,7 @@ class RegistrationQuestionForm(forms.ModelForm):
             if column in self.fields
         }
         # Options of a text or yes/no question would be silently ignored: say so instead.
-        if kind and kind not in RegistrationQuestion.CHOICE_KINDS:
+        if kind and kind not in self._meta.model.CHOICE_KINDS:
             for column, lines in options.items():
                 if lines:
                     self.add_error(
@@ -392,6 +392,10 @@ class RegistrationQuestionForm(forms.ModelForm):
                 ),
             )
         return cleaned_data
+
+
+class RegistrationQuestionForm(ChoiceQuestionForm):
+    """A question row of the seminar's registration questions inline."""
 
 
 class AttendanceImportForm(forms.Form):

@@ -33,6 +33,7 @@ from webinars.models.registrations import (
     RegistrationToken,
     registration_token_hash,
 )
+from webinars.models.surveys import SurveyQuestion, SurveyResponse
 
 __all__ = [
     "DEFAULT_REMINDER_OFFSETS_MINUTES",
@@ -58,6 +59,8 @@ __all__ = [
     "SeminarSpeaker",
     "Series",
     "Speaker",
+    "SurveyQuestion",
+    "SurveyResponse",
     "Topic",
     "TranscriptCue",
     "default_reminder_offsets",

@@ -19,35 +19,17 @@ from accounts.validators import validate_time_zone
 from webinars.models.catalogue import Seminar
 
 
-class RegistrationQuestion(models.Model):
-    """A custom question on one seminar's registration form."""
+class ChoiceQuestion(models.Model):
+    """A question whose options are typed per language, one a line, matched line by line.
 
-    class Kind(models.TextChoices):
-        SHORT_TEXT = "short_text", _("Short text")
-        LONG_TEXT = "long_text", _("Long text")
-        SINGLE_CHOICE = "single_choice", _("Single choice")
-        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
-        YES_NO = "yes_no", _("Yes or no")
+    Shared by the registration form's questions and the post-seminar survey's: answers are
+    stored as the first language's option, so counts never split by language.
+    """
 
-    CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
-
-    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="questions")
-    label = models.CharField(_("question"), max_length=300)
-    help_text = models.CharField(_("help text"), max_length=300, blank=True)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SHORT_TEXT)
-    choices = models.TextField(
-        _("options"), blank=True, help_text=_("For choice questions: one option per line.")
-    )
-    required = models.BooleanField(_("required"), default=False)
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    CHOICE_KINDS: tuple[str, ...] = ()
 
     class Meta:
-        ordering = ["position", "pk"]
-        verbose_name = _("registration question")
-        verbose_name_plural = _("registration questions")
-
-    def __str__(self) -> str:
-        return self.label
+        abstract = True
 
     def clean(self) -> None:
         if self.kind not in self.CHOICE_KINDS:
@@ -112,6 +94,37 @@ class RegistrationQuestion(models.Model):
 
 def _option_lines(text: str | None) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class RegistrationQuestion(ChoiceQuestion):
+    """A custom question on one seminar's registration form."""
+
+    class Kind(models.TextChoices):
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        YES_NO = "yes_no", _("Yes or no")
+
+    CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
+
+    seminar = models.ForeignKey(Seminar, on_delete=models.CASCADE, related_name="questions")
+    label = models.CharField(_("question"), max_length=300)
+    help_text = models.CharField(_("help text"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SHORT_TEXT)
+    choices = models.TextField(
+        _("options"), blank=True, help_text=_("For choice questions: one option per line.")
+    )
+    required = models.BooleanField(_("required"), default=False)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        verbose_name = _("registration question")
+        verbose_name_plural = _("registration questions")
+
+    def __str__(self) -> str:
+        return self.label
 
 
 class RegistrationQuerySet(models.QuerySet["Registration"]):

@@ -79,6 +79,13 @@ from webinars.selectors.registrations import (
     seminar_quotas,
     seminar_seats,
 )
+from webinars.selectors.surveys import (
+    QuestionAnswers,
+    SurveyReport,
+    survey_closed_reason,
+    survey_questions,
+    survey_report,
+)
 
 __all__ = [
     "MAX_QUERY_LENGTH",
@@ -89,9 +96,11 @@ __all__ = [
     "CertificateStanding",
     "ClosedReason",
     "FollowTarget",
+    "QuestionAnswers",
     "SearchTerm",
     "SeatState",
     "SeatsInfo",
+    "SurveyReport",
     "audience_type_allowed",
     "audience_types_offered",
     "certificate_by_code",
@@ -141,6 +150,9 @@ __all__ = [
     "speaker_recordings",
     "speaker_seminars_past",
     "speaker_seminars_upcoming",
+    "survey_closed_reason",
+    "survey_questions",
+    "survey_report",
     "topics_in_use",
     "transcript_matches",
     "upcoming_counts_by_place",

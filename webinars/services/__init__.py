@@ -57,12 +57,14 @@ from webinars.services.seminars import (
     seminar_update,
 )
 from webinars.services.speakers import seminar_speakers_notify
+from webinars.services.surveys import SurveyAlreadyAnswered, survey_response_submit
 
 __all__ = [
     "CALENDAR_FIELDS",
     "FollowRequest",
     "RegistrationAlreadyCancelled",
     "RegistrationResult",
+    "SurveyAlreadyAnswered",
     "attendance_mark",
     "calendar_token_renew",
     "certificate_issue",
@@ -104,4 +106,5 @@ __all__ = [
     "seminar_speakers_invite",
     "seminar_speakers_notify",
     "seminar_update",
+    "survey_response_submit",
 ]

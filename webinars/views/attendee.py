@@ -45,7 +45,13 @@ from config.http import personal_page
 from webinars import ical, selectors, timezones
 from webinars.errors import RegistrationBusy
 from webinars.forms.registrations import RegistrationDetailsForm
-from webinars.models import Registration, RegistrationQuerySet, RegistrationToken, Seminar
+from webinars.models import (
+    Registration,
+    RegistrationQuerySet,
+    RegistrationToken,
+    Seminar,
+    SurveyResponse,
+)
 from webinars.recording_access import can_watch, grant_registration, viewer_for
 from webinars.selectors import registration_link
 from webinars.services.registrations import (
@@ -165,9 +171,9 @@ def token_route(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
     and a link from an earlier email, where it may not act, with its "fresh links" page."""
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, token: str) -> HttpResponse:
+    def wrapper(request: HttpRequest, token: str, **kwargs: str) -> HttpResponse:
         try:
-            return view(request, token)
+            return view(request, token, **kwargs)
         except LinkFromEarlierEmail as earlier:
             context = {
                 "seminar": earlier.registration.seminar,
@@ -270,6 +276,21 @@ def _seminar_context(access: Access) -> dict[str, object]:
     }
 
 
+def _survey_url(access: Access) -> str:
+    """The post-seminar survey's address, while this registrant has one to answer."""
+    registration = access.registration
+    round = SurveyResponse.Round.AFTER
+    if not registration.seminar.is_past or selectors.survey_closed_reason(registration, round):
+        return ""
+    if not selectors.survey_questions(registration.seminar, round):
+        return ""
+    if access.by_account:
+        return reverse("webinars:my_registration_survey", args=[registration.pk, round])
+    if access.token:
+        return reverse("webinars:registration_survey", args=[access.token, round])
+    return ""
+
+
 def _can_cancel(registration: Registration) -> bool:
     seminar = registration.seminar
     return not (registration.is_cancelled or seminar.is_cancelled or seminar.is_past)
@@ -304,12 +325,13 @@ def _manage(request: HttpRequest, access: Access) -> HttpResponse:
             "can_cancel": _can_cancel(registration),
             "join_opens_minutes": settings.JOIN_OPENS_MINUTES_BEFORE,
             "certificate_min_percent": settings.CERTIFICATE_MIN_WATCH_PERCENT,
-            # Once the seminar has taken place (one more query, only then).
+            # Once the seminar has taken place (a few more queries, only then).
             "certificate_standing": (
                 selectors.certificate_standing(registration)
                 if registration.is_confirmed and registration.seminar.is_past
                 else None
             ),
+            "survey_url": _survey_url(access),
         }
     )
     status = 400 if form.is_bound and not form.is_valid() else 200

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
 from config.http import personal_page
+from webinars import selectors
 from webinars.forms.insights import InsightsFilterForm
-from webinars.insights import Section, overview_sections, seminar_sections
+from webinars.insights import Section, overview_sections, seminar_sections, survey_sections
 from webinars.models import Seminar
 from webinars.reports import download_name, table_csv, tables_xlsx
 from webinars.selectors import insights
@@ -138,6 +139,11 @@ def _seminar_report(slug: str) -> tuple[insights.SeminarReport, str]:
     return report, download_name("insights", seminar.slug)
 
 
+def _seminar_sections(report: insights.SeminarReport) -> list[Section]:
+    """The seminar's figures, then its survey's answers by audience type."""
+    return seminar_sections(report) + survey_sections(selectors.survey_report(report.seminar))
+
+
 @organisers_only
 def organiser_seminar_insights(request: HttpRequest, slug: str) -> HttpResponse:
     """One seminar: by audience type, country and source, and registrations over time."""
@@ -149,7 +155,7 @@ def organiser_seminar_insights(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "seminar": seminar,
             "report": report,
-            "sections": seminar_sections(report),
+            "sections": _seminar_sections(report),
             "ended": seminar.ends_at <= timezone.now(),
             "uk_zone": uk_zone_name(),
         },
@@ -159,7 +165,7 @@ def organiser_seminar_insights(request: HttpRequest, slug: str) -> HttpResponse:
 @organisers_only
 def organiser_seminar_insights_csv(request: HttpRequest, slug: str, table: str) -> HttpResponse:
     report, name = _seminar_report(slug)
-    return _table_download(seminar_sections(report), table, name=name)
+    return _table_download(_seminar_sections(report), table, name=name)
 
 
 @organisers_only
@@ -167,7 +173,7 @@ def organiser_seminar_insights_xlsx(request: HttpRequest, slug: str) -> HttpResp
     report, name = _seminar_report(slug)
     return _download(
         tables_xlsx(
-            [section.table for section in seminar_sections(report)], title=report.seminar.title
+            [section.table for section in _seminar_sections(report)], title=report.seminar.title
         ),
         filename=f"{name}.xlsx",
         content_type=XLSX,

@@ -21,6 +21,7 @@ from tests.utils import (
     SEMINAR_CHANGELIST,
     SEMINAR_STARTS,
     form_errors,
+    management_data,
     messages_of,
     seminar_change_url,
     seminar_form_data,
@@ -386,6 +387,7 @@ def test_series_list_counts_seminars_and_links_to_add_one(admin_client):
                 "position": "0",
                 "timezone": "Europe/London",
                 "reminder_offsets_minutes_0": ["1440", "60"],
+                **management_data("survey_questions"),
             },
             Series,
         ),
@@ -437,6 +439,7 @@ def _series_data(**reminders) -> dict[str, object]:
         "slug": "jlgc",
         "position": "0",
         "timezone": "Europe/London",
+        **management_data("survey_questions"),
         **reminders,
     }
 
@@ -481,3 +484,25 @@ def test_series_reminders_that_make_no_sense_are_refused_with_why(admin_client, 
 
     assert form_errors(response) == {"reminder_offsets_minutes": [error]}
     assert not Series.objects.exists()
+
+
+def test_a_series_carries_its_survey_questions_and_choice_options_are_checked(admin_client):
+    data = _series_data() | management_data("survey_questions", total=2)
+    data |= {
+        "survey_questions-0-position": "1",
+        "survey_questions-0-kind": "outcome",
+        "survey_questions-0-label_en": "Will you include this region in a product?",
+        "survey_questions-1-position": "2",
+        "survey_questions-1-kind": "rating",
+        "survey_questions-1-label_en": "How useful was it?",
+        "survey_questions-1-choices_en": "Yes\nNo",
+    }
+    refused = admin_client.post(reverse("admin:webinars_series_add"), data)
+    assert "Only single and multiple choice questions have options." in refused.content.decode()
+    assert not Series.objects.exists()
+
+    data["survey_questions-1-choices_en"] = ""
+    response = admin_client.post(reverse("admin:webinars_series_add"), data)
+    assert response.status_code == 302, form_errors(response)
+    series = Series.objects.get(slug="jlgc")
+    assert list(series.survey_questions.values_list("kind", flat=True)) == ["outcome", "rating"]
