@@ -406,6 +406,7 @@ CERTIFICATE_ISSUER_JA = env.str(
 SURVEY_DELAY_HOURS = env.int("SURVEY_DELAY_HOURS", default=1)
 SURVEY_WINDOW_DAYS = 7
 FOLLOW_RATE_LIMIT_PER_IP = env.str("FOLLOW_RATE_LIMIT_PER_IP", default="20/600")
+FOLLOW_RATE_LIMIT_PER_EMAIL = env.str("FOLLOW_RATE_LIMIT_PER_EMAIL", default="5/3600")
 # PostgreSQL only: how long a registration waits for the seminar's row lock.
 REGISTRATION_LOCK_TIMEOUT = env.str("REGISTRATION_LOCK_TIMEOUT", default="3s")
 # PostgreSQL only: how long an organiser's edit, or a change notice's fan-out, waits for a

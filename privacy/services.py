@@ -35,6 +35,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
@@ -442,14 +443,16 @@ def _survey_answers_erase(registration: Registration, *, everything: bool) -> No
     if everything:
         responses.delete()
         return
-    text_ids = {
+    # Kept: answers to questions that still exist and are not text (a question deleted
+    # or changed since may have been answered in words).
+    kept_ids = {
         str(pk)
-        for pk in SurveyQuestion.objects.filter(kind=SurveyQuestion.Kind.TEXT).values_list(
+        for pk in SurveyQuestion.objects.exclude(kind=SurveyQuestion.Kind.TEXT).values_list(
             "pk", flat=True
         )
     }
     for response in responses:
-        kept = {key: value for key, value in response.answers.items() if key not in text_ids}
+        kept = {key: value for key, value in response.answers.items() if key in kept_ids}
         if kept != response.answers:
             SurveyResponse.objects.filter(pk=response.pk).update(answers=kept)
 
@@ -542,10 +545,10 @@ def retention_apply(*, now: datetime | None = None) -> Erasure | None:
             )
         )
         # A follow nobody confirmed while its link worked: an address someone typed.
-        Follow.objects.filter(
-            confirmed_at=None,
-            created_at__lt=now - timedelta(days=settings.FOLLOW_CONFIRMATION_DAYS),
-        ).delete()
+        # Counted from the latest link sent: asking again sends a fresh one.
+        Follow.objects.filter(confirmed_at=None).alias(
+            last_asked=Coalesce("confirmation_sent_at", "created_at")
+        ).filter(last_asked__lt=now - timedelta(days=settings.FOLLOW_CONFIRMATION_DAYS)).delete()
         if not (result.registrations or result.emails):
             return None
         return _log(Erasure.Route.RETENTION, result)

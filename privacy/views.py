@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from config.http import personal_page
 from privacy.services import account_delete, person_data_export, registration_erase
 from webinars.errors import RegistrationBusy
-from webinars.views.attendee import access_by_token, token_route
+from webinars.views.access import access_by_token, token_route
 
 STAFF_ACCOUNT_MESSAGE = gettext_lazy(
     "Organiser and administrator accounts cannot delete themselves, because the record of "

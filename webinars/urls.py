@@ -33,7 +33,8 @@ urlpatterns = [
     path("regions/<slug:slug>/calendar.ics", feeds.region_calendar, name="region_calendar"),
 ]
 
-# A registrant's own pages (webinars.views.attendee, .my_seminars): by emailed token or account.
+# A registrant's own pages (webinars.views.attendee, .my_seminars): by emailed token or
+# account (webinars.views.access).
 urlpatterns += [
     path("r/<str:token>/", attendee.registration_manage, name="registration_manage"),
     path(

@@ -318,6 +318,15 @@ def seminar_alerts_render(email: OutgoingEmail, batch: RenderBatch) -> dict[str,
     entries = []
     for seminar in sorted(listed, key=lambda s: (s.starts_at, s.pk)):
         topic_ids = {topic.pk for topic in seminar.topics.all()}
+        reasons = sorted(
+            {
+                follow.target_name
+                for follow in follows
+                if follow_reaches(follow, seminar, topic_ids=topic_ids)
+            }
+        )
+        if not reasons:
+            continue  # the follow that found it was stopped since
         entries.append(
             AlertedSeminar(
                 seminar=seminar,
@@ -327,15 +336,11 @@ def seminar_alerts_render(email: OutgoingEmail, batch: RenderBatch) -> dict[str,
                 url=seminar.public_url,
                 register_url=settings.SITE_URL + seminar.get_absolute_url() + "register/",
                 opens_text=_opens_text(seminar, zone=zone, now=now),
-                reasons=sorted(
-                    {
-                        follow.target_name
-                        for follow in follows
-                        if follow_reaches(follow, seminar, topic_ids=topic_ids)
-                    }
-                ),
+                reasons=reasons,
             )
         )
+    if not entries:
+        raise NotSent("the recipient no longer follows anything these seminars are about")
     followed = sorted({follow.target_name for follow in follows})
     rendered = render_email(
         "seminar_alerts",

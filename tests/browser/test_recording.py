@@ -1,5 +1,8 @@
 """The watch page in a real browser: Debian's Chromium driven by Playwright.
 
+It also reports what a registrant played (for their certificate): YouTube's player is a
+stand-in page that answers the watch page's "listening" message as YouTube's does.
+
 A transcript line or chapter plays the video from its moment: with recording.js the
 YouTube player is reloaded from that second; without JavaScript the same link reloads
 the page, whose player then starts there. Under the strict Content-Security-Policy any
@@ -7,6 +10,7 @@ inline script or style, or a blocked frame, would show up as a console error.
 """
 
 import re
+import time
 from datetime import timedelta
 
 import pytest
@@ -19,11 +23,13 @@ from tests.browser.test_smoke import SCREENSHOTS, TIMEOUT_MS, PageProblems
 from tests.factories import (
     RecordingChapterFactory,
     RecordingFactory,
+    RegistrationFactory,
     SeminarFactory,
     SeminarSpeakerFactory,
 )
 from webinars.embeds import embed_src
-from webinars.services import recording_transcript_attach
+from webinars.models import Recording, RecordingProgress, RegistrationToken
+from webinars.services import recording_transcript_attach, registration_token_issue
 from webinars.vtt import parse_vtt
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -219,4 +225,56 @@ def test_archive_search_leads_to_the_moment_it_was_said(live_server, recording, 
 
     assert page.url == live_server.url + recording.get_absolute_url() + "?t=90"
     assert player_src(page) == embed_src(provider="youtube", video_id=VIDEO_ID, start_seconds=90)
+    assert problems.messages == [], "\n".join(problems.messages)
+
+
+# --- Watch progress (for the certificate of attendance) ----------------------------
+
+# Plays the first minute: state 1 (playing), the time going 0, 1, … 60 seconds.
+PLAYING_PLAYER = """<!doctype html><html lang='en'><title>Player</title><p>Player</p>
+<script>
+window.addEventListener("message", function (event) {
+  var data = JSON.parse(event.data);
+  if (data.event !== "listening") { return; }
+  for (var seconds = 0; seconds <= 60; seconds += 1) {
+    parent.postMessage(JSON.stringify(
+      {event: "infoDelivery", info: {playerState: 1, currentTime: seconds}}), "*");
+  }
+});
+</script></html>"""
+
+
+def test_a_registrant_watching_on_youtube_is_recorded(live_server, recording, chromium):
+    Recording.objects.filter(pk=recording.pk).update(access=Recording.Access.REGISTRANTS)
+    registration = RegistrationFactory(seminar=recording.seminar)
+    token = registration_token_issue(
+        registration=registration, scope=RegistrationToken.Scope.MANAGE
+    )
+    context = chromium.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(TIMEOUT_MS)
+    # The stand-in player plays the first minute and says so, as YouTube's does.
+    context.route(
+        "https://www.youtube-nocookie.com/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=PLAYING_PLAYER),
+    )
+    page = context.new_page()
+    problems = PageProblems()
+    problems.watch(page)
+
+    page.goto(live_server.url + reverse("webinars:registration_recording", args=[token]))
+    page.wait_for_url(live_server.url + recording.get_absolute_url())
+    assert page.locator("[data-progress-url]").count() == 1
+    page.wait_for_load_state("networkidle")
+    # Leaving the page sends what was played (sendBeacon).
+    page.evaluate("window.dispatchEvent(new Event('pagehide'))")
+
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    progress = None
+    while progress is None and time.monotonic() < deadline:
+        progress = RecordingProgress.objects.filter(registration=registration).first()
+        time.sleep(0.2)
+    # 0–60 s played: segments 0 to 6 of the 58-minute recording's 348.
+    assert progress is not None, "no progress reached the server"
+    assert progress.percent == 2  # 7 * 100 // 348
+    assert int(progress.segments, 16) == 0b1111111
     assert problems.messages == [], "\n".join(problems.messages)

@@ -17,7 +17,7 @@ from tests.factories import (
     SeminarFactory,
     UserFactory,
 )
-from webinars.models import Follow, Registration
+from webinars.models import Follow, Registration, SurveyQuestion, SurveyResponse
 
 pytestmark = pytest.mark.django_db
 
@@ -113,3 +113,29 @@ def test_a_follow_never_confirmed_goes_once_its_link_has_expired():
     retention_apply(now=now)
     assert set(Follow.objects.all()) == {confirmed_long_ago, fresh}
     assert stale.pk not in set(Follow.objects.values_list("pk", flat=True))
+
+
+def test_a_follow_asked_for_again_counts_from_its_latest_link():
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    with time_machine.travel(now - timedelta(days=8)):
+        asked_again = FollowFactory(confirmed_at=None)
+    Follow.objects.filter(pk=asked_again.pk).update(confirmation_sent_at=now - timedelta(days=1))
+    retention_apply(now=now)
+    assert Follow.objects.filter(pk=asked_again.pk).exists()
+
+
+def test_retention_keeps_ratings_and_drops_words_even_of_questions_gone_since():
+    now = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    seminar = SeminarFactory(
+        starts_at=now - timedelta(days=800), ends_at=now - timedelta(days=800, hours=-1)
+    )
+    rating = SurveyQuestion.objects.create(series=seminar.series, kind="rating", label="How?")
+    text = SurveyQuestion.objects.create(series=seminar.series, kind="text", label="Why?")
+    registration = RegistrationFactory(seminar=seminar)
+    SurveyResponse.objects.create(
+        registration=registration,
+        round="after",
+        answers={str(rating.pk): 4, str(text.pk): "Ask Ken", "999": "deleted question"},
+    )
+    retention_apply(now=now)
+    assert SurveyResponse.objects.get().answers == {str(rating.pk): 4}

@@ -58,10 +58,11 @@ class SeminarSpeakerInline(admin.TabularInline):
             return "—"
         url = reverse("admin:webinars_seminar_speaker_certificate", args=[link.seminar_id, link.pk])
         return format_html(
-            '<a href="{}?language=en">PDF (English)</a> · <a href="{}?language=ja">{}</a>',
+            '<a href="{}?language=en">{}</a> · <a href="{}?language=ja">{}</a>',
             url,
+            gettext("PDF in English"),
             url,
-            "PDF (日本語)",
+            gettext("PDF in Japanese"),
         )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

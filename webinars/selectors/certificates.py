@@ -13,7 +13,7 @@ from webinars.models import (
     Seminar,
     SeminarSpeaker,
 )
-from webinars.models.certificates import CODE_LENGTH, certificate_code_normalised
+from webinars.models.certificates import CODE_ALPHABET, CODE_LENGTH, certificate_code_normalised
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ def speaker_links_presented(*, email: str) -> list[SeminarSpeaker]:
 def certificate_by_code(code: str) -> Certificate | None:
     """The certificate a typed or scanned code names, or None (nothing said of why)."""
     normalised = certificate_code_normalised(code)
-    if len(normalised) != CODE_LENGTH:
+    # Only a code that could be one reaches the database (never a NUL byte).
+    if len(normalised) != CODE_LENGTH or not set(normalised) <= set(CODE_ALPHABET):
         return None
     return Certificate.objects.filter(code=normalised).select_related("seminar__series").first()

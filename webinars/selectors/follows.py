@@ -1,11 +1,16 @@
 """Reads about follows: what a follow link points at, whose follows a seminar reaches."""
 
+import re
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
 from webinars.models import Follow, Seminar, Series, Topic
 from webinars.regions import Place, place_for_prefecture, place_for_slug
+
+# What a slug can be (Django's slug converter); anything else (a NUL byte) names nothing
+# and never reaches the database.
+_SLUG = re.compile(r"[-a-zA-Z0-9_]{1,150}")
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,8 @@ def follow_target(
     """
     given = [bool(place), bool(topic), bool(series), every]
     if sum(given) != 1:
+        return None
+    if not all(_SLUG.fullmatch(slug) for slug in (place, topic, series) if slug):
         return None
     if place:
         found = place_for_slug(place)

@@ -94,7 +94,10 @@ def survey_report(seminar: Seminar) -> SurveyReport:
                 entry.texts.append((audience, str(value)))
                 continue
             for option in value if isinstance(value, list) else [value]:
-                counts[audience][str(option)] += 1
+                # An answer that is no longer an option (the question was changed since)
+                # is left out rather than counted under no column.
+                if str(option) in entry.options:
+                    counts[audience][str(option)] += 1
         entry.counts = dict(sorted(counts.items()))
         answers.append(entry)
     outcomes: dict[tuple[str, str], Counter] = defaultdict(Counter)

@@ -260,20 +260,44 @@ def recording_segment_count(recording: Recording) -> int | None:
     return max(math.ceil(recording.duration.total_seconds() / WATCH_SEGMENT_SECONDS), 1)
 
 
+# No one is credited faster than this many times the speed of the video, whatever the
+# page posts, and no report adds more than a minute of it at that speed: watching the
+# recording for a certificate takes at least half its length in real time.
+WATCH_PACE = 2
+WATCH_SEGMENTS_PER_REPORT = 60 * WATCH_PACE // WATCH_SEGMENT_SECONDS
+
+
 def recording_progress_record(
-    *, recording: Recording, registration_id: int, segments: Iterable[int]
+    *,
+    recording: Recording,
+    registration_id: int,
+    segments: Iterable[int],
+    paced: bool = True,
 ) -> RecordingProgress:
     """Add the segments a registrant played through to what they watched; the new share.
 
     The set only grows, so a report sent twice (a retried beacon) or minutes watched
-    again count once. Segments past the end are the caller's to refuse.
+    again count once. ``paced`` (the watch page's reports): a report adds at most what
+    could have played since the previous one at ``WATCH_PACE`` times the speed, and at
+    most ``WATCH_SEGMENTS_PER_REPORT``; the earliest new segments are kept. Segments past
+    the end are the caller's to refuse.
     """
+    now = timezone.now()
     with transaction.atomic():
-        progress, _created = RecordingProgress.objects.select_for_update().get_or_create(
+        progress, created = RecordingProgress.objects.select_for_update().get_or_create(
             recording=recording, registration_id=registration_id
         )
         watched = int(progress.segments or "0", 16)
-        for segment in segments:
+        new = sorted(segment for segment in set(segments) if not watched >> segment & 1)
+        if paced:
+            elapsed = (
+                WATCH_SEGMENTS_PER_REPORT * WATCH_SEGMENT_SECONDS
+                if created
+                else ((now - progress.updated_at).total_seconds() * WATCH_PACE)
+            )
+            allowed = min(int(elapsed // WATCH_SEGMENT_SECONDS), WATCH_SEGMENTS_PER_REPORT)
+            new = new[:allowed]
+        for segment in new:
             watched |= 1 << segment
         total = recording_segment_count(recording)
         progress.segments = format(watched, "x") if watched else ""

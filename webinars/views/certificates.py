@@ -24,7 +24,7 @@ from webinars.certificates import certificate_date_text, certificate_title, pdf_
 from webinars.errors import CertificateNotAvailable
 from webinars.models import SeminarSpeaker
 from webinars.services import certificate_issue, certificate_issue_for_speaker
-from webinars.views.attendee import Access, access_by_account, access_by_token, token_route
+from webinars.views.access import Access, access_by_account, access_by_token, token_route
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 

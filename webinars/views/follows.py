@@ -110,6 +110,21 @@ def follow(request: HttpRequest) -> HttpResponse:
     if not form.is_valid():
         return render(request, "webinars/follow.html", {"target": target, "form": form}, status=200)
     email = form.cleaned_data["email"]
+    if not ratelimit.hit(
+        scope="follow-email", key=email, rate=settings.FOLLOW_RATE_LIMIT_PER_EMAIL
+    ):
+        # However many places, topics and series are asked for: one inbox must not be
+        # flooded with confirmation links.
+        return render(
+            request,
+            "429.html",
+            {
+                "message": _(
+                    "Too many requests for this email address in a short while. Please try later."
+                )
+            },
+            status=429,
+        )
     services.follow_request(
         email=email,
         target=target,
@@ -137,7 +152,8 @@ def follow_confirm(request: HttpRequest, token: str) -> HttpResponse:
     try:
         claim = confirmation_claim(token)
     except ConfirmationExpired:
-        return render(request, "webinars/follow_confirm.html", {"state": "expired"}, status=410)
+        context = {"state": "expired", "days": settings.FOLLOW_CONFIRMATION_DAYS}
+        return render(request, "webinars/follow_confirm.html", context, status=410)
     except ConfirmationInvalid:
         return render(request, "webinars/follow_confirm.html", {"state": "invalid"}, status=404)
     found = Follow.objects.filter(pk=claim.follow_id, email=claim.email).first()
@@ -222,7 +238,7 @@ def _stop_one(request: HttpRequest, *, email: str) -> None:
     follow_id = request.POST.get("stop", "")
     found = (
         Follow.objects.of_address(email).filter(pk=follow_id).first()
-        if follow_id.isdigit()
+        if follow_id.isascii() and follow_id.isdigit() and len(follow_id) <= 18
         else None
     )
     if found is not None:

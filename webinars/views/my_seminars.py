@@ -26,7 +26,8 @@ from webinars.selectors import MAX_TOKEN_LENGTH
 from webinars.services.registrations import (
     calendar_token_renew,
 )
-from webinars.views.attendee import absolute_url, registrations_of_user
+from webinars.views.access import registrations_of_user
+from webinars.views.attendee import absolute_url
 
 # The private feed keeps recent seminars, as the public feeds do.
 FEED_HISTORY = timedelta(days=90)

@@ -12,7 +12,7 @@ from webinars import selectors
 from webinars.forms.surveys import SurveyForm
 from webinars.models import SurveyResponse
 from webinars.services import SurveyAlreadyAnswered, survey_response_submit
-from webinars.views.attendee import Access, access_by_account, access_by_token, token_route
+from webinars.views.access import Access, access_by_account, access_by_token, token_route
 
 TEMPLATE = "webinars/survey.html"
 

@@ -21,7 +21,15 @@ from tests.utils import rendered
 from webinars.follow_links import alerts_claim
 from webinars.models import Follow, Seminar
 from webinars.prefectures import Prefecture
-from webinars.services import seminar_cancel, seminar_create, seminar_publish, seminar_update
+from webinars.services import (
+    follow_stop,
+    registration_create,
+    registration_update_details,
+    seminar_cancel,
+    seminar_create,
+    seminar_publish,
+    seminar_update,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -333,3 +341,50 @@ def test_the_run_reads_the_same_number_of_times_for_one_follower_or_forty(clock)
     forty = run_for(40, "kyushu", Prefecture.KUMAMOTO)
     # Rows and marks go in batches: nothing is read or written per follower.
     assert one == forty
+
+
+# --- "Email me about future seminars" -------------------------------------------------
+
+
+def test_ticking_future_seminars_when_registering_brings_alerts_and_unticking_stops_them(clock):
+    registration = registration_create(
+        seminar=SeminarFactory(),
+        email="mari@example.org",
+        name="Mari",
+        audience_type=RegistrationFactory.audience_type.function(),
+        marketing_opt_in=True,
+        language="ja",
+    ).registration
+    _published(title="Kumamoto Castle")
+    _run_after_delay(clock)
+    assert [email.to_email for email in _digests()] == ["mari@example.org"]
+
+    registration_update_details(
+        registration=registration,
+        name="Mari",
+        organisation="",
+        job_title="",
+        country="",
+        marketing_opt_in=False,
+        recording_followup_opt_in=False,
+    )
+    clock.shift(timedelta(days=2))
+    _published(title="Aso by bike", starts_at=STARTS + timedelta(days=1))
+    _run_after_delay(clock)
+    assert len(_digests()) == 1
+
+
+def test_a_seminar_found_through_a_follow_stopped_since_is_left_out(clock):
+    topic = TopicFactory(slug="sake", name="Sake")
+    FollowFactory(email="ken@example.org", kind=Follow.Kind.TOPIC, place="", topic=topic)
+    kyushu = FollowFactory(email="ken@example.org", place="kyushu")
+    by_topic = _draft(title="Sake of Saga", starts_at=STARTS + timedelta(days=1))
+    by_topic.topics.set([topic])
+    seminar_publish(seminar=by_topic)
+    _published(title="Kumamoto Castle")
+    _run_after_delay(clock)
+    follow_stop(follow=kyushu)
+    message = rendered(_digests()[0])
+    assert "Sake of Saga" in message.body_text
+    assert "Kumamoto Castle" not in message.body_text
+    assert message.subject == "New seminar: Sake of Saga"

@@ -5,6 +5,7 @@ from datetime import timedelta
 from io import BytesIO
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -57,8 +58,9 @@ def _recording(seminar, minutes=60) -> Recording:
 
 def _watched(registration, recording, percent) -> None:
     segments = range(round(recording.duration.total_seconds() / 10 * percent / 100))
+    # All at once (not paced): what the watch page would report over the whole viewing.
     recording_progress_record(
-        recording=recording, registration_id=registration.pk, segments=segments
+        recording=recording, registration_id=registration.pk, segments=segments, paced=False
     )
 
 
@@ -132,10 +134,33 @@ def test_progress_only_grows_and_counts_a_segment_once():
     registration = RegistrationFactory(seminar=seminar)
     for segments in (range(30), range(15, 30), [59]):
         progress = recording_progress_record(
-            recording=recording, registration_id=registration.pk, segments=segments
+            recording=recording, registration_id=registration.pk, segments=segments, paced=False
         )
     assert progress.percent == 51  # 31 of 60
     assert RecordingProgress.objects.count() == 1
+
+
+def test_reports_add_no_more_than_could_have_played_at_double_speed():
+    seminar = _past_seminar()
+    recording = _recording(seminar, minutes=10)  # 60 segments of 10 seconds
+    registration = RegistrationFactory(seminar=seminar)
+
+    def report(segments):
+        return recording_progress_record(
+            recording=recording, registration_id=registration.pk, segments=segments
+        ).percent
+
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        # A first report is credited at most a minute at double speed: 12 segments.
+        assert report(range(60)) == 20
+        # Straight away again: nothing more, however much is claimed.
+        assert report(range(60)) == 20
+        # Thirty seconds later: at most a minute of video (6 segments).
+        clock.shift(timedelta(seconds=30))
+        assert report(range(60)) == 30
+        # Segments already counted cost nothing of the allowance.
+        clock.shift(timedelta(seconds=30))
+        assert report([0, 1, 2, 18, 19]) == 33
 
 
 def _signed_in_registrant(client, seminar):
@@ -154,14 +179,16 @@ def test_the_watch_page_reports_progress_for_a_registrant(client):
     assert f'data-progress-url="{progress_url}"' in page
     assert "js/watch-progress.js" in page
 
-    response = client.post(progress_url, {"segments": ",".join(str(n) for n in range(45))})
-    assert response.json() == {"percent": 75}
-    assert certificate_standing(registration).basis == "watched"
+    response = client.post(progress_url, {"segments": ",".join(str(n) for n in range(12))})
+    assert response.json() == {"percent": 20}
+    assert certificate_standing(registration).watched_percent == 20
+    # Past the end (a duration typed a little short): dropped, not refused.
+    assert client.post(progress_url, {"segments": "60,61"}).json() == {"percent": 20}
 
 
 @pytest.mark.parametrize(
     "segments",
-    ["", "1,x", "-1", "60", "1.5", "\u0661", ",".join(["1"] * 721)],
+    ["", "1,x", "-1", "1.5", "\u0661", ",".join(["1"] * 721)],
 )
 def test_bad_progress_is_a_400_that_says_what_is_expected(client, segments):
     seminar = _past_seminar()
@@ -171,7 +198,7 @@ def test_bad_progress_is_a_400_that_says_what_is_expected(client, segments):
         reverse("webinars:recording_progress", args=[recording.slug]), {"segments": segments}
     )
     assert response.status_code == 400
-    assert "whole numbers from 0 to 59" in response.json()["error"]
+    assert "up to 720 whole numbers, separated by commas" in response.json()["error"]
     assert not RecordingProgress.objects.exists()
 
 
@@ -320,3 +347,9 @@ def test_the_pdf_names_its_check_address_and_code():
     certificate = certificate_issue(registration=registration)
     text = _text(certificate_pdf(certificate, language="en"))
     assert re.search(rf"/certificates/{certificate.code}/", text)
+
+
+@pytest.mark.parametrize("code", ["ABCDE%0012345", "ABCDE-1234\u00e9", "ABCDE!2345"])
+def test_a_code_with_characters_no_code_has_is_a_404(client, code):
+    response = client.get(f"/certificates/{code}/")
+    assert response.status_code == 404

@@ -236,3 +236,29 @@ def test_the_account_page_reads_the_same_number_of_times_for_few_or_many_follows
     with django_assert_max_num_queries(12):
         response = client.get(reverse("webinars:my_follows"))
     assert response.content.decode().count("Stop following") == count
+
+
+@pytest.mark.parametrize("stop", ["\u00b2", "\u0661", "x", "9" * 40])
+def test_a_malformed_stop_is_ignored_not_an_error(client, stop):
+    follow = FollowFactory(email="ken@example.org")
+    response = client.post(reverse("webinars:alerts_manage", args=[_alerts()]), {"stop": stop})
+    assert response.status_code == 302
+    assert Follow.objects.filter(pk=follow.pk).exists()
+
+
+@pytest.mark.parametrize("query", ["topic=%00", "series=a%00b", "place=kyu%00shu"])
+def test_a_nul_byte_in_the_target_is_a_404(client, query):
+    assert client.get(f"{FOLLOW}?{query}").status_code == 404
+
+
+def test_one_address_gets_a_handful_of_confirmation_links_an_hour_at_most(client, settings):
+    settings.FOLLOW_RATE_LIMIT_PER_EMAIL = "3/3600"
+    # The human check (asked after a few forms for one address) is not what is tested.
+    settings.HUMAN_CHECK_AFTER_PER_ADDRESS = "100/3600"
+    places = ["kyushu", "tohoku", "kanto", "chubu"]
+    statuses = [
+        client.post(f"{FOLLOW}?place={place}", {"email": "victim@example.org"}).status_code
+        for place in places
+    ]
+    assert statuses == [200, 200, 200, 429]
+    assert OutgoingEmail.objects.count() == 3

@@ -213,3 +213,15 @@ def test_the_organisers_page_reads_the_same_for_few_or_many_answers(
             reverse("webinars:organiser_seminar_insights", args=[seminar.slug])
         )
     assert page.content.decode().count("More onsen") == count
+
+
+def test_answers_left_from_before_a_question_changed_kind_are_not_counted(
+    organiser_client, seminar, questions
+):
+    agents = AudienceTypeFactory(name="Agent (survey)", slug="agent-survey")
+    _respond(seminar, questions, agents, choice="Itineraries")
+    SurveyQuestion.objects.filter(pk=questions["choice"].pk).update(kind="rating", choices_en="")
+    response = organiser_client.get(
+        reverse("webinars:organiser_seminar_insights", args=[seminar.slug])
+    )
+    assert response.status_code == 200
