@@ -24,6 +24,7 @@ def _field(question: SurveyQuestion) -> forms.Field:
     }
     kind = question.kind
     if kind == SurveyQuestion.Kind.RATING:
+        common["help_text"] = common["help_text"] or _("1 is not at all, 5 is very much.")
         return forms.TypedChoiceField(
             choices=[(str(value), str(value)) for value in RATING_SCALE],
             coerce=int,
