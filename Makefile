@@ -21,7 +21,7 @@ export DEBUG ?= 1
 # pip reports each local package index it skips; those lines are noise here.
 PIP_NOISE := { grep -v "^WARNING: Location '.*' is ignored" || true; }
 
-.PHONY: help run test lint fmt bench install messages translations migrate seed worker shell check lock clean
+.PHONY: help run test lint fmt bench mutate install messages translations migrate seed worker shell check lock clean
 
 # Compiled translations (.mo) are built here, not committed: Babel compiles them, so no
 # GNU gettext is needed to run or test (config/translations.py).
@@ -59,6 +59,9 @@ translations: install ## Add new strings to locale/ (needs GNU gettext), then li
 fmt: install ## Fix what ruff can and format the code
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+mutate: install ## Mutation testing of the core modules (MODULE=reminders for one; minutes each; not in CI)
+	$(BIN)/python tools/mutate.py $(MODULE) --list-survivors
 
 bench: install ## Run the benchmarks (needs PostgreSQL and Redis; BENCH_ARGS=--quick)
 	$(BIN)/python bench/pages.py $(BENCH_ARGS)
