@@ -505,3 +505,60 @@ def test_a_scans_reminders_go_in_one_batch_that_builds_each_invite_once_per_lang
         email.refresh_from_db()
     attendees = [_event(email.calendar_body)["ATTENDEE"] for email in emails]
     assert attendees == [f"mailto:{person.email}" for person in people] + ["mailto:ja@example.org"]
+
+
+# --- What mutation testing found untested (make mutate) ----------------------------------
+
+
+def test_one_scan_serves_several_seminars_whatever_the_first_place_needs():
+    first = _seminar(title="First")
+    second = _seminar(title="Second", slug="second")
+    # The first place in the scan's order has nothing due (taken after the moment)...
+    late = _register(first, at=DAY_MOMENT + MINUTE)
+    # ...which must not stop the scan before the places after it.
+    on_time = _register(second, at=START - timedelta(days=5))
+    assert late.pk < on_time.pk
+    scan = _scan(DAY_MOMENT + 2 * MINUTE)
+    assert (scan.queued, scan.skipped_registered_late) == (1, 1)
+    assert _keys() == [(_key(on_time, 1440), "queued")]
+
+
+def test_a_seminar_with_reminders_turned_off_neither_reminds_nor_stops_the_scan():
+    silent = _seminar(title="Silent", reminder_offsets_minutes=[])
+    reminded = _seminar(title="Reminded", slug="reminded")
+    _register(silent, at=START - timedelta(days=5))
+    registration = _register(reminded, at=START - timedelta(days=5))
+    assert _scan(HOUR_MOMENT + MINUTE).queued == 1
+    # The day reminder is superseded by the hour one (a scan that ran late); nothing of
+    # the silent seminar.
+    assert _keys() == [
+        (_key(registration, 1440), "cancelled"),
+        (_key(registration, 60), "queued"),
+    ]
+
+
+def test_a_seminar_already_over_gets_no_rows_at_all():
+    _register(_seminar(), at=START - timedelta(days=5))
+    assert _scan(START + timedelta(hours=1)) == _scan(START + timedelta(hours=2))
+    assert not OutgoingEmail.objects.exists()
+
+
+def test_each_reminder_row_carries_its_registration_and_seminar():
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+    _scan(DAY_MOMENT)
+    (row,) = OutgoingEmail.objects.all()
+    assert (row.registration_id, row.seminar_id) == (registration.pk, seminar.pk)
+    assert row.snapshot == {"offset": 1440}
+    assert row.calendar_sequence == 2
+
+
+def test_a_repeated_scan_reads_no_more_than_the_first():
+    seminar = _seminar()
+    for day in range(5):
+        _register(seminar, at=START - timedelta(days=5 + day))
+    with CaptureQueriesContext(connection) as first:
+        _scan(DAY_MOMENT)
+    with CaptureQueriesContext(connection) as second:
+        assert _scan(DAY_MOMENT + MINUTE).queued == 0
+    assert len(second) <= len(first)

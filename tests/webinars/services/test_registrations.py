@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import AudienceType
 from notifications.models import OutgoingEmail
 from tests.factories import AudienceQuotaFactory, RegistrationFactory, SeminarFactory, UserFactory
+from tests.utils import rendered
 from webinars import selectors
 from webinars.errors import (
     AudienceNotAllowed,
@@ -730,3 +731,53 @@ def test_a_moved_place_promoted_again_gets_an_invite_that_outranks_its_cancel():
         ("CANCEL", 1),
         ("REQUEST", 2),
     ]
+
+
+# --- What mutation testing found untested (make mutate) ----------------------------------
+
+
+def test_the_same_address_registers_for_two_seminars_separately():
+    first = register(SeminarFactory(), "aiko@example.org")
+    second = register(SeminarFactory(), "aiko@example.org")
+    assert (first.created, second.created) == (True, True)
+    assert first.registration.pk != second.registration.pk
+    assert second.registration.seminar_id != first.registration.seminar_id
+
+
+def test_consents_default_to_no_optional_email():
+    registration = register(SeminarFactory(), "aiko@example.org").registration
+    assert (registration.marketing_opt_in, registration.recording_followup_opt_in) == (
+        False,
+        False,
+    )
+
+
+@pytest.mark.parametrize(("capacity", "status"), [(None, "confirmed"), (1, "waitlisted")])
+def test_a_repeat_registration_gets_its_links_worded_for_its_status(settings, capacity, status):
+    settings.CONFIRMATION_RESEND_SECONDS = 600
+    with time_machine.travel("2026-11-26 09:00Z", tick=False):
+        seminar = SeminarFactory(
+            starts_at=timezone.now() + timedelta(days=7),
+            ends_at=timezone.now() + timedelta(days=7, hours=1),
+            capacity=capacity,
+        )
+        if capacity:
+            register(seminar, "first@example.org")
+        assert register(seminar, "a@example.org").registration.status == status
+    # Exactly at the end of the resend window: sent again.
+    with time_machine.travel("2026-11-26 09:10:00Z", tick=False):
+        assert register(seminar, "a@example.org").resent is True
+    email = OutgoingEmail.objects.filter(kind="registration_links").get()
+    body = rendered(email).body_text
+    assert ("Your personal join link" in body) is (status == "confirmed")
+
+
+def test_a_waitlisted_place_cancelled_in_a_full_seminar_promotes_nobody():
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
+    register(seminar, "seated@example.org")
+    first_waiting = register(seminar, "w1@example.org").registration
+    second_waiting = register(seminar, "w2@example.org").registration
+    registration_cancel(registration=first_waiting)
+    second_waiting.refresh_from_db()
+    assert second_waiting.status == Registration.Status.WAITLISTED
+    assert Registration.objects.filter(seminar=seminar, status="confirmed").count() == 1
