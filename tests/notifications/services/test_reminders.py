@@ -19,6 +19,7 @@ from notifications.services.reminders import (
     MISSED_AFTER_START,
     _missed_row,
     reminder_dedupe_key,
+    starts_in_text,
 )
 from notifications.tasks import dispatch_reminders
 from tests.factories import RegistrationFactory, SeminarFactory
@@ -562,3 +563,25 @@ def test_a_repeated_scan_reads_no_more_than_the_first():
     with CaptureQueriesContext(connection) as second:
         assert _scan(DAY_MOMENT + MINUTE).queued == 0
     assert len(second) <= len(first)
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [
+        (1, "in 1 minute"),
+        (45, "in 45 minutes"),
+        (60, "in 1 hour"),
+        (90, "in 90 minutes"),
+        (120, "in 2 hours"),
+        (180, "in 3 hours"),
+        (179, "in 179 minutes"),
+        (181, "in 3 hours"),
+        (239, "in 3 hours"),
+        (240, "in 4 hours"),
+        (1440, "in 1 day"),
+        (2880, "in 2 days"),
+        (1500, "in 25 hours"),
+    ],
+)
+def test_the_time_left_in_words_at_every_boundary(minutes, text):
+    assert starts_in_text(minutes) == text
