@@ -585,3 +585,54 @@ def test_a_repeated_scan_reads_no_more_than_the_first():
 )
 def test_the_time_left_in_words_at_every_boundary(minutes, text):
     assert starts_in_text(minutes) == text
+
+
+@pytest.mark.parametrize(("moved_hours", "second_day_reminder"), [(11, False), (12, True)])
+def test_a_move_of_half_the_offset_or_more_reminds_again(moved_hours, second_day_reminder):
+    seminar = _seminar(reminder_offsets_minutes=[1440])
+    _register(seminar, at=START - timedelta(days=5))
+    assert _scan(DAY_MOMENT).queued == 1
+    moved = START + timedelta(hours=moved_hours)
+    _move(seminar, moved)
+    assert _scan(moved - timedelta(days=1)).queued == int(second_day_reminder)
+
+
+def test_a_place_taken_exactly_at_the_moment_is_reminded():
+    seminar = _seminar(reminder_offsets_minutes=[60])
+    registration = _register(seminar, at=HOUR_MOMENT)
+    assert _scan(HOUR_MOMENT).queued == 1
+    assert _keys() == [(_key(registration, 60), "queued")]
+
+
+def test_a_scan_at_the_very_start_records_the_reminder_as_missed():
+    seminar = _seminar(reminder_offsets_minutes=[60])
+    _register(seminar, at=START - timedelta(days=5))
+    scan = _scan(START)
+    assert (scan.queued, scan.missed) == (0, 1)
+    (row,) = OutgoingEmail.objects.all()
+    assert (row.status, row.last_error, row.rendered) == ("cancelled", MISSED_AFTER_START, True)
+    assert row.subject == "Reminder: Tourism in Tottori"
+
+
+def test_every_late_registrant_is_counted():
+    seminar = _seminar(reminder_offsets_minutes=[1440])
+    for minutes in (1, 2):
+        _register(seminar, at=DAY_MOMENT + minutes * MINUTE)
+    assert _scan(DAY_MOMENT + 3 * MINUTE).skipped_registered_late == 2
+
+
+def test_a_malformed_key_is_logged_and_the_keys_after_it_still_count(caplog):
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+    # Read newest first: the malformed key comes before the good one.
+    for key in (_key(registration, 1440), "reminder:not-a-number:1440"):
+        OutgoingEmail.objects.create(
+            kind=OutgoingEmail.Kind.REMINDER,
+            to_email=registration.email,
+            registration=registration,
+            seminar=seminar,
+            subject="Reminder",
+            dedupe_key=key,
+        )
+    assert _scan(DAY_MOMENT + MINUTE).queued == 0
+    assert "Ignoring the malformed reminder key 'reminder:not-a-number:1440'." in caplog.text
