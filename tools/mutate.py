@@ -7,7 +7,8 @@ module, the mutants, those killed, those that survived, those no selected test r
 timeouts, the survivors listed as equivalent in ``tests/mutation-equivalents.md`` (each
 with its reason), and the score: (killed + timeouts + equivalents) / mutants.
 
-With ``DATABASE_URL`` set the tests run on that database (PostgreSQL: the lock paths
+``MUTATION_WORK_DIR`` puts the scratch copies elsewhere (to keep one run's results while
+another runs). With ``DATABASE_URL`` set the tests run on that database (PostgreSQL: the lock paths
 count) one mutant at a time, since they share one test database; on the embedded
 default (SQLite in memory) mutants run two at a time. Exit status 1 when a module is
 under ``--threshold`` (90 %).
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-WORK = ROOT / "var" / "mutation"
+WORK = Path(os.environ.get("MUTATION_WORK_DIR", ROOT / "var" / "mutation"))
 EQUIVALENTS = ROOT / "tests" / "mutation-equivalents.md"
 # Copied besides the mutated package: what importing Django and running the tests needs.
 COPIED = [
