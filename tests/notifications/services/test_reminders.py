@@ -1,3 +1,4 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,6 +12,7 @@ from notifications.models import OutgoingEmail
 from notifications.services import (
     JOIN_TOKEN_PLACEHOLDER,
     LINK_TOKEN_PLACEHOLDER,
+    NotSent,
     emails_deliver,
     reminders_dispatch,
 )
@@ -636,3 +638,47 @@ def test_a_malformed_key_is_logged_and_the_keys_after_it_still_count(caplog):
         )
     assert _scan(DAY_MOMENT + MINUTE).queued == 0
     assert "Ignoring the malformed reminder key 'reminder:not-a-number:1440'." in caplog.text
+
+
+def _queued_day_reminder():
+    seminar = _seminar()
+    registration = _register(seminar, at=START - timedelta(days=5))
+    _scan(DAY_MOMENT)
+    return seminar, registration, OutgoingEmail.objects.get()
+
+
+def test_a_reminder_for_a_place_cancelled_since_is_not_sent_and_says_why():
+    _, registration, row = _queued_day_reminder()
+    Registration.objects.filter(pk=registration.pk).update(status="cancelled")
+    with pytest.raises(NotSent, match=r"^not sent: the place was cancelled before the reminder"):
+        _sent_at(DAY_MOMENT + MINUTE, [row])
+
+
+def test_a_reminder_for_a_seminar_unpublished_since_is_not_sent_and_says_why():
+    seminar, _registration, row = _queued_day_reminder()
+    Seminar.objects.filter(pk=seminar.pk).update(status="draft")
+    with pytest.raises(NotSent, match=r"^not sent: the seminar is no longer published$"):
+        _sent_at(DAY_MOMENT + MINUTE, [row])
+
+
+def test_a_reminder_rendered_at_the_very_start_is_not_sent():
+    *_, row = _queued_day_reminder()
+    with pytest.raises(NotSent, match=f"^{re.escape(MISSED_AFTER_START)}$"):
+        _sent_at(START, [row])
+
+
+def test_a_reminder_five_minutes_late_still_names_its_offset_and_later_the_time_left():
+    *_, row = _queued_day_reminder()
+    (on_time,) = _sent_at(DAY_MOMENT + timedelta(minutes=5), [row])
+    assert on_time.subject == "Reminder: Tourism in Tottori starts in 1 day"
+    # Rendered afresh from the stored (lean) row, as a retry would be.
+    (late,) = _sent_at(DAY_MOMENT + timedelta(minutes=6), [OutgoingEmail.objects.get(pk=row.pk)])
+    assert late.subject == "Reminder: Tourism in Tottori starts in 23 hours"
+
+
+def test_a_reminder_in_the_last_minute_says_one_minute():
+    seminar = _seminar(reminder_offsets_minutes=[60])
+    _register(seminar, at=START - timedelta(days=5))
+    _scan(HOUR_MOMENT)
+    (row,) = _sent_at(START - timedelta(seconds=30), [OutgoingEmail.objects.get()])
+    assert row.subject == "Reminder: Tourism in Tottori starts in 1 minute"
