@@ -20,7 +20,6 @@ from notifications.models import OutgoingEmail
 from notifications.services.alerts import (
     AlertRun,
     alert_items_withdraw,
-    alerts_pending_summary,
     follow_confirmation_queue,
     seminar_alert_record,
     seminar_alerts_run,
@@ -130,7 +129,6 @@ __all__ = [
     "ReminderScan",
     "SurveyDispatch",
     "alert_items_withdraw",
-    "alerts_pending_summary",
     "announcement_check",
     "announcement_recipients",
     "announcement_render",

@@ -271,14 +271,6 @@ def digest_dedupe_key(*, email: str, now: datetime) -> str:
     return f"alerts:{now.astimezone(UTC):%Y-%m-%d}:sha256:{digest}"
 
 
-def alerts_pending_summary() -> dict[str, int]:
-    """What waits: alerts not yet expanded, items not yet in a digest (the admin shows it)."""
-    return {
-        "alerts": SeminarAlert.objects.filter(expanded_at=None).count(),
-        "items": AlertItem.objects.filter(digested_at=None).count(),
-    }
-
-
 # --- Rendering ----------------------------------------------------------------------
 
 

@@ -37,10 +37,9 @@ from notifications.services.unsubscribes import (
     unsubscribe_url,
 )
 from webinars.models import Registration, Seminar, SurveyQuestion, SurveyResponse
+from webinars.models.surveys import FOLLOWUP_AFTER
 
 Round = SurveyResponse.Round
-# How long after the seminar each follow-up round goes.
-FOLLOWUP_AFTER = {Round.THREE_MONTHS: timedelta(days=91), Round.SIX_MONTHS: timedelta(days=182)}
 
 
 def survey_dedupe_key(*, round: str, registration_id: int) -> str:

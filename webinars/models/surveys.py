@@ -6,6 +6,8 @@ a product or itinerary in the next 12 months?") is asked again three and six mon
 later of those who answered yes or maybe and agreed to be asked.
 """
 
+from datetime import timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,8 @@ from webinars.models.catalogue import Series
 from webinars.models.registrations import ChoiceQuestion, Registration
 
 RATING_SCALE = (1, 2, 3, 4, 5)
+# When the outcome question is asked again, after the seminar's end.
+FOLLOWUP_AFTER = {"3m": timedelta(days=91), "6m": timedelta(days=182)}
 # What an outcome answer can be, in the order pages and reports show them.
 OUTCOMES = ("yes", "maybe", "no")
 

@@ -2,15 +2,13 @@
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.utils import timezone
 
 from webinars.models import Registration, Seminar, SurveyQuestion, SurveyResponse
-from webinars.models.surveys import OUTCOMES
+from webinars.models.surveys import FOLLOWUP_AFTER, OUTCOMES
 
 Round = SurveyResponse.Round
-FOLLOWUP_AFTER = {Round.THREE_MONTHS: timedelta(days=91), Round.SIX_MONTHS: timedelta(days=182)}
 
 
 def survey_questions(seminar: Seminar, round: str) -> list[SurveyQuestion]:
