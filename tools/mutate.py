@@ -38,6 +38,7 @@ COPIED = [
     "static",
     "locale",
     "tests",
+    "tools",
     "manage.py",
     "pyproject.toml",
 ]
@@ -56,6 +57,7 @@ TARGETS: dict[str, Target] = {
             "tests/webinars/services/test_registrations.py",
             "tests/webinars/services/test_registration_off_the_lock.py",
             "tests/webinars/services/test_consents.py",
+            "tests/webinars/services/test_registration_edges.py",
             "tests/webinars/views/test_registration.py",
         ),
     ),
@@ -135,6 +137,10 @@ def equivalents() -> dict[str, str]:
     return found
 
 
+def on_postgresql() -> bool:
+    return os.environ.get("DATABASE_URL", "").startswith("postgres")
+
+
 def prepare(name: str, target: Target) -> Path:
     """A scratch copy of the code and tests, configured to mutate ``target`` only."""
     work = WORK / name
@@ -149,8 +155,15 @@ def prepare(name: str, target: Target) -> Path:
             )
         elif source.exists():
             shutil.copy2(source, work / item)
+    if not on_postgresql():
+        # Each mutant's run copies a database migrated once instead of migrating again.
+        (work / "conftest.py").write_text(
+            "from tools.mutation_db import django_db_setup  # noqa: F401\n", encoding="utf-8"
+        )
     package = target.module.split("/")[0]
-    others = [item for item in COPIED if item != package and (ROOT / item).exists()]
+    others = [
+        item for item in [*COPIED, "conftest.py"] if item != package and (work / item).exists()
+    ]
     config = "\n".join(
         [
             "",
@@ -172,6 +185,7 @@ def run(name: str, target: Target, *, children: int, known: dict[str, str]) -> O
     work = prepare(name, target)
     mutmut = str(Path(sys.executable).parent / "mutmut")
     env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
+    env["MUTATION_DB_TEMPLATE"] = str(work / "mutants" / "test-database.sqlite3")
     print(f"== {name}: mutating {target.module} ({', '.join(target.tests)})", flush=True)
     subprocess.run(
         [mutmut, "run", "--max-children", str(children)],
@@ -224,7 +238,7 @@ def main() -> int:
     if unknown:
         print(f"unknown module {', '.join(unknown)}: choose from {', '.join(TARGETS)}")
         return 2
-    children = 1 if os.environ.get("DATABASE_URL", "").startswith("postgres") else 2
+    children = 1 if on_postgresql() else 2
     known = equivalents()
     outcomes = [
         run(name, TARGETS[name], children=children, known=known)

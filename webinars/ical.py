@@ -15,7 +15,7 @@ to keep feeds at a fixed number of queries). Human-readable text (``DESCRIPTION`
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from email.utils import parseaddr
 from typing import Literal
 
@@ -194,10 +194,12 @@ def _seminar_event(
     sequence: int,
 ) -> Event:
     zone = seminar.tzinfo
+    # DTSTAMP, CREATED and LAST-MODIFIED are written in UTC by icalendar, whatever the
+    # zone of the value (RFC 5545 requires UTC there); DTSTART/DTEND keep the seminar's.
     return Event.new(
         uid=seminar.calendar_uid,
         sequence=sequence,
-        stamp=now.astimezone(UTC),
+        stamp=now,
         start=seminar.starts_at.astimezone(zone),
         end=seminar.ends_at.astimezone(zone),
         summary=_single_line(seminar.title),
@@ -206,8 +208,8 @@ def _seminar_event(
         url=seminar.public_url,
         status=status,
         categories=[_single_line(seminar.series.name)],
-        created=seminar.created_at.astimezone(UTC) if seminar.created_at else None,
-        last_modified=seminar.updated_at.astimezone(UTC) if seminar.updated_at else None,
+        created=seminar.created_at,
+        last_modified=seminar.updated_at,
     )
 
 

@@ -21,11 +21,11 @@ _SAMPLE_STEP = timedelta(hours=6)
 
 
 def uk_zone_name() -> str:
-    return getattr(settings, "UK_TIME_ZONE", "Europe/London")
+    return settings.UK_TIME_ZONE
 
 
 def japan_zone_name() -> str:
-    return getattr(settings, "JAPAN_TIME_ZONE", "Asia/Tokyo")
+    return settings.JAPAN_TIME_ZONE
 
 
 def long_date_format() -> str:
@@ -227,13 +227,12 @@ def clock_changes(zone: str, start: datetime, end: datetime) -> list[ClockChange
                     low = middle
                 else:
                     high = middle
-            at = high.replace(microsecond=0)
-            if _offset(tz, at) != following_offset:
-                at += timedelta(seconds=1)
+            # Transitions fall on whole seconds: with low < change <= high < low + 1 s,
+            # the whole second at or before ``high`` is the change itself.
             changes.append(
                 ClockChange(
                     zone=zone,
-                    at=at.astimezone(UTC),
+                    at=high.replace(microsecond=0).astimezone(UTC),
                     offset_before=offset,
                     offset_after=following_offset,
                 )

@@ -547,3 +547,192 @@ def test_email_address_with_line_break_is_refused():
 def test_invite_content_type_carries_the_same_method():
     assert ical.calendar_content_type("REQUEST") == "text/calendar; method=REQUEST; charset=utf-8"
     assert ical.calendar_content_type("CANCEL") == "text/calendar; method=CANCEL; charset=utf-8"
+
+
+# Exact output (what mutation testing showed a looser assertion would let change) -------
+
+
+def test_the_whole_description_of_a_hybrid_seminar_in_a_third_zone():
+    seminar = SeminarFactory(
+        summary="  Bread and sake from Kyushu.  ",
+        starts_at=datetime(2026, 10, 20, 8, tzinfo=UTC),
+        ends_at=datetime(2026, 10, 20, 9, 30, tzinfo=UTC),
+        timezone="Europe/Paris",
+        venue="JLGC, 15 Whitehall ",
+        platform=Seminar.Platform.ZOOM,
+    )
+    SeminarSpeakerFactory(
+        seminar=seminar,
+        role=SeminarSpeaker.Role.MODERATOR,
+        speaker=SpeakerFactory(name="Emma Clarke", title="", organisation="JLGC London"),
+    )
+
+    event = only_event(parse_ics(_request(seminar), method="REQUEST"))
+
+    assert str(event["DESCRIPTION"]) == "\n".join(
+        [
+            "Bread and sake from Kyushu.",
+            "",
+            "UK time: Tuesday 20 October 2026, 09:00–10:30 BST",
+            "Japan time: Tuesday 20 October 2026, 17:00–18:30 JST",
+            "Local time (Europe/Paris): Tuesday 20 October 2026, 10:00–11:30 CEST",
+            "Where: JLGC, 15 Whitehall and Online (Zoom)",
+            "",
+            "Speakers:",
+            "- Emma Clarke, JLGC London (Moderator)",
+            "",
+            f"Join with your personal link: {JOIN_URL}",
+            f"Seminar page: {seminar.public_url}",
+        ]
+    )
+
+
+def test_the_whole_description_of_an_online_seminar_without_a_personal_link():
+    seminar = SeminarFactory(
+        summary="Onsen towns.",
+        starts_at=datetime(2026, 12, 1, 10, tzinfo=UTC),
+        ends_at=datetime(2026, 12, 1, 11, tzinfo=UTC),
+        venue="",
+        platform=Seminar.Platform.OTHER,
+    )
+
+    event = only_event(parse_ics(_request(seminar, join_url=None), method="REQUEST"))
+
+    assert str(event["DESCRIPTION"]) == "\n".join(
+        [
+            "Onsen towns.",
+            "",
+            "UK time: Tuesday 1 December 2026, 10:00–11:00 GMT",
+            "Japan time: Tuesday 1 December 2026, 19:00–20:00 JST",
+            "Where: Online",
+            "",
+            f"Seminar page: {seminar.public_url}",
+        ]
+    )
+
+
+def test_an_invite_without_a_name_has_no_common_name():
+    event = only_event(parse_ics(_request(SeminarFactory(), attendee_name=""), method="REQUEST"))
+    default = only_event(
+        parse_ics(
+            ical.build_invite(
+                seminar=SeminarFactory(),
+                method="REQUEST",
+                organizer_email="seminars@jlgc.example",
+                organizer_name="JLGC Seminars",
+                attendee_email="hanako@example.co.uk",
+            ),
+            method="REQUEST",
+        )
+    )
+
+    assert "CN" not in event["ATTENDEE"].params
+    assert "CN" not in default["ATTENDEE"].params
+
+
+def test_a_request_for_a_cancelled_seminar_says_why_it_is_refused():
+    seminar = SeminarFactory()
+    seminar_cancel(seminar=seminar, message="")
+
+    with pytest.raises(
+        ValueError, match=r"^A cancelled seminar can only be sent as METHOD:CANCEL\.$"
+    ):
+        _request(seminar)
+
+
+def _vtimezone_text(raw: bytes) -> str:
+    text = raw.decode().replace("\r\n", "\n")
+    return text[text.index("BEGIN:VTIMEZONE") : text.index("END:VTIMEZONE")]
+
+
+def test_an_invites_time_zone_covers_exactly_the_year_of_the_seminar_in_its_zone():
+    # 22:00 on New Year's Eve in New York is already the next year in London.
+    seminar = SeminarFactory(
+        starts_at=datetime(2027, 1, 1, 3, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 1, 4, tzinfo=UTC),
+        timezone="America/New_York",
+    )
+
+    assert _vtimezone_text(_request(seminar)) == "\n".join(
+        [
+            "BEGIN:VTIMEZONE",
+            "TZID:America/New_York",
+            "COMMENT:This timezone only works from 2026-01-01 to 2027-01-01.",
+            "BEGIN:STANDARD",
+            "DTSTART:20260101T000000",
+            "TZNAME:EST",
+            "TZOFFSETFROM:-0500",
+            "TZOFFSETTO:-0500",
+            "END:STANDARD",
+            "BEGIN:DAYLIGHT",
+            "DTSTART:20260308T030000",
+            "TZNAME:EDT",
+            "TZOFFSETFROM:-0500",
+            "TZOFFSETTO:-0400",
+            "END:DAYLIGHT",
+            "BEGIN:STANDARD",
+            "DTSTART:20261101T020000",
+            "TZNAME:EST",
+            "TZOFFSETFROM:-0400",
+            "TZOFFSETTO:-0500",
+            "END:STANDARD",
+            "",
+        ]
+    )
+
+
+def test_an_empty_feeds_time_zone_covers_exactly_this_year_in_the_uk():
+    raw = ical.build_calendar(seminars=[])
+
+    assert _vtimezone_text(raw) == "\n".join(
+        [
+            "BEGIN:VTIMEZONE",
+            "TZID:Europe/London",
+            "COMMENT:This timezone only works from 2026-01-01 to 2027-01-01.",
+            "BEGIN:STANDARD",
+            "DTSTART:20260101T000000",
+            "TZNAME:GMT",
+            "TZOFFSETFROM:+0000",
+            "TZOFFSETTO:+0000",
+            "END:STANDARD",
+            "BEGIN:DAYLIGHT",
+            "DTSTART:20260329T020000",
+            "TZNAME:BST",
+            "TZOFFSETFROM:+0000",
+            "TZOFFSETTO:+0100",
+            "END:DAYLIGHT",
+            "BEGIN:STANDARD",
+            "DTSTART:20261025T020000",
+            "TZNAME:GMT",
+            "TZOFFSETFROM:+0100",
+            "TZOFFSETTO:+0000",
+            "END:STANDARD",
+            "",
+        ]
+    )
+
+
+def test_an_invite_carries_its_own_seminars_zone():
+    seminar = SeminarFactory(timezone="Asia/Tokyo")
+
+    assert vtimezone_ids(parse_ics(_request(seminar), method="REQUEST")) == ["Asia/Tokyo"]
+
+
+def test_a_zone_the_calendar_library_does_not_know_is_refused_by_name():
+    from icalendar import Calendar, Event
+
+    calendar = Calendar.new(prodid=ical.PRODID)
+    event = Event.new(uid="x")
+    event.add("DTSTART", datetime(2026, 1, 1, 10), parameters={"TZID": "Nowhere/Atlantis"})
+    calendar.add_component(event)
+
+    with pytest.raises(ValueError, match=r"^No time zone data for \['Nowhere/Atlantis'\]\.$"):
+        ical._add_timezones(calendar, [])
+
+
+@pytest.mark.parametrize(
+    "address", ["", "   ", "hanako smith@example.co.uk", "hanako\x01@example.co.uk"]
+)
+def test_an_address_that_is_empty_or_holds_spaces_or_controls_is_refused(address):
+    with pytest.raises(ValueError, match=r"^Not an email address: "):
+        _request(SeminarFactory(), attendee_email=address)

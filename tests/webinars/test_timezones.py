@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.utils import translation
 
 from tests.factories import london
 from webinars import timezones
@@ -90,6 +91,8 @@ def test_finds_both_uk_clock_changes_of_2026():
         (datetime(2026, 3, 29, 1, tzinfo=UTC), True, "Sunday 29 March 2026"),
         (datetime(2026, 10, 25, 1, tzinfo=UTC), False, "Sunday 25 October 2026"),
     ]
+    # Given in UTC, whatever the server's own zone (London is in BST from 29 March).
+    assert [c.at.utcoffset() for c in changes] == [timedelta(0), timedelta(0)]
 
 
 def test_japan_has_no_clock_changes():
@@ -126,3 +129,70 @@ def test_note_when_uk_clocks_go_forward_near_the_seminar(start):
 )
 def test_no_note_more_than_three_weeks_from_a_change(start):
     assert timezones.uk_clock_change_note(start) is None
+
+
+def test_city_names_read_in_japanese_name_the_city_not_the_prefecture():
+    with translation.override("ja"):
+        # "Tokyo" alone is the prefecture (東京都); the city needs its context.
+        assert timezones.city_name("Asia/Tokyo") == "東京"
+        assert timezones.city_name("Europe/London") == "ロンドン"
+
+
+def test_city_name_of_a_zone_with_a_region_or_none():
+    assert timezones.city_name("America/Argentina/Buenos_Aires") == "Buenos Aires"
+    assert timezones.city_name("UTC") == "UTC"
+
+
+def test_dates_in_japanese():
+    span = timezones.zoned_span(*_hour(london(2026, 6, 12, 15), 2), "Asia/Tokyo")
+
+    with translation.override("ja"):
+        assert span.short_date_text == "6月12日(金)"
+        assert span.long_date_text == "2026年6月12日(金)"
+
+
+def test_no_spans_make_an_empty_line():
+    assert timezones.spans_line([]) == ""
+
+
+@pytest.mark.parametrize(
+    "start",
+    [
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, 0, 0, 0, 300_000, tzinfo=UTC),
+        datetime(2026, 2, 28, 23, 59, 59, 999_999, tzinfo=UTC),
+        datetime(2026, 3, 7, 13, 17, 41, 123_456, tzinfo=UTC),
+        datetime(2026, 3, 8, 6, 59, 59, tzinfo=UTC),
+    ],
+)
+def test_clock_changes_of_another_zone_are_found_to_the_second(start):
+    # New York's own rules (not the UK's, nor the server's zone), from starts that are
+    # not on the hour: the bisection must land on the change itself, every time.
+    changes = timezones.clock_changes("America/New_York", start, datetime(2027, 1, 1, tzinfo=UTC))
+
+    assert [(c.at, c.offset_before, c.offset_after) for c in changes] == [
+        (datetime(2026, 3, 8, 7, tzinfo=UTC), timedelta(hours=-5), timedelta(hours=-4)),
+        (datetime(2026, 11, 1, 6, tzinfo=UTC), timedelta(hours=-4), timedelta(hours=-5)),
+    ]
+
+
+def test_the_nearest_of_several_clock_changes_is_the_one_noted():
+    moment = london(2026, 10, 1, 10)
+
+    change = timezones.uk_clock_change_near(moment, window=timedelta(days=200))
+
+    # Within 200 days: 29 March 2026, 25 October 2026 and 28 March 2027.
+    assert change.at == datetime(2026, 10, 25, 1, tzinfo=UTC)
+    assert timezones.uk_clock_change_near(
+        london(2026, 4, 10, 10), window=timedelta(days=200)
+    ).at == (datetime(2026, 3, 29, 1, tzinfo=UTC))
+
+
+def test_the_note_looks_as_far_as_it_is_asked():
+    five_weeks_before = london(2026, 9, 20, 10)
+
+    assert timezones.uk_clock_change_note(five_weeks_before) is None
+    assert timezones.uk_clock_change_note(five_weeks_before, window=timedelta(days=40)) == (
+        "UK clocks go back one hour on Sunday 25 October 2026: "
+        "the London–Tokyo gap is then 9 hours (8 hours before)."
+    )
