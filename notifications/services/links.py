@@ -147,7 +147,7 @@ def _calendar_with_token(calendar_body: str, placeholder: str, token: str) -> st
         while end < len(pieces) and pieces[end][:1] in (" ", "\t"):
             end += 1
         raw = "\n".join(pieces[start:end])
-        unfolded = _ical_unfold(raw) if end - start > 1 else raw
+        unfolded = _ical_unfold(raw)
         if placeholder in unfolded:
             content = unfolded.rstrip("\r")
             raw = _ical_fold(content.replace(placeholder, token)) + unfolded[len(content) :]

@@ -86,7 +86,7 @@ def _reminded_starts(
         try:
             _, registration_id, offset, *start = key.split(":", 3)
             if start:
-                reminded = datetime.fromisoformat(start[0].replace("Z", "+00:00"))
+                reminded = datetime.fromisoformat(start[0])  # "Z" is read as UTC (Python 3.11+)
             else:
                 reminded = created_at + timedelta(minutes=int(offset))
             registration_id, offset = int(registration_id), int(offset)

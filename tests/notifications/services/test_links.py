@@ -101,8 +101,11 @@ def test_an_email_without_a_join_link_mints_only_a_manage_token(enqueued):
         "LOCATION:https://kizuna.example/j/" + "T" * 60 + "/",
         "SUMMARY:" + "x" * 65 + "^n" + "y" * 80,
         "SUMMARY:鳥取の観光 " * 12,
+        "SUMMARY:x" + "鳥取の観光" * 20,
+        "DESCRIPTION:" + "🎌" * 40,
+        "DESCRIPTION:" + "é" * 100,
     ],
-    ids=["empty", "74", "75", "escapes", "link", "caret", "japanese"],
+    ids=["empty", "74", "75", "escapes", "link", "caret", "japanese", "cut-3", "cut-4", "cut-2"],
 )
 def test_calendar_lines_are_folded_exactly_as_icalendar_folds_them(line):
     from icalendar.parser import Contentline
@@ -110,3 +113,141 @@ def test_calendar_lines_are_folded_exactly_as_icalendar_folds_them(line):
     from notifications.services.links import _ical_fold
 
     assert _ical_fold(line) == Contentline(line).to_ical().decode()
+
+
+# --- What mutation testing found untested (make mutate) ----------------------------------
+
+
+def test_registration_links_give_both_urls_unless_told_no_join():
+    from notifications.services.links import registration_links
+
+    assert registration_links() == (
+        f"https://kizuna.example/r/{LINK_TOKEN_PLACEHOLDER}/",
+        f"https://kizuna.example/j/{JOIN_TOKEN_PLACEHOLDER}/",
+    )
+    assert registration_links(join=False) == (
+        f"https://kizuna.example/r/{LINK_TOKEN_PLACEHOLDER}/",
+        None,
+    )
+
+
+def test_registration_links_follow_the_urlconf_and_prefix_in_force(settings):
+    from django.urls import set_script_prefix, set_urlconf
+
+    from notifications.services.links import registration_links
+
+    prefixed = f"https://kizuna.example/kizuna/r/{LINK_TOKEN_PLACEHOLDER}/"
+    assert registration_links()[0] == f"https://kizuna.example/r/{LINK_TOKEN_PLACEHOLDER}/"
+    # The cache of reversed links never serves one URLconf's or prefix's links for another.
+    set_urlconf("tests.notifications.prefixed_urls")
+    try:
+        assert registration_links()[0] == prefixed
+    finally:
+        set_urlconf(None)
+    set_script_prefix("/sub/")
+    try:
+        assert registration_links()[0] == f"https://kizuna.example/sub/r/{LINK_TOKEN_PLACEHOLDER}/"
+    finally:
+        set_script_prefix("/")
+    settings.ROOT_URLCONF = "tests.notifications.prefixed_urls"
+    assert registration_links()[0] == prefixed
+
+
+def test_an_email_with_only_a_join_link_gets_a_join_token():
+    from notifications.services import with_link_token
+
+    registration = RegistrationFactory(seminar=tottori_seminar())
+    email = OutgoingEmail(
+        registration=registration,
+        body_text=f"Join: https://kizuna.example/j/{JOIN_TOKEN_PLACEHOLDER}/",
+        body_html="",
+        calendar_body="",
+    )
+
+    sent = with_link_token(email, tokens={"join": "J" * 43})
+
+    assert sent.body_text == f"Join: https://kizuna.example/j/{'J' * 43}/"
+    assert email.body_text.endswith(f"/j/{JOIN_TOKEN_PLACEHOLDER}/")  # the row is not changed
+
+
+def test_a_batch_mints_each_emails_own_tokens_in_one_insert(django_assert_num_queries):
+    from notifications.services.links import link_tokens_mint
+    from webinars.selectors import registration_link
+
+    seminar = tottori_seminar()
+    both = RegistrationFactory(seminar=seminar)
+    manage_only = RegistrationFactory(seminar=seminar)
+    emails = [
+        OutgoingEmail.objects.create(
+            registration=both,
+            to_email=both.email,
+            subject="Both",
+            body_text=f"/r/{LINK_TOKEN_PLACEHOLDER}/ /j/{JOIN_TOKEN_PLACEHOLDER}/",
+        ),
+        OutgoingEmail.objects.create(
+            registration=manage_only,
+            to_email=manage_only.email,
+            subject="Manage only",
+            body_html=f"/r/{LINK_TOKEN_PLACEHOLDER}/",
+        ),
+        OutgoingEmail.objects.create(to_email="someone@example.org", subject="No links"),
+    ]
+
+    with django_assert_num_queries(1):
+        minted = link_tokens_mint(emails)
+
+    assert {pk: sorted(tokens) for pk, tokens in minted.items()} == {
+        emails[0].pk: ["join", "manage"],
+        emails[1].pk: ["manage"],
+    }
+    for email, scope in [(emails[0], "manage"), (emails[0], "join"), (emails[1], "manage")]:
+        link = registration_link(minted[email.pk][scope], scopes=[scope])
+        assert link.registration == email.registration
+    assert len({token for tokens in minted.values() for token in tokens.values()}) == 3
+
+
+def _fold_as_icalendar(line: str) -> str:
+    from icalendar.parser import Contentline
+
+    return Contentline(line).to_ical().decode()
+
+
+@pytest.mark.parametrize("tail", ["", "  ", "XX", "\\,", "日本"])
+def test_the_token_line_is_refolded_as_icalendar_folds_it_at_every_length(tail):
+    from notifications.services.links import _calendar_with_token
+
+    token = "T" * 43
+    # Lines long and short around the fold width (75 octets), with a continuation or
+    # none, ending in what a careless strip or fold would change.
+    for filler in range(0, 110):
+        line = f"LOCATION:https://kizuna.example/j/{JOIN_TOKEN_PLACEHOLDER}/{'a' * filler}{tail}"
+        for end in ("\r\n", "\n"):
+            calendar = "BEGIN:VEVENT" + end + _fold_as_icalendar(line) + end + "END:VEVENT" + end
+            expected = (
+                "BEGIN:VEVENT"
+                + end
+                + _fold_as_icalendar(line.replace(JOIN_TOKEN_PLACEHOLDER, token))
+                + end
+                + "END:VEVENT"
+                + end
+            )
+
+            assert _calendar_with_token(calendar, JOIN_TOKEN_PLACEHOLDER, token) == expected
+
+
+def test_a_placeholder_folded_with_a_tab_is_found_and_replaced():
+    from notifications.services.links import _calendar_with_token
+
+    calendar = (
+        "BEGIN:VEVENT\r\nLOCATION:https://kizuna.example/j/"
+        + JOIN_TOKEN_PLACEHOLDER[:10]
+        + "\r\n\t"
+        + JOIN_TOKEN_PLACEHOLDER[10:]
+        + "/\r\nEND:VEVENT\r\n"
+    )
+
+    assert _calendar_with_token(calendar, JOIN_TOKEN_PLACEHOLDER, "T" * 43) == (
+        "BEGIN:VEVENT\r\n"
+        + _fold_as_icalendar("LOCATION:https://kizuna.example/j/" + "T" * 43 + "/")
+        + "\r\nEND:VEVENT\r\n"
+    )

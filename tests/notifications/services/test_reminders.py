@@ -626,8 +626,8 @@ def test_every_late_registrant_is_counted():
 def test_a_malformed_key_is_logged_and_the_keys_after_it_still_count(caplog):
     seminar = _seminar()
     registration = _register(seminar, at=START - timedelta(days=5))
-    # Read newest first: the malformed key comes before the good one.
-    for key in (_key(registration, 1440), "reminder:not-a-number:1440"):
+    # Read in the order written: the malformed key comes before the good one.
+    for key in ("reminder:not-a-number:1440", _key(registration, 1440)):
         OutgoingEmail.objects.create(
             kind=OutgoingEmail.Kind.REMINDER,
             to_email=registration.email,
@@ -637,7 +637,9 @@ def test_a_malformed_key_is_logged_and_the_keys_after_it_still_count(caplog):
             dedupe_key=key,
         )
     assert _scan(DAY_MOMENT + MINUTE).queued == 0
-    assert "Ignoring the malformed reminder key 'reminder:not-a-number:1440'." in caplog.text
+    assert [record.getMessage() for record in caplog.records] == [
+        "Ignoring the malformed reminder key 'reminder:not-a-number:1440'."
+    ]
 
 
 def _queued_day_reminder():
@@ -682,3 +684,64 @@ def test_a_reminder_in_the_last_minute_says_one_minute():
     _scan(HOUR_MOMENT)
     (row,) = _sent_at(START - timedelta(seconds=30), [OutgoingEmail.objects.get()])
     assert row.subject == "Reminder: Tourism in Tottori starts in 1 minute"
+
+
+def test_a_scan_after_the_start_records_every_places_miss():
+    seminar = _seminar(reminder_offsets_minutes=[60])
+    for n in range(3):
+        _register(seminar, at=START - timedelta(days=5), email=f"p{n}@example.org")
+
+    scan = _scan(START + MINUTE)
+
+    assert (scan.queued, scan.missed) == (0, 3)
+    assert sorted(OutgoingEmail.objects.values_list("to_email", "last_error")) == [
+        (f"p{n}@example.org", MISSED_AFTER_START) for n in range(3)
+    ]
+
+
+def test_a_scan_over_three_seminars_makes_as_many_queries_as_over_one(
+    django_assert_num_queries,
+):
+    _register(_seminar(), at=START - timedelta(days=5))
+    with CaptureQueriesContext(connection) as for_one:
+        assert _scan(HOUR_MOMENT).queued == 1
+    later = START + timedelta(days=3)
+    for n in range(3):
+        seminar = _seminar(
+            title=f"Seminar {n}", starts_at=later, ends_at=later + timedelta(hours=1)
+        )
+        _register(seminar, at=START - timedelta(days=5))
+
+    # The seminars' series (their default offsets) come with them: no query per seminar.
+    with django_assert_num_queries(len(for_one.captured_queries)):
+        assert _scan(later - timedelta(hours=1)).queued == 3
+
+
+def test_reminders_of_two_seminars_in_two_languages_sent_together_each_read_their_own():
+    tottori = _seminar()
+    oita = _seminar(title="Onsen in Oita")
+    _register(tottori, at=START - timedelta(days=5), email="en@example.org")
+    _register(tottori, at=START - timedelta(days=5), email="ja@example.org", language="ja")
+    _register(oita, at=START - timedelta(days=5), email="oita@example.org")
+    _scan(HOUR_MOMENT)
+
+    queued = list(OutgoingEmail.objects.filter(status="queued").order_by("pk"))
+    # Sent in one batch, as the worker sends a scan's rows: rendered once per seminar,
+    # language, zone and time left, never one seminar's text for another's reader.
+    with time_machine.travel(HOUR_MOMENT, tick=False):
+        assert emails_deliver(email_ids=[email.pk for email in queued]).delivered == 3
+    sent = [OutgoingEmail.objects.get(pk=email.pk) for email in queued]
+
+    assert [(email.to_email, email.subject) for email in sent] == [
+        ("en@example.org", "Reminder: Tourism in Tottori starts in 1 hour"),
+        ("ja@example.org", "リマインダー：Tourism in Tottoriは1時間後に開始します"),
+        ("oita@example.org", "Reminder: Onsen in Oita starts in 1 hour"),
+    ]
+    for email in sent:
+        # The invite's place is the registrant's own join link, as in every invite.
+        assert str(_event(email.calendar_body)["LOCATION"]) == (
+            f"https://kizuna.example/j/{JOIN_TOKEN_PLACEHOLDER}/"
+        )
+    assert "This email carries the seminar's current calendar invite (invite.ics)" in (
+        sent[0].body_html
+    )
