@@ -89,6 +89,7 @@ TARGETS: dict[str, Target] = {
             "tests/webinars/views/test_recordings.py",
             "tests/webinars/views/test_recording_files.py",
             "tests/webinars/selectors/test_recordings.py",
+            "tests/webinars/test_recording_access.py",
         ),
     ),
     "ical": Target("webinars/ical.py", ("tests/webinars/test_ical.py",)),

@@ -67,7 +67,7 @@ def viewer_for(request: HttpRequest) -> Viewer:
     granted = [
         pk for pk in (session.get(SESSION_GRANTS_KEY, []) if session else []) if type(pk) is int
     ]
-    mine = Q(pk__in=granted) if granted else Q(pk__in=[])
+    mine = Q(pk__in=granted)
     user_id = None
     confirmed_types: set[int] = set()
     is_organiser = False
