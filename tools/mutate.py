@@ -73,6 +73,7 @@ TARGETS: dict[str, Target] = {
         (
             "tests/notifications/services/test_seminar_changes.py",
             "tests/notifications/services/test_change_notice_race.py",
+            "tests/notifications/services/test_seminar_change_edges.py",
         ),
     ),
     "delivery": Target(

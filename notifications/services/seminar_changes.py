@@ -459,7 +459,6 @@ def _render(
         delivery_changes=_delivery_changes(seminar=seminar, change=change),
         meeting_url_changed="meeting_url" in change.changed,
         passcode_changed="meeting_passcode" in change.changed,
-        has_invite=True,
         **extra,
     )
     return render_email(template, context)

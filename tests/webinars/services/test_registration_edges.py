@@ -423,3 +423,17 @@ def test_renewing_the_calendar_feed_from_a_stale_account_keeps_what_changed_sinc
     calendar_token_renew(user=stale)
 
     assert User.objects.get(pk=user.pk).full_name == "Aiko Tanaka"
+
+
+def test_every_seat_decision_bounds_its_wait_for_the_seminar_lock(monkeypatch, settings):
+    settings.REGISTRATION_LOCK_TIMEOUT = "2500ms"
+    timeouts: list[str] = []
+    monkeypatch.setattr(services, "lock_timeout_set", timeouts.append)
+    seminar = SeminarFactory(capacity=1, waitlist_enabled=True)
+
+    seated = register(seminar, "seated@example.org").registration
+    waiting = register(seminar, "waiting@example.org").registration
+    registration_move_to_waitlist(registration=seated)
+    registration_cancel(registration=waiting)
+
+    assert timeouts == ["2500ms"] * 4
