@@ -736,3 +736,35 @@ def test_a_zone_the_calendar_library_does_not_know_is_refused_by_name():
 def test_an_address_that_is_empty_or_holds_spaces_or_controls_is_refused(address):
     with pytest.raises(ValueError, match=r"^Not an email address: "):
         _request(SeminarFactory(), attendee_email=address)
+
+
+def test_the_attendee_line_alone_is_the_one_the_whole_invite_carries():
+    seminar = SeminarFactory()
+    name = "Hanako 'Hana' Yamada-Smith of the Tottori Prefectural Office, London"
+
+    line = ical.invite_attendee_line(
+        attendee_email="hanako@example.co.uk", attendee_name=name, partstat="NEEDS-ACTION"
+    )
+    raw = _request(seminar, attendee_name=name, partstat="NEEDS-ACTION")
+
+    assert line.endswith(b"\r\n") and line in raw
+    default = ical.invite_attendee_line(attendee_email="a@example.org")
+    assert default.replace(b"\r\n ", b"") == (
+        b"ATTENDEE;CUTYPE=INDIVIDUAL;PARTSTAT=ACCEPTED;ROLE=REQ-PARTICIPANT;RSVP=FALSE:"
+        b"mailto:a@example.org\r\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("from_email", "expected"),
+    [
+        ('"JLGC Seminars" <seminars@jlgc.example>', "JLGC Seminars"),
+        ("JLGC\nLondon <seminars@jlgc.example>", "JLGC London"),
+        ("seminars@jlgc.example", "Japan Local Attraction Seminars"),
+    ],
+)
+def test_the_organiser_is_the_from_name_else_the_series(settings, from_email, expected):
+    settings.DEFAULT_FROM_EMAIL = from_email
+    seminar = SeminarFactory(series=SeriesFactory(name="Japan Local Attraction Seminars"))
+
+    assert ical.organizer_name(seminar) == expected

@@ -196,3 +196,35 @@ def test_the_note_looks_as_far_as_it_is_asked():
         "UK clocks go back one hour on Sunday 25 October 2026: "
         "the London–Tokyo gap is then 9 hours (8 hours before)."
     )
+
+
+def test_a_moment_in_several_zones_names_each_once_and_repeats_the_date_only_when_it_differs():
+    moment = datetime(2026, 10, 23, 8, 30, tzinfo=UTC)  # a speakers' rehearsal
+
+    line = timezones.moment_line(moment, ["Asia/Tokyo", "", "Europe/London", "Asia/Tokyo"])
+
+    assert line == ("Friday 23 October 2026, 17:30 JST (Tokyo) · 09:30 BST (London)")
+
+
+def test_a_moment_on_another_day_in_a_later_zone_names_that_day():
+    moment = datetime(2026, 11, 6, 17, tzinfo=UTC)
+
+    line = timezones.moment_line(moment, ["Europe/London", "Asia/Tokyo", "America/New_York"])
+
+    assert line == (
+        "Friday 6 November 2026, 17:00 GMT (London) · "
+        "Saturday 7 November 2026, 02:00 JST (Tokyo) · 12:00 EST (New York)"
+    )
+
+
+def test_a_moment_in_japanese():
+    moment = datetime(2026, 10, 23, 8, 30, tzinfo=UTC)
+
+    with translation.override("ja"):
+        line = timezones.moment_line(moment, ["Asia/Tokyo", "Europe/London"])
+
+    assert line == "2026年10月23日(金) 17:30 JST（東京） · 09:30 BST（ロンドン）"
+
+
+def test_no_zones_make_an_empty_moment_line():
+    assert timezones.moment_line(datetime(2026, 10, 23, 8, 30, tzinfo=UTC), []) == ""

@@ -437,3 +437,50 @@ def test_every_seat_decision_bounds_its_wait_for_the_seminar_lock(monkeypatch, s
     registration_cancel(registration=waiting)
 
     assert timeouts == ["2500ms"] * 4
+
+
+def test_the_referring_site_keeps_its_own_longer_limit():
+    host = "a" * 250 + ".example"
+
+    registration = register(
+        SeminarFactory(), "aiko@example.org", source={"referrer_host": host}
+    ).registration
+
+    assert registration.referrer_host == host[:255]
+
+
+def test_a_lock_timeout_while_finding_the_place_that_won_a_race_is_busy(monkeypatch):
+    seminar = SeminarFactory()
+    RegistrationFactory(seminar=seminar, email="aiko@example.org")
+
+    def refused_by_the_constraint(**_kwargs):
+        raise IntegrityError("UNIQUE constraint failed")
+
+    class LockNotAvailable(Exception):
+        sqlstate = "55P03"
+
+    def locked_out(**_kwargs):
+        raise OperationalError("canceling statement due to lock timeout") from LockNotAvailable()
+
+    monkeypatch.setattr(services, "_register", refused_by_the_constraint)
+    monkeypatch.setattr(services, "_existing", locked_out)
+
+    with pytest.raises(RegistrationBusy):
+        register(seminar, "aiko@example.org")
+
+
+def test_renewing_links_revokes_every_earlier_one_and_emails_fresh_ones():
+    from notifications.models import OutgoingEmail
+    from webinars.models import RegistrationToken
+    from webinars.services.registrations import registration_links_renew
+
+    registration = register(SeminarFactory(), "aiko@example.org").registration
+    other = register(SeminarFactory(), "ben@example.org").registration
+    assert RegistrationToken.objects.filter(registration=registration).exists()
+
+    registration_links_renew(registration=registration)
+
+    assert not RegistrationToken.objects.filter(registration=registration).exists()
+    assert RegistrationToken.objects.filter(registration=other).exists()
+    renewed = OutgoingEmail.objects.filter(kind="registration_links").get()
+    assert (renewed.registration, renewed.snapshot.get("reason")) == (registration, "renewed")
