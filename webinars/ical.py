@@ -15,7 +15,7 @@ to keep feeds at a fixed number of queries). Human-readable text (``DESCRIPTION`
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from email.utils import parseaddr
 from typing import Literal
 
@@ -71,13 +71,11 @@ def build_calendar(
     seminars = list(seminars)
     join_urls = join_urls or {}
     calendar = _new_calendar(method=method, name=name, refresh_interval=refresh_interval)
-    now = dj_timezone.now()
     for seminar in seminars:
         join_url = join_urls.get(seminar.pk)
         calendar.add_component(
             _seminar_event(
                 seminar,
-                now=now,
                 location=join_url or _public_location(seminar),
                 description=_description(seminar, join_url=join_url),
                 status="CANCELLED" if seminar.is_cancelled else "CONFIRMED",
@@ -129,7 +127,6 @@ def build_invite(
     calendar = _new_calendar(method=method, name=None, refresh_interval=None)
     event = _seminar_event(
         seminar,
-        now=dj_timezone.now(),
         location=join_url or _public_location(seminar),
         description=_description(seminar, join_url=join_url),
         status="CANCELLED" if method == "CANCEL" else "CONFIRMED",
@@ -187,19 +184,18 @@ def _new_calendar(*, method: str, name: str | None, refresh_interval: timedelta 
 def _seminar_event(
     seminar: Seminar,
     *,
-    now: datetime,
     location: str,
     description: str,
     status: str,
     sequence: int,
 ) -> Event:
     zone = seminar.tzinfo
-    # DTSTAMP, CREATED and LAST-MODIFIED are written in UTC by icalendar, whatever the
-    # zone of the value (RFC 5545 requires UTC there); DTSTART/DTEND keep the seminar's.
+    # Event.new stamps DTSTAMP with the current time; it writes DTSTAMP, CREATED and
+    # LAST-MODIFIED in UTC whatever the zone of the value (RFC 5545 requires UTC there).
+    # DTSTART/DTEND keep the seminar's zone.
     return Event.new(
         uid=seminar.calendar_uid,
         sequence=sequence,
-        stamp=now,
         start=seminar.starts_at.astimezone(zone),
         end=seminar.ends_at.astimezone(zone),
         summary=_single_line(seminar.title),
