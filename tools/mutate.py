@@ -183,7 +183,7 @@ def prepare(name: str, target: Target) -> Path:
     return work
 
 
-def run(name: str, target: Target, *, children: int, known: dict[str, str]) -> Outcome:
+def run(name: str, target: Target, *, children: int) -> Outcome:
     work = prepare(name, target)
     mutmut = str(Path(sys.executable).parent / "mutmut")
     env = {key: value for key, value in os.environ.items() if key != "DEBUG"}
@@ -206,6 +206,7 @@ def run(name: str, target: Target, *, children: int, known: dict[str, str]) -> O
     survivors = tuple(
         line.split(":")[0].strip() for line in results.splitlines() if line.endswith(": survived")
     )
+    known = equivalents()  # read when the module is done: the list may grow during a run
     equivalent = sum(1 for mutant in survivors if mutant in known)
     return Outcome(
         name=name,
@@ -241,10 +242,8 @@ def main() -> int:
         print(f"unknown module {', '.join(unknown)}: choose from {', '.join(TARGETS)}")
         return 2
     children = 1 if on_postgresql() else 2
-    known = equivalents()
     outcomes = [
-        run(name, TARGETS[name], children=children, known=known)
-        for name in (args.modules or list(TARGETS))
+        run(name, TARGETS[name], children=children) for name in (args.modules or list(TARGETS))
     ]
     print()
     print(table(outcomes))
