@@ -157,11 +157,10 @@ def prepare(name: str, target: Target) -> Path:
             )
         elif source.exists():
             shutil.copy2(source, work / item)
-    if not on_postgresql():
-        # Each mutant's run copies a database migrated once instead of migrating again.
-        (work / "conftest.py").write_text(
-            "from tools.mutation_db import django_db_setup  # noqa: F401\n", encoding="utf-8"
-        )
+    # Each mutant's run copies a database migrated once instead of migrating again.
+    (work / "conftest.py").write_text(
+        "from tools.mutation_db import django_db_setup  # noqa: F401\n", encoding="utf-8"
+    )
     package = target.module.split("/")[0]
     others = [
         item for item in [*COPIED, "conftest.py"] if item != package and (work / item).exists()

@@ -1,12 +1,18 @@
-"""pytest plugin for mutation runs on SQLite: migrate the test database once, then copy it.
+"""pytest plugin for mutation runs: migrate the test database once, then copy it.
 
-mutmut runs the tests once per mutant, each run in a fresh process; on the embedded
-default each would build its in-memory test database by running every migration again,
-which takes longer than most of the tests it serves. The first run (mutmut's own clean
-run) migrates and saves the result to ``MUTATION_DB_TEMPLATE``; every later run creates
-the tables without migrations and then copies the saved database over them with
-SQLite's backup API, data migrations' rows included. Loaded by ``tools/mutate.py`` only
-(``-p tools.mutation_db``), never by ``make test``.
+mutmut runs the tests once per mutant, each run in a fresh process; each would build its
+test database by running every migration again, which takes longer than most of the
+tests it serves. The first run (mutmut's own clean run) migrates and keeps a copy; every
+later run starts from the copy, data migrations' rows included:
+
+- SQLite (in memory): the copy is a file, ``MUTATION_DB_TEMPLATE``; later runs create
+  the tables without migrations and copy the file over them with SQLite's backup API.
+- PostgreSQL: the copy is a database, ``<test database>_template``; later runs create the
+  test database from it (``CREATE DATABASE … TEMPLATE …``), and ``MUTATION_DB_TEMPLATE``
+  is only a marker that the template belongs to this run.
+
+Loaded by ``tools/mutate.py`` only (through a ``conftest.py`` in its scratch copy), never
+by ``make test``.
 """
 
 import os
@@ -24,25 +30,64 @@ def django_db_setup(
     django_db_blocker: DjangoDbBlocker,
 ) -> Iterator[None]:
     from django.db import connection
-    from django.test.utils import setup_databases, teardown_databases
-    from pytest_django.fixtures import _disable_migrations
+    from django.test.utils import teardown_databases
 
     template = Path(os.environ["MUTATION_DB_TEMPLATE"])
-    saved = template.exists()
     with django_db_blocker.unblock():
-        if saved:
-            _disable_migrations()
-        config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
-        connection.ensure_connection()
-        if saved:
-            with sqlite3.connect(template) as source:
-                source.backup(connection.connection)
-        else:
-            # Written aside and renamed, so that a run beside this one never reads half.
-            partial = template.with_name(f"{template.name}.{os.getpid()}")
-            with sqlite3.connect(partial) as copy:
-                connection.connection.backup(copy)
-            os.replace(partial, template)
+        setup = _postgresql if connection.vendor == "postgresql" else _sqlite
+        config = setup(template)
     yield
-    with django_db_blocker.unblock():
-        teardown_databases(config, verbosity=0)
+    if config is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(config, verbosity=0)
+
+
+def _sqlite(template: Path) -> list:
+    from django.db import connection
+    from django.test.utils import setup_databases
+    from pytest_django.fixtures import _disable_migrations
+
+    saved = template.exists()
+    if saved:
+        _disable_migrations()
+    config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    connection.ensure_connection()
+    if saved:
+        with sqlite3.connect(template) as source:
+            source.backup(connection.connection)
+    else:
+        # Written aside and renamed, so that a run beside this one never reads half.
+        partial = template.with_name(f"{template.name}.{os.getpid()}")
+        with sqlite3.connect(partial) as copy:
+            connection.connection.backup(copy)
+        os.replace(partial, template)
+    return config
+
+
+def _postgresql(marker: Path) -> list | None:
+    from django.conf import settings
+    from django.db import connection
+    from django.test.utils import setup_databases
+
+    creation = connection.creation
+    test_name = creation._get_test_db_name()
+    template_name = f"{test_name}_template"
+    quote = connection.ops.quote_name
+    if marker.exists():
+        with creation._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)}")
+            cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template_name)}")
+        connection.close()
+        settings.DATABASES[connection.alias]["NAME"] = test_name
+        connection.settings_dict["NAME"] = test_name
+        connection.ensure_connection()
+        return None  # dropped and made again by the next run
+    # A template left by an earlier `make mutate` may predate a migration: made anew.
+    with creation._nodb_cursor() as cursor:
+        cursor.execute(f"DROP DATABASE IF EXISTS {quote(template_name)}")
+    config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    connection.close()  # a template database must have no connection open
+    with creation._nodb_cursor() as cursor:
+        cursor.execute(f"CREATE DATABASE {quote(template_name)} TEMPLATE {quote(test_name)}")
+    marker.write_text(template_name, encoding="utf-8")
+    return config
