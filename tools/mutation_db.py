@@ -29,17 +29,25 @@ def django_db_setup(
     django_test_environment: None,
     django_db_blocker: DjangoDbBlocker,
 ) -> Iterator[None]:
-    from django.db import connection
+    from django.conf import settings
+    from django.db import connection, connections
     from django.test.utils import teardown_databases
 
     template = Path(os.environ["MUTATION_DB_TEMPLATE"])
+    database_name = connection.settings_dict["NAME"]
     with django_db_blocker.unblock():
         setup = _postgresql if connection.vendor == "postgresql" else _sqlite
         config = setup(template)
     yield
-    if config is not None:
-        with django_db_blocker.unblock():
+    with django_db_blocker.unblock():
+        if config is not None:
             teardown_databases(config, verbosity=0)
+        # mutmut forks each mutant's run from the process that ran the clean tests: a
+        # PostgreSQL connection left open here would be shared by every child, and the
+        # test database's name left in the settings would be prefixed again.
+        connections.close_all()
+        settings.DATABASES[connection.alias]["NAME"] = database_name
+        connection.settings_dict["NAME"] = database_name
 
 
 def _sqlite(template: Path) -> list:
