@@ -107,6 +107,7 @@ def _for_audiences(*slugs: str, series=None) -> Recording:
 
 
 def test_recordings_for_chosen_audiences_are_matched_recording_by_recording():
+    public = RecordingFactory()
     for_media = _for_audiences("media")
     _for_audiences("travel-agent")
     journalist = UserFactory(
@@ -115,7 +116,8 @@ def test_recordings_for_chosen_audiences_are_matched_recording_by_recording():
 
     viewer = viewer_for(_request(journalist))
 
-    assert list(recordings_watchable(viewer)) == [for_media]
+    # Recordings open to everyone stay listed beside those for chosen audiences.
+    assert sorted(recordings_watchable(viewer), key=lambda r: r.pk) == [public, for_media]
 
 
 def test_an_audience_proven_by_attending_opens_that_series_only_and_adds_to_the_account():

@@ -423,3 +423,31 @@ def test_delivery_changes_name_the_old_venue_and_a_platform_no_longer_offered():
         ("Platform", "webex", "Zoom"),
         ("Venue", "Japan House London", "JLGC, 15 Whitehall"),
     ]
+
+
+def test_a_notice_opens_at_the_instant_of_its_first_edit():
+    from tests.factories import SeminarFactory
+    from webinars.services import seminar_update
+
+    seminar = SeminarFactory()
+
+    # The clock runs: every stamp of the new notice is the one instant of the edit.
+    seminar_update(
+        seminar=seminar, starts_at=seminar.starts_at + HOUR, ends_at=seminar.ends_at + HOUR
+    )
+
+    notice = SeminarChangeNotice.objects.get()
+    assert notice.first_change_at == notice.last_change_at == notice.due_at - DELAY
+
+
+def test_a_pass_counts_every_notice_sent_and_every_email():
+    for n, people in enumerate((2, 3)):
+        seminar = _seminar(title=f"Seminar {n}")
+        for person in range(people):
+            _registrant(seminar, f"p{person}-s{n}@example.org")
+        _move(seminar, EDIT, by=HOUR)
+
+    with time_machine.travel(EDIT + DELAY, tick=False):
+        run = seminar_change_notices_run()
+
+    assert (run.sent, run.not_sent, run.emails, run.errors) == (2, 0, 5, 0)
