@@ -242,9 +242,7 @@ def test_one_row_goes_over_the_connection_the_caller_gives(clock, enqueued, mail
     email = queued_email()
     connection = KeepingConnection()
 
-    assert email_deliver(email_id=email.pk, connection=connection) == DeliveryOutcome(
-        status="sent"
-    )
+    assert email_deliver(email_id=email.pk, connection=connection) == DeliveryOutcome(status="sent")
 
     assert [message.to for message in connection.messages] == [["Ayumi <ayumi@example.org>"]]
     assert mailoutbox == []
@@ -676,9 +674,7 @@ def test_a_pass_judges_stuck_rows_by_the_time_it_started(enqueued, scripted_back
     )
     ticks = iter(range(1000))
     # A clock that moves a second each time it is read.
-    monkeypatch.setattr(
-        timezone, "now", lambda: OUTBOX_NOW + timedelta(seconds=next(ticks))
-    )
+    monkeypatch.setattr(timezone, "now", lambda: OUTBOX_NOW + timedelta(seconds=next(ticks)))
 
     result = emails_deliver_due()
 
@@ -736,9 +732,7 @@ def test_the_pass_sends_the_longest_waiting_rows_first(clock, enqueued, scripted
     ]
 
 
-def test_the_pass_sends_rows_due_at_the_same_moment_in_the_order_they_were_written(
-    clock, enqueued, scripted_backend
-):
+def test_the_pass_sends_rows_due_at_the_same_moment_in_id_order(clock, enqueued, scripted_backend):
     for pk, address in ((20, "second@example.org"), (10, "first@example.org")):
         OutgoingEmailFactory(pk=pk, to_email=address, to_name="Ayumi", next_attempt_at=OUTBOX_NOW)
 
