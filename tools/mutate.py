@@ -82,6 +82,7 @@ TARGETS: dict[str, Target] = {
             "tests/notifications/services/test_delivery.py",
             "tests/notifications/services/test_outbox.py",
             "tests/notifications/test_tasks.py",
+            "tests/notifications/services/test_delivery_edges.py",
         ),
     ),
     "recording-access": Target(
