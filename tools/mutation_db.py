@@ -58,18 +58,42 @@ def _sqlite(template: Path) -> list:
     saved = template.exists()
     if saved:
         _disable_migrations()
-    config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    # Nothing serialised for serialized_rollback: no test here asks for it, and it would
+    # serialise the tables made without migrations, before the copy replaces them.
+    config = setup_databases(
+        verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+    )
     connection.ensure_connection()
     if saved:
-        with sqlite3.connect(template) as source:
+        source = sqlite3.connect(template)
+        try:
             source.backup(connection.connection)
+        finally:
+            source.close()
+        _clear_caches()
     else:
         # Written aside and renamed, so that a run beside this one never reads half.
         partial = template.with_name(f"{template.name}.{os.getpid()}")
-        with sqlite3.connect(partial) as copy:
+        copy = sqlite3.connect(partial)
+        try:
             connection.connection.backup(copy)
+        finally:
+            copy.close()
         os.replace(partial, template)
     return config
+
+
+def _clear_caches() -> None:
+    """Forget the rows cached while the tables were made without migrations.
+
+    Creating them fires post_migrate, which makes content types (and caches their ids)
+    in another order than the migrations did; the copy brings back the migrated ids.
+    """
+    from django.contrib.contenttypes.models import ContentType
+    from django.contrib.sites.models import Site
+
+    ContentType.objects.clear_cache()
+    Site.objects.clear_cache()
 
 
 def _postgresql(marker: Path) -> list | None:
@@ -83,7 +107,8 @@ def _postgresql(marker: Path) -> list | None:
     quote = connection.ops.quote_name
     if marker.exists():
         with creation._nodb_cursor() as cursor:
-            cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)}")
+            # FORCE: a run stopped at its time limit may have left a session open on it.
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(test_name)} WITH (FORCE)")
             cursor.execute(f"CREATE DATABASE {quote(test_name)} TEMPLATE {quote(template_name)}")
         connection.close()
         settings.DATABASES[connection.alias]["NAME"] = test_name
@@ -93,7 +118,9 @@ def _postgresql(marker: Path) -> list | None:
     # A template left by an earlier `make mutate` may predate a migration: made anew.
     with creation._nodb_cursor() as cursor:
         cursor.execute(f"DROP DATABASE IF EXISTS {quote(template_name)}")
-    config = setup_databases(verbosity=0, interactive=False, aliases={"default"})
+    config = setup_databases(
+        verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set()
+    )
     connection.close()  # a template database must have no connection open
     with creation._nodb_cursor() as cursor:
         cursor.execute(f"CREATE DATABASE {quote(template_name)} TEMPLATE {quote(test_name)}")

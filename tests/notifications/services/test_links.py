@@ -132,7 +132,7 @@ def test_registration_links_give_both_urls_unless_told_no_join():
 
 
 def test_registration_links_follow_the_urlconf_and_prefix_in_force(settings):
-    from django.urls import set_script_prefix, set_urlconf
+    from django.urls import get_script_prefix, set_script_prefix, set_urlconf
 
     from notifications.services.links import registration_links
 
@@ -144,11 +144,12 @@ def test_registration_links_follow_the_urlconf_and_prefix_in_force(settings):
         assert registration_links()[0] == prefixed
     finally:
         set_urlconf(None)
+    prefix = get_script_prefix()
     set_script_prefix("/sub/")
     try:
         assert registration_links()[0] == f"https://kizuna.example/sub/r/{LINK_TOKEN_PLACEHOLDER}/"
     finally:
-        set_script_prefix("/")
+        set_script_prefix(prefix)
     settings.ROOT_URLCONF = "tests.notifications.prefixed_urls"
     assert registration_links()[0] == prefixed
 

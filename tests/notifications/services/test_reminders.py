@@ -1,4 +1,5 @@
 import re
+import warnings
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -637,7 +638,8 @@ def test_a_malformed_key_is_logged_and_the_keys_after_it_still_count(caplog):
             dedupe_key=key,
         )
     assert _scan(DAY_MOMENT + MINUTE).queued == 0
-    assert sorted(record.getMessage() for record in caplog.records) == [
+    logged = [r for r in caplog.records if r.name == "notifications.services.reminders"]
+    assert sorted(record.getMessage() for record in logged) == [
         "Ignoring the malformed reminder key 'reminder:0x:1440'.",
         "Ignoring the malformed reminder key 'reminder:zz:1440'.",
     ]
@@ -746,3 +748,33 @@ def test_reminders_of_two_seminars_in_two_languages_sent_together_each_read_thei
     assert "This email carries the seminar's current calendar invite (invite.ics)" in (
         sent[0].body_html
     )
+
+
+@pytest.mark.parametrize(
+    ("minutes", "text"),
+    [(59, "in 59 minutes"), (181, "in 3 hours"), (239, "in 3 hours"), (2880, "in 2 days")],
+)
+def test_the_time_left_is_counted_in_whole_numbers(minutes, text):
+    # gettext's plural forms take whole numbers: a float is deprecated there.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert starts_in_text(minutes) == text
+
+
+def test_a_scan_reads_only_the_keys_of_the_seminars_it_serves(caplog):
+    due = _seminar()
+    _register(due, at=START - timedelta(days=5))
+    later = START + timedelta(days=30)
+    elsewhere = _seminar(title="Later", starts_at=later, ends_at=later + timedelta(hours=1))
+    registration = _register(elsewhere, at=START - timedelta(days=5))
+    OutgoingEmail.objects.create(
+        kind=OutgoingEmail.Kind.REMINDER,
+        to_email=registration.email,
+        registration=registration,
+        seminar=elsewhere,
+        subject="Reminder",
+        dedupe_key="reminder:0x:1440",
+    )
+
+    assert _scan(DAY_MOMENT).queued == 1
+    assert [r for r in caplog.records if r.name == "notifications.services.reminders"] == []
