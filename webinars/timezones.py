@@ -213,6 +213,9 @@ def _offset(tz: zoneinfo.ZoneInfo, moment: datetime) -> timedelta:
 
 def clock_changes(zone: str, start: datetime, end: datetime) -> list[ClockChange]:
     """Every offset change of ``zone`` between two instants, in order."""
+    # In UTC: arithmetic on datetimes of one zoneinfo zone is wall-clock arithmetic,
+    # which would step and bisect across the very changes sought.
+    start, end = start.astimezone(UTC), end.astimezone(UTC)
     tz = zoneinfo.ZoneInfo(zone)
     changes = []
     moment, offset = start, _offset(tz, start)
@@ -227,8 +230,8 @@ def clock_changes(zone: str, start: datetime, end: datetime) -> list[ClockChange
                     low = middle
                 else:
                     high = middle
-            # Transitions fall on whole seconds: with low < change <= high < low + 1 s,
-            # the whole second at or before ``high`` is the change itself.
+            # Transitions fall on whole seconds: with low < change <= high <= low + 1 s,
+            # high is less than a second past the change, whose whole second it is in.
             changes.append(
                 ClockChange(
                     zone=zone,

@@ -1,4 +1,5 @@
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import translation
@@ -228,3 +229,22 @@ def test_a_moment_in_japanese():
 
 def test_no_zones_make_an_empty_moment_line():
     assert timezones.moment_line(datetime(2026, 10, 23, 8, 30, tzinfo=UTC), []) == ""
+
+
+def test_clock_changes_are_the_same_whatever_zone_the_bounds_are_given_in():
+    # Bounds from a form are aware in London time: wall-clock arithmetic on them would
+    # put the autumn change an hour late.
+    in_london = ZoneInfo("Europe/London")
+    london_bounds = (
+        datetime(2026, 3, 1, tzinfo=in_london),
+        datetime(2026, 12, 1, tzinfo=in_london),
+    )
+    utc_bounds = tuple(bound.astimezone(UTC) for bound in london_bounds)
+
+    changes = timezones.clock_changes("Europe/London", *london_bounds)
+
+    assert changes == timezones.clock_changes("Europe/London", *utc_bounds)
+    assert [c.at for c in changes] == [
+        datetime(2026, 3, 29, 1, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, tzinfo=UTC),
+    ]
