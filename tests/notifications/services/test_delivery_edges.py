@@ -761,3 +761,40 @@ def test_the_pass_picks_only_queued_rows_whose_time_has_come(clock, enqueued, sc
     assert [message.to for message in mail.outbox] == [["Ayumi <due@example.org>"]]
     assert _stored(almost, "status", "attempts") == (Status.QUEUED, 0)
     assert _stored(due, "status") == (Status.SENT,)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_row_another_worker_holds_is_skipped_at_once_not_waited_for(clock, enqueued):
+    import threading
+
+    from django.db import connection, transaction
+
+    held, free = (
+        queued_email(to_email="held@example.org"),
+        queued_email(to_email="free@example.org"),
+    )
+    locked, release = threading.Event(), threading.Event()
+
+    def another_worker_claiming() -> None:
+        try:
+            with transaction.atomic():
+                OutgoingEmail.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=another_worker_claiming)
+    worker.start()
+    try:
+        assert locked.wait(10)
+        claimed = emails_claim(email_ids=[held.pk, free.pk])
+        # Decided while the other worker still holds its row: skipped, not waited for.
+        assert not release.is_set()
+    finally:
+        release.set()
+        worker.join(10)
+
+    assert [email.pk for email in claimed] == [free.pk]
+    assert _stored(held, "status", "attempts") == (Status.QUEUED, 0)
