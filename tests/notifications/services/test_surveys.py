@@ -35,7 +35,7 @@ def seminar():
 
 
 def _surveys(kind=OutgoingEmail.Kind.SURVEY):
-    return list(OutgoingEmail.objects.filter(kind=kind).order_by("to_email"))
+    return list(OutgoingEmail.objects.filter(kind=kind).order_by("to_email", "pk"))
 
 
 def _at(moment):
