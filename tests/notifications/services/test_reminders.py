@@ -90,6 +90,18 @@ def _keys() -> list[tuple[str, str]]:
     return sorted(OutgoingEmail.objects.values_list("dedupe_key", "status"))
 
 
+def _reminder_row(registration, key: str) -> OutgoingEmail:
+    """A reminder row as written under ``key`` (by an earlier version, or by hand)."""
+    return OutgoingEmail.objects.create(
+        kind=OutgoingEmail.Kind.REMINDER,
+        to_email=registration.email,
+        registration=registration,
+        seminar=registration.seminar,
+        subject="Reminder",
+        dedupe_key=key,
+    )
+
+
 def test_day_and_hour_reminders_are_each_written_once_across_repeated_scans(
     enqueued, django_capture_on_commit_callbacks
 ):
@@ -629,14 +641,7 @@ def test_a_malformed_key_is_logged_and_the_keys_after_it_still_count(caplog):
     registration = _register(seminar, at=START - timedelta(days=5))
     # Whether read in the order written or in key order, a malformed key comes first.
     for key in ("reminder:0x:1440", _key(registration, 1440), "reminder:zz:1440"):
-        OutgoingEmail.objects.create(
-            kind=OutgoingEmail.Kind.REMINDER,
-            to_email=registration.email,
-            registration=registration,
-            seminar=seminar,
-            subject="Reminder",
-            dedupe_key=key,
-        )
+        _reminder_row(registration, key)
     assert _scan(DAY_MOMENT + MINUTE).queued == 0
     logged = [r for r in caplog.records if r.name == "notifications.services.reminders"]
     assert sorted(record.getMessage() for record in logged) == [
@@ -767,14 +772,7 @@ def test_a_scan_reads_only_the_keys_of_the_seminars_it_serves(caplog):
     later = START + timedelta(days=30)
     elsewhere = _seminar(title="Later", starts_at=later, ends_at=later + timedelta(hours=1))
     registration = _register(elsewhere, at=START - timedelta(days=5))
-    OutgoingEmail.objects.create(
-        kind=OutgoingEmail.Kind.REMINDER,
-        to_email=registration.email,
-        registration=registration,
-        seminar=elsewhere,
-        subject="Reminder",
-        dedupe_key="reminder:0x:1440",
-    )
+    _reminder_row(registration, "reminder:0x:1440")
 
     assert _scan(DAY_MOMENT).queued == 1
     assert [r for r in caplog.records if r.name == "notifications.services.reminders"] == []
